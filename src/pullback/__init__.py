@@ -1,0 +1,39 @@
+"""pullback: automatic differentiation for ordinary Python and NumPy code.
+
+>>> import numpy as np, pullback as pb
+>>> def f(x):
+...     return np.log(x * x)
+>>> round(pb.grad(f)(3.0), 6)
+0.666667
+"""
+
+from . import rules as _rules  # noqa: F401  (builds the rule table)
+from .api import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
+from .errors import (
+    MissingRuleError,
+    NonDifferentiableError,
+    PathChangedError,
+    PullbackError,
+    SourceUnavailableError,
+    UnsupportedSyntaxError,
+)
+from .rules import supported_functions
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "jvp",
+    "jacobian",
+    "hessian",
+    "hvp",
+    "supported_functions",
+    "PullbackError",
+    "UnsupportedSyntaxError",
+    "MissingRuleError",
+    "NonDifferentiableError",
+    "SourceUnavailableError",
+    "PathChangedError",
+]

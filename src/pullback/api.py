@@ -1,0 +1,324 @@
+"""The public derivative functions, the same for every mode.
+
+In: a user function, which arguments to differentiate, and ``mode`` (the approach).
+Out: derivative functions and values: grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp.
+
+Each mode is a module (``pullback.source``, ``pullback.tape``, ``pullback.graph``,
+``pullback.symbolic``, ``pullback.numeric``) that provides two primitives:
+
+- ``vjp(f, primals, has_aux=False) -> (value, vjp_fn[, aux])`` with ``vjp_fn(cotangent)``
+  returning a tuple with one adjoint per primal (pytrees keep their structure), and
+- ``jvp(f, primals, tangents) -> (value, tangent_out)``.
+
+A mode may also provide ``value_and_grad(f, argnums, has_aux)`` and ``grad(...)`` of its own
+(source mode does: it returns generated code). Everything else is built here from the two
+primitives, so a new mode gets the whole API at once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import numbers
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import pytree
+from .errors import PullbackTypeError, PullbackValueError
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "MODES"]
+
+MODES = ("source", "tape", "graph", "symbolic", "numeric")
+
+
+def backend(mode: str):
+    """The module implementing ``mode``."""
+    if mode not in MODES:
+        raise PullbackValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+    return importlib.import_module(f"pullback.{mode}")
+
+
+# -- argument checks --------------------------------------------------------------------------
+
+
+def check_differentiable(value: Any, what: str) -> None:
+    """Raise a TypeError if ``value`` (a pytree) holds an integer or boolean leaf."""
+    for leaf in pytree.flatten(value)[0]:
+        if isinstance(leaf, (bool, np.bool_)) or (
+            isinstance(leaf, numbers.Integral) and not isinstance(leaf, np.ndarray)
+        ):
+            raise PullbackTypeError(
+                f"{what} is an integer or boolean ({leaf!r}); only floating-point values have "
+                "derivatives. Pass a float (e.g. 3.0 instead of 3) or exclude it from argnums."
+            )
+        if isinstance(leaf, np.ndarray) and leaf.dtype.kind in "biu":
+            raise PullbackTypeError(
+                f"{what} is an array of dtype {leaf.dtype}; only floating-point arrays have "
+                "derivatives. Convert it with .astype(float) or exclude it from argnums."
+            )
+
+
+def check_scalar_output(value: Any, fname: str) -> None:
+    if np.ndim(value) != 0 or isinstance(value, (tuple, list, dict)):
+        shape = np.shape(value) if not isinstance(value, (tuple, list, dict)) else type(value)
+        raise PullbackTypeError(
+            f"grad requires {fname} to return a scalar, but it returned a value of shape "
+            f"{shape}; use pb.vjp for a vector-Jacobian product or pb.jacobian for the full "
+            "Jacobian."
+        )
+
+
+def _normalize_argnums(argnums, nargs: int) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    out = []
+    for a in nums:
+        if not isinstance(a, int):
+            raise PullbackTypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+        if not -nargs <= a < nargs:
+            raise PullbackValueError(
+                f"argnums {argnums!r} is out of range for a call with {nargs} positional "
+                "argument(s)"
+            )
+        out.append(a % nargs)
+    return tuple(out)
+
+
+def _fname(f: Callable) -> str:
+    return getattr(f, "__name__", None) or type(f).__name__
+
+
+def match_leaf(g: Any, x: Any) -> Any:
+    """Give gradient ``g`` the kind of its primal ``x``: float for numbers, array for arrays."""
+    if g is None:
+        g = 0.0 if np.ndim(x) == 0 else np.zeros(np.shape(x))
+    if isinstance(x, np.ndarray):
+        g = np.asarray(g, dtype=np.result_type(x.dtype, float) if x.dtype.kind in "fc" else float)
+        if g.shape != x.shape:
+            g = np.broadcast_to(g, x.shape).copy()
+        return g
+    if isinstance(x, (float, int, np.floating, np.integer)) and np.ndim(g) == 0:
+        return float(g) if not np.iscomplexobj(g) else complex(g)
+    return g
+
+
+def match_tree(g: Any, x: Any) -> Any:
+    if pytree.is_leaf(x):
+        return match_leaf(g, x)
+    leaves_x, td = pytree.flatten(x)
+    if g is None:
+        leaves_g = [None] * len(leaves_x)
+    else:
+        leaves_g = pytree.flatten(g)[0]
+        if len(leaves_g) != len(leaves_x):
+            leaves_g = [None] * len(leaves_x)
+    return pytree.unflatten(td, [match_leaf(a, b) for a, b in zip(leaves_g, leaves_x)])
+
+
+# -- reverse ----------------------------------------------------------------------------------
+
+
+def _partial(f: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...]) -> Callable:
+    def f_of_diff(*diff):
+        full = list(args)
+        for i, v in zip(nums, diff):
+            full[i] = v
+        return f(*full, **kwargs)
+
+    f_of_diff.__name__ = _fname(f)
+    f_of_diff.__wrapped__ = f
+    return f_of_diff
+
+
+def value_and_grad(
+    f: Callable, argnums: int | Sequence[int] = 0, *, mode: str = "source", has_aux: bool = False
+) -> Callable:
+    """A function returning ``(f(*args), gradient)``; ``((value, aux), gradient)`` with has_aux.
+
+    >>> import numpy as np, pullback as pb
+    >>> pb.value_and_grad(lambda x: x * x, mode="tape")(3.0)
+    (9.0, 6.0)
+    """
+    impl = backend(mode)
+    if hasattr(impl, "value_and_grad"):
+        return impl.value_and_grad(f, argnums, has_aux=has_aux)
+    return generic_value_and_grad(impl, f, argnums, has_aux)
+
+
+def grad(
+    f: Callable, argnums: int | Sequence[int] = 0, *, mode: str = "source", has_aux: bool = False
+) -> Callable:
+    """The gradient of scalar-valued ``f``; a tuple of gradients when ``argnums`` is a tuple.
+
+    >>> import numpy as np, pullback as pb
+    >>> round(pb.grad(lambda x: np.log(x * x), mode="tape")(3.0), 6)
+    0.666667
+    """
+    impl = backend(mode)
+    if hasattr(impl, "grad"):
+        return impl.grad(f, argnums, has_aux=has_aux)
+    vg = generic_value_and_grad(impl, f, argnums, has_aux)
+
+    def gradient(*args, **kwargs):
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+
+    gradient.__name__ = f"grad_{_fname(f)}"
+    gradient.__wrapped__ = f
+    return gradient
+
+
+def generic_value_and_grad(impl, f: Callable, argnums, has_aux: bool) -> Callable:
+    """value_and_grad built on a mode's ``vjp``."""
+
+    def value_and_gradient(*args, **kwargs):
+        nums = _normalize_argnums(argnums, len(args))
+        for i in nums:
+            check_differentiable(args[i], f"argument {i} of {_fname(f)}")
+        primals = tuple(args[i] for i in nums)
+        out = impl.vjp(_partial(f, args, kwargs, nums), primals, has_aux=has_aux)
+        if has_aux:
+            value, vjp_fn, aux = out
+        else:
+            value, vjp_fn = out
+        check_scalar_output(value, _fname(f))
+        cotangent = 1.0 if not isinstance(value, np.ndarray) else np.ones_like(value, dtype=float)
+        grads = tuple(match_tree(g, p) for g, p in zip(vjp_fn(cotangent), primals))
+        g = grads[0] if isinstance(argnums, int) else grads
+        value = _scalar(value)
+        return ((value, aux), g) if has_aux else (value, g)
+
+    value_and_gradient.__name__ = f"value_and_grad_{_fname(f)}"
+    value_and_gradient.__wrapped__ = f
+    return value_and_gradient
+
+
+def _scalar(value):
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value[()]
+    return value
+
+
+def vjp(f: Callable, *primals: Any, mode: str = "source", has_aux: bool = False):
+    """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one adjoint per primal."""
+    for i, p in enumerate(primals):
+        check_differentiable(p, f"primal {i} of {_fname(f)}")
+    out = backend(mode).vjp(f, tuple(primals), has_aux=has_aux)
+    value, vjp_fn = out[0], out[1]
+
+    def vjp_matched(cotangent):
+        grads = vjp_fn(cotangent)
+        return tuple(match_tree(g, p) for g, p in zip(grads, primals))
+
+    if has_aux:
+        return value, vjp_matched, out[2]
+    return value, vjp_matched
+
+
+# -- forward ----------------------------------------------------------------------------------
+
+
+def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "source"):
+    """``(f(*primals), tangent_out)``: the directional derivative of ``f`` along ``tangents``.
+
+    The tangent of a non-differentiable (integer) primal may be given as None or 0.
+    """
+    primals = tuple(primals)
+    tangents = tuple(tangents)
+    if len(primals) != len(tangents):
+        raise PullbackValueError(
+            f"jvp needs one tangent per primal: got {len(primals)} primals and "
+            f"{len(tangents)} tangents"
+        )
+    return backend(mode).jvp(f, primals, tangents)
+
+
+def _one_hot_leaves(x: Any):
+    """Yield (index, basis tangent) for every scalar entry of ``x`` (a scalar or an array)."""
+    arr = np.asarray(x, dtype=float)
+    for idx in np.ndindex(arr.shape):
+        e = np.zeros(arr.shape)
+        e[idx] = 1.0
+        yield idx, (e if isinstance(x, np.ndarray) else float(e[()]))
+
+
+def jacobian(
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    *,
+    mode: str = "source",
+    direction: str = "rev",
+) -> Callable:
+    """The Jacobian, shaped ``out.shape + arg.shape``; built by rows ("rev") or columns ("fwd")."""
+    if direction not in ("rev", "fwd"):
+        raise PullbackValueError(f"direction must be 'rev' or 'fwd', got {direction!r}")
+
+    def jacobian_fn(*args, **kwargs):
+        nums = _normalize_argnums(argnums, len(args))
+        for i in nums:
+            check_differentiable(args[i], f"argument {i} of {_fname(f)}")
+        primals = tuple(args[i] for i in nums)
+        g = _partial(f, args, kwargs, nums)
+        if direction == "rev":
+            jacs = _jacobian_rev(g, primals, mode)
+        else:
+            jacs = _jacobian_fwd(g, primals, mode)
+        return jacs[0] if isinstance(argnums, int) else tuple(jacs)
+
+    jacobian_fn.__name__ = f"jacobian_{_fname(f)}"
+    return jacobian_fn
+
+
+def _jacobian_rev(g, primals, mode):
+    value, vjp_fn = vjp(g, *primals, mode=mode)
+    out_shape = np.shape(value)
+    rows = [[] for _ in primals]
+    for _, e in _one_hot_leaves(value):
+        for k, gk in enumerate(vjp_fn(e)):
+            rows[k].append(np.asarray(gk, dtype=float))
+    jacs = []
+    for k, p in enumerate(primals):
+        stacked = np.stack(rows[k]) if rows[k] else np.zeros((0,) + np.shape(p))
+        jacs.append(_as_result(stacked.reshape(out_shape + np.shape(p))))
+    return jacs
+
+
+def _jacobian_fwd(g, primals, mode):
+    jacs = []
+    for k, p in enumerate(primals):
+        cols = []
+        out_shape = None
+        for _, e in _one_hot_leaves(p):
+            tangents = tuple(e if j == k else _zero_tangent(q) for j, q in enumerate(primals))
+            value, t = jvp(g, primals, tangents, mode=mode)
+            out_shape = np.shape(value)
+            cols.append(np.broadcast_to(np.asarray(0.0 if t is None else t, float), out_shape))
+        if out_shape is None:
+            out_shape = np.shape(g(*primals))
+        stacked = np.stack(cols, axis=-1) if cols else np.zeros(out_shape + (0,))
+        jacs.append(_as_result(stacked.reshape(out_shape + np.shape(p))))
+    return jacs
+
+
+def _zero_tangent(x):
+    return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
+
+
+def _as_result(a: np.ndarray):
+    return float(a) if a.ndim == 0 else a
+
+
+def hessian(f: Callable, argnums: int = 0, *, mode: str = "source") -> Callable:
+    """The Hessian of scalar-valued ``f``: the forward-mode Jacobian of its gradient."""
+    return jacobian(grad(f, argnums, mode=mode), argnums, mode=mode, direction="fwd")
+
+
+def hvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "source"):
+    """The Hessian-vector product ``H(primals) @ tangents`` (forward over reverse), no Hessian.
+
+    With one primal the result is one array; with several, a tuple.
+    """
+    primals = tuple(primals)
+    nums = tuple(range(len(primals)))
+    gradient = grad(f, nums, mode=mode)
+    _, out = jvp(gradient, primals, tuple(tangents), mode=mode)
+    return out[0] if len(primals) == 1 else out

@@ -1,0 +1,110 @@
+"""The errors pullback raises on purpose.
+
+In: a message, and for errors about user code the place (filename, line, column) it points at.
+Out: exceptions whose ``str`` shows the offending line with a caret and a hint.
+
+Every deliberate error is a ``PullbackError``. Misuse of arguments additionally subclasses the
+builtin ``TypeError`` or ``ValueError`` so ordinary ``except`` clauses keep working.
+"""
+
+from __future__ import annotations
+
+import linecache
+
+__all__ = [
+    "PullbackError",
+    "SourceError",
+    "UnsupportedSyntaxError",
+    "MissingRuleError",
+    "NonDifferentiableError",
+    "SourceUnavailableError",
+    "PullbackTypeError",
+    "PullbackValueError",
+    "PathChangedError",
+]
+
+
+class PullbackError(Exception):
+    """Base class of every error pullback raises deliberately."""
+
+
+class SourceError(PullbackError):
+    """An error about a place in the user's code: shows the line, a caret and a hint."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        filename: str | None = None,
+        lineno: int | None = None,
+        col_offset: int | None = None,
+        hint: str | None = None,
+        line: str | None = None,
+    ):
+        self.message = message
+        self.filename = filename
+        self.lineno = lineno
+        self.col_offset = col_offset
+        self.hint = hint
+        if line is None and filename and lineno:
+            line = linecache.getline(filename, lineno)
+        self.line = line.rstrip("\n") if line else None
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = []
+        where = ""
+        if self.filename is not None:
+            where = f"{self.filename}"
+            if self.lineno is not None:
+                where += f":{self.lineno}"
+                if self.col_offset is not None:
+                    where += f":{self.col_offset + 1}"
+            where += ": "
+        parts.append(f"{where}{self.message}")
+        if self.line:
+            stripped = self.line.lstrip()
+            indent = len(self.line) - len(stripped)
+            parts.append(f"    {stripped}")
+            if self.col_offset is not None and self.col_offset >= indent:
+                parts.append("    " + " " * (self.col_offset - indent) + "^")
+        if self.hint:
+            parts.append(f"hint: {self.hint}")
+        return "\n".join(parts)
+
+
+class UnsupportedSyntaxError(SourceError):
+    """The user's function uses a construct that pullback cannot differentiate."""
+
+
+class MissingRuleError(SourceError):
+    """A function without a derivative rule was called on a value that needs a derivative."""
+
+    def __init__(self, name: str, message: str | None = None, **where):
+        self.name = name
+        hint = where.pop("hint", None) or (
+            f"register a rule: pb.defvjp({name.rsplit('.', 1)[-1]}, lambda g, ans, x: ...) "
+            "and pb.defjvp(...), or decorate your own function with @pb.custom_vjp; "
+            "pb.supported_functions() lists what has a rule"
+        )
+        super().__init__(message or f"no derivative rule for {name}", hint=hint, **where)
+
+
+class NonDifferentiableError(SourceError):
+    """A derivative was asked of something that has none (an integer, a comparison...)."""
+
+
+class SourceUnavailableError(PullbackError):
+    """The source of a function cannot be found (typed into a plain REPL, built with exec...)."""
+
+
+class PullbackTypeError(PullbackError, TypeError):
+    """Misuse of an argument's type: an integer to differentiate, a non-scalar output for grad."""
+
+
+class PullbackValueError(PullbackError, ValueError):
+    """Misuse of an argument's value."""
+
+
+class PathChangedError(PullbackError):
+    """A traced graph was replayed on inputs that take another path through control flow."""

@@ -1,0 +1,143 @@
+"""The computation graph: one IR for the run-time approaches (tape, graph, symbolic).
+
+In: nodes appended in execution order by a tracer (tape mode records into it, ``pb.trace``
+builds one, ``pb.gradients`` builds a gradient graph from the rule table).
+Out: a ``Graph`` that prints as a listing, replays on new inputs, and is read by the renderers
+(``graph/render.py``) and by symbolic mode.
+
+A node is one primitive call. Its ``args`` and ``kwargs`` hold either other ``Node`` objects
+(data dependences; possibly nested in lists/tuples, as for ``np.concatenate``) or constants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+__all__ = ["Node", "Graph", "node_inputs", "map_nodes"]
+
+
+@dataclass(eq=False)
+class Node:
+    """One primitive call (``op``), or a graph input (``op == "input"``)."""
+
+    id: int
+    op: str  # qualified primitive name ("numpy.sin"), or "input"
+    fn: Callable | None = None
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    shape: tuple = ()
+    dtype: str = "float64"
+    filename: str | None = None
+    lineno: int | None = None
+    name: str | None = None  # an input's parameter name, or a readable label
+    value: Any = None  # the value seen while tracing (kept for shapes and symbolic mode)
+
+    @property
+    def label(self) -> str:
+        return self.name or f"v{self.id}"
+
+    def __repr__(self) -> str:
+        return f"<Node {self.label} = {self.op}>"
+
+
+def _walk(x: Any) -> Iterator[Node]:
+    if isinstance(x, Node):
+        yield x
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            yield from _walk(v)
+    elif isinstance(x, dict):
+        for v in x.values():
+            yield from _walk(v)
+
+
+def node_inputs(node: Node) -> list[Node]:
+    """The nodes ``node`` reads, in argument order."""
+    return [*_walk(node.args), *_walk(node.kwargs)]
+
+
+def map_nodes(x: Any, fn: Callable[[Node], Any]) -> Any:
+    """Replace every Node inside a (nested) argument by ``fn(node)``."""
+    if isinstance(x, Node):
+        return fn(x)
+    if isinstance(x, list):
+        return [map_nodes(v, fn) for v in x]
+    if isinstance(x, tuple):
+        return tuple(map_nodes(v, fn) for v in x)
+    if isinstance(x, dict):
+        return {k: map_nodes(v, fn) for k, v in x.items()}
+    return x
+
+
+@dataclass(eq=False)
+class Graph:
+    """A DAG of primitive calls in topological order, with inputs and (pytree) outputs."""
+
+    inputs: list[Node]
+    nodes: list[Node]
+    outputs: Any  # a Node, a constant, or a pytree of them
+    name: str = "f"
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def output_nodes(self) -> list[Node]:
+        return list(_walk(self.outputs))
+
+    def evaluate(self, *args: Any) -> Any:
+        """Replay the recorded primitives on new inputs."""
+        if len(args) != len(self.inputs):
+            from ..errors import PullbackValueError
+
+            raise PullbackValueError(
+                f"graph {self.name} takes {len(self.inputs)} input(s), got {len(args)}"
+            )
+        env: dict[int, Any] = {n.id: a for n, a in zip(self.inputs, args)}
+        for node in self.nodes:
+            if node.op == "input":
+                continue
+            call_args = map_nodes(node.args, lambda n: env[n.id])
+            call_kwargs = map_nodes(node.kwargs, lambda n: env[n.id])
+            env[node.id] = node.fn(*call_args, **call_kwargs)
+        return map_nodes(self.outputs, lambda n: env[n.id])
+
+    def __call__(self, *args: Any) -> Any:
+        return self.evaluate(*args)
+
+    def __str__(self) -> str:
+        lines = [f"graph {self.name}({', '.join(n.label for n in self.inputs)}):"]
+        for node in self.nodes:
+            if node.op == "input":
+                continue
+            shown = [_show(a) for a in node.args]
+            shown += [f"{k}={_show(v)}" for k, v in node.kwargs.items()]
+            where = f"  # line {node.lineno}" if node.lineno else ""
+            shape = "x".join(map(str, node.shape)) if node.shape else "scalar"
+            lines.append(
+                f"    {node.label}: {shape} = {_short(node.op)}({', '.join(shown)}){where}"
+            )
+        lines.append(f"    return {_show(self.outputs)}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _short(op: str) -> str:
+    for prefix in ("numpy.", "operator.", "builtins."):
+        if op.startswith(prefix):
+            return ("np." if prefix == "numpy." else "") + op[len(prefix) :]
+    return op
+
+
+def _show(x: Any) -> str:
+    if isinstance(x, Node):
+        return x.label
+    if isinstance(x, (list, tuple)):
+        inner = ", ".join(_show(v) for v in x)
+        return f"[{inner}]" if isinstance(x, list) else f"({inner}{',' if len(x) == 1 else ''})"
+    if isinstance(x, np.ndarray):
+        return f"array{x.shape}" if x.size > 4 else np.array2string(x, separator=", ")
+    return repr(x)

@@ -1,0 +1,500 @@
+"""The rule table: one entry per primitive, its JVP and VJP written once, as plain Python.
+
+In: rule definitions made at import time by the modules of ``pullback.rules``.
+Out: ``Rule`` objects looked up by the primitive function (``lookup(np.sin)``), by qualified
+name (``lookup_name("numpy.sin")``) or by ndarray method name (``lookup_method("sum")``).
+
+How a rule is written
+---------------------
+Elementwise functions give their partial derivatives::
+
+    @elementwise(np.sin, math.sin)
+    def sin(x):
+        return np.cos(x)
+
+    @elementwise(np.multiply, operator.mul)
+    def multiply(x, y):
+        return y, x                     # one partial per argument, in order
+
+A parameter named ``ans`` receives the primal output (``def exp(x, ans): return ans``).
+From the partials: ``jvp = sum(x_dot * dx)``, ``vjp_x = unbroadcast(g * dx, x)``.
+
+Every other primitive gives a VJP and a JVP, side by side::
+
+    def sum_vjp(g, ans, x, axis=None, keepdims=False):
+        return unreduce(g, x, axis, keepdims)
+
+    def sum_jvp(x_dot, ans, x, axis=None, keepdims=False):
+        return np.sum(x_dot, axis=axis, keepdims=keepdims)
+
+    defrule(np.sum, vjp=sum_vjp, jvp=sum_jvp)
+
+- The VJP takes ``(g, ans, *primal_args, **primal_kwargs)`` and returns the adjoint of each
+  differentiable argument: one expression, or a tuple literal with one entry per such argument.
+- The JVP takes ``(<arg>_dot for each differentiable argument, ans, *primal_args, **kwargs)``
+  and returns the output tangent's contribution from each argument: one expression, or a tuple
+  literal with one entry per argument, entry ``i`` linear in the ``i``-th tangent only. The
+  ``_dot`` parameter names say which primal parameters are differentiable.
+- Both mirror the primal's own parameter names and defaults, so the primal call's arguments
+  can be passed to them unchanged.
+
+Rule bodies use only ``np``, ``math`` and the helpers of ``pullback.runtime``, because source
+mode splices them into generated code. Entry ``i`` of a returned tuple is split out into a
+function of its own (``Rule.vjp_fn(i)``), so asking for one argument's derivative never
+computes another's (no ``log(x)`` for the exponent's partial of ``x ** 2``).
+
+``None`` stands for a symbolic zero everywhere: a missing tangent or adjoint.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import textwrap
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..errors import MissingRuleError
+
+__all__ = [
+    "Rule",
+    "elementwise",
+    "defrule",
+    "defnondiff",
+    "defmethod",
+    "lookup",
+    "lookup_name",
+    "lookup_method",
+    "is_nondiff",
+    "supported_functions",
+    "qualified_name",
+    "all_rules",
+]
+
+# name -> Rule, id(fn) -> Rule ; filled at import of pullback.rules, read afterwards.
+_BY_NAME: dict[str, "Rule"] = {}
+_BY_ID: dict[int, "Rule"] = {}
+_METHODS: dict[str, "Method"] = {}
+_NONDIFF_BY_ID: dict[int, str] = {}
+_NONDIFF_BY_NAME: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def qualified_name(fn: Any) -> str:
+    """``numpy.sin``, ``math.sin``, ``operator.mul``, ``numpy.linalg.inv``, ``builtins.abs``."""
+    module = getattr(fn, "__module__", None)
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+    if module is None:  # ufuncs have no __module__
+        import numpy as np
+
+        if isinstance(fn, np.ufunc):
+            module = "numpy"
+    if module in ("numpy._core.umath", "numpy.core.umath", "numpy._core.multiarray"):
+        module = "numpy"
+    if module and module.startswith("numpy") and not module.startswith("numpy.linalg"):
+        if module.startswith(("numpy._core", "numpy.core", "numpy.lib")):
+            module = "numpy"
+    if module == "numpy.linalg._linalg" or module == "numpy.linalg.linalg":
+        module = "numpy.linalg"
+    if module == "_operator":
+        module = "operator"
+    return f"{module}.{name}" if module else name
+
+
+@dataclass
+class Rule:
+    """The derivative of one primitive: per-argument VJPs and JVPs.
+
+    ``diff_params`` are the primal parameter names that are differentiable, in order;
+    ``params`` all primal parameter names (for binding a call's arguments to them).
+    """
+
+    name: str
+    fns: tuple
+    vjp: Callable
+    jvp: Callable
+    diff_params: tuple[str, ...]
+    params: tuple[str, ...]
+    broadcasts: bool = False
+    kind: str = "general"  # "elementwise" or "general"
+    linear: bool = False
+    _split_vjp: dict = field(default_factory=dict, repr=False)
+    _split_jvp: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def fn(self):
+        return self.fns[0]
+
+    # -- binding ---------------------------------------------------------------------------
+    def diff_positions(self, args: tuple, kwargs: dict) -> dict[str, Any]:
+        """Map each differentiable parameter name to the value passed for it (or absent)."""
+        bound = {}
+        for i, value in enumerate(args):
+            if i < len(self.params):
+                bound[self.params[i]] = value
+        for key, value in kwargs.items():
+            bound[key] = value
+        return {p: bound[p] for p in self.diff_params if p in bound}
+
+    def argnum_of(self, param: str) -> int:
+        return self.params.index(param)
+
+    # -- per-argument functions ----------------------------------------------------------
+    def vjp_fn(self, i: int) -> Callable:
+        """``(g, ans, *args, **kwargs) -> adjoint of diff_params[i]`` (unbroadcast applied)."""
+        fn = self._split_vjp.get(i)
+        if fn is None:
+            with _LOCK:
+                fn = self._split_vjp.get(i)
+                if fn is None:
+                    fn = _split(self.vjp, i, len(self.diff_params))
+                    if self.broadcasts:
+                        fn = _with_unbroadcast(fn, self.params.index(self.diff_params[i]))
+                    self._split_vjp[i] = fn
+        return fn
+
+    def jvp_fn(self, i: int) -> Callable:
+        """``(t, ans, *args, **kwargs) -> output tangent contributed by diff_params[i]``."""
+        fn = self._split_jvp.get(i)
+        if fn is None:
+            with _LOCK:
+                fn = self._split_jvp.get(i)
+                if fn is None:
+                    n = len(self.diff_params)
+                    part = _split(self.jvp, i, n)
+                    fn = _single_tangent(part, i, n)
+                    self._split_jvp[i] = fn
+        return fn
+
+    def vjp_all(self, g, ans, *args, **kwargs) -> tuple:
+        """Adjoints of every differentiable parameter (None where zero)."""
+        return tuple(self.vjp_fn(i)(g, ans, *args, **kwargs) for i in range(len(self.diff_params)))
+
+    def jvp_all(self, tangents: tuple, ans, *args, **kwargs):
+        """Output tangent from the tangents of the differentiable parameters (None = zero)."""
+        out = None
+        for i, t in enumerate(tangents):
+            if t is None:
+                continue
+            term = self.jvp_fn(i)(t, ans, *args, **kwargs)
+            out = term if out is None else out + term
+        return out
+
+
+def _with_unbroadcast(fn: Callable, argnum: int) -> Callable:
+    from ..runtime import unbroadcast
+
+    @functools.wraps(fn)
+    def vjp_unbroadcast(g, ans, *args, **kwargs):
+        target = args[argnum] if argnum < len(args) else None
+        return unbroadcast(fn(g, ans, *args, **kwargs), target)
+
+    return vjp_unbroadcast
+
+
+def _single_tangent(part: Callable, i: int, n: int) -> Callable:
+    """Adapt a split JVP entry taking all n tangents to one taking only the i-th."""
+
+    def jvp_one(t, ans, *args, **kwargs):
+        tangents = [None] * n
+        tangents[i] = t
+        return part(*tangents, ans, *args, **kwargs)
+
+    jvp_one.__name__ = getattr(part, "__name__", "jvp")
+    jvp_one.__wrapped_part__ = part
+    return jvp_one
+
+
+# -- splitting a rule's tuple return into one function per entry ------------------------------
+
+
+def rule_ast(fn: Callable) -> ast.FunctionDef:
+    """The parsed ``def`` of a rule function (cached per function)."""
+    return _rule_ast(fn)
+
+
+@functools.lru_cache(maxsize=None)
+def _rule_ast(fn: Callable) -> ast.FunctionDef:
+    source = textwrap.dedent(inspect.getsource(fn))
+    tree = ast.parse(source)
+    node = tree.body[0]
+    while isinstance(node, ast.ClassDef):  # not expected, kept simple
+        node = node.body[0]
+    if not isinstance(node, ast.FunctionDef):
+        raise TypeError(f"rule {fn!r} must be a def")
+    return node
+
+
+def return_entries(node: ast.FunctionDef, n: int) -> list[ast.expr]:
+    """The n expressions the rule returns (a tuple literal when n > 1)."""
+    ret = node.body[-1]
+    if not isinstance(ret, ast.Return) or ret.value is None:
+        raise TypeError(f"rule {node.name} must end with a return statement")
+    if n == 1:
+        if isinstance(ret.value, ast.Tuple) and len(ret.value.elts) == 1:
+            return [ret.value.elts[0]]
+        return [ret.value]
+    if not isinstance(ret.value, ast.Tuple) or len(ret.value.elts) != n:
+        raise TypeError(f"rule {node.name} must return a tuple literal of {n} entries")
+    return list(ret.value.elts)
+
+
+def _split(fn: Callable, i: int, n: int) -> Callable:
+    """A function computing only the i-th returned entry of ``fn`` (fn itself when n == 1)."""
+    if n == 1:
+        node = rule_ast(fn)
+        entries = return_entries(node, 1)
+        if entries[0] is node.body[-1].value:
+            return fn
+    node = rule_ast(fn)
+    entry = return_entries(node, n)[i]
+    if isinstance(entry, ast.Constant) and entry.value is None:
+        return _zero
+    new = ast.FunctionDef(
+        name=f"{node.name}_{i}",
+        args=node.args,
+        body=[*node.body[:-1], ast.Return(value=entry)],
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        **({"type_params": []} if hasattr(ast.FunctionDef, "type_params") else {}),
+    )
+    module = ast.Module(body=[new], type_ignores=[])
+    ast.fix_missing_locations(module)
+    code = compile(module, inspect.getsourcefile(fn) or "<rule>", "exec")
+    namespace: dict = {}
+    exec(code, fn.__globals__, namespace)
+    out = namespace[new.name]
+    out.__defaults__ = fn.__defaults__
+    out.__kwdefaults__ = fn.__kwdefaults__
+    return out
+
+
+def _zero(*args, **kwargs):
+    return None
+
+
+# -- defining rules --------------------------------------------------------------------------
+
+
+def _params_of(fn: Callable, skip: int) -> tuple[str, ...]:
+    sig = inspect.signature(fn)
+    names = [
+        p.name
+        for p in sig.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+    return tuple(names[skip:])
+
+
+def _register(rule: Rule) -> Rule:
+    with _LOCK:
+        for fn in rule.fns:
+            if isinstance(fn, str):
+                _BY_NAME[fn] = rule
+                continue
+            _BY_ID[id(fn)] = rule
+            _BY_NAME.setdefault(qualified_name(fn), rule)
+        _BY_NAME.setdefault(rule.name, rule)
+    return rule
+
+
+def defrule(
+    *fns: Any,
+    vjp: Callable,
+    jvp: Callable,
+    broadcasts: bool = False,
+    linear: bool = False,
+    name: str | None = None,
+) -> Rule:
+    """Register a primitive's VJP and JVP (see the module docstring for their form)."""
+    jvp_params = _params_of(jvp, 0)
+    diff = tuple(p[: -len("_dot")] for p in jvp_params if p.endswith("_dot"))
+    primal_params = tuple(p for p in jvp_params if not p.endswith("_dot"))[1:]  # drop ans
+    vjp_params = _params_of(vjp, 2)
+    if vjp_params != primal_params:
+        raise TypeError(
+            f"rule for {name or fns}: vjp params {vjp_params} != jvp primal params {primal_params}"
+        )
+    missing = [d for d in diff if d not in primal_params]
+    if missing:
+        raise TypeError(f"rule for {name or fns}: tangents {missing} name no primal parameter")
+    rule = Rule(
+        name=name or qualified_name(fns[0]),
+        fns=tuple(fns),
+        vjp=vjp,
+        jvp=jvp,
+        diff_params=diff,
+        params=primal_params,
+        broadcasts=broadcasts,
+        linear=linear,
+    )
+    return _register(rule)
+
+
+def elementwise(*fns: Any, nondiff: tuple[str, ...] = (), name: str | None = None):
+    """Decorator: register an elementwise primitive by its partial derivatives."""
+
+    def decorate(partials: Callable) -> Callable:
+        params = tuple(p for p in _params_of(partials, 0) if p != "ans")
+        diff = tuple(p for p in params if p not in nondiff)
+        rule = Rule(
+            name=name or qualified_name(fns[0]),
+            fns=tuple(fns),
+            vjp=partials,
+            jvp=partials,
+            diff_params=diff,
+            params=params,
+            broadcasts=True,
+            kind="elementwise",
+        )
+        rule._split_vjp = {}
+        rule._split_jvp = {}
+        _bind_elementwise(rule, partials)
+        _register(rule)
+        return partials
+
+    return decorate
+
+
+def _bind_elementwise(rule: Rule, partials: Callable) -> None:
+    """Make vjp_fn/jvp_fn of an elementwise rule multiply its partials by g / the tangent."""
+    from ..runtime import unbroadcast
+
+    uses_ans = "ans" in inspect.signature(partials).parameters
+    n = len(rule.diff_params)
+
+    def partial_fn(i):
+        return _split_partials(partials, i, n, rule.params, rule.diff_params)
+
+    def call_partial(p, ans, args, kwargs):
+        if uses_ans:
+            kwargs = dict(kwargs, ans=ans)
+        return p(*args, **kwargs)
+
+    def vjp_fn(i):
+        fn = rule._split_vjp.get(i)
+        if fn is None:
+            p = partial_fn(i)
+            argnum = rule.params.index(rule.diff_params[i])
+
+            def fn(g, ans, *args, **kwargs):
+                target = args[argnum] if argnum < len(args) else kwargs.get(rule.diff_params[i])
+                return unbroadcast(g * call_partial(p, ans, args, kwargs), target)
+
+            rule._split_vjp[i] = fn
+        return fn
+
+    def jvp_fn(i):
+        fn = rule._split_jvp.get(i)
+        if fn is None:
+            p = partial_fn(i)
+
+            def fn(t, ans, *args, **kwargs):
+                return t * call_partial(p, ans, args, kwargs)
+
+            rule._split_jvp[i] = fn
+        return fn
+
+    def partial(i):
+        return partial_fn(i)
+
+    rule.vjp_fn = vjp_fn  # type: ignore[method-assign]
+    rule.jvp_fn = jvp_fn  # type: ignore[method-assign]
+    rule.partial_fn = partial  # type: ignore[attr-defined]
+    rule.uses_ans = uses_ans  # type: ignore[attr-defined]
+
+
+def _split_partials(partials, i, n, params, diff_params):
+    """Entry i of the partials (one entry per differentiable parameter, in order)."""
+    if n == 1:
+        return partials
+    return _split(partials, i, n)
+
+
+def defnondiff(*fns: Any, names: tuple[str, ...] = ()) -> None:
+    """Register functions whose derivative is zero everywhere it exists (floor, len, argmax)."""
+    with _LOCK:
+        for fn in fns:
+            _NONDIFF_BY_ID[id(fn)] = qualified_name(fn)
+            _NONDIFF_BY_NAME[qualified_name(fn)] = fn
+        for n in names:
+            _NONDIFF_BY_NAME[n] = None
+
+
+@dataclass(frozen=True)
+class Method:
+    """An ndarray method or attribute expressed as a call of a registered function.
+
+    ``adapt(obj, *args, **kwargs) -> (fn, args, kwargs)`` rewrites ``obj.name(*args)`` as
+    ``fn(*args)``; for attributes (``x.T``) it is called with ``obj`` alone.
+    """
+
+    name: str
+    adapt: Callable
+    attribute: bool = False
+
+
+def defmethod(name: str, adapt: Callable, attribute: bool = False) -> None:
+    """Register an ndarray method (``x.sum(...)``) or attribute (``x.T``) by its function form."""
+    with _LOCK:
+        _METHODS[name] = Method(name, adapt, attribute)
+
+
+# -- lookup ----------------------------------------------------------------------------------
+
+
+def lookup(fn: Any) -> Rule | None:
+    """The rule for a primitive function object, or None."""
+    rule = _BY_ID.get(id(fn))
+    if rule is not None:
+        return rule
+    try:
+        return _BY_NAME.get(qualified_name(fn))
+    except Exception:
+        return None
+
+
+def lookup_name(name: str) -> Rule | None:
+    return _BY_NAME.get(name)
+
+
+def lookup_method(name: str) -> Method | None:
+    return _METHODS.get(name)
+
+
+def is_nondiff(fn: Any) -> bool:
+    if id(fn) in _NONDIFF_BY_ID:
+        return True
+    try:
+        return qualified_name(fn) in _NONDIFF_BY_NAME
+    except Exception:
+        return False
+
+
+def require(fn: Any, **where) -> Rule:
+    """The rule for ``fn``; raises MissingRuleError naming it when there is none."""
+    rule = lookup(fn)
+    if rule is None:
+        raise MissingRuleError(qualified_name(fn), **where)
+    return rule
+
+
+def all_rules() -> list[Rule]:
+    """Every distinct registered rule."""
+    seen: dict[int, Rule] = {}
+    for rule in _BY_NAME.values():
+        seen[id(rule)] = rule
+    return list(seen.values())
+
+
+def supported_functions() -> list[str]:
+    """The qualified names of every function and method with a derivative rule."""
+    names = set(_BY_NAME) | {f"numpy.ndarray.{m}" for m in _METHODS}
+    return sorted(names)
+
+
+def nondiff_functions() -> list[str]:
+    return sorted(_NONDIFF_BY_NAME)
