@@ -18,6 +18,8 @@ from .errors import (
     UnsupportedSyntaxError,
 )
 from .rules import supported_functions
+from . import numeric
+from .numeric import check_grads
 
 __version__ = "0.1.0"
 
@@ -30,6 +32,8 @@ __all__ = [
     "hessian",
     "hvp",
     "supported_functions",
+    "numeric",
+    "check_grads",
     "PullbackError",
     "UnsupportedSyntaxError",
     "MissingRuleError",

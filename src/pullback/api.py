@@ -10,8 +10,8 @@ Each mode is a module (``pullback.source``, ``pullback.tape``, ``pullback.graph`
   returning a tuple with one adjoint per primal (pytrees keep their structure), and
 - ``jvp(f, primals, tangents) -> (value, tangent_out)``.
 
-A mode may also provide ``value_and_grad(f, argnums, has_aux)`` and ``grad(...)`` of its own
-(source mode does: it returns generated code). Everything else is built here from the two
+A mode may also provide both ``value_and_grad(f, argnums, has_aux)`` and ``grad(...)`` of its
+own (source mode does: it returns generated code). Everything else is built here from the two
 primitives, so a new mode gets the whole API at once.
 """
 
@@ -154,7 +154,7 @@ def grad(
     0.666667
     """
     impl = backend(mode)
-    if hasattr(impl, "grad"):
+    if hasattr(impl, "value_and_grad") and hasattr(impl, "grad"):  # a mode with its own grad
         return impl.grad(f, argnums, has_aux=has_aux)
     vg = generic_value_and_grad(impl, f, argnums, has_aux)
 
