@@ -20,6 +20,7 @@ from .errors import (
 from .rules import supported_functions
 from . import numeric
 from .numeric import check_grads
+from .custom import custom_jvp, custom_vjp, defjvp, defvjp, grad_of, stop_gradient
 
 __version__ = "0.1.0"
 
@@ -34,6 +35,12 @@ __all__ = [
     "supported_functions",
     "numeric",
     "check_grads",
+    "custom_vjp",
+    "custom_jvp",
+    "defvjp",
+    "defjvp",
+    "stop_gradient",
+    "grad_of",
     "PullbackError",
     "UnsupportedSyntaxError",
     "MissingRuleError",

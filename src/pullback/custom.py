@@ -1,0 +1,294 @@
+"""User-defined derivatives and gradient surgery, honoured by every mode.
+
+In: a user function and its derivative, written by the user.
+Out: entries in the one rule table (so source, tape and graph modes all use them), plus
+``stop_gradient`` and ``grad_of``.
+
+- ``@custom_vjp`` with ``f.defvjp(fwd, bwd)``: ``fwd(*args) -> (out, residuals)``,
+  ``bwd(residuals, g) -> tuple of adjoints`` (JAX's convention).
+- ``@custom_jvp`` with ``f.defjvp(jvp)``: ``jvp(primals, tangents) -> (out, tangent_out)``; its
+  reverse mode transposes that linear map by recording it on a tape.
+- ``defvjp(fn, *vjps)`` / ``defjvp(fn, *jvps)`` for library functions, one function per
+  argument: ``vjp(g, ans, *args)``, ``jvp(t, ans, *args)`` (autograd's convention).
+- ``stop_gradient(x)``: ``x``, treated as a constant.
+- ``with grad_of(x) as x_bar:``: in a source-mode derivative the block runs in the backward
+  sweep on ``x``'s adjoint; in a plain call of the function the block is skipped.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+from typing import Any, Callable
+
+from .errors import MissingRuleError, PullbackTypeError
+from .rules import registry
+
+__all__ = ["custom_vjp", "custom_jvp", "defvjp", "defjvp", "stop_gradient", "grad_of"]
+
+
+def _positional_params(fn: Callable, fallback: Callable | None = None, skip: int = 0):
+    for source, drop in ((fn, 0), (fallback, skip)):
+        if source is None:
+            continue
+        try:
+            sig = inspect.signature(source)
+        except (TypeError, ValueError):
+            continue
+        names = [
+            p.name
+            for p in sig.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        return tuple(names[drop:])
+    return ()
+
+
+def _callable_rule(fn, name, params, diff_params, vjps: dict, jvps: dict) -> registry.Rule:
+    """A rule whose per-argument derivatives are given as callables (never spliced)."""
+
+    def _missing_vjp(*args, **kwargs):
+        raise MissingRuleError(name, f"{name} has a JVP but no VJP registered")
+
+    def _missing_jvp(*args, **kwargs):
+        raise MissingRuleError(
+            name,
+            f"{name} has a VJP but no JVP registered",
+            hint=f"add one with pb.defjvp({name.rsplit('.', 1)[-1]}, lambda t, ans, x: ...)",
+        )
+
+    rule = registry.Rule(
+        name=name,
+        fns=(fn,),
+        vjp=_missing_vjp,
+        jvp=_missing_jvp,
+        diff_params=tuple(diff_params),
+        params=tuple(params),
+        kind="custom",
+    )
+    rule._split_vjp = dict(vjps)
+    rule._split_jvp = dict(jvps)
+    base_vjp_fn, base_jvp_fn = rule.vjp_fn, rule.jvp_fn
+
+    def vjp_fn(i):
+        return rule._split_vjp.get(i) or _missing_vjp
+
+    def jvp_fn(i):
+        return rule._split_jvp.get(i) or _missing_jvp
+
+    del base_vjp_fn, base_jvp_fn
+    rule.vjp_fn = vjp_fn  # type: ignore[method-assign]
+    rule.jvp_fn = jvp_fn  # type: ignore[method-assign]
+    return rule
+
+
+def defvjp(fn: Callable, *vjps: Callable | None, name: str | None = None) -> None:
+    """Register reverse-mode rules for ``fn``: ``vjps[i](g, ans, *args)`` is argument i's adjoint.
+
+    >>> import numpy as np, pullback as pb
+    >>> def cube(x):
+    ...     return x ** 3
+    >>> pb.defvjp(cube, lambda g, ans, x: g * 3 * x ** 2)
+    """
+    _define(fn, name, vjps=vjps, jvps=None)
+
+
+def defjvp(fn: Callable, *jvps: Callable | None, name: str | None = None) -> None:
+    """Register forward-mode rules for ``fn``: ``jvps[i](t, ans, *args)`` is argument i's share."""
+    _define(fn, name, vjps=None, jvps=jvps)
+
+
+def _define(fn, name, vjps, jvps) -> None:
+    name = name or registry.qualified_name(fn)
+    existing = registry.lookup(fn)
+    given = vjps or jvps
+    if existing is not None and existing.kind == "custom":
+        rule = existing
+    else:
+        sample = next((v for v in given if v is not None), None)
+        params = _positional_params(fn, sample, skip=2)
+        if not params:
+            raise PullbackTypeError(f"cannot read the parameters of {name}; pass named functions")
+        rule = _callable_rule(fn, name, params, params[: len(given)], {}, {})
+    if len(given) > len(rule.diff_params):
+        rule.diff_params = rule.params[: len(given)]
+    for i, d in enumerate(given):
+        if d is None:
+            continue
+        (rule._split_vjp if vjps else rule._split_jvp)[i] = d
+    registry._register(rule)
+
+
+class custom_vjp:
+    """A function whose reverse-mode derivative is given by the user (``f.defvjp(fwd, bwd)``).
+
+    >>> import numpy as np, pullback as pb
+    >>> @pb.custom_vjp
+    ... def clip_gradient(x):
+    ...     return x
+    >>> clip_gradient.defvjp(lambda x: (x, None), lambda res, g: (np.clip(g, -1, 1),))
+    """
+
+    def __init__(self, fn: Callable):
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.fwd: Callable | None = None
+        self.bwd: Callable | None = None
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def __get__(self, obj, objtype=None):  # behave as a function when used as a method
+        return self if obj is None else functools.partial(self, obj)
+
+    def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+        self.fwd, self.bwd = fwd, bwd
+        params = _positional_params(self.fn)
+        n = len(params)
+
+        def make_vjp(i):
+            def vjp(g, ans, *args, **kwargs):
+                _, residuals = fwd(*args, **kwargs)
+                adjoints = bwd(residuals, g)
+                if not isinstance(adjoints, tuple) or len(adjoints) != n:
+                    raise PullbackTypeError(
+                        f"the bwd of {self.__name__} must return a tuple of {n} adjoint(s), "
+                        f"one per argument; got {type(adjoints).__name__}"
+                    )
+                return adjoints[i]
+
+            vjp.__name__ = f"{self.__name__}_vjp_{i}"
+            return vjp
+
+        def make_jvp(i):
+            def jvp(t, ans, *args, **kwargs):
+                from . import api
+
+                def of_arg(v):
+                    full = list(args)
+                    full[i] = v
+                    return self.fn(*full, **kwargs)
+
+                return api.jvp(of_arg, (args[i],), (t,), mode="tape")[1]
+
+            return jvp
+
+        rule = _callable_rule(
+            self,
+            f"{self.__module__}.{self.__qualname__}",
+            params,
+            params,
+            {i: make_vjp(i) for i in range(n)},
+            {i: make_jvp(i) for i in range(n)},
+        )
+        registry._register(rule)
+
+
+class custom_jvp:
+    """A function whose forward-mode derivative is given by the user (``f.defjvp(jvp)``).
+
+    Reverse mode transposes the user's (linear) tangent map by recording it on a tape.
+    """
+
+    def __init__(self, fn: Callable):
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.jvp: Callable | None = None
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+    def defjvp(self, jvp: Callable) -> None:
+        self.jvp = jvp
+        params = _positional_params(self.fn)
+        n = len(params)
+
+        def tangent_map(i, args, kwargs):
+            def linear(t):
+                tangents = tuple(t if j == i else _zeros_like(a) for j, a in enumerate(args))
+                return jvp(tuple(args), tangents, **kwargs)[1]
+
+            return linear
+
+        def make_jvp(i):
+            def jvp_i(t, ans, *args, **kwargs):
+                return tangent_map(i, args, kwargs)(t)
+
+            return jvp_i
+
+        def make_vjp(i):
+            def vjp_i(g, ans, *args, **kwargs):
+                from . import api
+
+                _, pullback_fn = api.vjp(tangent_map(i, args, kwargs), _zeros_like(args[i]), mode="tape")
+                return pullback_fn(g)[0]
+
+            return vjp_i
+
+        rule = _callable_rule(
+            self,
+            f"{self.__module__}.{self.__qualname__}",
+            params,
+            params,
+            {i: make_vjp(i) for i in range(n)},
+            {i: make_jvp(i) for i in range(n)},
+        )
+        registry._register(rule)
+
+
+def _zeros_like(x):
+    import numpy as np
+
+    return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x`` itself, with a zero derivative in every mode."""
+    return x
+
+
+registry.defnondiff(stop_gradient)
+
+
+class _SkipBlock(Exception):
+    pass
+
+
+class grad_of:
+    """``with pb.grad_of(x) as x_bar:`` — code that runs in the backward sweep on x's adjoint.
+
+    Source mode moves the block into the derivative's backward sweep, where ``x_bar`` holds the
+    adjoint of ``x`` at that point and may be reassigned (to clip it, say). Called plainly, the
+    function skips the block, so it still runs unchanged without pullback.
+    """
+
+    def __init__(self, x: Any):
+        self.x = x
+
+    def __enter__(self):
+        frame = sys._getframe(1)
+        self._frame = frame
+        self._global_trace = sys.gettrace()
+        self._local_trace = frame.f_trace
+        if self._global_trace is None:
+            sys.settrace(_no_trace)
+        frame.f_trace = self._skip
+        return None
+
+    def _skip(self, frame, event, arg):
+        raise _SkipBlock
+
+    def __exit__(self, exc_type, exc, tb):
+        self._frame.f_trace = self._local_trace
+        if self._global_trace is None:
+            sys.settrace(None)
+        self._frame = None
+        return exc_type is _SkipBlock
+
+
+def _no_trace(frame, event, arg):
+    return None
