@@ -124,6 +124,22 @@ class Graph:
 
     __repr__ = __str__
 
+    def to_dot(self, grad_graph: Graph | None = None) -> str:
+        """Graphviz dot text for this graph (and ``grad_graph`` beside it); see ``render``."""
+        from .render import to_dot
+
+        return to_dot(self, grad_graph)
+
+    def to_html(self, grad_graph: Graph | None = None) -> str:
+        """A self-contained HTML page drawing this graph and its gradient graph side by side.
+
+        Without ``grad_graph``, the gradient graph is ``pb.gradients(self)`` when this graph
+        has one scalar output; otherwise the page shows the forward graph alone.
+        """
+        from .render import to_html
+
+        return to_html(self, grad_graph)
+
 
 def _short(op: str) -> str:
     for prefix in ("numpy.", "operator.", "builtins."):
