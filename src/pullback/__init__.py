@@ -21,6 +21,8 @@ from .rules import supported_functions
 from . import numeric
 from .numeric import check_grads
 from .custom import custom_jvp, custom_vjp, defjvp, defvjp, grad_of, stop_gradient
+from . import symbolic  # SymPy is imported only when symbolic mode runs
+from .compare import Comparison, compare
 
 __version__ = "0.1.0"
 
@@ -35,6 +37,9 @@ __all__ = [
     "supported_functions",
     "numeric",
     "check_grads",
+    "symbolic",
+    "compare",
+    "Comparison",
     "custom_vjp",
     "custom_jvp",
     "defvjp",

@@ -1,0 +1,336 @@
+"""Every mode on one function: values, gradients, disagreement, time and derivative size.
+
+In: a function and the point to differentiate it at (every positional argument).
+Out: a ``Comparison``, one row per mode, that prints as an aligned table, shows as HTML in a
+notebook (``_repr_html_``) and holds its data in ``.rows`` (a list of dicts).
+
+Each mode runs ``pb.value_and_grad(f, argnums=<all>, mode=m)``. A mode that fails has its error
+in its row; ``compare`` itself does not raise. The gradients are measured against source mode's
+(or, when source mode failed, against the first mode that ran), and the size of each
+derivative is counted in that mode's own unit:
+
+========  ==========================================================================
+source    lines of generated Python (``pb.source``)
+tape      operations in the gradient graph (``pb.gradients(pb.trace(f, ...))``)
+graph     operations in the gradient graph
+symbolic  ``sympy.count_ops`` of the derivatives (expression swell shows against the graph)
+numeric   evaluations of ``f``
+========  ==========================================================================
+
+>>> import numpy as np, pullback as pb
+>>> print(pb.compare(lambda x: np.log(x * x), 3.0))     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import time
+import timeit
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import pytree
+from .api import MODES, _fname, value_and_grad
+
+__all__ = ["compare", "Comparison"]
+
+_COLUMNS = [
+    ("mode", "mode"),
+    ("value", "value"),
+    ("gradient", "gradient"),
+    ("disagreement", "max |Δgrad| vs {reference}"),
+    ("seconds", "time/call"),
+    ("size", "derivative size"),
+    ("note", "note"),
+]
+
+
+@dataclass
+class Comparison:
+    """The result of ``pb.compare``: one row (a dict) per mode, printable as a table.
+
+    Each row has ``mode``, ``ok`` (it ran), ``value``, ``gradient`` (a tuple, one entry per
+    argument), ``disagreement`` (largest absolute difference from the reference gradient),
+    ``seconds`` (per call), ``size`` and ``size_unit``, ``note`` and ``error``.
+    """
+
+    function: str
+    args: tuple
+    reference: str | None
+    rows: list[dict]
+
+    def __getitem__(self, mode: str) -> dict:
+        for row in self.rows:
+            if row["mode"] == mode:
+                return row
+        raise KeyError(mode)
+
+    def _cells(self) -> tuple[list[str], list[list[str]]]:
+        reference = self.reference or "reference"
+        header = [title.format(reference=reference) for _, title in _COLUMNS]
+        body = []
+        for row in self.rows:
+            if row["ok"]:
+                cells = [
+                    row["mode"],
+                    _number(row["value"]),
+                    _gradient_text(_single(row["gradient"])),
+                    _number(row["disagreement"], digits=2),
+                    _duration(row["seconds"]),
+                    _size_text(row),
+                    row["note"] or "",
+                ]
+            else:
+                why = row["error"] if row["error"] else row["note"]
+                cells = [row["mode"], "—", "—", "—", "—", "—", why or ""]
+            body.append(cells)
+        return header, body
+
+    def __str__(self) -> str:
+        header, body = self._cells()
+        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header) - 1)]
+        title = f"pb.compare({self.function} at {_args_text(self.args)})"
+
+        def line(cells: list[str]) -> str:
+            padded = [c.ljust(w) for c, w in zip(cells, widths, strict=False)]
+            return "  ".join([*padded, cells[-1]]).rstrip()
+
+        rule = "  ".join("-" * w for w in widths) + "  " + "-" * len(header[-1])
+        return "\n".join([title, line(header), rule, *(line(r) for r in body)])
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        header, body = self._cells()
+        esc = html.escape
+        head = "".join(f"<th>{esc(h)}</th>" for h in header)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>" for cells in body
+        )
+        caption = esc(f"pb.compare({self.function} at {_args_text(self.args)})")
+        return f"<table><caption>{caption}</caption><tr>{head}</tr>{rows}</table>"
+
+
+def compare(
+    f: Callable, *args: Any, modes: Sequence[str] = MODES, budget: float = 0.2
+) -> Comparison:
+    """Run every mode on ``f`` at ``args``; a table of values, gradients, disagreement, time.
+
+    ``budget`` is about how many seconds each mode's timing may take.
+
+    >>> import numpy as np, pullback as pb
+    >>> table = pb.compare(lambda x: np.log(x * x), 3.0)      # doctest: +SKIP
+    >>> table["tape"]["disagreement"] < 1e-12                  # doctest: +SKIP
+    True
+    """
+    argnums = tuple(range(len(args)))
+    rows = [_run_mode(f, args, argnums, mode, budget) for mode in modes]
+    ran = {row["mode"]: row for row in rows if row["ok"]}
+    reference = next((m for m in ("source", *MODES) if m in ran), None)
+    for row in rows:
+        if row["ok"] and reference is not None:
+            row["disagreement"] = _largest_difference(row["gradient"], ran[reference]["gradient"])
+    return Comparison(_fname(f), tuple(args), reference, rows)
+
+
+# -- one mode ---------------------------------------------------------------------------------
+
+
+def _run_mode(f: Callable, args: tuple, argnums: tuple, mode: str, budget: float) -> dict:
+    row = {
+        "mode": mode,
+        "ok": False,
+        "value": None,
+        "gradient": None,
+        "disagreement": None,
+        "seconds": None,
+        "size": None,
+        "size_unit": None,
+        "note": None,
+        "error": None,
+    }
+    if mode == "symbolic" and not all(_is_scalar(a) for a in args):
+        row["note"] = "not applicable: symbolic mode handles scalar arguments only"
+        return row
+    try:
+        value_and_gradient = value_and_grad(f, argnums, mode=mode)
+        row["value"], row["gradient"] = value_and_gradient(*args)
+    except Exception as err:
+        row["error"] = _error_text(err)
+        return row
+    row["ok"] = True
+    row["seconds"] = _time_per_call(lambda: value_and_gradient(*args), budget)
+    try:
+        row["size"], row["size_unit"], row["note"] = _SIZES[mode](f, args, argnums)
+    except Exception as err:
+        row["note"] = f"size unknown: {_error_text(err)}"
+    return row
+
+
+def _error_text(err: BaseException) -> str:
+    first = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {first[0]}" if first else type(err).__name__
+
+
+def _time_per_call(call: Callable[[], Any], budget: float) -> float:
+    """Seconds per call: the best of a few repeats, each a batch sized to the budget."""
+    start = time.perf_counter()
+    call()
+    once = time.perf_counter() - start
+    if once >= budget / 2:
+        return once
+    repeats = 3
+    number = max(1, min(1_000_000, int(budget / repeats / max(once, 1e-7))))
+    timer = timeit.Timer(call)
+    return min(timer.repeat(repeat=repeats, number=number)) / number
+
+
+# -- derivative size, in each mode's unit -------------------------------------------------------
+
+
+def _source_size(f, args, argnums):
+    import pullback
+
+    show = getattr(pullback, "source", None)
+    if not callable(show):
+        raise RuntimeError("pb.source is not available")
+    text = show(pullback.grad(f, argnums))
+    lines = [ln for ln in str(text).splitlines() if ln.strip()]
+    return len(lines), "lines", None
+
+
+def _operations(graph) -> int:
+    return sum(1 for n in graph.nodes if n.op != "input")
+
+
+def _gradient_graph_size(f, args, argnums):
+    from .graph import gradients, trace
+
+    forward = trace(f, *args)
+    backward = gradients(forward)
+    return _operations(backward), "nodes", f"forward graph: {_operations(forward)} nodes"
+
+
+def _symbolic_size(f, args, argnums):
+    import sympy
+
+    from .symbolic import _traced_expression
+
+    expr, symbols = _traced_expression(f, args, {}, argnums)
+    partials = [sympy.diff(expr, s) for s in symbols]
+    size = sum(sympy.count_ops(d) for d in partials)
+    note = f"expression {sympy.count_ops(expr)} ops → derivative {size} ops"
+    try:
+        from .graph import trace
+
+        note += f" (forward graph: {_operations(trace(f, *args))} nodes)"
+    except Exception:
+        pass
+    return size, "ops", note
+
+
+def _numeric_size(f, args, argnums):
+    calls = 0
+
+    def counted(*a, **k):
+        nonlocal calls
+        calls += 1
+        return f(*a, **k)
+
+    counted.__name__ = _fname(f)
+    value_and_grad(counted, argnums, mode="numeric")(*args)
+    return calls, "evaluations", None
+
+
+_SIZES = {
+    "source": _source_size,
+    "tape": _gradient_graph_size,
+    "graph": _gradient_graph_size,
+    "symbolic": _symbolic_size,
+    "numeric": _numeric_size,
+}
+
+
+# -- comparing and printing ---------------------------------------------------------------------
+
+
+def _is_scalar(x: Any) -> bool:
+    from .symbolic import _is_scalar as scalar
+
+    return scalar(x)
+
+
+def _largest_difference(a: Any, b: Any) -> float:
+    leaves_a, tree_a = pytree.flatten(a)
+    leaves_b, tree_b = pytree.flatten(b)
+    if tree_a != tree_b or len(leaves_a) != len(leaves_b):
+        return float("inf")
+    largest = 0.0
+    for x, y in zip(leaves_a, leaves_b, strict=True):
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        if x.shape != y.shape:
+            return float("inf")
+        if x.size:
+            diff = np.abs(x - y)
+            if np.isnan(diff).any():
+                return float("nan")
+            largest = max(largest, float(diff.max()))
+    return largest
+
+
+def _number(x: Any, digits: int = 10) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, np.ndarray) and x.ndim > 0:
+        text = np.array2string(x, precision=6, threshold=6, separator=", ")
+        text = " ".join(text.split())
+        return text if len(text) <= 48 else text[:47] + "…"
+    if np.iscomplexobj(x):
+        return str(x)
+    return f"{float(x):.{digits}g}"
+
+
+def _is_integer(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) or (isinstance(x, np.ndarray) and x.dtype.kind in "biu")
+
+
+def _single(g: Any) -> Any:
+    return g[0] if isinstance(g, tuple) and len(g) == 1 else g
+
+
+def _gradient_text(g: Any) -> str:
+    if isinstance(g, tuple):
+        return "(" + ", ".join(_gradient_text(x) for x in g) + ("," if len(g) == 1 else "") + ")"
+    leaves, _ = pytree.flatten(g)
+    if len(leaves) == 1 and leaves[0] is g:
+        return _number(g)
+    return f"{type(g).__name__} of {len(leaves)} leaves"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def _size_text(row: dict) -> str:
+    return "" if row["size"] is None else f"{row['size']} {row['size_unit']}"
+
+
+def _args_text(args: tuple) -> str:
+    def shown(a: Any) -> str:
+        if _is_scalar(a):
+            text = _number(a, 6)
+            return text + ".0" if text.lstrip("-").isdigit() and not _is_integer(a) else text
+        if isinstance(a, np.ndarray):
+            return f"array{a.shape}"
+        return type(a).__name__
+
+    text = ", ".join(shown(a) for a in args)
+    return f"({text})"

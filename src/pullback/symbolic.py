@@ -1,0 +1,571 @@
+"""Symbolic mode: a traced graph turned into a SymPy expression and differentiated by algebra.
+
+In: a scalar function of scalar arguments written with plain ``np`` / ``math`` (or a ``Graph``).
+Out: SymPy expressions (``expression``, ``derivative``), and the mode primitives ``vjp`` and
+``jvp`` (with ``grad`` and ``value_and_grad``) that evaluate the derivative, lambdified to NumPy.
+
+How: ``pb.trace`` runs the function once and records each primitive call as a graph node named
+by its qualified name (``numpy.sin``, ``operator.mul``, ``math.log``); ``SYMPY_FUNCTIONS`` says
+which SymPy function means the same; the output node's expression goes to ``sympy.diff``.
+
+Control flow: a trace follows the branches and loop counts taken at the point it runs on, so an
+expression (and its derivative) is exact on that path only. ``derivative(f, at=...)`` says
+which point to trace at. The mode primitives check the path on every call: when the function's
+value disagrees with the cached expression's, they trace the function again at the new point.
+
+SymPy is imported inside the functions that need it; importing pullback never imports it.
+
+>>> import numpy as np
+>>> derivative(lambda x: np.log(x * x))      # doctest: +SKIP
+2/x
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .api import (
+    _fname,
+    _normalize_argnums,
+    _scalar,
+    check_differentiable,
+    check_scalar_output,
+    match_leaf,
+)
+from .errors import MissingRuleError, PullbackError, PullbackTypeError
+from .graph.ir import Graph, Node
+from .rules.registry import nondiff_functions
+
+__all__ = [
+    "expression",
+    "derivative",
+    "graph_expression",
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "jvp",
+    "SYMPY_FUNCTIONS",
+]
+
+# -- the translation table: qualified primitive name -> SymPy meaning -------------------------
+#
+# Each entry is ``translate(sp, *args, **kwargs) -> sympy expression``, where ``sp`` is the
+# sympy module and the arguments are already SymPy expressions. To teach symbolic mode a new
+# primitive, add an entry: ``SYMPY_FUNCTIONS["numpy.foo"] = lambda sp, x: ...``.
+
+SYMPY_FUNCTIONS: dict[str, Callable[..., Any]] = {}
+
+
+def _define(names: str, translate: Callable[..., Any]) -> None:
+    for name in names.split():
+        SYMPY_FUNCTIONS[name] = translate
+
+
+def _same(sp, x, *_, **__):
+    return x
+
+
+def _log(sp, x, base=None):
+    return sp.log(x) if base is None else sp.log(x, base)
+
+
+_define("operator.add operator.iadd numpy.add", lambda sp, x, y: x + y)
+_define("operator.sub operator.isub numpy.subtract", lambda sp, x, y: x - y)
+_define("operator.mul operator.imul numpy.multiply", lambda sp, x, y: x * y)
+_define("operator.truediv operator.itruediv numpy.divide numpy.true_divide", lambda sp, x, y: x / y)
+_define(
+    "operator.pow operator.ipow numpy.power numpy.float_power math.pow builtins.pow",
+    lambda sp, x, y: x**y,
+)
+_define("operator.neg numpy.negative", lambda sp, x: -x)
+# On a scalar these are the identity.
+_define(
+    "operator.pos numpy.positive builtins.float numpy.float64 numpy.asarray numpy.array "
+    "numpy.sum numpy.mean numpy.prod numpy.squeeze numpy.copy numpy.real",
+    _same,
+)
+for _numpy, _math, _sympy in [
+    ("sin", "sin", "sin"),
+    ("cos", "cos", "cos"),
+    ("tan", "tan", "tan"),
+    ("arcsin", "asin", "asin"),
+    ("arccos", "acos", "acos"),
+    ("arctan", "atan", "atan"),
+    ("sinh", "sinh", "sinh"),
+    ("cosh", "cosh", "cosh"),
+    ("tanh", "tanh", "tanh"),
+    ("arcsinh", "asinh", "asinh"),
+    ("arccosh", "acosh", "acosh"),
+    ("arctanh", "atanh", "atanh"),
+    ("exp", "exp", "exp"),
+    ("sqrt", "sqrt", "sqrt"),
+    ("cbrt", "cbrt", "cbrt"),
+    ("absolute", "fabs", "Abs"),
+]:
+    _define(
+        f"numpy.{_numpy} math.{_math}",
+        lambda sp, x, _name=_sympy: getattr(sp, _name)(x),
+    )
+_define("numpy.abs numpy.fabs builtins.abs", lambda sp, x: sp.Abs(x))
+_define("numpy.sign", lambda sp, x: sp.sign(x))
+_define("numpy.log math.log", _log)
+_define("numpy.log2 math.log2", lambda sp, x: sp.log(x, 2))
+_define("numpy.log10 math.log10", lambda sp, x: sp.log(x, 10))
+_define("numpy.log1p math.log1p", lambda sp, x: sp.log(1 + x))
+_define("numpy.expm1 math.expm1", lambda sp, x: sp.exp(x) - 1)
+_define("numpy.exp2", lambda sp, x: 2**x)
+_define("numpy.square", lambda sp, x: x**2)
+_define("numpy.reciprocal", lambda sp, x: 1 / x)
+_define("numpy.hypot math.hypot", lambda sp, x, y: sp.sqrt(x**2 + y**2))
+_define("numpy.arctan2 math.atan2", lambda sp, y, x: sp.atan2(y, x))
+_define("numpy.maximum numpy.fmax builtins.max", lambda sp, x, y: sp.Max(x, y))
+_define("numpy.minimum numpy.fmin builtins.min", lambda sp, x, y: sp.Min(x, y))
+_define("numpy.logaddexp", lambda sp, x, y: sp.log(sp.exp(x) + sp.exp(y)))
+_define("numpy.deg2rad numpy.radians math.radians", lambda sp, x: x * sp.pi / 180)
+_define("numpy.rad2deg numpy.degrees math.degrees", lambda sp, x: x * 180 / sp.pi)
+_define("math.erf scipy.special.erf", lambda sp, x: sp.erf(x))
+_define("math.erfc scipy.special.erfc", lambda sp, x: sp.erfc(x))
+_define("math.gamma scipy.special.gamma", lambda sp, x: sp.gamma(x))
+_define("math.lgamma scipy.special.gammaln", lambda sp, x: sp.loggamma(x))
+_define("scipy.special.expit", lambda sp, x: 1 / (1 + sp.exp(-x)))
+
+
+def _sympy():
+    try:
+        import sympy
+    except ImportError as err:  # pragma: no cover - sympy is in the "symbolic" extra
+        raise PullbackError(
+            "symbolic mode needs SymPy: pip install 'pullback[symbolic]' (or pip install sympy)"
+        ) from err
+    return sympy
+
+
+_SCALARS_ONLY = (
+    "symbolic mode handles scalar functions of scalars; use mode='source' (or 'tape', 'graph') "
+    "for arrays and structured values"
+)
+
+
+# -- graph -> expression ------------------------------------------------------------------------
+
+
+def _constant(sp, value: Any, where: str):
+    """A numeric constant as an exact SymPy number where that is exact (2.0 -> 2, 0.5 -> 1/2)."""
+    if isinstance(value, np.ndarray):
+        if value.ndim != 0:
+            raise PullbackTypeError(
+                f"{_SCALARS_ONLY}; {where} uses an array of shape {value.shape}"
+            )
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)):
+        return sp.Integer(int(value))
+    if isinstance(value, numbers.Integral):
+        return sp.Integer(int(value))
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        if value == math.pi:
+            return sp.pi
+        if value == math.e:
+            return sp.E
+        if math.isfinite(value):
+            numerator, denominator = value.as_integer_ratio()
+            if denominator <= 1024:
+                return sp.Rational(numerator, denominator)
+        return sp.Float(value)
+    raise PullbackTypeError(f"{_SCALARS_ONLY}; {where} uses the constant {value!r}")
+
+
+def _node_place(node: Node) -> dict:
+    return {"filename": node.filename, "lineno": node.lineno}
+
+
+def graph_expression(graph: Graph, symbols: Sequence | None = None, output: Any = None) -> Any:
+    """The SymPy expression a scalar graph computes, in ``symbols`` (one per graph input).
+
+    Without ``symbols``, each input becomes a real symbol named after it; ``output`` (a node
+    of the graph or a constant) defaults to the graph's output.
+    """
+    sp = _sympy()
+    if symbols is None:
+        symbols = _symbols([n.label for n in graph.inputs])
+    if len(symbols) != len(graph.inputs):
+        raise PullbackError(
+            f"graph {graph.name} has {len(graph.inputs)} input(s) but {len(symbols)} symbol(s) "
+            "were given"
+        )
+    held = set(nondiff_functions())
+    env: dict[int, Any] = {id(n): s for n, s in zip(graph.inputs, symbols, strict=True)}
+    for node in graph.nodes:
+        if node.op == "input":
+            continue
+        where = f"{node.label} = {node.op}(...)"
+        if getattr(node, "nondiff", False) or node.op in held:  # a guard, floor, stop_gradient
+            env[id(node)] = _Held(node)
+            continue
+        if tuple(node.shape) != ():
+            raise PullbackTypeError(
+                f"{_SCALARS_ONLY}; {where} has shape {tuple(node.shape)}"
+                + (f" (line {node.lineno})" if node.lineno else "")
+            )
+        translate = SYMPY_FUNCTIONS.get(node.op)
+        if translate is None:
+            raise MissingRuleError(
+                node.op,
+                f"symbolic mode has no SymPy translation for {node.op}",
+                hint=(
+                    f"add one: pullback.symbolic.SYMPY_FUNCTIONS[{node.op!r}] = "
+                    "lambda sp, x: ...; or use mode='source'"
+                ),
+                **_node_place(node),
+            )
+        args = [_to_sympy(sp, a, env, where) for a in node.args]
+        kwargs = {k: _to_sympy(sp, v, env, where) for k, v in node.kwargs.items() if v is not None}
+        try:
+            env[id(node)] = translate(sp, *args, **kwargs)
+        except TypeError as err:
+            raise MissingRuleError(
+                node.op,
+                f"symbolic mode cannot translate this call of {node.op} ({err})",
+                hint="use mode='source' for this function",
+                **_node_place(node),
+            ) from None
+    return _to_sympy(sp, graph.outputs if output is None else output, env, "the output")
+
+
+@dataclass
+class _Held:
+    """A node no derivative flows through: it enters expressions as its traced value."""
+
+    node: Node
+
+
+def _to_sympy(sp, value: Any, env: dict, where: str):
+    if isinstance(value, Node):
+        try:
+            found = env[id(value)]
+        except KeyError:
+            raise PullbackError(
+                f"{where} reads {value.label}, which is not computed inside the graph"
+            ) from None
+        if isinstance(found, _Held):
+            found = env[id(value)] = _constant(sp, found.node.value, where)
+        return found
+    if isinstance(value, (list, tuple, dict)):
+        raise PullbackTypeError(f"{_SCALARS_ONLY}; {where} takes a {type(value).__name__}")
+    return _constant(sp, value, where)
+
+
+def _symbols(names: Sequence[str]) -> list:
+    sp = _sympy()
+    seen: set[str] = set()
+    out = []
+    for i, name in enumerate(names):
+        name = name if name and name not in seen else f"x{i}"
+        seen.add(name)
+        out.append(sp.Symbol(name, real=True))
+    return out
+
+
+# -- tracing a function --------------------------------------------------------------------------
+
+
+def _trace_function():
+    from . import graph as graph_mode
+
+    trace = getattr(graph_mode, "trace", None)
+    if trace is None:
+        raise PullbackError(
+            "symbolic mode reads the graph that pb.trace records, and pb.trace is not available"
+        )
+    return trace
+
+
+def _parameter_names(f: Callable) -> list[str] | None:
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _sample_point(f: Callable) -> tuple[float, ...]:
+    """Where to trace when the caller gives no point: 0.7, 0.9, 1.1, ... per parameter."""
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        params = None
+    if params is None or any(p.kind == p.VAR_POSITIONAL for p in params):
+        raise PullbackError(
+            f"cannot tell how many arguments {_fname(f)} takes; pass the point to trace at, "
+            "e.g. derivative(f, at=(1.0, 2.0))"
+        )
+    required = [
+        p
+        for p in params
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    return tuple(0.7 + 0.2 * i for i in range(len(required)))
+
+
+def _traced_expression(
+    f: Callable, args: Sequence, kwargs: dict, positions: Sequence[int], has_aux: bool = False
+) -> tuple[Any, list]:
+    """Trace ``f`` at ``args``; the expression of its output in one symbol per position."""
+    trace = _trace_function()
+    args = list(args)
+
+    def traced(*scalars):
+        full = list(args)
+        for i, s in zip(positions, scalars, strict=True):
+            full[i] = s
+        out = f(*full, **kwargs)
+        return out[0] if has_aux else out
+
+    traced.__name__ = _fname(f)
+    traced.__qualname__ = getattr(f, "__qualname__", traced.__name__)
+    with np.errstate(all="ignore"):
+        graph = trace(traced, *(args[i] for i in positions))
+    names = _parameter_names(f) or []
+    symbols = _symbols([names[i] if i < len(names) else f"x{i}" for i in positions])
+    return graph_expression(graph, symbols), symbols
+
+
+# -- public expressions ---------------------------------------------------------------------------
+
+
+def _expression_and_symbols(f: Callable | Graph, at: Sequence | None) -> tuple[Any, list]:
+    if isinstance(f, Graph):
+        symbols = _symbols([n.label for n in f.inputs])
+        return graph_expression(f, symbols), symbols
+    point = tuple(at) if at is not None else _sample_point(f)
+    for i, value in enumerate(point):
+        _require_scalar(value, f"argument {i} of {_fname(f)}")
+    return _traced_expression(f, point, {}, range(len(point)))
+
+
+def expression(f: Callable | Graph, *, at: Sequence | None = None) -> Any:
+    """The SymPy expression of scalar function ``f`` (or of a scalar ``Graph``).
+
+    ``f`` is traced at ``at`` (default 0.7, 0.9, 1.1, ... for its parameters); where ``f``
+    branches or loops, the expression holds for the path taken at that point only.
+
+    >>> import numpy as np
+    >>> expression(lambda x: np.sin(x) * x)   # doctest: +SKIP
+    x*sin(x)
+    """
+    return _expression_and_symbols(f, at)[0]
+
+
+def derivative(
+    f: Callable | Graph, wrt: int | str | Sequence[int | str] = 0, *, at: Sequence | None = None
+) -> Any:
+    """The derivative of scalar function ``f`` as a SymPy expression, by ``sympy.diff``.
+
+    ``wrt`` picks the argument by position or name; a sequence differentiates repeatedly
+    (``wrt=(0, 0)`` is the second derivative). ``f`` is traced at ``at`` (default 0.7, 0.9,
+    1.1, ...); where ``f`` branches or loops, the derivative holds on that path only.
+
+    >>> import numpy as np, pullback as pb
+    >>> pb.symbolic.derivative(lambda x: np.log(x * x))   # doctest: +SKIP
+    2/x
+    """
+    sp = _sympy()
+    expr, symbols = _expression_and_symbols(f, at)
+    wrts = [wrt] if isinstance(wrt, (int, str)) else list(wrt)
+    chosen = []
+    for w in wrts:
+        if isinstance(w, str):
+            matches = [s for s in symbols if s.name == w]
+            if not matches:
+                names = ", ".join(s.name for s in symbols)
+                raise PullbackError(f"wrt={w!r} names no argument; the arguments are {names}")
+            chosen.append(matches[0])
+        elif -len(symbols) <= w < len(symbols):
+            chosen.append(symbols[w])
+        else:
+            raise PullbackError(f"wrt={w} is out of range for {len(symbols)} argument(s)")
+    return sp.diff(expr, *chosen)
+
+
+# -- compiled derivatives, cached per function -------------------------------------------------
+
+
+@dataclass
+class _Path:
+    """The expression of one traced path, its partial derivatives, lambdified to NumPy."""
+
+    expression: Any
+    symbols: list
+    value_fn: Callable
+    partial_fns: list[Callable]
+
+    def agrees(self, point: Sequence, value: Any) -> bool:
+        try:
+            with np.errstate(all="ignore"):
+                mine = self.value_fn(*point)
+            return bool(np.isclose(mine, value, rtol=1e-9, atol=1e-12, equal_nan=True))
+        except Exception:
+            return False
+
+    def partials(self, point: Sequence) -> list:
+        return [fn(*point) for fn in self.partial_fns]
+
+
+_PATHS_PER_KEY = 8
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _compile(expr, symbols: list) -> _Path:
+    sp = _sympy()
+    modules = ["numpy", "math"]
+
+    def lam(e):
+        return sp.lambdify(symbols, e, modules=modules, dummify=True)
+
+    return _Path(expr, symbols, lam(expr), [lam(sp.diff(expr, s)) for s in symbols])
+
+
+def _cache_key(args: Sequence, kwargs: dict, positions: Sequence[int], has_aux: bool):
+    """What besides the differentiated values the trace depends on; None when unhashable."""
+    constants = tuple((i, type(a).__name__, a) for i, a in enumerate(args) if i not in positions)
+    key = (len(args), tuple(positions), constants, tuple(sorted(kwargs.items())), has_aux)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _path_for(
+    f: Callable, args: Sequence, kwargs: dict, positions: Sequence[int], value, has_aux: bool
+) -> _Path:
+    """The cached path whose expression gives ``value`` at ``args``, or a new trace there."""
+    point = [args[i] for i in positions]
+    key = _cache_key(args, kwargs, positions, has_aux)
+    if key is not None:
+        with _LOCK:
+            try:
+                paths = list(_CACHE.get(f, {}).get(key, ()))
+            except TypeError:  # f cannot be weakly referenced
+                paths = []
+        for path in paths:
+            if path.agrees(point, value):
+                return path
+    path = _compile(*_traced_expression(f, args, kwargs, positions, has_aux))
+    if key is not None:
+        with _LOCK:
+            try:
+                per_key = _CACHE.setdefault(f, {})
+            except TypeError:
+                return path
+            paths = per_key.setdefault(key, [])
+            paths.insert(0, path)
+            del paths[_PATHS_PER_KEY:]
+    return path
+
+
+def _is_scalar(x: Any) -> bool:
+    if isinstance(x, np.ndarray):
+        return x.ndim == 0
+    return isinstance(x, numbers.Number) and not isinstance(x, complex)
+
+
+def _require_scalar(x: Any, what: str) -> None:
+    if not _is_scalar(x):
+        shape = np.shape(x) if isinstance(x, np.ndarray) else type(x).__name__
+        raise PullbackTypeError(f"{_SCALARS_ONLY}; {what} is {shape!r}, not a scalar")
+
+
+def _call(f: Callable, args: Sequence, kwargs: dict, has_aux: bool):
+    out = f(*args, **kwargs)
+    if has_aux:
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise PullbackTypeError(
+                f"with has_aux=True, {_fname(f)} must return a pair (value, aux)"
+            )
+        return out
+    return out, None
+
+
+# -- the mode primitives ------------------------------------------------------------------------
+
+
+def vjp(f: Callable, primals: tuple, has_aux: bool = False):
+    """``(value, vjp_fn[, aux])`` for scalar ``f`` of scalar primals (see ``pullback.api``)."""
+    for i, p in enumerate(primals):
+        _require_scalar(p, f"primal {i} of {_fname(f)}")
+    value, aux = _call(f, primals, {}, has_aux)
+    _require_scalar(value, f"the value of {_fname(f)}")
+    path = _path_for(f, primals, {}, range(len(primals)), value, has_aux)
+
+    def vjp_fn(cotangent):
+        return tuple(cotangent * d for d in path.partials(primals))
+
+    return (value, vjp_fn, aux) if has_aux else (value, vjp_fn)
+
+
+def jvp(f: Callable, primals: tuple, tangents: tuple):
+    """``(value, tangent_out)`` for scalar ``f`` of scalar primals (see ``pullback.api``).
+
+    Integer primals, and those whose tangent is None, are held constant.
+    """
+    for i, p in enumerate(primals):
+        _require_scalar(p, f"primal {i} of {_fname(f)}")
+    positions = [
+        i
+        for i, (p, t) in enumerate(zip(primals, tangents, strict=True))
+        if t is not None and not isinstance(p, (numbers.Integral, np.integer))
+    ]
+    value, _ = _call(f, primals, {}, False)
+    _require_scalar(value, f"the value of {_fname(f)}")
+    if not positions:
+        return value, 0.0
+    path = _path_for(f, primals, {}, positions, value, False)
+    point = [primals[i] for i in positions]
+    tangent_out = sum(tangents[i] * d for i, d in zip(positions, path.partials(point), strict=True))
+    return value, tangent_out
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+    """``(value, gradient)`` by the lambdified symbolic derivative, cached per function."""
+
+    def value_and_gradient(*args, **kwargs):
+        nums = _normalize_argnums(argnums, len(args))
+        for i in nums:
+            check_differentiable(args[i], f"argument {i} of {_fname(f)}")
+            _require_scalar(args[i], f"argument {i} of {_fname(f)}")
+        value, aux = _call(f, args, kwargs, has_aux)
+        check_scalar_output(value, _fname(f))
+        path = _path_for(f, args, kwargs, nums, value, has_aux)
+        partials = path.partials([args[i] for i in nums])
+        grads = tuple(match_leaf(d, args[i]) for i, d in zip(nums, partials, strict=True))
+        g = grads[0] if isinstance(argnums, int) else grads
+        value = _scalar(value)
+        return ((value, aux), g) if has_aux else (value, g)
+
+    value_and_gradient.__name__ = f"value_and_grad_{_fname(f)}"
+    value_and_gradient.__wrapped__ = f
+    return value_and_gradient
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+    """The gradient by the lambdified symbolic derivative; see ``value_and_grad``."""
+    value_and_gradient = value_and_grad(f, argnums, has_aux)
+
+    def gradient(*args, **kwargs):
+        value, g = value_and_gradient(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+
+    gradient.__name__ = f"grad_{_fname(f)}"
+    gradient.__wrapped__ = f
+    return gradient
