@@ -26,6 +26,7 @@ from __future__ import annotations
 import html
 import time
 import timeit
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -195,6 +196,8 @@ def _source_size(f, args, argnums):
     import pullback
 
     show = getattr(pullback, "source", None)
+    if isinstance(show, types.ModuleType):  # the pullback.source package shadowing pb.source
+        show = getattr(show, "source", None)
     if not callable(show):
         raise RuntimeError("pb.source is not available")
     text = show(pullback.grad(f, argnums))

@@ -115,7 +115,7 @@ for _numpy, _math, _sympy in [
         f"numpy.{_numpy} math.{_math}",
         lambda sp, x, _name=_sympy: getattr(sp, _name)(x),
     )
-_define("numpy.abs numpy.fabs builtins.abs", lambda sp, x: sp.Abs(x))
+_define("numpy.abs numpy.fabs builtins.abs operator.abs", lambda sp, x: sp.Abs(x))
 _define("numpy.sign", lambda sp, x: sp.sign(x))
 _define("numpy.log math.log", _log)
 _define("numpy.log2 math.log2", lambda sp, x: sp.log(x, 2))
