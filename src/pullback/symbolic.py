@@ -330,12 +330,15 @@ def _traced_expression(
         out = f(*full, **kwargs)
         return out[0] if has_aux else out
 
-    traced.__name__ = _fname(f)
-    traced.__qualname__ = getattr(f, "__qualname__", traced.__name__)
-    with np.errstate(all="ignore"):
-        graph = trace(traced, *(args[i] for i in positions))
     names = _parameter_names(f) or []
     symbols = _symbols([names[i] if i < len(names) else f"x{i}" for i in positions])
+    traced.__name__ = _fname(f)
+    traced.__qualname__ = getattr(f, "__qualname__", traced.__name__)
+    traced.__signature__ = inspect.Signature(  # so the graph's inputs carry f's names
+        [inspect.Parameter(s.name, inspect.Parameter.POSITIONAL_ONLY) for s in symbols]
+    )
+    with np.errstate(all="ignore"):
+        graph = trace(traced, *(args[i] for i in positions))
     return graph_expression(graph, symbols), symbols
 
 
