@@ -11,15 +11,16 @@ A node is one primitive call. Its ``args`` and ``kwargs`` hold either other ``No
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 __all__ = ["Node", "Graph", "node_inputs", "map_nodes"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """One primitive call (``op``), or a graph input (``op == "input"``)."""
 
@@ -34,6 +35,9 @@ class Node:
     lineno: int | None = None
     name: str | None = None  # an input's parameter name, or a readable label
     value: Any = None  # the value seen while tracing (kept for shapes and symbolic mode)
+    rule: Any = None  # the registry.Rule giving this primitive's derivative (None: none needed)
+    nondiff: bool = False  # no derivative flows through it (comparisons, guards, argmax ...)
+    grad: Any = None  # a tape-mode leaf's accumulated gradient (filled by Tensor.backward)
 
     @property
     def label(self) -> str:
@@ -59,6 +63,17 @@ def node_inputs(node: Node) -> list[Node]:
     return [*_walk(node.args), *_walk(node.kwargs)]
 
 
+def _substitute(x: Any, value_of: Callable[[int], Any]) -> Any:
+    """``map_nodes(x, lambda n: value_of(n.id))``, quick for the common flat tuple."""
+    if type(x) is tuple:
+        for v in x:
+            if type(v) is not Node and isinstance(v, (list, tuple, dict)):
+                break
+        else:
+            return tuple(value_of(v.id) if type(v) is Node else v for v in x)
+    return map_nodes(x, lambda n: value_of(n.id))
+
+
 def map_nodes(x: Any, fn: Callable[[Node], Any]) -> Any:
     """Replace every Node inside a (nested) argument by ``fn(node)``."""
     if isinstance(x, Node):
@@ -80,6 +95,7 @@ class Graph:
     nodes: list[Node]
     outputs: Any  # a Node, a constant, or a pytree of them
     name: str = "f"
+    in_tree: Any = None  # pytree.TreeDef of the traced call's arguments (None: flat inputs)
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -88,21 +104,53 @@ class Graph:
         return list(_walk(self.outputs))
 
     def evaluate(self, *args: Any) -> Any:
-        """Replay the recorded primitives on new inputs."""
-        if len(args) != len(self.inputs):
-            from ..errors import PullbackValueError
+        """Replay the recorded primitives on new inputs (given like the traced call's).
 
+        Guard nodes check that the inputs take the traced path through control flow and raise
+        ``PathChangedError`` otherwise. Traced values (tape Tensors, Duals) may be passed:
+        each primitive then runs through ``bind`` and is recorded or differentiated in turn.
+        """
+        return self.run(*args)[0]
+
+    def run(self, *args: Any, env: dict | None = None) -> tuple[Any, dict]:
+        """``(outputs, env)``: replay, returning also every node's value by node id.
+
+        Values already in ``env`` (node id -> value) are taken as they are, not recomputed:
+        a gradient graph that shares its forward nodes reuses a forward replay this way.
+        """
+        from ..errors import PathChangedError, PullbackValueError
+        from ..tape.core import bind
+
+        leaves = list(args)
+        if self.in_tree is not None:
+            from ..pytree import flatten
+
+            leaves, tree = flatten(tuple(args))
+            if tree != self.in_tree:
+                raise PathChangedError(
+                    f"graph {self.name} was traced for arguments structured as "
+                    f"{self.in_tree}, got {tree}"
+                )
+        if len(leaves) != len(self.inputs):
             raise PullbackValueError(
-                f"graph {self.name} takes {len(self.inputs)} input(s), got {len(args)}"
+                f"graph {self.name} takes {len(self.inputs)} input(s), got {len(leaves)}"
             )
-        env: dict[int, Any] = {n.id: a for n, a in zip(self.inputs, args)}
+        env = {} if env is None else env
+        for node, value in zip(self.inputs, leaves, strict=True):
+            if np.shape(value) != node.shape:
+                raise PathChangedError(
+                    f"input {node.label} of graph {self.name} was traced with shape "
+                    f"{node.shape}, got {np.shape(value)}; trace the function again"
+                )
+            env[node.id] = value
+        value_of = env.__getitem__
         for node in self.nodes:
-            if node.op == "input":
+            if node.id in env:
                 continue
-            call_args = map_nodes(node.args, lambda n: env[n.id])
-            call_kwargs = map_nodes(node.kwargs, lambda n: env[n.id])
-            env[node.id] = node.fn(*call_args, **call_kwargs)
-        return map_nodes(self.outputs, lambda n: env[n.id])
+            args_now = _substitute(node.args, value_of)
+            kwargs_now = _substitute(node.kwargs, value_of) if node.kwargs else node.kwargs
+            env[node.id] = bind(node.fn, args_now, kwargs_now)
+        return _substitute(self.outputs, value_of), env
 
     def __call__(self, *args: Any) -> Any:
         return self.evaluate(*args)

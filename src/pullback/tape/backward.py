@@ -1,0 +1,234 @@
+"""The backward sweep: adjoints flow from outputs to inputs through the rules' VJPs.
+
+In: the nodes of a record in topological order, the outputs' cotangents (seeds), and how to
+read a node's value (its recorded value in tape mode; a traced Tensor while a gradient graph
+is built).
+Out: a dict from node to adjoint, holding every input the outputs depend on.
+
+The sweep is iterative, so a chain of any length works, and sums the adjoints of a node used
+many times before passing them on. ``None`` is a symbolic zero: no adjoint, no work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import MissingRuleError
+from ..graph.ir import Node, map_nodes, node_inputs
+from ..runtime import unbroadcast
+from .core import ITEM_RULE
+
+__all__ = ["topological_order", "sweep", "backward_into_leaves"]
+
+
+def _parents(node: Node) -> list[Node]:
+    if node.kwargs:
+        return node_inputs(node)
+    out = []
+    for a in node.args:
+        t = type(a)
+        if t is Node:
+            out.append(a)
+        elif t is tuple or t is list or t is dict:
+            return node_inputs(node)
+    return out
+
+
+def topological_order(roots: list[Node]) -> list[Node]:
+    """Every node the roots depend on, each after the nodes it reads (depth first, no recursion)."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(r, False) for r in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for parent in _parents(node):
+            if id(parent) not in seen:
+                stack.append((parent, False))
+    return order
+
+
+class _Parts(dict):
+    """Adjoints of some leaves of a primitive's tuple result, by leaf index."""
+
+
+_SLOTS: dict[int, tuple] = {}
+
+
+def _diff_slots(rule) -> tuple:
+    """((i, position, name) for each differentiable parameter of ``rule``)."""
+    slots = _SLOTS.get(id(rule))
+    if slots is None:
+        params = rule.params
+        slots = tuple(
+            (i, params.index(name) if name in params else len(params) + 10**6, name)
+            for i, name in enumerate(rule.diff_params)
+        )
+        _SLOTS[id(rule)] = slots
+    return slots
+
+
+_PARTIALS: dict = {}
+
+
+def _partial(rule, i: int):
+    key = (id(rule), i)
+    p = _PARTIALS.get(key)
+    if p is None:
+        p = _PARTIALS[key] = (rule.partial_fn(i), getattr(rule, "uses_ans", False))
+    return p
+
+
+def _elementwise_vjp(rule, i: int, position: int, g, ans, args):
+    """``g * partial``, summed down to the argument's shape only where it was broadcast.
+
+    The same value as ``rule.vjp_fn(i)``, without its shape bookkeeping on scalars.
+    """
+    partial, uses_ans = _partial(rule, i)
+    d = partial(*args, ans=ans) if uses_ans else partial(*args)
+    adjoint = g * d
+    target = args[position]
+    if type(adjoint) is float and type(target) is float:
+        return adjoint
+    if getattr(adjoint, "shape", ()) == getattr(target, "shape", ()):
+        return adjoint
+    return unbroadcast(adjoint, target)
+
+
+def _has_node(x) -> bool:
+    t = type(x)
+    if t is Node:
+        return not x.nondiff
+    if t is tuple or t is list:
+        return any(_has_node(v) for v in x)
+    if t is dict:
+        return any(_has_node(v) for v in x.values())
+    return False
+
+
+def _accumulate(grads: dict, node: Node, g) -> None:
+    if g is None or node.nondiff:
+        return
+    old = grads.get(node)
+    grads[node] = g if old is None else old + g
+
+
+def _distribute(record, adjoint, grads: dict) -> None:
+    """Give each Node inside an argument (possibly a list of them) its part of ``adjoint``."""
+    if adjoint is None:
+        return
+    t = type(record)
+    if t is Node:
+        _accumulate(grads, record, adjoint)
+    elif t is tuple or t is list:
+        for r, a in zip(record, adjoint, strict=False):
+            _distribute(r, a, grads)
+    elif t is dict:
+        for k, r in record.items():
+            _distribute(r, adjoint[k], grads)
+
+
+def _zero_like(x):
+    shape = np.shape(x) if not hasattr(x, "shape") else x.shape
+    return 0.0 if shape == () else np.zeros(shape)
+
+
+def _assemble(node: Node, parts: _Parts):
+    """The adjoint of a tuple-valued node from its leaves' adjoints (zeros where none)."""
+    from ..pytree import flatten, unflatten
+
+    leaves, tree = flatten(node.value)
+    return unflatten(tree, [parts.get(k, None) if k in parts else _zero_like(v)
+                            for k, v in enumerate(leaves)])  # fmt: skip
+
+
+def _recorded_value(node: Node):
+    return node.value
+
+
+def sweep(
+    order: list[Node],
+    seeds: list[tuple[Node, Any]],
+    value_of: Callable[[Node], Any] = _recorded_value,
+    trace=None,
+) -> dict[Node, Any]:
+    """Adjoints of the inputs among ``order`` given the outputs' cotangents ``seeds``.
+
+    ``trace``, when given, has its ``location`` set to each node's source line while that
+    node's VJP runs, so the nodes a gradient graph records point at the line they differentiate.
+    """
+    grads: dict[Node, Any] = {}
+    for node, cotangent in seeds:
+        if node is not None:
+            _accumulate(grads, node, cotangent)
+    recorded = value_of is _recorded_value
+    for node in reversed(order):
+        if node.op == "input" or node.nondiff:
+            continue
+        g = grads.pop(node, None)
+        if g is None:
+            continue
+        rule = node.rule
+        if rule is None:
+            raise MissingRuleError(node.op, filename=node.filename, lineno=node.lineno)
+        if rule is ITEM_RULE:
+            parent, k = node.args
+            parts = grads.get(parent)
+            if parts is None:
+                parts = grads[parent] = _Parts()
+            parts[k] = g if parts.get(k) is None else parts[k] + g
+            continue
+        if type(g) is _Parts:
+            g = _assemble(node, g)
+        if trace is not None:
+            trace.location = (node.filename, node.lineno)
+        if recorded:
+            args = _values(node.args)
+            kwargs = map_nodes(node.kwargs, _recorded_value) if node.kwargs else node.kwargs
+            ans = node.value
+        else:
+            args = map_nodes(node.args, value_of)
+            kwargs = map_nodes(node.kwargs, value_of) if node.kwargs else node.kwargs
+            ans = value_of(node)
+        node_args = node.args
+        elementwise = rule.kind == "elementwise" and not kwargs
+        for i, position, name in _diff_slots(rule):
+            record = node_args[position] if position < len(node_args) else node.kwargs.get(name)
+            if not _has_node(record):
+                continue
+            if elementwise:
+                adjoint = _elementwise_vjp(rule, i, position, g, ans, args)
+            else:
+                adjoint = rule.vjp_fn(i)(g, ans, *args, **kwargs)
+            _distribute(record, adjoint, grads)
+    if trace is not None:
+        trace.location = None
+    return grads
+
+
+def _values(args: tuple) -> tuple:
+    for a in args:
+        if type(a) is not Node and isinstance(a, (list, tuple, dict)):
+            return map_nodes(args, _recorded_value)
+    return tuple(a.value if type(a) is Node else a for a in args)
+
+
+def backward_into_leaves(root: Node, cotangent) -> None:
+    """``Tensor.backward``: add d(root)/d(leaf) to ``leaf.grad`` for every leaf."""
+    order = topological_order([root])
+    grads = sweep(order, [(root, cotangent)])
+    for node, g in grads.items():
+        if node.op != "input" or node.nondiff:
+            continue
+        if np.shape(g) != node.shape:
+            g = np.broadcast_to(g, node.shape).copy()
+        node.grad = g if node.grad is None else node.grad + g

@@ -1,0 +1,1034 @@
+"""Traced values and the one way a primitive runs on them.
+
+In: a primitive call ``bind(fn, args, kwargs)``: a NumPy function or ufunc, an operator, a
+``math`` function or a registered Python function, whose arguments may hold traced values:
+``Tensor`` (reverse mode: tape and graph) or ``Dual`` (forward mode, ``dual.py``).
+Out: the primitive's value, wrapped so its derivative can be found later: a ``Tensor`` whose
+``Node`` (``graph/ir.py``) records the call and the user's source line, or a ``Dual`` whose
+tangent the rule's JVP computed.
+
+Traces nest (grad of grad, forward over reverse). Every traced value belongs to a trace with a
+level; the newest (highest) trace among a call's arguments handles the call and sees values of
+older traces as constants, which the primitive's own call then hands down to their traces.
+
+The two kinds of reverse trace differ in what they keep:
+
+- tape (``replayable=False``): only calls that carry a derivative are recorded; everything
+  else (comparisons, ``argmax``, constants) returns plain values;
+- graph (``replayable=True``): every call that reads a traced value is recorded, so the graph
+  can be replayed on new inputs; conversions to Python values (``bool(t)``, ``int(t)``) become
+  guard nodes that check, on replay, that control flow takes the traced path.
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import operator
+import os
+import sys
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from ..errors import (
+    MissingRuleError,
+    NonDifferentiableError,
+    PathChangedError,
+    PullbackError,
+    PullbackTypeError,
+)
+from ..graph.ir import Node
+from ..rules.registry import is_nondiff, lookup, lookup_method, qualified_name
+
+__all__ = [
+    "Tensor",
+    "ReverseTrace",
+    "EAGER",
+    "bind",
+    "primitive",
+    "no_grad",
+    "grad_enabled",
+    "tensor",
+    "is_traced",
+]
+
+_levels = itertools.count(1)  # next() is atomic: traces made later get higher levels
+_thread = threading.local()
+_NO_KWARGS: dict = {}
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
+_LIBRARY_DIRS = (_PACKAGE_DIR, _NUMPY_DIR)
+
+
+# -- per-thread state -------------------------------------------------------------------------
+
+
+def grad_enabled() -> bool:
+    return not getattr(_thread, "no_grad", 0)
+
+
+class no_grad:
+    """Context manager: operations inside record nothing (``with pb.no_grad(): w -= lr * g``).
+
+    In-place updates of a leaf (``w -= ...``) change its value; other results are plain values.
+    """
+
+    def __enter__(self):
+        _thread.no_grad = getattr(_thread, "no_grad", 0) + 1
+        return self
+
+    def __exit__(self, *exc):
+        _thread.no_grad -= 1
+        return False
+
+
+# -- where a call came from -------------------------------------------------------------------
+
+
+def _user_frame():
+    """The innermost frame outside pullback and NumPy: the user's call site."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame = frame.f_back
+    return frame
+
+
+def _where(trace) -> tuple[str | None, int | None]:
+    if trace.location is not None:
+        return trace.location
+    frame = _user_frame()
+    if frame is None:
+        return None, None
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+# -- metadata of values -----------------------------------------------------------------------
+
+_DTYPE_NAMES: dict = {}
+_OP_NAMES: dict = {}
+
+
+def _op_name(fn) -> str:
+    name = _OP_NAMES.get(fn)
+    if name is None:
+        try:
+            name = qualified_name(fn)
+        except Exception:
+            name = repr(fn)
+        try:
+            _OP_NAMES[fn] = name
+        except TypeError:  # unhashable callables
+            pass
+    return name
+
+
+def _meta(value) -> tuple[tuple, str, str]:
+    """(shape, dtype name, dtype kind) of a value: a number, an array, or a traced value."""
+    t = type(value)
+    if t is float:
+        return (), "float64", "f"
+    if t is int:
+        return (), "int64", "i"
+    if t is bool:
+        return (), "bool", "b"
+    if t is complex:
+        return (), "complex128", "c"
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        return np.shape(value), type(value).__name__, "O"
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(dtype)
+    return value.shape, name, dtype.kind
+
+
+def _differentiable_kind(kind: str) -> bool:
+    return kind == "f" or kind == "c"
+
+
+# -- traces -----------------------------------------------------------------------------------
+
+
+class ReverseTrace:
+    """Records primitive calls on its Tensors into Nodes (a tape, or a replayable graph)."""
+
+    __slots__ = ("level", "nodes", "ids", "replayable", "location", "__weakref__")
+
+    def __init__(self, replayable: bool = False, keep: bool = True, first_id: int = 0):
+        self.level = next(_levels)
+        self.nodes: list[Node] | None = [] if keep else None
+        self.ids = itertools.count(first_id)
+        self.replayable = replayable
+        self.location: tuple | None = None  # overrides the call site (gradient graphs)
+
+    # -- inputs ------------------------------------------------------------------------------
+    def input(self, value, name: str | None = None, diff: bool = True) -> Tensor:
+        """A new leaf Tensor of this trace: a graph input."""
+        shape, dtype, kind = _meta(value)
+        node = Node(next(self.ids), "input", None, shape=shape, dtype=dtype, name=name)
+        node.value = value
+        node.nondiff = not (diff and _differentiable_kind(kind))
+        if self.nodes is not None:
+            self.nodes.append(node)
+        t = Tensor(value, node, self)
+        t._leaf = node
+        return t
+
+    def wrap(self, node: Node, value=None) -> Tensor:
+        """A Tensor of this trace standing for an existing node (gradient graphs reuse them)."""
+        return Tensor(node.value if value is None else value, node, self)
+
+    # -- one primitive call --------------------------------------------------------------------
+    def process(self, fn: Callable, args: tuple, kwargs: dict):
+        flags = [False, False, False]  # [carries a derivative, reads a node, older traced]
+        raw_args, rec_args = self._unwrap(args, flags)
+        if kwargs:
+            raw_kwargs, rec_kwargs = self._unwrap(kwargs, flags)
+        else:
+            raw_kwargs = rec_kwargs = _NO_KWARGS
+        carries, reads_node, older = flags
+        if carries and getattr(_thread, "no_grad", 0):
+            carries = reads_node = False
+        rule = lookup(fn)
+        if rule is None and fn in _UFUNC_OF_OPERATOR:
+            rule = lookup(_UFUNC_OF_OPERATOR[fn])
+        nondiff = rule is None
+        if nondiff and carries and not is_nondiff(fn) and fn not in _NONDIFF_OPERATORS:
+            filename, lineno = _where(self)
+            raise MissingRuleError(_op_name(fn), filename=filename, lineno=lineno)
+        if older:  # values of older traces remain: their traces take the call in turn
+            ans = bind(fn, raw_args, raw_kwargs)
+        else:
+            ans = fn(*raw_args, **raw_kwargs)
+        if not (carries or (reads_node and self.replayable)):
+            return ans
+        if not carries or nondiff:
+            if not self.replayable:
+                return ans
+            nondiff = True
+        return self._record(fn, rule, rec_args, rec_kwargs, ans, nondiff)
+
+    def quick_record(self, fn, rule, rec_args, ans):
+        """Record a differentiable call whose arguments were unwrapped by a quick path."""
+        t = type(ans)
+        if t is float:
+            shape, dtype = (), "float64"
+        else:
+            dtype = getattr(ans, "dtype", None)
+            if dtype is None or dtype.kind not in "fc" or isinstance(ans, tuple):
+                return self._record(fn, rule, rec_args, _NO_KWARGS, ans, False)
+            shape = ans.shape
+            dtype = _DTYPE_NAMES.get(dtype) or _DTYPE_NAMES.setdefault(dtype, str(dtype))
+        frame = _user_frame() if self.location is None else None
+        if frame is None:
+            filename, lineno = self.location or (None, None)
+        else:
+            filename, lineno = frame.f_code.co_filename, frame.f_lineno
+        node = Node(
+            next(self.ids), _op_name(fn), fn, rec_args, _NO_KWARGS, shape, dtype, filename, lineno
+        )
+        node.value = ans
+        node.rule = rule
+        if self.nodes is not None:
+            self.nodes.append(node)
+        return Tensor(ans, node, self)
+
+    def _record(self, fn, rule, rec_args, rec_kwargs, ans, nondiff):
+        filename, lineno = _where(self)
+        if isinstance(ans, (tuple, list, dict)):
+            return self._record_many(fn, rule, rec_args, rec_kwargs, ans, nondiff, filename, lineno)
+        shape, dtype, kind = _meta(ans)
+        if not _differentiable_kind(kind):
+            if not self.replayable:
+                return ans
+            nondiff = True
+        node = Node(
+            next(self.ids), _op_name(fn), fn, rec_args, rec_kwargs, shape, dtype, filename, lineno
+        )
+        node.value = ans
+        node.rule = rule
+        node.nondiff = nondiff
+        if self.nodes is not None:
+            self.nodes.append(node)
+        return Tensor(ans, node, self)
+
+    def _record_many(self, fn, rule, rec_args, rec_kwargs, ans, nondiff, filename, lineno):
+        """A primitive returning a tuple, list or dict: one projection node per leaf."""
+        from ..pytree import flatten, unflatten
+
+        leaves, tree = flatten(ans)
+        node = Node(
+            next(self.ids), _op_name(fn), fn, rec_args, rec_kwargs, (), "tuple", filename, lineno
+        )
+        node.value = ans
+        node.rule = rule
+        node.nondiff = nondiff
+        if self.nodes is not None:
+            self.nodes.append(node)
+        out = []
+        for k, leaf in enumerate(leaves):
+            shape, dtype, kind = _meta(leaf)
+            leaf_nondiff = nondiff or not _differentiable_kind(kind)
+            if leaf_nondiff and not self.replayable:
+                out.append(leaf)
+                continue
+            part = Node(
+                next(self.ids),
+                "pullback.item",
+                item,
+                (node, k),
+                _NO_KWARGS,
+                shape,
+                dtype,
+                filename,
+                lineno,
+            )
+            part.value = leaf
+            part.rule = ITEM_RULE
+            part.nondiff = leaf_nondiff
+            if self.nodes is not None:
+                self.nodes.append(part)
+            out.append(Tensor(leaf, part, self))
+        return unflatten(tree, out)
+
+    def _unwrap(self, x, flags):
+        """(raw value, record) of an argument: this trace's Tensors become values and Nodes."""
+        t = type(x)
+        if t is Tensor:
+            if x.trace is self:
+                node = x.node
+                value = x.value
+                if type(value) is not float and isinstance(value, _TRACED_TYPES):
+                    flags[2] = True  # the value belongs to an older trace
+                if node is None:
+                    return value, value
+                flags[1] = True
+                if not node.nondiff:
+                    flags[0] = True
+                return value, node
+            flags[2] = True
+            return x, x
+        if t is tuple or t is list:
+            if not x:
+                return x, x
+            pairs = [self._unwrap(v, flags) for v in x]
+            return t(p[0] for p in pairs), t(p[1] for p in pairs)
+        if t is dict:
+            pairs = {k: self._unwrap(v, flags) for k, v in x.items()}
+            return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
+        if t is slice:
+            if _is_traced(x.start) or _is_traced(x.stop) or _is_traced(x.step):
+                flags[2] = True  # Python converts them with __index__ (a guard in graph mode)
+            return x, x
+        if _is_traced(x):
+            flags[2] = True
+        return x, x
+
+    # -- conversions to Python values ----------------------------------------------------------
+    def guard(self, tensor: Tensor, convert: Callable, what: str):
+        """``convert(value)``; in a replayable trace, a guard node checks it on replay."""
+        result = convert(tensor.value)
+        if self.replayable and tensor.node is not None:
+            filename, lineno = _where(self)
+            node = Node(
+                next(self.ids),
+                "pullback.guard",
+                GUARDS[what],
+                (tensor.node, result),
+                _NO_KWARGS,
+                (),
+                "bool",
+                filename,
+                lineno,
+            )
+            node.nondiff = True
+            if self.nodes is not None:
+                self.nodes.append(node)
+        return result
+
+
+# The trace of Tensors made by pb.tensor outside any transformation: it keeps no node list
+# (nodes live as long as the Tensors that reach them) and is shared read-only by all threads.
+EAGER = ReverseTrace(replayable=False, keep=False)
+EAGER.level = 0
+
+
+def item(value, k):
+    """Leaf ``k`` (in pytree order) of a primitive's tuple, list or dict result."""
+    if isinstance(value, (tuple, list, dict)):
+        from ..pytree import flatten
+
+        return flatten(value)[0][k]
+    return value[k]
+
+
+class _ItemRule:
+    """Marks projection nodes; the backward sweep routes their adjoints to the parent."""
+
+    name = "pullback.item"
+    diff_params = ()
+
+
+ITEM_RULE = _ItemRule()
+
+
+def _check_guard(converted, expected, what):
+    if converted != expected and not (converted != converted and expected != expected):
+        raise PathChangedError(
+            f"the replayed inputs take another path through control flow: {what}() of a traced "
+            f"value was {expected!r} when the graph was traced and is {converted!r} now; trace "
+            "the function again for these inputs, or use pb.cond / pb.while_loop"
+        )
+    return None
+
+
+def _guard_bool(value, expected):
+    return _check_guard(bool(value), expected, "bool")
+
+
+def _guard_int(value, expected):
+    return _check_guard(int(value), expected, "int")
+
+
+def _guard_index(value, expected):
+    return _check_guard(operator.index(value), expected, "index")
+
+
+def _guard_float(value, expected):
+    return _check_guard(float(value), expected, "float")
+
+
+GUARDS = {"bool": _guard_bool, "int": _guard_int, "index": _guard_index, "float": _guard_float}
+
+
+# -- dispatch ---------------------------------------------------------------------------------
+
+_UFUNC_OF_OPERATOR = {
+    operator.add: np.add,
+    operator.sub: np.subtract,
+    operator.mul: np.multiply,
+    operator.truediv: np.true_divide,
+    operator.floordiv: np.floor_divide,
+    operator.mod: np.remainder,
+    operator.pow: np.power,
+    operator.matmul: np.matmul,
+    operator.neg: np.negative,
+    operator.pos: np.positive,
+    operator.abs: np.absolute,
+    builtins.abs: np.absolute,
+}
+_NONDIFF_OPERATORS = {
+    operator.lt,
+    operator.le,
+    operator.gt,
+    operator.ge,
+    operator.eq,
+    operator.ne,
+    operator.floordiv,
+    operator.not_,
+    operator.invert,
+    operator.and_,
+    operator.or_,
+    operator.xor,
+    np.less,
+    np.less_equal,
+    np.greater,
+    np.greater_equal,
+    np.equal,
+    np.not_equal,
+    np.floor_divide,
+}
+
+
+def _is_traced(x) -> bool:
+    return isinstance(x, _TRACED_TYPES)
+
+
+def _has_traced(args, kwargs) -> bool:
+    return _top_trace(args, None) is not None or (
+        bool(kwargs) and _top_trace(kwargs, None) is not None
+    )
+
+
+def _top_trace(x, best):
+    """The highest-level trace among the traced values in ``x`` (nested containers too)."""
+    t = type(x)
+    if t is Tensor or t is _Dual[0]:
+        trace = x.trace
+        if best is None or trace.level > best.level:
+            return trace
+        return best
+    if t is tuple or t is list:
+        for v in x:
+            best = _top_trace(v, best)
+        return best
+    if t is dict:
+        for v in x.values():
+            best = _top_trace(v, best)
+        return best
+    if isinstance(x, _TRACED_TYPES):
+        trace = x.trace
+        return trace if best is None or trace.level > best.level else best
+    return best
+
+
+_OPERATOR_RULES: dict = {}  # operator or ufunc -> Rule (filled on first use; None: slow path)
+_NUMBER_TYPES = (float, int)
+
+
+def _operator_rule(fn):
+    try:
+        return _OPERATOR_RULES[fn]
+    except KeyError:
+        rule = lookup(fn)
+        if rule is None and fn in _UFUNC_OF_OPERATOR:
+            rule = lookup(_UFUNC_OF_OPERATOR[fn])
+        if rule is not None:
+            _OPERATOR_RULES[fn] = rule
+        return rule
+
+
+def _binary(fn, a, b):
+    """``fn(a, b)`` for an operator: a quick path for a tape's Tensors and Python numbers."""
+    ta = type(a)
+    tb = type(b)
+    if ta is Tensor:
+        trace = a.trace
+        va, na = a.value, a.node
+        if tb is Tensor:
+            if b.trace is not trace:
+                return bind(fn, (a, b))
+            vb, nb = b.value, b.node
+        elif tb is float or tb is int or tb is np.ndarray:
+            vb, nb = b, None
+        else:
+            return bind(fn, (a, b))
+    elif (ta is float or ta is int or ta is np.ndarray) and type(b) is Tensor:
+        trace = b.trace
+        va, na = a, None
+        vb, nb = b.value, b.node
+    else:
+        return bind(fn, (a, b))
+    if (
+        trace.replayable
+        or type(va) not in _NUMBER_TYPES
+        and isinstance(va, _TRACED_TYPES)
+        or type(vb) not in _NUMBER_TYPES
+        and isinstance(vb, _TRACED_TYPES)
+        or getattr(_thread, "no_grad", 0)
+    ):
+        return trace.process(fn, (a, b), _NO_KWARGS)
+    ans = fn(va, vb)
+    if na is None and nb is None:
+        return ans
+    rule = _operator_rule(fn)
+    if rule is None:
+        return trace.process(fn, (a, b), _NO_KWARGS)
+    return trace.quick_record(fn, rule, (va if na is None else na, vb if nb is None else nb), ans)
+
+
+def _unary(fn, a):
+    """``fn(a)`` for a one-argument ufunc or operator on a tape's Tensor: the quick path."""
+    trace = a.trace
+    va = a.value
+    node = a.node
+    if (
+        node is None
+        or trace.replayable
+        or type(va) is not float
+        and isinstance(va, _TRACED_TYPES)
+        or getattr(_thread, "no_grad", 0)
+    ):
+        return trace.process(fn, (a,), _NO_KWARGS)
+    rule = _operator_rule(fn)
+    if rule is None:
+        return trace.process(fn, (a,), _NO_KWARGS)
+    return trace.quick_record(fn, rule, (node,), fn(va))
+
+
+def bind(fn: Callable, args: tuple, kwargs: dict = _NO_KWARGS):
+    """Run primitive ``fn``; if traced values are among the arguments, the newest trace records
+    (or differentiates) the call."""
+    trace = _top_trace(args, None)
+    if kwargs:
+        trace = _top_trace(kwargs, trace)
+    if trace is None:
+        if isinstance(fn, Primitive):
+            return fn.impl(*args, **kwargs)
+        return fn(*args, **kwargs)
+    return trace.process(fn, args, kwargs)
+
+
+class Primitive:
+    """A Python function that tracing treats as one primitive (one node), like a NumPy call.
+
+    Called on plain values it runs; called on traced values, it is recorded or
+    differentiated through its rule in the rule table (``registry.defrule(the_primitive, ...)``).
+    """
+
+    def __init__(self, impl: Callable, name: str | None = None):
+        self.impl = impl
+        self.__name__ = name or impl.__name__
+        self.__qualname__ = self.__name__
+        self.__module__ = impl.__module__
+        self.__doc__ = impl.__doc__
+        self.__wrapped__ = impl
+
+    def __call__(self, *args, **kwargs):
+        return bind(self, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.__module__}.{self.__name__}>"
+
+
+def primitive(impl: Callable) -> Primitive:
+    """Decorator: make ``impl`` a primitive (see ``Primitive``)."""
+    return Primitive(impl)
+
+
+# -- Tensor -----------------------------------------------------------------------------------
+
+_FLOAT_HINT = (
+    "it would drop the derivative. Keep computing with the Tensor (np.sin(t), t * 2.0 ...); "
+    "inside a function differentiated with pullback, math.* functions are recorded too. "
+    "To build an array from Tensors use np.stack([...]); to write into one, "
+    "pullback.runtime.setitem(a, index, t). Use t.value (or pb.stop_gradient) to take the "
+    "number deliberately without its derivative."
+)
+
+
+class Tensor:
+    """An array (or number) whose NumPy operations are recorded for differentiation.
+
+    >>> import numpy as np, pullback as pb
+    >>> x = pb.tensor(2.0, requires_grad=True)
+    >>> y = np.sin(x) * x
+    >>> y.backward()
+    >>> round(x.grad, 6)  # sin(2) + 2 cos(2)
+    0.077004
+    """
+
+    __slots__ = ("value", "node", "trace", "_leaf")
+    __array_priority__ = 1000.0
+
+    def __init__(self, value, node: Node | None = None, trace: ReverseTrace = EAGER):
+        self.value = value
+        self.node = node
+        self.trace = trace
+        self._leaf = None
+
+    # -- NumPy protocols ---------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        out = kwargs.get("out")
+        if out is not None:
+            return _into_plain_array(ufunc, method, inputs, kwargs)
+        if not kwargs and method == "__call__":
+            if len(inputs) == 1:
+                return _unary(ufunc, self)
+            if len(inputs) == 2:
+                return _binary(ufunc, *inputs)
+        if method != "__call__":
+            if any(isinstance(x, Tensor) and x.carries_derivative for x in inputs):
+                filename, lineno = _where(self.trace)
+                raise MissingRuleError(
+                    f"numpy.{ufunc.__name__}.{method}",
+                    filename=filename,
+                    lineno=lineno,
+                    hint="use the function form (np.sum, np.cumsum, np.prod ...), which has a rule",
+                )
+            return getattr(ufunc, method)(*(_plain(x) for x in inputs), **kwargs)
+        return bind(ufunc, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        static = _STATIC_FUNCTIONS.get(func)
+        if static is not None:
+            return static(*args, **kwargs)
+        return bind(func, args, kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        if self.carries_derivative:
+            raise NonDifferentiableError(
+                f"cannot convert a Tensor that carries a derivative to a NumPy array: {_FLOAT_HINT}"
+            )
+        value = _plain(self.value)
+        return np.asarray(value, dtype=dtype)
+
+    # -- shape and type ------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return getattr(self.value, "shape", ())
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=int))
+
+    @property
+    def dtype(self):
+        dtype = getattr(self.value, "dtype", None)
+        return np.result_type(self.value) if dtype is None else dtype
+
+    @property
+    def requires_grad(self) -> bool:
+        return self.node is not None and not self.node.nondiff
+
+    @property
+    def carries_derivative(self) -> bool:
+        node = self.node
+        return node is not None and not node.nondiff and grad_enabled()
+
+    @property
+    def grad(self):
+        """The gradient ``backward`` accumulated into this leaf (None before)."""
+        return self._leaf.grad if self._leaf is not None else None
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if self._leaf is None:
+            raise PullbackError("only leaf Tensors (made with pb.tensor) hold a .grad")
+        self._leaf.grad = value
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __iter__(self):
+        for i in range(len(self.value)):
+            yield self[i]
+
+    # -- the tape --------------------------------------------------------------------------
+    def backward(self, gradient=None) -> None:
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` of every leaf this Tensor depends on.
+
+        ``gradient`` (the cotangent) defaults to 1.0 for a scalar.
+        """
+        from .backward import backward_into_leaves
+
+        if self.node is None or self.node.nondiff:
+            raise PullbackError("backward() on a Tensor that does not depend on any leaf")
+        if gradient is None:
+            if np.ndim(self.value) != 0:
+                raise PullbackTypeError(
+                    f"backward() without a gradient needs a scalar, got shape {self.shape}; "
+                    "pass the cotangent: t.backward(np.ones(t.shape))"
+                )
+            gradient = 1.0
+        backward_into_leaves(self.node, gradient)
+
+    def detach(self) -> Tensor:
+        """This value as a constant Tensor: no derivative flows through it."""
+        return Tensor(self.value, None, self.trace)
+
+    def numpy(self):
+        """The value as a plain ndarray or number (no derivative)."""
+        return _plain(self.value)
+
+    def item(self):
+        """The value as a Python number, deliberately without its derivative."""
+        value = _plain(self.value)
+        return value.item() if hasattr(value, "item") else value
+
+    # -- conversions: branch decisions are fine, dropping a derivative is not --------------
+    def __bool__(self) -> bool:
+        return self.trace.guard(self, bool, "bool")
+
+    def __int__(self) -> int:
+        return self.trace.guard(self, int, "int")
+
+    def __index__(self) -> int:
+        return self.trace.guard(self, operator.index, "index")
+
+    def __float__(self) -> float:
+        if self.carries_derivative:
+            raise NonDifferentiableError(f"float() of a Tensor: {_FLOAT_HINT}")
+        return self.trace.guard(self, float, "float")
+
+    def __complex__(self) -> complex:
+        if self.carries_derivative:
+            raise NonDifferentiableError(f"complex() of a Tensor: {_FLOAT_HINT}")
+        return complex(_plain(self.value))
+
+    def __format__(self, spec: str) -> str:
+        return format(_plain(self.value), spec)
+
+    def __repr__(self) -> str:
+        what = ""
+        if self.node is not None and not self.node.nondiff:
+            what = (
+                ", requires_grad=True" if self.node.op == "input" else f", grad_fn={self.node.op}"
+            )
+        return f"Tensor({_plain(self.value)!r}{what})"
+
+    __hash__ = object.__hash__
+
+    # -- indexing ----------------------------------------------------------------------------
+    def __getitem__(self, index):
+        return bind(operator.getitem, (self, index))
+
+    def __setitem__(self, index, value) -> None:
+        from .. import runtime
+
+        setitem = getattr(runtime, "setitem", None)
+        if setitem is None:
+            raise PullbackError(
+                "index assignment into a Tensor needs pullback.runtime.setitem, which this "
+                "version lacks; build the array with np.stack / np.concatenate instead"
+            )
+        node = self.node
+        if node is not None and node.fn is operator.getitem and _is_basic_index(node.args[1]):
+            raise PullbackError(
+                "assignment into a slice of a Tensor: NumPy would write through to the array it "
+                "was sliced from, which pullback's functional update cannot do; assign into the "
+                "original instead (t[i, j] = v rather than row = t[i]; row[j] = v)"
+            )
+        new = bind(setitem, (self, index, value))
+        if type(new) is Tensor:
+            self.value, self.node, self.trace = new.value, new.node, new.trace
+        else:
+            self.value, self.node = new, None
+
+    # -- methods of ndarray, through the rule table ---------------------------------------
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        method = lookup_method(name)
+        if method is not None:
+            if method.attribute:
+                fn, args, kwargs = method.adapt(self)
+                return bind(fn, tuple(args), dict(kwargs))
+
+            def call_method(*args, **kwargs):
+                fn, args, kwargs = method.adapt(self, *args, **kwargs)
+                return bind(fn, tuple(args), dict(kwargs))
+
+            call_method.__name__ = name
+            return call_method
+        fallback = _METHOD_FALLBACKS.get(name)
+        if fallback is not None:
+            return fallback(self)
+        if hasattr(np.ndarray, name):
+            raise AttributeError(
+                f"Tensor has no method {name!r}: ndarray.{name} has no rule in the rule table "
+                f"(pb.supported_functions() lists those that do); call t.value.{name}(...) to "
+                "use it without a derivative"
+            )
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+
+    # -- operators ---------------------------------------------------------------------------
+    def __add__(self, other):
+        return _binary(operator.add, self, other)
+
+    def __radd__(self, other):
+        return _binary(operator.add, other, self)
+
+    def __sub__(self, other):
+        return _binary(operator.sub, self, other)
+
+    def __rsub__(self, other):
+        return _binary(operator.sub, other, self)
+
+    def __mul__(self, other):
+        return _binary(operator.mul, self, other)
+
+    def __rmul__(self, other):
+        return _binary(operator.mul, other, self)
+
+    def __truediv__(self, other):
+        return _binary(operator.truediv, self, other)
+
+    def __rtruediv__(self, other):
+        return _binary(operator.truediv, other, self)
+
+    def __floordiv__(self, other):
+        return bind(operator.floordiv, (self, other))
+
+    def __rfloordiv__(self, other):
+        return bind(operator.floordiv, (other, self))
+
+    def __mod__(self, other):
+        return bind(operator.mod, (self, other))
+
+    def __rmod__(self, other):
+        return bind(operator.mod, (other, self))
+
+    def __pow__(self, other):
+        return _binary(operator.pow, self, other)
+
+    def __rpow__(self, other):
+        return _binary(operator.pow, other, self)
+
+    def __matmul__(self, other):
+        return _binary(operator.matmul, self, other)
+
+    def __rmatmul__(self, other):
+        return _binary(operator.matmul, other, self)
+
+    def __neg__(self):
+        return _unary(operator.neg, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return bind(operator.abs, (self,))
+
+    def __lt__(self, other):
+        return bind(operator.lt, (self, other))
+
+    def __le__(self, other):
+        return bind(operator.le, (self, other))
+
+    def __gt__(self, other):
+        return bind(operator.gt, (self, other))
+
+    def __ge__(self, other):
+        return bind(operator.ge, (self, other))
+
+    def __eq__(self, other):
+        return bind(operator.eq, (self, other))
+
+    def __ne__(self, other):
+        return bind(operator.ne, (self, other))
+
+    # In-place operators rebind the name to a new Tensor (x += y is x = x + y), except that
+    # under no_grad a leaf is updated in place, as in an optimizer step.
+    def _inplace(self, fn, other):
+        if self._leaf is not None and not grad_enabled():
+            self.value = fn(self.value, _plain_operand(other))
+            self._leaf.value = self.value
+            return self
+        return bind(fn, (self, other))
+
+    def __iadd__(self, other):
+        return self._inplace(operator.add, other)
+
+    def __isub__(self, other):
+        return self._inplace(operator.sub, other)
+
+    def __imul__(self, other):
+        return self._inplace(operator.mul, other)
+
+    def __itruediv__(self, other):
+        return self._inplace(operator.truediv, other)
+
+
+def _plain(value):
+    """Strip every level of tracing from a value (for printing, .numpy(), .item())."""
+    while isinstance(value, _TRACED_TYPES):
+        value = value.value if type(value) is Tensor else value.primal
+    return value
+
+
+def _plain_operand(x):
+    return x.value if type(x) is Tensor else x
+
+
+def _is_basic_index(index) -> bool:
+    parts = index if type(index) is tuple else (index,)
+    return any(p is Ellipsis or p is None or type(p) is slice for p in parts) and not any(
+        isinstance(p, (list, np.ndarray, Node)) for p in parts
+    )
+
+
+def _into_plain_array(ufunc, method, inputs, kwargs):
+    """``a += t`` on a plain ndarray ``a``: refused when ``t`` carries a derivative."""
+    for x in inputs:
+        if isinstance(x, Tensor) and x.carries_derivative:
+            raise NonDifferentiableError(
+                f"writing a Tensor into a plain NumPy array (numpy.{ufunc.__name__} with out=) "
+                f"would drop its derivative; write `a = a + t` instead of `a += t`, or use "
+                f"np.stack / pullback.runtime.setitem"
+            )
+    plain_inputs = tuple(_plain(x) for x in inputs)
+    out = kwargs["out"]
+    kwargs = dict(kwargs, out=tuple(_plain(o) for o in out))
+    result = getattr(ufunc, method)(*plain_inputs, **kwargs)
+    return out[0] if len(out) == 1 and isinstance(out[0], Tensor) else result
+
+
+def _plain_shape_carrier(a):
+    return a.value if type(a) is Tensor else a
+
+
+_STATIC_FUNCTIONS = {
+    np.shape: lambda a: np.shape(_plain_shape_carrier(a)),
+    np.ndim: lambda a: np.ndim(_plain_shape_carrier(a)),
+    np.size: lambda a, axis=None: np.size(_plain_shape_carrier(a), axis),
+    np.iscomplexobj: lambda x: np.iscomplexobj(_plain(x)),
+    np.isrealobj: lambda x: np.isrealobj(_plain(x)),
+    np.result_type: lambda *xs: np.result_type(*(_plain(x) for x in xs)),
+}
+
+
+def _numpy_method(name):
+    fn = getattr(np, name)
+
+    def method_of(t):
+        def call_method(*args, **kwargs):
+            return bind(fn, (t, *args), kwargs)
+
+        call_method.__name__ = name
+        return call_method
+
+    return method_of
+
+
+# Used while the rule table registers no method of that name: x.sum(...) is np.sum(x, ...).
+_METHOD_FALLBACKS = {
+    name: _numpy_method(name)
+    for name in (
+        "sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumprod", "clip",
+        "dot", "transpose", "reshape", "ravel", "squeeze", "round", "trace", "diagonal",
+        "repeat", "conj", "argmax", "argmin", "all", "any", "nonzero", "sort", "argsort",
+    )
+}  # fmt: skip
+_METHOD_FALLBACKS["T"] = lambda t: bind(np.transpose, (t,))
+_METHOD_FALLBACKS["flatten"] = lambda t: lambda order="C": bind(np.ravel, (t,)).copy()
+_METHOD_FALLBACKS["copy"] = lambda t: lambda order="C": bind(np.copy, (t,))
+_METHOD_FALLBACKS["real"] = lambda t: bind(np.real, (t,))
+_METHOD_FALLBACKS["imag"] = lambda t: bind(np.imag, (t,))
+_METHOD_FALLBACKS["astype"] = lambda t: lambda dtype, **kw: bind(np.asarray, (t, dtype))
+
+
+def tensor(value, requires_grad: bool = True) -> Tensor:
+    """A leaf Tensor; after ``y.backward()`` its ``.grad`` holds dy/d(leaf).
+
+    >>> import pullback as pb
+    >>> x = pb.tensor(3.0)
+    >>> (x * x).backward(); x.grad
+    6.0
+    """
+    if isinstance(value, Tensor):
+        value = value.value
+    if isinstance(value, (list, tuple)):
+        value = np.asarray(value, dtype=float)
+    if not requires_grad:
+        return Tensor(value, None, EAGER)
+    kind = _meta(value)[2]
+    if not _differentiable_kind(kind):
+        raise PullbackTypeError(
+            f"only floating-point values can require a gradient, got {value!r}; "
+            "pass a float (3.0) or an array of floats (.astype(float))"
+        )
+    return EAGER.input(value)
+
+
+def is_traced(x) -> bool:
+    """Whether ``x`` is a traced value (a Tensor or a Dual)."""
+    return isinstance(x, _TRACED_TYPES)
+
+
+# filled in by dual.py (Tensor and Dual dispatch on each other)
+_Dual: list = [None]
+_TRACED_TYPES: tuple = (Tensor,)
+
+
+def _register_traced_type(cls) -> None:
+    global _TRACED_TYPES
+    _Dual[0] = cls
+    _TRACED_TYPES = (Tensor, cls)

@@ -1,0 +1,195 @@
+"""``math`` functions and ``np.array`` on traced values, recorded like other primitives.
+
+In: a user function: plain, a closure, or one that pullback's API wrapped around it.
+Out: the same function, or a clone of it whose global names ``math`` (and functions imported
+from it) and ``np.array`` / ``np.asarray`` dispatch through ``bind`` on traced values.
+
+Why: ``math.sin(t)`` takes ``float(t)``; Python gives no hook through which it could defer to a
+Tensor, so its derivative would be lost (and ``float()`` of a Tensor that carries a derivative
+is refused rather than dropped silently). Likewise ``np.array([t, u])`` is not overridable
+through ``__array_function__``. So the function runs with a copy of its module's globals in
+which those names dispatch. Functions of the same module that it calls get the same copy;
+functions of other modules keep theirs, and ``math`` there refuses loudly.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from collections.abc import Callable
+
+import numpy as np
+
+from .core import bind, is_traced
+
+__all__ = ["with_dispatching_namespace", "DISPATCHING_MATH", "DISPATCHING_NUMPY"]
+
+
+def _dispatching(fn: Callable) -> Callable:
+    def dispatch(*args, **kwargs):
+        for a in args:
+            if is_traced(a):
+                return bind(fn, args, kwargs)
+        return fn(*args, **kwargs)
+
+    dispatch.__name__ = fn.__name__
+    dispatch.__qualname__ = fn.__name__
+    dispatch.__wrapped__ = fn
+    dispatch.__doc__ = fn.__doc__
+    return dispatch
+
+
+def _make_math() -> types.ModuleType:
+    module = types.ModuleType("math", math.__doc__)
+    for name in dir(math):
+        if name.startswith("__"):
+            continue
+        value = getattr(math, name)
+        module.__dict__[name] = _dispatching(value) if callable(value) else value
+    return module
+
+
+DISPATCHING_MATH = _make_math()
+_MATH_FUNCTIONS = {id(getattr(math, n)): n for n in dir(math) if callable(getattr(math, n))}
+
+
+def _has_traced(x) -> bool:
+    if is_traced(x):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_has_traced(v) for v in x)
+    return False
+
+
+def _stacked(x):
+    if isinstance(x, (list, tuple)) and _has_traced(x):
+        return bind(np.stack, ([_stacked(v) for v in x],))
+    return x
+
+
+def _array(obj, dtype=None, *args, **kwargs):
+    if is_traced(obj):
+        return obj
+    if isinstance(obj, (list, tuple)) and _has_traced(obj):
+        return _stacked(obj)
+    return np.array(obj, dtype, *args, **kwargs)
+
+
+def _asarray(obj, dtype=None, *args, **kwargs):
+    if is_traced(obj):
+        return obj
+    if isinstance(obj, (list, tuple)) and _has_traced(obj):
+        return _stacked(obj)
+    return np.asarray(obj, dtype, *args, **kwargs)
+
+
+def _make_numpy() -> types.ModuleType:
+    module = types.ModuleType("numpy", np.__doc__)
+    module.__dict__.update({k: v for k, v in np.__dict__.items() if not k.startswith("__")})
+    module.__dict__["array"] = _array
+    module.__dict__["asarray"] = _asarray
+    module.__dict__["asanyarray"] = _asarray
+    return module
+
+
+DISPATCHING_NUMPY = _make_numpy()
+
+
+def _replacement(value):
+    """The dispatching stand-in for a global value, or None to keep it."""
+    if value is math:
+        return DISPATCHING_MATH
+    if value is np:
+        return DISPATCHING_NUMPY
+    if isinstance(value, types.BuiltinFunctionType):
+        name = _MATH_FUNCTIONS.get(id(value))
+        if name is not None and getattr(math, name) is value:
+            return DISPATCHING_MATH.__dict__[name]
+        if value is np.array:
+            return _array
+        if value is np.asarray or value is np.asanyarray:
+            return _asarray
+    return None
+
+
+def with_dispatching_namespace(f: Callable, _memo: dict | None = None) -> Callable:
+    """``f``, or a clone of it that runs with dispatching ``math`` and ``np.array``."""
+    memo: dict = {} if _memo is None else _memo
+    if isinstance(f, types.MethodType):
+        func = with_dispatching_namespace(f.__func__, memo)
+        return f if func is f.__func__ else types.MethodType(func, f.__self__)
+    if type(f) is not types.FunctionType:
+        return f
+    key = id(f)
+    if key in memo:
+        return memo[key]
+    new_globals = _patched_globals(f.__globals__, memo)
+    if key in memo:  # a module-level function: cloned along with its module's globals
+        return memo[key]
+    memo[key] = f  # a closure reaching this function again before its clone exists
+    new_closure = _patched_closure(f.__closure__, memo)
+    if new_globals is f.__globals__ and new_closure is f.__closure__:
+        return f
+    clone = _clone(f, new_globals, new_closure)
+    memo[key] = clone
+    return clone
+
+
+def _clone(f: types.FunctionType, new_globals: dict, closure) -> types.FunctionType:
+    clone = types.FunctionType(f.__code__, new_globals, f.__name__, f.__defaults__, closure)
+    clone.__kwdefaults__ = f.__kwdefaults__
+    clone.__qualname__ = f.__qualname__
+    clone.__module__ = f.__module__
+    clone.__doc__ = f.__doc__
+    clone.__dict__.update(f.__dict__)
+    return clone
+
+
+def _patched_globals(g: dict, memo: dict) -> dict:
+    key = ("globals", id(g))
+    if key in memo:
+        return memo[key]
+    replacements = {}
+    for name, value in g.items():
+        new = _replacement(value)
+        if new is not None:
+            replacements[name] = new
+    if not replacements:
+        memo[key] = g
+        return g
+    new_globals = dict(g)
+    new_globals.update(replacements)
+    memo[key] = new_globals
+    for name, value in g.items():
+        if type(value) is types.FunctionType and value.__globals__ is g:
+            if id(value) in memo:
+                continue
+            memo[id(value)] = value  # (recursion guard while its closure is patched)
+            closure = _patched_closure(value.__closure__, memo)
+            memo[id(value)] = clone = _clone(value, new_globals, closure)
+            new_globals[name] = clone
+    return new_globals
+
+
+def _patched_closure(closure, memo):
+    if not closure:
+        return closure
+    cells = []
+    changed = False
+    for cell in closure:
+        try:
+            content = cell.cell_contents
+        except ValueError:  # an empty cell
+            cells.append(cell)
+            continue
+        new = _replacement(content)
+        if new is None and callable(content):
+            new = with_dispatching_namespace(content, memo)
+            if new is content:
+                new = None
+        if new is None:
+            cells.append(cell)
+        else:
+            cells.append(types.CellType(new))
+            changed = True
+    return tuple(cells) if changed else closure
