@@ -6,7 +6,8 @@ no scripts, no external fonts or stylesheets, showing both graphs side by side.
 
 The page lays the graphs out itself, the way Graphviz's ``dot`` does in miniature:
 
-1. layering: each node sits one layer below the deepest node it reads (longest path);
+1. layering: each node sits one layer below the deepest node it reads (longest path), the
+   inputs on top in the order of the parameters;
 2. an edge that skips layers is routed through a chain of invisible waypoints, one per layer;
 3. ordering: nodes in a layer are sorted by the mean position of their neighbours, sweeping
    down and up a few times, which removes most edge crossings;
@@ -40,7 +41,7 @@ _LINE_HEIGHT = {"title": 16, "text": 15, "source": 14}
 _PAD_X = 9
 _PAD_Y = 6
 _NODE_GAP = 22
-_LAYER_GAP = 46
+_LAYER_GAP = 38
 _MARGIN = 18
 _SOURCE_CHARS_MIN = 24  # a source line is cut to the box's width, within these bounds
 _SOURCE_CHARS_MAX = 36
@@ -177,7 +178,8 @@ def _graph_boxes(graph: Graph) -> tuple[list[_Box], list[_Edge]]:
 
 
 def _box_lines(node: Node) -> list[tuple[str, str]]:
-    lines = [("title", _operation_text(node)), ("text", f"{node.label} : {_shape_text(node)}")]
+    named = _shape_text(node) if node.op == "input" else f"{node.label} : {_shape_text(node)}"
+    lines = [("title", _operation_text(node)), ("text", named)]
     if node.lineno:
         line = _source_line(node)
         if line:
@@ -230,7 +232,7 @@ def _assign_layers(boxes: list[_Box], edges: list[_Edge]) -> list[list[_Box]]:
 
 
 def _order_layers(layers: list[list[_Box]]) -> None:
-    """Barycenter heuristic: sort each layer by the mean index of its neighbours."""
+    """Barycenter heuristic: sort each layer below the first by the mean index of neighbours."""
 
     def sweep(rows: list[list[_Box]], neighbours: str) -> None:
         for row in rows:
@@ -250,7 +252,7 @@ def _order_layers(layers: list[list[_Box]]) -> None:
     index = {id(b): i for row in layers for i, b in enumerate(row)}
     for _ in range(_SWEEPS):
         sweep(layers[1:], "preds")
-        sweep(layers[-2::-1], "succs")
+        sweep(layers[-2:0:-1], "succs")  # the inputs keep the order of the parameters
 
 
 def _pack(desired: list[float], widths: list[float]) -> list[float]:
