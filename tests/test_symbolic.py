@@ -16,10 +16,6 @@ import pullback as pb
 from pullback import symbolic
 from pullback.graph import Graph, Node
 
-needs_trace = pytest.mark.skipif(
-    getattr(pb, "trace", None) is None, reason="pb.trace (graph mode) is not available yet"
-)
-
 
 def central_difference(f, x: float, h: float = 1e-5) -> float:
     return (f(x + h) - f(x - h)) / (2 * h)
@@ -134,10 +130,9 @@ def test_importing_pullback_does_not_import_sympy():
     assert done.returncode == 0, done.stderr
 
 
-# -- functions, through pb.trace --------------------------------------------------------------
+# -- functions, traced (pb.trace, or tape mode's recorder) ----------------------------------------
 
 
-@needs_trace
 @pytest.mark.parametrize("name", SCALAR_FUNCTIONS)
 def test_symbolic_derivative_matches_finite_differences(name):
     f = SCALAR_FUNCTIONS[name]
@@ -147,7 +142,6 @@ def test_symbolic_derivative_matches_finite_differences(name):
         assert float(d.subs(x, point)) == pytest.approx(central_difference(f, point), rel=1e-6)
 
 
-@needs_trace
 @pytest.mark.parametrize("name", SCALAR_FUNCTIONS)
 def test_grad_in_symbolic_mode(name):
     f = SCALAR_FUNCTIONS[name]
@@ -157,7 +151,6 @@ def test_grad_in_symbolic_mode(name):
         assert isinstance(df(point), float)
 
 
-@needs_trace
 def test_expression_is_named_after_the_parameters():
     def f(width, height):
         return np.log(width * height)
@@ -168,7 +161,6 @@ def test_expression_is_named_after_the_parameters():
     assert sympy.simplify(symbolic.derivative(f, (0, 0)) + 1 / w**2) == 0
 
 
-@needs_trace
 def test_several_scalar_arguments():
     def f(x, y):
         return np.sin(x) * np.exp(y) / (1 + x**2)
@@ -180,7 +172,6 @@ def test_several_scalar_arguments():
     assert pb.grad(f, 1, mode="symbolic")(1.0, 2.0) == pytest.approx(gy)
 
 
-@needs_trace
 def test_vjp_and_jvp_in_symbolic_mode():
     def f(x, y):
         return x * np.cos(y)
@@ -193,7 +184,6 @@ def test_vjp_and_jvp_in_symbolic_mode():
     assert tangent == pytest.approx(np.cos(0.5) - 2.0 * 2.0 * np.sin(0.5))
 
 
-@needs_trace
 def test_has_aux_returns_the_aux_untouched():
     def f(x):
         return x * x, {"note": "aux"}
@@ -202,7 +192,6 @@ def test_has_aux_returns_the_aux_untouched():
     assert (value, aux, g) == (9.0, {"note": "aux"}, 6.0)
 
 
-@needs_trace
 def test_control_flow_is_retraced_when_the_path_changes():
     def f(x):
         if x > 0:
@@ -216,7 +205,6 @@ def test_control_flow_is_retraced_when_the_path_changes():
     assert df(-1.0) == pytest.approx(3.0)
 
 
-@needs_trace
 def test_arrays_are_refused_with_a_hint():
     with pytest.raises(pb.PullbackError, match="scalar functions of scalars.*mode='source'"):
         pb.grad(lambda x: np.sum(x * x), mode="symbolic")(np.ones(3))
@@ -224,7 +212,6 @@ def test_arrays_are_refused_with_a_hint():
         pb.grad(lambda x: np.sum(x * x), mode="symbolic")(np.ones(3))
 
 
-@needs_trace
 def test_expression_swell_grows_faster_than_the_graph():
     def nested(depth):
         def f(x):
@@ -238,7 +225,8 @@ def test_expression_swell_grows_faster_than_the_graph():
     graph_sizes, derivative_sizes = [], []
     for depth in (1, 2, 3, 4):
         f = nested(depth)
-        graph_sizes.append(sum(1 for n in pb.trace(f, 0.7).nodes if n.op != "input"))
+        graph = symbolic._trace_function()(f, 0.7)
+        graph_sizes.append(sum(1 for n in graph.nodes if n.op != "input"))
         derivative_sizes.append(sympy.count_ops(symbolic.derivative(f)))
     assert graph_sizes == [2, 4, 6, 8]  # linear in depth
     growth = [b - a for a, b in zip(derivative_sizes, derivative_sizes[1:], strict=False)]

@@ -220,18 +220,16 @@ def _gradient_graph_size(f, args, argnums):
 def _symbolic_size(f, args, argnums):
     import sympy
 
-    from .symbolic import _traced_expression
+    from .symbolic import _trace_function, _traced_expression
 
     expr, symbols = _traced_expression(f, args, {}, argnums)
     partials = [sympy.diff(expr, s) for s in symbols]
     size = sum(sympy.count_ops(d) for d in partials)
-    note = f"expression {sympy.count_ops(expr)} ops → derivative {size} ops"
-    try:
-        from .graph import trace
-
-        note += f" (forward graph: {_operations(trace(f, *args))} nodes)"
-    except Exception:
-        pass
+    graph = _trace_function()(f, *args)
+    note = (
+        f"expression {sympy.count_ops(expr)} ops → derivative {size} ops "
+        f"(forward graph: {_operations(graph)} nodes)"
+    )
     return size, "ops", note
 
 

@@ -278,14 +278,13 @@ def _symbols(names: Sequence[str]) -> list:
 # -- tracing a function --------------------------------------------------------------------------
 
 
-def _trace_function():
+def _trace_function() -> Callable:
+    """``pb.trace`` (graph mode), or tape mode's recorder, which builds the same ``Graph``."""
     from . import graph as graph_mode
 
     trace = getattr(graph_mode, "trace", None)
     if trace is None:
-        raise PullbackError(
-            "symbolic mode reads the graph that pb.trace records, and pb.trace is not available"
-        )
+        from .tape import record as trace
     return trace
 
 
