@@ -1,18 +1,29 @@
 """The one rule table every mode reads.
 
-In: nothing; importing this package registers every rule (NumPy, ``math``, operators, builtins,
-and SciPy special functions when SciPy is importable).
+In: nothing; importing this package registers every rule (operators, ``math``, NumPy, ndarray
+methods, builtins, and SciPy special functions by name, without importing SciPy).
 Out: the lookup functions of ``registry``.
+
+One module per family: ``elementwise`` (operators, ``math``, ufuncs), ``reductions``,
+``linalg``, ``shapes``, ``indexing``, ``nondiff``, ``methods``, ``scipy_special``.
 """
 
-from . import elementwise, reductions  # noqa: F401  (registration by import)
+from . import (  # noqa: F401  (registration by import)
+    elementwise,
+    indexing,
+    linalg,
+    methods,
+    nondiff,
+    reductions,
+    scipy_special,
+    shapes,
+)
 from .registry import (
     Rule,
     all_rules,
     defmethod,
     defnondiff,
     defrule,
-    elementwise as defelementwise,
     is_nondiff,
     lookup,
     lookup_method,
@@ -21,6 +32,9 @@ from .registry import (
     qualified_name,
     require,
     supported_functions,
+)
+from .registry import (
+    elementwise as defelementwise,
 )
 
 __all__ = [

@@ -1,11 +1,23 @@
-"""Reductions over axes: sum, mean, prod, max, var, std, cumsum ...
+"""Reductions over axes: sum, mean, prod, max/min, var/std, cumsum/cumprod, average.
 
 In: nothing. Out: registered rules.
+
+``max``/``min`` split the derivative evenly among tied extrema (``tie_shares``); ``prod`` is
+exact where ``a`` holds zeros; ``cumprod`` divides by ``a`` (nan where ``a`` is 0).
+``average`` is differentiable in ``a`` and ``weights`` (``returned=True`` is not supported).
 """
 
 import numpy as np
 
-from ..runtime import unreduce
+from ..runtime import (
+    average_weights,
+    average_weights_adjoint,
+    prod_of_others,
+    reverse_cumsum,
+    tie_shares,
+    unbroadcast,
+    unreduce,
+)
 from .registry import defrule
 
 
@@ -18,3 +30,119 @@ def sum_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False):
 
 
 defrule(np.sum, vjp=sum_vjp, jvp=sum_jvp, linear=True)
+
+
+def mean_vjp(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return unreduce(g, a, axis, keepdims) * (np.size(ans) / np.size(a))
+
+
+def mean_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return np.mean(a_dot, axis=axis, keepdims=keepdims)
+
+
+defrule(np.mean, vjp=mean_vjp, jvp=mean_jvp, linear=True)
+
+
+def prod_vjp(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return unreduce(g, a, axis, keepdims) * prod_of_others(a, axis)
+
+
+def prod_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return np.sum(a_dot * prod_of_others(a, axis), axis=axis, keepdims=keepdims)
+
+
+defrule(np.prod, vjp=prod_vjp, jvp=prod_jvp)
+
+
+def max_vjp(g, ans, a, axis=None, out=None, keepdims=False):
+    return unreduce(g, a, axis, keepdims) * tie_shares(a, ans, axis, keepdims)
+
+
+def max_jvp(a_dot, ans, a, axis=None, out=None, keepdims=False):
+    return np.sum(a_dot * tie_shares(a, ans, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+defrule(np.max, np.amax, vjp=max_vjp, jvp=max_jvp)
+defrule(np.min, np.amin, vjp=max_vjp, jvp=max_jvp)
+
+
+def var_vjp(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    deviation = a - np.mean(a, axis=axis, keepdims=True)
+    dof = np.size(a) / np.size(ans) - ddof
+    return unreduce(g, a, axis, keepdims) * deviation * (2.0 / dof)
+
+
+def var_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    deviation = a - np.mean(a, axis=axis, keepdims=True)
+    dof = np.size(a) / np.size(ans) - ddof
+    return np.sum(a_dot * deviation, axis=axis, keepdims=keepdims) * (2.0 / dof)
+
+
+defrule(np.var, vjp=var_vjp, jvp=var_jvp)
+
+
+def std_vjp(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    deviation = a - np.mean(a, axis=axis, keepdims=True)
+    dof = np.size(a) / np.size(ans) - ddof
+    return unreduce(np.divide(g, ans * dof), a, axis, keepdims) * deviation
+
+
+def std_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    deviation = a - np.mean(a, axis=axis, keepdims=True)
+    dof = np.size(a) / np.size(ans) - ddof
+    return np.divide(np.sum(a_dot * deviation, axis=axis, keepdims=keepdims), ans * dof)
+
+
+defrule(np.std, vjp=std_vjp, jvp=std_jvp)
+
+
+def cumsum_vjp(g, ans, a, axis=None, dtype=None, out=None):
+    return reverse_cumsum(g, a, axis)
+
+
+def cumsum_jvp(a_dot, ans, a, axis=None, dtype=None, out=None):
+    return np.cumsum(a_dot, axis=axis)
+
+
+defrule(np.cumsum, vjp=cumsum_vjp, jvp=cumsum_jvp, linear=True)
+
+
+def cumprod_vjp(g, ans, a, axis=None, dtype=None, out=None):
+    return reverse_cumsum(g * ans, a, axis) / a
+
+
+def cumprod_jvp(a_dot, ans, a, axis=None, dtype=None, out=None):
+    return ans * np.cumsum(a_dot / a, axis=axis)
+
+
+defrule(np.cumprod, vjp=cumprod_vjp, jvp=cumprod_jvp)
+
+
+def average_vjp(g, ans, a, axis=None, weights=None, returned=False, *, keepdims=False):
+    w = average_weights(a, weights, axis)
+    g_per_weight = unreduce(g, a, axis, keepdims) / np.sum(w, axis=axis, keepdims=True)
+    return (
+        unbroadcast(g_per_weight * w, a),
+        average_weights_adjoint(
+            g_per_weight * (a - unreduce(ans, a, axis, keepdims)), weights, axis
+        ),
+    )
+
+
+def average_jvp(
+    a_dot, weights_dot, ans, a, axis=None, weights=None, returned=False, *, keepdims=False
+):
+    w = average_weights(a, weights, axis)
+    w_total = np.sum(w, axis=axis, keepdims=keepdims)
+    return (
+        np.sum(a_dot * w, axis=axis, keepdims=keepdims) / w_total,
+        np.sum(
+            average_weights(a, weights_dot, axis) * (a - unreduce(ans, a, axis, keepdims)),
+            axis=axis,
+            keepdims=keepdims,
+        )
+        / w_total,
+    )
+
+
+defrule(np.average, vjp=average_vjp, jvp=average_jvp)

@@ -51,10 +51,12 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import sys
 import textwrap
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import MissingRuleError
 
@@ -74,16 +76,23 @@ __all__ = [
 ]
 
 # name -> Rule, id(fn) -> Rule ; filled at import of pullback.rules, read afterwards.
-_BY_NAME: dict[str, "Rule"] = {}
-_BY_ID: dict[int, "Rule"] = {}
-_METHODS: dict[str, "Method"] = {}
+_BY_NAME: dict[str, Rule] = {}
+_BY_ID: dict[int, Rule] = {}
+_METHODS: dict[str, Method] = {}
 _NONDIFF_BY_ID: dict[int, str] = {}
 _NONDIFF_BY_NAME: dict[str, Any] = {}
 _LOCK = threading.Lock()
 
 
 def qualified_name(fn: Any) -> str:
-    """``numpy.sin``, ``math.sin``, ``operator.mul``, ``numpy.linalg.inv``, ``builtins.abs``."""
+    """``numpy.sin``, ``math.sin``, ``operator.mul``, ``numpy.linalg.inv``, ``builtins.abs``.
+
+    A string is taken to be a qualified name already (rules registered by name, such as SciPy's,
+    whose module is imported only if the user imports it). SciPy's ufuncs and the functions of
+    its private modules are named by their public path: ``scipy.special.expit``.
+    """
+    if isinstance(fn, str):
+        return fn
     module = getattr(fn, "__module__", None)
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
     if module is None:  # ufuncs have no __module__
@@ -91,6 +100,14 @@ def qualified_name(fn: Any) -> str:
 
         if isinstance(fn, np.ufunc):
             module = "numpy"
+            if getattr(np, name, None) is not fn:
+                scipy_special = sys.modules.get("scipy.special")
+                if scipy_special is not None and getattr(scipy_special, name, None) is fn:
+                    module = "scipy.special"
+    if module and module.startswith("scipy.special._"):
+        module = "scipy.special"
+    if module and module.startswith("pullback.runtime."):
+        module = "pullback.runtime"
     if module in ("numpy._core.umath", "numpy.core.umath", "numpy._core.multiarray"):
         module = "numpy"
     if module and module.startswith("numpy") and not module.startswith("numpy.linalg"):
@@ -169,8 +186,16 @@ class Rule:
         return fn
 
     def vjp_all(self, g, ans, *args, **kwargs) -> tuple:
-        """Adjoints of every differentiable parameter (None where zero)."""
-        return tuple(self.vjp_fn(i)(g, ans, *args, **kwargs) for i in range(len(self.diff_params)))
+        """Adjoints of every differentiable parameter (None where zero).
+
+        A parameter the call leaves out or passes as None (``np.clip(x, None, 1)``, the missing
+        operands of a two-operand ``einsum``) gets None without its VJP being run.
+        """
+        passed = self.diff_positions(args, kwargs)
+        return tuple(
+            self.vjp_fn(i)(g, ans, *args, **kwargs) if passed.get(p) is not None else None
+            for i, p in enumerate(self.diff_params)
+        )
 
     def jvp_all(self, tangents: tuple, ans, *args, **kwargs):
         """Output tangent from the tangents of the differentiable parameters (None = zero)."""
@@ -215,7 +240,7 @@ def rule_ast(fn: Callable) -> ast.FunctionDef:
     return _rule_ast(fn)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _rule_ast(fn: Callable) -> ast.FunctionDef:
     source = textwrap.dedent(inspect.getsource(fn))
     tree = ast.parse(source)
@@ -361,6 +386,8 @@ def elementwise(*fns: Any, nondiff: tuple[str, ...] = (), name: str | None = Non
 
 def _bind_elementwise(rule: Rule, partials: Callable) -> None:
     """Make vjp_fn/jvp_fn of an elementwise rule multiply its partials by g / the tangent."""
+    import numpy as np
+
     from ..runtime import unbroadcast
 
     uses_ans = "ans" in inspect.signature(partials).parameters
@@ -393,7 +420,10 @@ def _bind_elementwise(rule: Rule, partials: Callable) -> None:
             p = partial_fn(i)
 
             def fn(t, ans, *args, **kwargs):
-                return t * call_partial(p, ans, args, kwargs)
+                tangent = t * call_partial(p, ans, args, kwargs)
+                if np.shape(tangent) != np.shape(ans):  # an argument broadcast into the output
+                    tangent = np.broadcast_to(tangent, np.shape(ans)).copy()
+                return tangent
 
             rule._split_jvp[i] = fn
         return fn

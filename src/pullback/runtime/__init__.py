@@ -94,3 +94,17 @@ def push(stack: Stack, value) -> None:
 
 def pop(stack: Stack):
     return stack.pop()
+
+
+# Helpers of the derivative rules, in modules of their own; re-exported so that generated code
+# (and a rule body spliced into it) reaches every helper by its bare name.
+from . import arrays as _arrays  # noqa: E402
+from . import indexing as _indexing  # noqa: E402
+from . import linalg as _linalg  # noqa: E402
+from . import special as _special  # noqa: E402
+from .arrays import *  # noqa: E402,F401,F403
+from .indexing import *  # noqa: E402,F401,F403
+from .linalg import *  # noqa: E402,F401,F403
+from .special import *  # noqa: E402,F401,F403
+
+__all__ += _arrays.__all__ + _indexing.__all__ + _linalg.__all__ + _special.__all__

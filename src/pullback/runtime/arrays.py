@@ -1,0 +1,275 @@
+"""Adjoints and tangents of reductions and shape functions, too long to read inline in a rule.
+
+In: the primal arguments (and output ``ans``) of max/min, prod, cumsum, average, concatenate,
+stack, split, tile, repeat, pad, sort, ``np.array``; an output cotangent ``g`` or tangents.
+Out: the adjoint of one argument, shaped like it (a list for a list argument), or a tangent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import unreduce
+
+__all__ = [
+    "tie_shares",
+    "prod_of_others",
+    "reverse_cumsum",
+    "average_weights",
+    "average_weights_adjoint",
+    "zeros_for_none",
+    "concatenate_adjoint",
+    "hstack_adjoint",
+    "vstack_adjoint",
+    "stack_adjoint",
+    "split_adjoint",
+    "tile_adjoint",
+    "repeat_adjoint",
+    "pad_adjoint",
+    "pad_tangent",
+    "sort_adjoint",
+    "sort_tangent",
+    "array_adjoint",
+    "array_tangent",
+    "astype",
+    "astype_integer",
+]
+
+
+def _float_zeros(shape, like=None):
+    dtype = np.result_type(like, float) if like is not None else float
+    return np.zeros(shape, dtype)
+
+
+# -- reductions ------------------------------------------------------------------------------
+
+
+def tie_shares(a, ans, axis=None, keepdims=False):
+    """Each entry's share of the max (or min) ``ans`` of ``a`` over ``axis``.
+
+    1 at the unique extremum, 0 elsewhere; ``1/k`` at each of ``k`` tied extrema, so the gradient
+    of a max is split evenly among ties (and the JVP is the mean of the tied tangents).
+    """
+    is_extremum = np.asarray(a) == unreduce(ans, a, axis, keepdims)
+    return is_extremum / np.maximum(np.sum(is_extremum, axis=axis, keepdims=True), 1)
+
+
+def prod_of_others(a, axis=None):
+    """For each entry, the product of the other entries it is multiplied with in ``np.prod``.
+
+    The gradient of ``np.prod(a, axis)``, exact where ``a`` holds zeros (no division).
+    """
+    a = np.asarray(a, dtype=np.result_type(a, float))
+    if axis is None:
+        axes = tuple(range(a.ndim))
+    else:
+        axes = tuple(i % a.ndim for i in ((axis,) if np.ndim(axis) == 0 else axis))
+    ends = tuple(range(a.ndim - len(axes), a.ndim))
+    moved = np.moveaxis(a, axes, ends)
+    lines = moved.reshape(moved.shape[: a.ndim - len(axes)] + (-1,))
+    ones = np.ones(lines.shape[:-1] + (1,), lines.dtype)
+    before = np.cumprod(np.concatenate([ones, lines[..., :-1]], axis=-1), axis=-1)
+    after = np.flip(
+        np.cumprod(np.concatenate([ones, np.flip(lines, -1)[..., :-1]], axis=-1), axis=-1), -1
+    )
+    return np.moveaxis((before * after).reshape(moved.shape), ends, axes)
+
+
+def reverse_cumsum(g, a, axis=None):
+    """The adjoint of ``a`` in ``np.cumsum(a, axis)``: sums of ``g`` from each entry onward."""
+    if axis is None:
+        return np.flip(np.cumsum(np.flip(np.ravel(g)))).reshape(np.shape(a))
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def average_weights(a, weights, axis=None):
+    """``np.average``'s weights broadcast to ``a``'s shape (ones when ``weights`` is None)."""
+    shape = np.shape(a)
+    if weights is None:
+        return np.ones(shape)
+    if np.shape(weights) == shape or axis is None:
+        return np.broadcast_to(weights, shape)
+    along = [1] * len(shape)
+    along[axis] = shape[axis]  # 1-D weights along an int axis
+    return np.broadcast_to(np.reshape(weights, along), shape)
+
+
+def average_weights_adjoint(weights_bar, weights, axis=None):
+    """Sum an adjoint shaped like ``a`` down to the shape of ``np.average``'s weights."""
+    if np.shape(weights_bar) == np.shape(weights):
+        return weights_bar
+    others = tuple(i for i in range(np.ndim(weights_bar)) if i != axis % np.ndim(weights_bar))
+    return np.sum(weights_bar, axis=others)
+
+
+# -- joining and splitting -----------------------------------------------------------------
+
+
+def zeros_for_none(tangents, primals):
+    """``tangents`` with each ``None`` (a symbolic zero) replaced by zeros shaped like its
+    primal."""
+    return [
+        _float_zeros(np.shape(x)) if t is None else t
+        for t, x in zip(tangents, primals, strict=True)
+    ]
+
+
+def _cut(g, pieces, axis):
+    """Cut ``g`` along ``axis`` (flattened when None) into parts as long as ``pieces`` are."""
+    if axis is None:
+        sizes = [np.size(x) for x in pieces]
+        parts = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+    else:
+        sizes = [np.shape(x)[axis] for x in pieces]
+        parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return parts
+
+
+def concatenate_adjoint(g, arrays, axis=0):
+    """The adjoints of the ``arrays`` of ``np.concatenate(arrays, axis)``: a list of parts of g."""
+    return [
+        np.reshape(part, np.shape(x)) for part, x in zip(_cut(g, arrays, axis), arrays, strict=True)
+    ]
+
+
+def hstack_adjoint(g, tup):
+    """The adjoints of the arrays of ``np.hstack(tup)``."""
+    promoted = [np.atleast_1d(x) for x in tup]
+    axis = 0 if promoted[0].ndim == 1 else 1
+    return [
+        np.reshape(part, np.shape(x)) for part, x in zip(_cut(g, promoted, axis), tup, strict=True)
+    ]
+
+
+def vstack_adjoint(g, tup):
+    """The adjoints of the arrays of ``np.vstack(tup)``."""
+    promoted = [np.atleast_2d(x) for x in tup]
+    return [
+        np.reshape(part, np.shape(x)) for part, x in zip(_cut(g, promoted, 0), tup, strict=True)
+    ]
+
+
+def stack_adjoint(g, arrays, axis=0):
+    """The adjoints of the ``arrays`` of ``np.stack(arrays, axis)``: the slices of ``g``."""
+    return list(np.moveaxis(g, axis, 0))
+
+
+def split_adjoint(g, ans, axis=0):
+    """The adjoint of ``ary`` in ``np.split(ary, ..., axis)`` from the list of part adjoints."""
+    return np.concatenate(zeros_for_none(g, ans), axis=axis)
+
+
+def tile_adjoint(g, A, reps):
+    """The adjoint of ``A`` in ``np.tile(A, reps)``: ``g`` summed over the copies."""
+    shape = np.shape(A)
+    reps = tuple(reps) if np.ndim(reps) else (int(reps),)
+    ndim = max(len(shape), len(reps))
+    shape_full = (1,) * (ndim - len(shape)) + shape
+    reps_full = (1,) * (ndim - len(reps)) + reps
+    interleaved = [n for pair in zip(reps_full, shape_full, strict=True) for n in pair]
+    copies = np.reshape(g, interleaved)
+    return np.reshape(np.sum(copies, axis=tuple(range(0, 2 * ndim, 2))), shape)
+
+
+def repeat_adjoint(g, a, repeats, axis=None):
+    """The adjoint of ``a`` in ``np.repeat(a, repeats, axis)``: ``g`` summed over the repeats."""
+    shape = np.shape(a)
+    if axis is None:
+        source = np.repeat(np.arange(int(np.prod(shape))), repeats)
+        a_bar = _float_zeros(int(np.prod(shape)), g)
+        np.add.at(a_bar, source, g)
+        return a_bar.reshape(shape)
+    source = np.repeat(np.arange(shape[axis]), repeats)
+    a_bar = _float_zeros(np.moveaxis(np.empty(shape), axis, 0).shape, g)
+    np.add.at(a_bar, source, np.moveaxis(g, axis, 0))
+    return np.moveaxis(a_bar, 0, axis)
+
+
+_PAD_COPY_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+
+def pad_adjoint(g, array, pad_width, mode="constant", **kwargs):
+    """The adjoint of ``array`` in ``np.pad``: each entry collects ``g`` from every copy of it.
+
+    Pads an array of entry numbers the same way to learn where each padded entry came from;
+    exact for every mode that copies entries (constant, edge, reflect, symmetric, wrap).
+    """
+    if mode not in _PAD_COPY_MODES or kwargs.get("reflect_type", "even") != "even":
+        raise NotImplementedError(f"no derivative for np.pad with mode={mode!r} {kwargs}")
+    shape = np.shape(array)
+    size = int(np.prod(shape))
+    entry = np.arange(size).reshape(shape)
+    if mode == "constant":
+        source = np.pad(entry, pad_width, mode="constant", constant_values=-1)
+    else:
+        source = np.pad(entry, pad_width, mode=mode, **kwargs)
+    copied = source >= 0
+    a_bar = np.bincount(source[copied], weights=np.asarray(g)[copied], minlength=size)
+    return a_bar.reshape(shape)
+
+
+def pad_tangent(array_dot, pad_width, mode="constant", **kwargs):
+    """The tangent of ``np.pad(array, ...)``: the tangent padded alike (constants padded by 0)."""
+    if mode == "constant":
+        return np.pad(array_dot, pad_width, mode="constant")
+    return np.pad(array_dot, pad_width, mode=mode, **kwargs)
+
+
+# -- sort -------------------------------------------------------------------------------------
+
+
+def sort_adjoint(g, a, axis=-1):
+    """The adjoint of ``a`` in ``np.sort(a, axis)``: ``g`` sent back to where each value was."""
+    if axis is None:
+        order = np.argsort(np.ravel(a), kind="stable")
+        a_bar = _float_zeros(np.size(a), g)
+        a_bar[order] = g
+        return a_bar.reshape(np.shape(a))
+    order = np.argsort(a, axis=axis, kind="stable")
+    a_bar = _float_zeros(np.shape(a), g)
+    np.put_along_axis(a_bar, order, g, axis=axis)
+    return a_bar
+
+
+def sort_tangent(a_dot, a, axis=-1):
+    """The tangent of ``np.sort(a, axis)``: ``a_dot`` in the order that sorts ``a``."""
+    if axis is None:
+        return np.ravel(a_dot)[np.argsort(np.ravel(a), kind="stable")]
+    return np.take_along_axis(a_dot, np.argsort(a, axis=axis, kind="stable"), axis=axis)
+
+
+# -- building arrays ---------------------------------------------------------------------------
+
+
+def array_adjoint(g, obj):
+    """The adjoint of the (nested) list ``obj`` in ``np.array(obj)``: ``g`` cut alike."""
+    return _cut_like(np.reshape(g, np.shape(obj)), obj)  # reshape: undo ndmin
+
+
+def _cut_like(g, obj):
+    if isinstance(obj, (list, tuple)):
+        return [_cut_like(g[i], item) for i, item in enumerate(obj)]
+    return g[()] if g.ndim == 0 else g
+
+
+def _fill(t, obj):
+    if isinstance(obj, (list, tuple)):
+        if t is None:
+            t = [None] * len(obj)
+        return [_fill(ti, item) for ti, item in zip(t, obj, strict=True)]
+    return _float_zeros(np.shape(obj)) if t is None else t
+
+
+def array_tangent(obj_dot, obj, ndmin=0):
+    """The tangent of ``np.array(obj)`` from the (nested) list of the entries' tangents."""
+    return np.array(_fill(obj_dot, obj), dtype=float, ndmin=ndmin)
+
+
+def astype(x, dtype):
+    """``x.astype(dtype)`` to a float or complex type, as a function: its derivative is 1."""
+    return np.asarray(x).astype(dtype)
+
+
+def astype_integer(x, dtype):
+    """``x.astype(dtype)`` to an integer or bool type, as a function: it has no derivative."""
+    return np.asarray(x).astype(dtype)

@@ -1,0 +1,143 @@
+"""Indexing as functions: ``x[index]``, and functional ``x[index] = v`` / ``x[index] += v``.
+
+In: an array (or a list, tuple or dict) ``x``, any index NumPy accepts, a value ``v``.
+Out: new values (inputs are never mutated) and the adjoints the indexing rules need.
+
+``setitem(x, index, v)`` is ``y = x.copy(); y[index] = v; return y``; ``additem`` is the same
+for ``y[index] += v``, which NumPy evaluates as ``y[index] = y[index] + v``: an integer-array
+index that repeats a position adds once, not once per repeat (unlike ``np.add.at``). Where
+positions repeat, NumPy's assignment keeps one of the assigned values; the adjoints ask NumPy
+itself which one (``assigned_mask``), so they are exact whatever NumPy's choice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "setitem",
+    "additem",
+    "getitem_adjoint",
+    "zero_region",
+    "setitem_adjoint_v",
+    "setitem_tangent_v",
+]
+
+
+def _is_container(x) -> bool:
+    return isinstance(x, (list, tuple, dict))
+
+
+def setitem(x, index, v):
+    """A copy of ``x`` with ``x[index] = v``.
+
+    >>> setitem(np.zeros(3), 1, 5.0)
+    array([0., 5., 0.])
+    """
+    if isinstance(x, dict):
+        y = dict(x)
+    elif isinstance(x, (list, tuple)):
+        y = list(x)
+    else:
+        y = np.array(x, copy=True)
+    y[index] = v
+    return tuple(y) if isinstance(x, tuple) else y
+
+
+def additem(x, index, v):
+    """A copy of ``x`` with ``x[index] += v`` (NumPy's semantics: repeated positions add once).
+
+    >>> additem(np.zeros(3), [0, 0], 1.0)
+    array([1., 0., 0.])
+    """
+    if _is_container(x):
+        return setitem(x, index, x[index] + v)
+    y = np.array(x, copy=True)
+    y[index] += v
+    return y
+
+
+def _has_integer_array(index) -> bool:
+    """Whether ``index`` holds an integer array, the only kind that can repeat a position."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if isinstance(part, (list, np.ndarray)) and np.asarray(part).dtype.kind in "iu":
+            return True
+    return False
+
+
+def _float_zeros(x):
+    x = np.asarray(x)
+    return np.zeros(x.shape, x.dtype if x.dtype.kind in "fc" else float)
+
+
+def getitem_adjoint(g, x, index):
+    """The adjoint of ``x`` in ``y = x[index]``: ``g`` scattered back, repeats accumulated.
+
+    For a list or tuple ``x`` it is a list of ``x``'s length, ``None`` (zero) everywhere but at
+    ``index``; for a dict, a dict with ``g`` at key ``index`` and ``None`` elsewhere.
+    """
+    if isinstance(x, dict):
+        return {key: (g if key == index else None) for key in x}
+    if isinstance(x, (list, tuple)):
+        x_bar = [None] * len(x)
+        x_bar[index] = g
+        return x_bar
+    x_bar = _float_zeros(x)
+    if _has_integer_array(index):
+        np.add.at(x_bar, index, g)
+    else:
+        x_bar[index] = g
+    return x_bar
+
+
+def assigned_mask(x, index, v):
+    """Which entries of the indexed region ``x[index] = v`` writes keep (False where overwritten).
+
+    Without an integer-array index every entry is kept; with one, a repeated position keeps the
+    value NumPy's assignment keeps, found by assigning entry numbers and reading them back.
+    """
+    region_shape = np.broadcast_shapes(np.shape(np.asarray(x)[index]), np.shape(v))
+    if not _has_integer_array(index):
+        return np.ones(region_shape, bool)
+    entry = np.arange(int(np.prod(region_shape))).reshape(region_shape)
+    owner = np.full(np.shape(x), -1)
+    owner[index] = entry
+    return owner[index] == entry
+
+
+def zero_region(t, index):
+    """A copy of ``t`` with ``t[index]`` zeroed (``None`` in a list): what ``setitem`` keeps of x.
+
+    Both the adjoint and the tangent of ``x`` in ``y = setitem(x, index, v)``.
+    """
+    if isinstance(t, (list, tuple)):
+        cleared = list(t)
+        if isinstance(index, slice):
+            cleared[index] = [None] * len(cleared[index])
+        else:
+            cleared[index] = None
+        return cleared
+    if isinstance(t, dict):
+        return setitem(t, index, None)
+    return setitem(t, index, 0.0)
+
+
+def setitem_adjoint_v(g, x, index, v):
+    """The adjoint of ``v`` in ``y = setitem(x, index, v)`` (and in ``additem``)."""
+    from . import unbroadcast
+
+    if _is_container(x):
+        return g[index]
+    region = np.asarray(g)[index]
+    if _has_integer_array(index):
+        region = region * assigned_mask(x, index, v)
+    return unbroadcast(region, v)
+
+
+def setitem_tangent_v(v_dot, x, index, v):
+    """The output tangent of ``y = setitem(x, index, v)`` from ``v``'s tangent."""
+    if _is_container(x):
+        zeros = [None] * len(x) if not isinstance(x, dict) else dict.fromkeys(x)
+        return setitem(zeros, index, v_dot)
+    return setitem(_float_zeros(x), index, v_dot)

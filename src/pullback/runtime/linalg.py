@@ -1,0 +1,356 @@
+"""Adjoints and tangents of the linear-algebra primitives, too long to read inline in a rule.
+
+In: the primal arguments (and output ``ans``) of dot, matmul, tensordot, einsum, solve,
+cholesky, trace, diagonal and norm, and an output cotangent ``g`` or input tangent.
+Out: the adjoint of one argument, shaped like it, or the output tangent.
+
+Matrices may be stacked (``(..., n, n)``) wherever NumPy stacks them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import unbroadcast
+
+__all__ = [
+    "matrix_transpose",
+    "matmul_adjoint_a",
+    "matmul_adjoint_b",
+    "tensordot_adjoint_a",
+    "tensordot_adjoint_b",
+    "dot_adjoint_a",
+    "dot_adjoint_b",
+    "inner_adjoint_a",
+    "inner_adjoint_b",
+    "einsum_adjoint",
+    "einsum_tangent",
+    "solve_adjoint_a",
+    "solve_adjoint_b",
+    "solve_tangent_a",
+    "cholesky_adjoint",
+    "cholesky_tangent",
+    "trace_adjoint",
+    "diagonal_adjoint",
+    "diag_adjoint",
+    "norm_gradient",
+]
+
+_NUMPY2 = int(np.__version__.split(".")[0]) >= 2
+
+
+def matrix_transpose(a):
+    """Swap the last two axes (the transpose of each matrix in a stack)."""
+    return np.swapaxes(a, -1, -2)
+
+
+# -- products ------------------------------------------------------------------------------------
+
+
+def _as_matrix_product(g, a, b):
+    """Promote matmul's 1-D operands to matrices (and ``g`` alike), as matmul itself does."""
+    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    if b.ndim == 1:
+        g = np.expand_dims(g, -1)
+    if a.ndim == 1:
+        g = np.expand_dims(g, -2)
+    return g, a2, b2
+
+
+def matmul_adjoint_a(g, a, b):
+    """The adjoint of ``a`` in ``a @ b`` (1-D operands and stacked matrices included)."""
+    g2, a2, b2 = _as_matrix_product(g, a, b)
+    return np.reshape(unbroadcast(g2 @ matrix_transpose(b2), a2), np.shape(a))
+
+
+def matmul_adjoint_b(g, a, b):
+    """The adjoint of ``b`` in ``a @ b``."""
+    g2, a2, b2 = _as_matrix_product(g, a, b)
+    return np.reshape(unbroadcast(matrix_transpose(a2) @ g2, b2), np.shape(b))
+
+
+def _tensordot_axes(a_ndim, b_ndim, axes):
+    if np.ndim(axes) == 0:
+        n = int(axes)
+        return list(range(a_ndim - n, a_ndim)), list(range(n))
+    a_axes, b_axes = axes
+    a_axes = [a_axes] if np.ndim(a_axes) == 0 else list(a_axes)
+    b_axes = [b_axes] if np.ndim(b_axes) == 0 else list(b_axes)
+    return [int(i) % a_ndim for i in a_axes], [int(i) % b_ndim for i in b_axes]
+
+
+def tensordot_adjoint_a(g, a, b, axes=2):
+    """The adjoint of ``a`` in ``np.tensordot(a, b, axes)``."""
+    a, b = np.asarray(a), np.asarray(b)
+    a_axes, b_axes = _tensordot_axes(a.ndim, b.ndim, axes)
+    a_free = [i for i in range(a.ndim) if i not in a_axes]
+    b_free = [i for i in range(b.ndim) if i not in b_axes]
+    g_b_free = list(range(len(a_free), np.ndim(g)))
+    a_bar = np.tensordot(g, b, axes=(g_b_free, b_free))  # a_free, then b's contracted axes
+    paired = [a_axes[b_axes.index(i)] for i in sorted(b_axes)]  # ... which pair with these
+    return np.transpose(a_bar, np.argsort(a_free + paired))
+
+
+def tensordot_adjoint_b(g, a, b, axes=2):
+    """The adjoint of ``b`` in ``np.tensordot(a, b, axes)``."""
+    a, b = np.asarray(a), np.asarray(b)
+    a_axes, b_axes = _tensordot_axes(a.ndim, b.ndim, axes)
+    a_free = [i for i in range(a.ndim) if i not in a_axes]
+    b_free = [i for i in range(b.ndim) if i not in b_axes]
+    b_bar = np.tensordot(a, g, axes=(a_free, list(range(len(a_free)))))  # a's contracted, b_free
+    paired = [b_axes[a_axes.index(i)] for i in sorted(a_axes)]
+    return np.transpose(b_bar, np.argsort(paired + b_free))
+
+
+def dot_adjoint_a(g, a, b):
+    """The adjoint of ``a`` in ``np.dot(a, b)``."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * np.conj(b), a)
+    if np.ndim(b) <= 2:  # then dot is matmul
+        return matmul_adjoint_a(g, a, b)
+    return tensordot_adjoint_a(g, a, b, axes=([-1], [-2]))
+
+
+def dot_adjoint_b(g, a, b):
+    """The adjoint of ``b`` in ``np.dot(a, b)``."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * np.conj(a), b)
+    if np.ndim(b) <= 2:
+        return matmul_adjoint_b(g, a, b)
+    return tensordot_adjoint_b(g, a, b, axes=([-1], [-2]))
+
+
+def inner_adjoint_a(g, a, b):
+    """The adjoint of ``a`` in ``np.inner(a, b)`` (a contraction over both last axes)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    return tensordot_adjoint_a(g, a, b, axes=([-1], [-1]))
+
+
+def inner_adjoint_b(g, a, b):
+    """The adjoint of ``b`` in ``np.inner(a, b)``."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    return tensordot_adjoint_b(g, a, b, axes=([-1], [-1]))
+
+
+# -- einsum ----------------------------------------------------------------------------------
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _einsum_terms(subscripts: str, operands) -> tuple[list[str], str]:
+    """Explicit subscripts: each operand's labels (``...`` spelled out) and the output's."""
+    subscripts = subscripts.replace(" ", "")
+    inputs, arrow, output = subscripts.partition("->")
+    terms = inputs.split(",")
+    ndims = [np.ndim(x) for x in operands]
+    ellipsis_ndim = max(
+        (n - (len(t) - 3) for t, n in zip(terms, ndims, strict=True) if "..." in t), default=0
+    )
+    unused = [c for c in _LETTERS if c not in subscripts]
+    ellipsis = "".join(unused[:ellipsis_ndim])
+    terms = [
+        t.replace("...", ellipsis[ellipsis_ndim - (n - (len(t) - 3)) :]) if "..." in t else t
+        for t, n in zip(terms, ndims, strict=True)
+    ]
+    if arrow:
+        output = output.replace("...", ellipsis)
+    else:
+        labels = "".join(terms)
+        output = ellipsis + "".join(
+            sorted(c for c in set(labels) if labels.count(c) == 1 and c not in ellipsis)
+        )
+    return terms, output
+
+
+def einsum_adjoint(g, subscripts, operands, k, optimize=False):
+    """The adjoint of ``operands[k]`` in ``np.einsum(subscripts, *operands)``.
+
+    Handles labels summed away (the adjoint broadcasts over them), repeated labels (a diagonal:
+    the adjoint is zero off it) and ``...`` with broadcasting.
+    """
+    operands = [np.asarray(x) for x in operands]
+    terms, output = _einsum_terms(subscripts, operands)
+    x, term = operands[k], terms[k]
+    labels = "".join(dict.fromkeys(term))  # unique, in order
+    others = [t for j, t in enumerate(terms) if j != k]
+    elsewhere = set(output).union(*others)
+    kept = "".join(c for c in labels if c in elsewhere)
+    spec = ",".join([output, *others]) + "->" + kept
+    x_bar = np.einsum(spec, g, *(y for j, y in enumerate(operands) if j != k), optimize=optimize)
+    x_bar = np.expand_dims(x_bar, tuple(i for i, c in enumerate(labels) if c not in elsewhere))
+    size = dict(zip(term, x.shape, strict=True))
+    # a label of size 1 in x broadcasts against the others: sum the adjoint over it
+    broadcast = tuple(i for i, c in enumerate(labels) if size[c] == 1 and x_bar.shape[i] != 1)
+    if broadcast:
+        x_bar = np.sum(x_bar, axis=broadcast, keepdims=True)
+    x_bar = np.broadcast_to(x_bar, tuple(size[c] for c in labels))
+    if len(labels) == len(term):
+        return np.array(x_bar, dtype=np.result_type(x_bar, float))
+    full = np.zeros(x.shape, np.result_type(x_bar, float))
+    np.einsum(term + "->" + labels, full)[...] = x_bar  # einsum's diagonal view is writeable
+    return full
+
+
+def einsum_tangent(t, subscripts, operands, k, optimize=False):
+    """``np.einsum(subscripts, *operands)`` with ``operands[k]`` replaced by its tangent ``t``."""
+    operands = list(operands)
+    operands[k] = t
+    return np.einsum(subscripts, *operands, optimize=optimize)
+
+
+# -- solve, cholesky --------------------------------------------------------------------------
+
+
+def _solve_is_vector(a, b) -> bool:
+    if _NUMPY2:
+        return np.ndim(b) == 1
+    return np.ndim(b) == np.ndim(a) - 1
+
+
+def solve_adjoint_b(g, a, b):
+    """The adjoint of ``b`` in ``x = np.linalg.solve(a, b)``: ``solve(a.T, g)``."""
+    if _solve_is_vector(a, b):
+        b_bar = np.linalg.solve(matrix_transpose(a), np.expand_dims(g, -1))[..., 0]
+    else:
+        b_bar = np.linalg.solve(matrix_transpose(a), g)
+    return unbroadcast(b_bar, b)
+
+
+def solve_adjoint_a(g, ans, a, b):
+    """The adjoint of ``a`` in ``x = np.linalg.solve(a, b)``: ``-solve(a.T, g) x.T``."""
+    if _solve_is_vector(a, b):
+        g, ans = np.expand_dims(g, -1), np.expand_dims(ans, -1)
+    b_bar = np.linalg.solve(matrix_transpose(a), g)
+    return unbroadcast(-b_bar @ matrix_transpose(ans), a)
+
+
+def solve_tangent_a(a_dot, ans, a, b):
+    """The tangent of ``x = np.linalg.solve(a, b)`` from ``a``'s: ``-solve(a, a_dot x)``."""
+    if _solve_is_vector(a, b):
+        return -np.linalg.solve(a, a_dot @ np.expand_dims(ans, -1))[..., 0]
+    return -np.linalg.solve(a, a_dot @ ans)
+
+
+def _tril_half_diagonal(x):
+    """The lower triangle of ``x`` with its diagonal halved (Cholesky's Φ)."""
+    return np.tril(x) - 0.5 * (np.eye(x.shape[-1]) * x)
+
+
+def _cholesky_lower_adjoint(g, lower):
+    inner = _tril_half_diagonal(matrix_transpose(lower) @ g)
+    left = np.linalg.solve(matrix_transpose(lower), inner)  # L^-T Φ(L^T g)
+    s = matrix_transpose(np.linalg.solve(matrix_transpose(lower), matrix_transpose(left)))
+    # NumPy reads only the lower triangle of a: the strict lower part stands for both halves.
+    return np.tril(s + matrix_transpose(s), -1) + np.eye(s.shape[-1]) * s
+
+
+def _cholesky_lower_tangent(a_dot, lower):
+    a_dot_read = np.tril(a_dot) + matrix_transpose(np.tril(a_dot, -1))
+    left = np.linalg.solve(lower, a_dot_read)  # L^-1 A'
+    inner = matrix_transpose(np.linalg.solve(lower, matrix_transpose(left)))  # L^-1 A' L^-T
+    return lower @ _tril_half_diagonal(inner)
+
+
+def cholesky_adjoint(g, ans, upper=False):
+    """The adjoint of ``a`` in ``np.linalg.cholesky(a, upper=upper)``.
+
+    Like NumPy, it sees only the triangle of ``a`` that NumPy reads (the lower one, or the
+    upper one when ``upper``): the adjoint is zero on the other strict triangle.
+    """
+    if upper:
+        return matrix_transpose(_cholesky_lower_adjoint(matrix_transpose(g), matrix_transpose(ans)))
+    return _cholesky_lower_adjoint(g, ans)
+
+
+def cholesky_tangent(a_dot, ans, upper=False):
+    """The tangent of ``np.linalg.cholesky(a, upper=upper)`` from ``a``'s."""
+    if upper:
+        lower = matrix_transpose(ans)
+        return matrix_transpose(_cholesky_lower_tangent(matrix_transpose(a_dot), lower))
+    return _cholesky_lower_tangent(a_dot, ans)
+
+
+# -- trace, diagonal ------------------------------------------------------------------------
+
+
+def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """The adjoint of ``a`` in ``np.trace(a, offset, axis1, axis2)``: ``g`` on that diagonal."""
+    shape = np.shape(a)
+    eye = np.eye(shape[axis1], shape[axis2], k=offset)
+    return np.moveaxis(np.asarray(g)[..., None, None] * eye, (-2, -1), (axis1, axis2))
+
+
+def diagonal_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """The adjoint of ``a`` in ``np.diagonal(a, offset, axis1, axis2)``: zeros but ``g`` there."""
+    g = np.asarray(g)
+    shape = np.shape(a)
+    n, m = shape[axis1], shape[axis2]
+    full = np.zeros(g.shape[:-1] + (n, m), np.result_type(g, float))
+    along = np.arange(g.shape[-1])
+    full[..., along + max(-offset, 0), along + max(offset, 0)] = g
+    return np.moveaxis(full, (-2, -1), (axis1, axis2))
+
+
+def diag_adjoint(g, v, k=0):
+    """The adjoint of ``v`` in ``np.diag(v, k)`` (which builds from 1-D, extracts from 2-D)."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k).copy()
+    return diagonal_adjoint(g, v, k)
+
+
+# -- norm ----------------------------------------------------------------------------------
+
+
+def _norm_axes(x, ord, axis):
+    """The axes ``np.linalg.norm`` reduces, and whether it computes a matrix norm over them."""
+    ndim = np.ndim(x)
+    if axis is None:
+        if ord is None:
+            return None, False
+        axis = tuple(range(ndim))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    return tuple(a % ndim for a in axes), len(axes) == 2
+
+
+def _share_of_extremum(values, extremum, axes):
+    ties = values == extremum
+    return ties / np.sum(ties, axis=axes, keepdims=True)
+
+
+def norm_gradient(x, ans, ord=None, axis=None, keepdims=False):
+    """The gradient of ``np.linalg.norm(x, ord, axis)`` w.r.t. ``x``, shaped like ``x``.
+
+    Each entry holds the derivative of the norm of the vector (or matrix) it belongs to.
+    At a tie of ``inf``-type norms the gradient is shared evenly among the tied entries.
+    """
+    x = np.asarray(x)
+    axes, matrix = _norm_axes(x, ord, axis)
+    norm = ans if keepdims or axes is None else np.expand_dims(ans, axes)  # broadcasts against x
+    if ord is None or ord == "fro" or (ord == 2 and not matrix):
+        return x / norm
+    if not matrix:
+        magnitude = np.abs(x)
+        if ord == np.inf or ord == -np.inf:
+            return np.sign(x) * _share_of_extremum(magnitude, norm, axes)
+        if ord == 0:
+            return np.zeros(x.shape)
+        return np.sign(x) * (magnitude / norm) ** (ord - 1)
+    rows, cols = axes
+    if ord in (1, -1, np.inf, -np.inf):
+        summed = cols if ord in (np.inf, -np.inf) else rows  # inf: max row sum; 1: max col sum
+        line_sums = np.sum(np.abs(x), axis=summed, keepdims=True)
+        return np.sign(x) * _share_of_extremum(line_sums, norm, axes)
+    if ord in (2, -2, "nuc"):
+        stacked = np.moveaxis(x, (rows, cols), (-2, -1))
+        u, _, vt = np.linalg.svd(stacked, full_matrices=False)
+        if ord == "nuc":
+            grad = u @ vt
+        else:
+            pick = 0 if ord == 2 else -1
+            grad = u[..., :, pick, None] * vt[..., None, pick, :]
+        return np.moveaxis(grad, (-2, -1), (rows, cols))
+    raise NotImplementedError(f"no derivative for np.linalg.norm with ord={ord!r}")

@@ -1,0 +1,563 @@
+"""The spec table of the rule test: one or more entries for every registered rule.
+
+An entry names a primitive (a function, a SciPy name, or an ndarray method), the arguments to
+call it with (samplers drawing random inputs inside the function's domain, or constants) and
+keyword arguments. ``tests/test_rules.py`` checks every entry's JVP against finite differences
+and its VJP against its JVP, and fails when a registered name has no entry here.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from pullback import runtime
+
+# -- samplers: callables rng -> value ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class R:
+    """A float array of ``shape``, uniform in [low, high] (a nonzero magnitude when signed)."""
+
+    shape: tuple = ()
+    low: float = -2.0
+    high: float = 2.0
+    signed: bool = False  # magnitude in [low, high], random sign: away from zero
+
+    def __call__(self, rng):
+        x = rng.uniform(self.low, self.high, self.shape)
+        if self.signed:
+            x = x * rng.choice([-1.0, 1.0], self.shape)
+        return np.asarray(x)
+
+    def __repr__(self):
+        return f"R{self.shape}"
+
+
+def r(*shape, low=-2.0, high=2.0):
+    return R(shape, low, high)
+
+
+def pos(*shape, low=0.5, high=2.0):
+    return R(shape, low, high)
+
+
+def nonzero(*shape):
+    return R(shape, 0.5, 1.5, signed=True)
+
+
+@dataclass(frozen=True)
+class F:
+    """A Python float, uniform in [low, high]."""
+
+    low: float = -2.0
+    high: float = 2.0
+
+    def __call__(self, rng):
+        return float(rng.uniform(self.low, self.high))
+
+    def __repr__(self):
+        return "F"
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """A float array with well separated entries (no ties for max, min, sort, inf-norms)."""
+
+    shape: tuple = ()
+
+    def __call__(self, rng):
+        n = int(np.prod(self.shape))
+        values = (rng.permutation(n) - n / 2) * 0.5 + rng.uniform(-0.1, 0.1, n)
+        return values.reshape(self.shape)
+
+    def __repr__(self):
+        return f"Distinct{self.shape}"
+
+
+def distinct(*shape):
+    return Distinct(shape)
+
+
+@dataclass(frozen=True)
+class Wellcond:
+    """Well-conditioned square matrices (for inv, det, solve); stacked when ``batch``."""
+
+    n: int
+    batch: tuple = ()
+
+    def __call__(self, rng):
+        return rng.normal(size=self.batch + (self.n, self.n)) + 3.0 * np.eye(self.n)
+
+    def __repr__(self):
+        return f"Wellcond{self.batch + (self.n, self.n)}"
+
+
+@dataclass(frozen=True)
+class SPD:
+    """Symmetric positive definite matrices (for cholesky); stacked when ``batch``."""
+
+    n: int
+    batch: tuple = ()
+
+    def __call__(self, rng):
+        a = rng.normal(size=self.batch + (self.n, self.n))
+        return a @ np.swapaxes(a, -1, -2) + self.n * np.eye(self.n)
+
+    def __repr__(self):
+        return f"SPD{self.batch + (self.n, self.n)}"
+
+
+@dataclass(frozen=True)
+class L:
+    """A list (or tuple) of sampled values: a differentiable list argument."""
+
+    items: tuple
+    kind: type = list
+
+    def __call__(self, rng):
+        return self.kind(sample(item, rng) for item in self.items)
+
+    def __repr__(self):
+        return f"[{', '.join(map(repr, self.items))}]"
+
+
+def lst(*items):
+    return L(items)
+
+
+SAMPLERS = (R, F, Distinct, Wellcond, SPD, L)
+
+
+def sample(value, rng):
+    """Draw a sampler; return a constant unchanged."""
+    return value(rng) if isinstance(value, SAMPLERS) else value
+
+
+# -- the table -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One check: ``fn(*args, **kwargs)`` with samplers drawn, or the method ``x.<method>``."""
+
+    fn: Any  # a function, a "scipy.special.name" string, or None for a method
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    method: str | None = None
+    rtol: float = 1e-5
+
+    @property
+    def name(self) -> str:
+        from pullback.rules import qualified_name
+
+        if self.method is not None:
+            return f"numpy.ndarray.{self.method}"
+        return qualified_name(self.fn)
+
+    @property
+    def id(self) -> str:
+        args = ",".join(_short(a) for a in self.args)
+        kwargs = ",".join(f"{k}={_short(v)}" for k, v in self.kwargs.items())
+        return f"{self.name}({args}{',' if kwargs else ''}{kwargs})"
+
+
+def _short(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array{value.shape}"
+    text = repr(value)
+    return text if len(text) < 24 else text[:21] + "..."
+
+
+SPECS: list[Spec] = []
+
+
+def spec(fns, *args, rtol=1e-5, **kwargs):
+    for fn in fns if isinstance(fns, tuple) else (fns,):
+        SPECS.append(Spec(fn, args, kwargs, rtol=rtol))
+
+
+def method(name, *args, **kwargs):
+    SPECS.append(Spec(None, args, kwargs, method=name))
+
+
+# -- elementwise ---------------------------------------------------------------------------------
+
+ANY = r(3, 4)
+# fmt: off
+UNARY = [
+    (np.sin, ANY), (np.cos, ANY), (np.tan, r(3, 4, low=-1.2, high=1.2)),
+    (np.arcsin, r(3, 4, low=-0.9, high=0.9)), (np.arccos, r(3, 4, low=-0.9, high=0.9)),
+    (np.arctan, ANY), (np.sinh, ANY), (np.cosh, ANY), (np.tanh, ANY), (np.arcsinh, ANY),
+    (np.arccosh, r(3, 4, low=1.2, high=3.0)), (np.arctanh, r(3, 4, low=-0.9, high=0.9)),
+    (np.exp, ANY), (np.expm1, ANY), (np.exp2, ANY), (np.log, pos(3, 4)),
+    (np.log1p, r(3, 4, low=-0.5, high=2.0)), (np.log2, pos(3, 4)), (np.log10, pos(3, 4)),
+    (np.sqrt, pos(3, 4)), (np.cbrt, nonzero(3, 4)), (np.square, ANY),
+    (np.reciprocal, nonzero(3, 4)), (np.absolute, nonzero(3, 4)), (np.fabs, nonzero(3, 4)),
+    (np.negative, ANY), (np.positive, ANY), (np.deg2rad, ANY), (np.radians, ANY),
+    (np.rad2deg, ANY), (np.degrees, ANY), (np.sinc, ANY),
+]
+for _fn, _x in UNARY:
+    spec(_fn, _x)
+spec(np.sin, F())
+spec(np.sinc, np.array([0.0, 0.5, -1.5]))
+spec((np.float64, builtins.float), F())
+
+MATH_UNARY = [
+    (math.sin, F()), (math.cos, F()), (math.tan, F(-1.2, 1.2)), (math.asin, F(-0.9, 0.9)),
+    (math.acos, F(-0.9, 0.9)), (math.atan, F()), (math.sinh, F()), (math.cosh, F()),
+    (math.tanh, F()), (math.asinh, F()), (math.acosh, F(1.2, 3.0)), (math.atanh, F(-0.9, 0.9)),
+    (math.exp, F()), (math.expm1, F()), (math.log, F(0.5, 3.0)), (math.log1p, F(-0.5, 2.0)),
+    (math.log2, F(0.5, 3.0)), (math.log10, F(0.5, 3.0)), (math.sqrt, F(0.5, 3.0)),
+    (math.erf, F()), (math.erfc, F()), (math.fabs, F(0.5, 2.0)), (math.fabs, F(-2.0, -0.5)),
+    (math.degrees, F()), (math.radians, F()), (operator.neg, F()), (operator.pos, F()),
+    (operator.abs, F(-2.0, -0.5)), (builtins.abs, F(0.5, 2.0)),
+]
+# fmt: on
+for _fn, _x in MATH_UNARY:
+    spec(_fn, _x)
+spec(math.log, F(0.5, 3.0), F(1.5, 3.0))
+spec((operator.neg, operator.pos, operator.abs, builtins.abs), nonzero(3, 4))
+
+# binary functions over broadcasting shape pairs: (3,1)+(1,4), scalar+array, (4,)+(3,4)
+PAIRS = [((3, 4), (3, 4)), ((3, 1), (1, 4)), ((), (3,)), ((4,), (3, 4))]
+BINARY = [
+    ((np.add, operator.add), r, r),
+    ((np.subtract, operator.sub), r, r),
+    ((np.multiply, operator.mul), r, r),
+    ((np.true_divide, operator.truediv), r, nonzero),
+    ((np.power, np.float_power, operator.pow, builtins.pow), pos, r),
+    ((np.remainder, operator.mod), r, pos),
+    ((np.fmod,), r, pos),
+    ((np.arctan2,), r, r),
+    ((np.hypot,), r, r),
+    ((np.logaddexp, np.logaddexp2), r, r),
+    ((np.maximum, np.minimum, np.fmax, np.fmin), r, r),
+    ((np.copysign,), r, nonzero),
+]
+for _fns, _x, _y in BINARY:
+    for _xs, _ys in PAIRS:
+        spec(_fns, _x(*_xs), _y(*_ys))
+spec((operator.add, operator.sub, operator.mul, operator.truediv), F(), F(0.5, 2.0))
+spec((operator.pow, builtins.pow, math.pow), F(0.5, 2.0), F())
+spec((operator.pow, np.power), r(3, 4), 2)
+spec((operator.pow, np.power), pos(3, 4), 3.0)
+spec(np.power, r(3, 4), 0)
+spec((operator.mod, math.fmod, math.copysign), F(), F(0.5, 2.0))
+spec((math.atan2, math.hypot), F(), F())
+spec((builtins.max, builtins.min), F(), F())
+spec(np.fmax, np.array([1.0, np.nan, 3.0]), r(3))
+spec(np.fmin, r(3), np.array([np.nan, 1.0, 3.0]))
+
+spec(np.clip, r(3, 4), -0.5, 0.5)
+spec(np.clip, r(3, 4), None, 0.5)
+spec(np.clip, r(3, 4), r(3, 1, low=-1.0, high=-0.5), r(1, 4, low=0.5, high=1.0))
+spec(np.clip, r(3, 4), a_min=r(4, low=-1.0, high=-0.5), a_max=1.0)
+_CONDITION = np.array([[True, False, True, False], [False, False, True, True], [True] * 4])
+spec(np.where, _CONDITION, r(3, 4), r(1, 4))
+spec(np.where, _CONDITION, r(4), F())
+
+# -- reductions ----------------------------------------------------------------------------------
+
+for _fn in (np.sum, np.mean):
+    spec(_fn, r(3, 4))
+    spec(_fn, r(3, 4), axis=0)
+    spec(_fn, r(2, 3, 4), axis=(0, 2))
+    spec(_fn, r(3, 4), axis=-1, keepdims=True)
+    spec(_fn, r(3, 4), keepdims=True)
+spec(np.prod, nonzero(3, 4))
+spec(np.prod, nonzero(3, 4), axis=1, keepdims=True)
+spec(np.prod, nonzero(2, 3, 4), axis=(0, 2))
+spec(np.prod, np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 1.5]]), axis=1)
+for _fn in (np.max, np.amax, np.min, np.amin):
+    spec(_fn, distinct(3, 4))
+    spec(_fn, distinct(3, 4), axis=0)
+    spec(_fn, distinct(2, 3, 4), axis=(0, 2), keepdims=True)
+for _fn in (np.var, np.std):
+    spec(_fn, r(3, 4))
+    spec(_fn, r(3, 4), axis=0, ddof=1)
+    spec(_fn, r(2, 3, 4), axis=(0, 2), keepdims=True)
+spec(np.cumsum, r(3, 4))
+spec(np.cumsum, r(3, 4), axis=1)
+spec(np.cumsum, r(2, 3, 4), axis=-2)
+spec(np.cumprod, nonzero(3, 4))
+spec(np.cumprod, nonzero(3, 4), axis=0)
+spec(np.average, r(3, 4))
+spec(np.average, r(3, 4), axis=0, weights=pos(3, 4))
+spec(np.average, r(3, 4), axis=1, weights=pos(4))
+spec(np.average, r(3, 4), axis=1, weights=pos(4), keepdims=True)
+spec(np.average, r(3, 4), weights=pos(3, 4))
+
+# -- linear algebra --------------------------------------------------------------------------
+
+for _a, _b in [
+    ((3, 4), (4, 5)),
+    ((4,), (4,)),
+    ((3, 4), (4,)),
+    ((4,), (4, 5)),
+    ((2, 3, 4), (4, 5)),
+    ((2, 3, 4), (5, 4, 2)),
+]:
+    spec(np.dot, r(*_a), r(*_b))
+spec(np.dot, F(), r(3))
+spec(np.dot, r(2, 3), r())
+for _a, _b in [
+    ((3, 4), (4, 5)),
+    ((2, 3, 4), (4, 5)),
+    ((4,), (2, 4, 5)),
+    ((2, 3, 4), (4,)),
+    ((2, 1, 3, 4), (5, 4, 2)),
+    ((4,), (4,)),
+]:
+    spec((np.matmul, operator.matmul), r(*_a), r(*_b))
+spec(np.inner, r(3, 4), r(5, 4))
+spec(np.inner, r(4), r(4))
+spec(np.inner, r(2, 3, 4), r(4))
+spec(np.inner, F(), r(3))
+spec(np.outer, r(3), r(4))
+spec(np.outer, r(2, 3), r(4))
+spec(np.tensordot, r(3, 4), r(4, 5), axes=1)
+spec(np.tensordot, r(3, 4, 5), r(4, 5, 2))
+spec(np.tensordot, r(3, 4, 5), r(4, 2, 3), axes=([0, 1], [2, 0]))
+spec(np.tensordot, r(3, 4), r(5, 2), axes=0)
+for _subscripts, _shapes in [
+    ("ij,jk->ik", [(3, 4), (4, 5)]),
+    ("ij,jk", [(3, 4), (4, 5)]),
+    ("ij->", [(3, 4)]),
+    ("ij->ji", [(3, 4)]),
+    ("ii->i", [(3, 3)]),
+    ("ii", [(3, 3)]),
+    ("iij->j", [(3, 3, 2)]),
+    ("i,i", [(4,), (4,)]),
+    ("i,j->ij", [(3,), (4,)]),
+    ("ij,j->i", [(3, 4), (4,)]),
+    ("ijk->ik", [(2, 3, 4)]),
+    ("...ij,...jk->...ik", [(2, 3, 4), (1, 4, 5)]),
+    ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
+    ("ij,jk,kl,lm->im", [(2, 3), (3, 4), (4, 2), (2, 3)]),
+    ("i,i->", [(4,), (1,)]),
+]:
+    spec(np.einsum, _subscripts, *(r(*s) for s in _shapes))
+spec(np.einsum, "ij,jk->ik", r(3, 4), r(4, 5), optimize=True)
+for _fn in (np.linalg.inv, np.linalg.det, np.linalg.slogdet):
+    spec(_fn, Wellcond(3))
+    spec(_fn, Wellcond(3, (2,)))
+spec(np.linalg.solve, Wellcond(3), r(3))
+spec(np.linalg.solve, Wellcond(3), r(3, 2))
+spec(np.linalg.solve, Wellcond(3, (2,)), r(2, 3, 2))
+spec(np.linalg.solve, Wellcond(3, (2,)), r(3))
+spec(np.linalg.cholesky, SPD(3))
+spec(np.linalg.cholesky, SPD(3, (2,)))
+spec(np.linalg.cholesky, SPD(3), upper=True)
+spec(np.trace, r(3, 3))
+spec(np.trace, r(3, 4), 1)
+spec(np.trace, r(2, 3, 3), axis1=1, axis2=2)
+spec(np.trace, r(3, 2, 4), offset=-1, axis1=2, axis2=0)
+spec(np.diag, r(4))
+spec(np.diag, r(3), 1)
+spec(np.diag, r(4, 4))
+spec(np.diag, r(3, 4), k=-1)
+spec(np.diagonal, r(3, 4))
+spec(np.diagonal, r(3, 4), 1)
+spec(np.diagonal, r(2, 3, 4), offset=-1, axis1=1, axis2=2)
+spec(np.diagonal, r(3, 2, 4), axis1=2, axis2=0)
+for _fn in (np.triu, np.tril):
+    spec(_fn, r(4, 4))
+    spec(_fn, r(3, 4), k=1)
+    spec(_fn, r(2, 3, 3), -1)
+spec(np.linalg.norm, r(5))
+spec(np.linalg.norm, r(3, 4))
+spec(np.linalg.norm, r(2, 3, 4))
+spec(np.linalg.norm, r(3, 4), keepdims=True)
+spec(np.linalg.norm, nonzero(5), 1)
+spec(np.linalg.norm, distinct(5), np.inf)
+spec(np.linalg.norm, distinct(5), -np.inf)
+spec(np.linalg.norm, nonzero(5), 3)
+spec(np.linalg.norm, nonzero(5), 0.5)
+spec(np.linalg.norm, r(3, 4), axis=1)
+spec(np.linalg.norm, nonzero(3, 4), 1, axis=0, keepdims=True)
+spec(np.linalg.norm, distinct(3, 4), np.inf, axis=-1)
+for _ord in ("fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf):
+    spec(np.linalg.norm, distinct(3, 4), _ord)
+spec(np.linalg.norm, distinct(2, 3, 4), "nuc", axis=(2, 0))
+spec(np.linalg.norm, distinct(2, 3, 4), 1, axis=(1, 2), keepdims=True)
+
+# -- shapes ----------------------------------------------------------------------------------
+
+spec(np.reshape, r(3, 4), (2, 6))
+spec(np.reshape, r(3, 4), -1)
+spec(np.reshape, r(3, 4), (4, 3), order="F")
+spec(np.ravel, r(3, 4))
+spec(np.ravel, r(3, 4), order="F")
+spec(np.transpose, r(2, 3, 4))
+spec(np.transpose, r(2, 3, 4), (2, 0, 1))
+spec(np.transpose, r(2, 3, 4), axes=(-1, 0, 1))
+spec(np.swapaxes, r(2, 3, 4), 0, 2)
+spec(np.moveaxis, r(2, 3, 4), 0, -1)
+spec(np.moveaxis, r(2, 3, 4), (0, 1), (2, 0))
+spec(np.expand_dims, r(3, 4), 1)
+spec(np.expand_dims, r(3, 4), (0, 3))
+spec(np.squeeze, r(3, 1, 4))
+spec(np.squeeze, r(1, 3, 1), axis=2)
+spec(np.broadcast_to, r(3, 1), (2, 3, 4))
+spec(np.broadcast_to, F(), (3,))
+spec(np.copy, r(3, 4))
+spec(runtime.astype, r(3, 4), float)
+spec(np.flip, r(3, 4))
+spec(np.flip, r(3, 4), 1)
+spec(np.roll, r(5), 2)
+spec(np.roll, r(3, 4), (1, -1), axis=(0, 1))
+spec(np.roll, r(3, 4), 5)
+spec(np.sort, distinct(3, 4))
+spec(np.sort, distinct(3, 4), axis=0)
+spec(np.sort, distinct(3, 4), axis=None)
+spec(np.concatenate, lst(r(2, 3), r(4, 3)))
+spec(np.concatenate, lst(r(2, 3), r(2, 1), r(2, 2)), axis=1)
+spec(np.concatenate, lst(r(2, 3), r(4)), axis=None)
+spec(np.concatenate, L((r(2), r(3)), tuple))
+spec(np.stack, lst(r(3), r(3)))
+spec(np.stack, lst(r(2, 3), r(2, 3), r(2, 3)), axis=-1)
+spec(np.hstack, lst(r(2), r(3)))
+spec(np.hstack, lst(r(2, 3), r(2, 1)))
+spec(np.hstack, lst(r(), r(2)))
+spec(np.vstack, lst(r(3), r(3)))
+spec(np.vstack, lst(r(2, 3), r(1, 3)))
+spec(np.split, r(6, 2), 3)
+spec(np.split, r(4, 5), [1, 3], axis=1)
+spec(np.array_split, r(7), 3)
+spec(np.tile, r(2, 3), (2, 1, 2))
+spec(np.tile, r(3), 2)
+spec(np.tile, r(2, 3), 2)
+spec(np.repeat, r(2, 3), 2)
+spec(np.repeat, r(2, 3), [1, 2, 3], axis=1)
+spec(np.repeat, r(2, 3), 3, axis=0)
+spec(np.pad, r(3, 4), ((1, 2), (0, 1)))
+spec(np.pad, r(3, 4), 1, constant_values=3.0)
+for _mode in ("edge", "reflect", "symmetric", "wrap"):
+    spec(np.pad, r(3, 4), ((2, 1), (3, 2)), mode=_mode)
+spec(np.pad, r(5), 2, "reflect")
+for _fn in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
+    spec(_fn, r())
+    spec(_fn, r(3))
+spec(np.array, lst(F(), F(), F()))
+spec(np.array, lst(r(3), r(3)))
+spec(np.array, lst(lst(F(), F()), lst(F(), F())))
+spec(np.array, r(3, 4))
+spec(np.array, lst(F(), F()), ndmin=2)
+spec(np.asarray, lst(F(), F()))
+spec(np.asarray, r(3))
+
+# -- indexing --------------------------------------------------------------------------------
+
+for _index in [
+    2,
+    -1,
+    slice(1, 4),
+    slice(None, None, 2),
+    slice(None, None, -1),
+    np.array([0, 2, 0, 4]),
+    [1, 1, 3],
+    np.array([True, False, True, True, False]),
+]:
+    spec(operator.getitem, r(5), _index)
+for _index in [
+    (1, slice(None)),
+    (Ellipsis, 1),
+    (None, 0),
+    (slice(None), None, slice(1, 3)),
+    np.array([0, 2, 0]),
+    (np.array([0, 1, 1]), np.array([2, 3, 3])),
+    np.array([[True, False, True, False]] * 3),
+    (slice(None, None, -2), [0, 0]),
+]:
+    spec(operator.getitem, r(3, 4), _index)
+spec(operator.getitem, r(), ())
+spec(operator.getitem, lst(F(), F(), F()), 1)
+spec(operator.getitem, lst(F(), r(2), F()), slice(0, 2))
+spec(operator.getitem, L((F(), r(3)), tuple), -1)
+_SETS = [
+    (r(5), 2, F()),
+    (r(5), slice(1, 3), r(2)),
+    (r(5), slice(None, None, -2), r(1)),
+    (r(3, 4), (Ellipsis, 1), r(3)),
+    (r(3, 4), 0, r(4)),
+    (r(3, 4), slice(None), r(4)),
+    (r(3, 4), (slice(None), None, 1), r(3, 1)),
+    (r(5), np.array([0, 0, 2]), r(3)),
+    (r(5), [4, 1, 4, 4], r(4)),
+    (r(3, 4), (np.array([0, 0, 2]), np.array([1, 1, 3])), r(3)),
+    (r(3, 4), np.array([1, 1]), r(2, 4)),
+    (r(3, 4), np.array([[True, False, True, False]] * 3), F()),
+    (lst(F(), F(), F()), 1, F()),
+]
+for _x, _index, _v in _SETS:
+    spec((runtime.setitem, runtime.additem), _x, _index, _v)
+spec(runtime.setitem, lst(F(), F(), F()), slice(0, 2), lst(F(), F()))
+
+# -- scipy.special (named by string: checked only where SciPy is installed) -----------------------
+
+spec("scipy.special.expit", r(3, 4))
+spec("scipy.special.logit", r(3, 4, low=0.1, high=0.9))
+spec(("scipy.special.erf", "scipy.special.erfc", "scipy.special.ndtr"), r(3, 4))
+spec("scipy.special.log_ndtr", r(3, 4, low=-5.0, high=3.0))
+spec("scipy.special.erfinv", r(3, 4, low=-0.9, high=0.9))
+spec("scipy.special.gammaln", pos(3, 4, low=0.5, high=5.0))
+spec("scipy.special.xlogy", r(3, 4), pos(3, 4))
+spec("scipy.special.xlogy", r(3, 1), pos(4))
+spec("scipy.special.xlog1py", r(3, 4), r(3, 4, low=-0.5, high=2.0))
+spec("scipy.special.logsumexp", r(3, 4))
+spec("scipy.special.logsumexp", r(3, 4), axis=1)
+spec("scipy.special.logsumexp", r(3, 4), axis=0, keepdims=True)
+spec("scipy.special.logsumexp", r(3, 4), axis=1, b=np.array([0.5, 1.0, 2.0, 1.5]))
+for _name in ("scipy.special.softmax", "scipy.special.log_softmax"):
+    spec(_name, r(3, 4))
+    spec(_name, r(3, 4), axis=1)
+    spec(_name, r(2, 3, 4), axis=(0, 2))
+
+# -- ndarray methods and attributes ------------------------------------------------------------
+
+for _name in ("sum", "mean", "prod", "var", "std", "cumsum", "cumprod"):
+    method(_name, nonzero(3, 4))
+    method(_name, nonzero(3, 4), axis=0)
+method("sum", r(3, 4), 1, keepdims=True)
+method("var", r(3, 4), ddof=1)
+method("std", r(3, 4), 0, None, None, 1)
+for _name in ("max", "min"):
+    method(_name, distinct(3, 4))
+    method(_name, distinct(3, 4), axis=1)
+method("reshape", r(3, 4), 4, 3)
+method("reshape", r(3, 4), (2, 6))
+method("reshape", r(3, 4), -1, order="F")
+method("ravel", r(3, 4))
+method("flatten", r(3, 4))
+method("transpose", r(2, 3, 4))
+method("transpose", r(2, 3, 4), 1, 0, 2)
+method("transpose", r(2, 3, 4), (2, 0, 1))
+method("T", r(3, 4))
+method("mT", r(2, 3, 4))
+method("swapaxes", r(2, 3, 4), 0, 2)
+method("squeeze", r(3, 1, 4))
+method("dot", r(3, 4), r(4, 2))
+method("clip", r(3, 4), -0.5, 0.5)
+method("clip", r(3, 4), max=0.5)
+method("copy", r(3, 4))
+method("astype", r(3, 4), float)
+method("astype", r(3, 4), "float64")
+method("astype", r(3, 4), int)
+method("astype", r(3, 4), bool)
+method("round", r(3, 4))
+method("round", r(3, 4), 1)
+method("trace", r(3, 3))
+method("diagonal", r(3, 4), 1)
+method("repeat", r(2, 3), 2, axis=1)
+for _name in ("argmax", "argmin", "argsort", "nonzero", "all", "any"):
+    method(_name, distinct(3, 4))
+for _name in ("shape", "ndim", "size"):
+    method(_name, r(3, 4))
