@@ -210,10 +210,10 @@ def _operations(graph) -> int:
 
 
 def _gradient_graph_size(f, args, argnums):
-    from .graph import gradients, trace
+    import pullback
 
-    forward = trace(f, *args)
-    backward = gradients(forward)
+    forward = pullback.trace(f, *args)
+    backward = pullback.gradients(forward)
     return _operations(backward), "nodes", f"forward graph: {_operations(forward)} nodes"
 
 

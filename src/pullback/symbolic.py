@@ -42,7 +42,7 @@ from .api import (
     match_leaf,
 )
 from .errors import MissingRuleError, PullbackError, PullbackTypeError
-from .graph.ir import Graph, Node
+from .graph.ir import Graph, Node, node_inputs
 from .rules.registry import nondiff_functions
 
 __all__ = [
@@ -259,9 +259,11 @@ def _to_sympy(sp, value: Any, env: dict, where: str):
         if isinstance(found, _Held):
             found = env[id(value)] = _constant(sp, found.node.value, where)
         return found
-    if isinstance(value, (list, tuple, dict)):
+    if isinstance(value, (np.ndarray, numbers.Number)):
+        return _constant(sp, value, where)
+    if isinstance(value, (list, tuple, dict)) and node_inputs(Node(0, "", args=(value,))):
         raise PullbackTypeError(f"{_SCALARS_ONLY}; {where} takes a {type(value).__name__}")
-    return _constant(sp, value, where)
+    return value  # an option such as dtype=float or axis=(): the translation may ignore it
 
 
 def _symbols(names: Sequence[str]) -> list:
@@ -280,10 +282,10 @@ def _symbols(names: Sequence[str]) -> list:
 
 def _trace_function() -> Callable:
     """``pb.trace`` (graph mode), or tape mode's recorder, which builds the same ``Graph``."""
-    from . import graph as graph_mode
+    import pullback
 
-    trace = getattr(graph_mode, "trace", None)
-    if trace is None:
+    trace = getattr(pullback, "trace", None)
+    if not callable(trace):
         from .tape import record as trace
     return trace
 

@@ -448,9 +448,10 @@ def _gradient_of(graph: Graph) -> tuple[Graph | None, str | None]:
 
     if not _has_scalar_output(graph):
         return None, "the graph's output is not a single scalar, so it has no gradient graph"
-    try:
-        from . import gradients
-    except ImportError:
+    import pullback
+
+    gradients = getattr(pullback, "gradients", None)
+    if not callable(gradients):
         return None, "gradient graphs are not available in this version"
     try:
         return gradients(graph), None
