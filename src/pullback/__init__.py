@@ -9,6 +9,8 @@
 
 from . import rules as _rules  # noqa: F401  (builds the rule table)
 from .api import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
+from .graph import Graph, cond, gradients, trace, while_loop  # before .tape: it records into
+from .tape import Tensor, no_grad, tensor
 from .errors import (
     MissingRuleError,
     NonDifferentiableError,
@@ -35,6 +37,14 @@ __all__ = [
     "hessian",
     "hvp",
     "supported_functions",
+    "trace",
+    "gradients",
+    "Graph",
+    "while_loop",
+    "cond",
+    "Tensor",
+    "tensor",
+    "no_grad",
     "numeric",
     "check_grads",
     "symbolic",

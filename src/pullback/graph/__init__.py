@@ -1,5 +1,29 @@
-"""Graph mode: trace a function once into a ``Graph``, transform it, replay and render it."""
+"""Graph mode: trace a function once into a ``Graph``, transform it, replay and render it.
 
-from .ir import Graph, Node
+- ``ir.py``: the Graph IR (shared with tape and symbolic modes and the renderer);
+- ``tracing.py``: ``pb.trace``, a replayable graph with guards on control flow;
+- ``differentiate.py``: ``pb.gradients``, the gradient graph (a graph of primitives);
+- ``passes.py``: dead-node elimination, CSE, simplification;
+- ``control.py``: ``pb.while_loop`` and ``pb.cond``, structured control flow as single nodes;
+- ``mode.py``: the mode primitives ``vjp``, ``jvp``, ``value_and_grad`` with a trace cache.
+"""
 
-__all__ = ["Graph", "Node"]
+from .control import cond, while_loop  # noqa: E402
+from .differentiate import gradients, vjp_graph  # noqa: E402
+from .ir import Graph, Node  # first: tape mode records into it
+from .mode import grad, jvp, value_and_grad, vjp  # noqa: E402
+from .tracing import trace  # noqa: E402
+
+__all__ = [
+    "Graph",
+    "Node",
+    "trace",
+    "gradients",
+    "vjp_graph",
+    "while_loop",
+    "cond",
+    "vjp",
+    "jvp",
+    "value_and_grad",
+    "grad",
+]

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Node", "Graph", "node_inputs", "map_nodes"]
+__all__ = ["Node", "Graph", "node_inputs", "map_nodes", "output_leaves"]
 
 
 @dataclass(eq=False, slots=True)
@@ -72,6 +72,22 @@ def _substitute(x: Any, value_of: Callable[[int], Any]) -> Any:
         else:
             return tuple(value_of(v.id) if type(v) is Node else v for v in x)
     return map_nodes(x, lambda n: value_of(n.id))
+
+
+def output_leaves(x: Any) -> list:
+    """The leaves of a (pytree) output structure, Nodes and constants, in ``pytree`` order.
+
+    Unlike ``pytree.flatten`` it keeps a Node (a dataclass) whole; None is no leaf.
+    """
+    if isinstance(x, Node):
+        return [x]
+    if x is None:
+        return []
+    if isinstance(x, (list, tuple)):
+        return [leaf for v in x for leaf in output_leaves(v)]
+    if isinstance(x, dict):
+        return [leaf for v in x.values() for leaf in output_leaves(v)]
+    return [x]
 
 
 def map_nodes(x: Any, fn: Callable[[Node], Any]) -> Any:
@@ -199,6 +215,8 @@ def _short(op: str) -> str:
 def _show(x: Any) -> str:
     if isinstance(x, Node):
         return x.label
+    if callable(x) and hasattr(x, "__name__") and not isinstance(x, np.ndarray):
+        return x.__name__
     if isinstance(x, (list, tuple)):
         inner = ", ".join(_show(v) for v in x)
         return f"[{inner}]" if isinstance(x, list) else f"({inner}{',' if len(x) == 1 else ''})"

@@ -48,6 +48,8 @@ __all__ = [
     "EAGER",
     "bind",
     "primitive",
+    "Primitive",
+    "GraphPrimitive",
     "no_grad",
     "grad_enabled",
     "tensor",
@@ -197,12 +199,20 @@ class ReverseTrace:
             rule = lookup(_UFUNC_OF_OPERATOR[fn])
         nondiff = rule is None
         if nondiff and carries and not is_nondiff(fn) and fn not in _NONDIFF_OPERATORS:
-            filename, lineno = _where(self)
-            raise MissingRuleError(_op_name(fn), filename=filename, lineno=lineno)
+            if not isinstance(fn, GraphPrimitive):
+                filename, lineno = _where(self)
+                raise MissingRuleError(_op_name(fn), filename=filename, lineno=lineno)
+            nondiff = False  # recorded whole; a backward sweep reaching it will say so
         if older:  # values of older traces remain: their traces take the call in turn
             ans = bind(fn, raw_args, raw_kwargs)
         else:
             ans = fn(*raw_args, **raw_kwargs)
+        if isinstance(fn, Primitive) and _top_trace(ans, None) is self:
+            raise PullbackError(
+                f"{_op_name(fn)} computed with a traced value it was not given as an argument "
+                "(a closure over a traced variable?); pass every traced value it uses through "
+                "its arguments (the loop variables of pb.while_loop, the operands of pb.cond)"
+            )
         if not (carries or (reads_node and self.replayable)):
             return ans
         if not carries or nondiff:
@@ -559,6 +569,10 @@ def bind(fn: Callable, args: tuple, kwargs: dict = _NO_KWARGS):
         if isinstance(fn, Primitive):
             return fn.impl(*args, **kwargs)
         return fn(*args, **kwargs)
+    if fn is item:  # a replayed projection: its tuple is already a tuple of traced leaves
+        return item(*args)
+    if isinstance(fn, GraphPrimitive) and not getattr(trace, "replayable", False):
+        return fn.impl(*args, **kwargs)
     return trace.process(fn, args, kwargs)
 
 
@@ -582,6 +596,12 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"<primitive {self.__module__}.{self.__name__}>"
+
+
+class GraphPrimitive(Primitive):
+    """A primitive only in a replayable graph (one node there; a rule is optional: without
+    one, a backward sweep that reaches it raises MissingRuleError). Everywhere else its
+    implementation runs on the traced values themselves, as ordinary Python would."""
 
 
 def primitive(impl: Callable) -> Primitive:
