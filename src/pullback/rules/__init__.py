@@ -5,12 +5,14 @@ methods, builtins, and SciPy special functions by name, without importing SciPy)
 Out: the lookup functions of ``registry``.
 
 One module per family: ``elementwise`` (operators, ``math``, ufuncs), ``reductions``,
-``linalg``, ``shapes``, ``indexing``, ``nondiff``, ``methods``, ``scipy_special``.
+``linalg``, ``shapes``, ``indexing``, ``interpolation``, ``nondiff``, ``methods``,
+``scipy_special``.
 """
 
 from . import (  # noqa: F401  (registration by import)
     elementwise,
     indexing,
+    interpolation,
     linalg,
     methods,
     nondiff,

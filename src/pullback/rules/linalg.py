@@ -1,9 +1,12 @@
-"""Linear algebra: products (dot, matmul, inner, outer, tensordot, einsum), inv, det, slogdet,
-solve, cholesky, trace, diag, diagonal, triu, tril and ``linalg.norm``.
+"""Linear algebra: products (dot, matmul, inner, outer, tensordot, einsum, vdot, kron, cross),
+inv, det, slogdet, solve, cholesky, eigh, matrix_power, trace, diag, diagonal, triu, tril and
+``linalg.norm``.
 
 In: nothing. Out: registered rules.
 
-``einsum`` takes up to four operands (named ``a, b, c, d`` here; NumPy's ``*operands``).
+``eigh`` and ``eigvalsh`` assume distinct eigenvalues and, like NumPy, read one triangle of
+``a``. ``cross`` takes 3-vectors. ``einsum`` takes up to four operands (named ``a, b, c, d``
+here; NumPy's ``*operands``).
 ``slogdet`` returns ``(sign, logabsdet)``: the sign has no derivative, its tangent is zero and
 its cotangent is ignored. ``cholesky`` reads one triangle of ``a`` as NumPy does, so its adjoint
 is zero on the other. ``norm`` covers vector norms of every order, and the Frobenius, nuclear,
@@ -21,12 +24,19 @@ from ..runtime import (
     diagonal_adjoint,
     dot_adjoint_a,
     dot_adjoint_b,
+    eigh_adjoint,
+    eigh_tangent,
+    eigvalsh_adjoint,
     einsum_adjoint,
     einsum_tangent,
     inner_adjoint_a,
     inner_adjoint_b,
+    kron_adjoint_a,
+    kron_adjoint_b,
     matmul_adjoint_a,
     matmul_adjoint_b,
+    matrix_power_adjoint,
+    matrix_power_tangent,
     matrix_transpose,
     norm_gradient,
     solve_adjoint_a,
@@ -35,6 +45,7 @@ from ..runtime import (
     tensordot_adjoint_a,
     tensordot_adjoint_b,
     trace_adjoint,
+    unbroadcast,
     unreduce,
 )
 from .registry import defrule
@@ -121,6 +132,46 @@ def einsum_jvp(
 
 defrule(np.einsum, vjp=einsum_vjp, jvp=einsum_jvp)
 
+
+def vdot_vjp(g, ans, a, b):
+    return np.reshape(g * np.ravel(b), np.shape(a)), np.reshape(g * np.ravel(a), np.shape(b))
+
+
+def vdot_jvp(a_dot, b_dot, ans, a, b):
+    return np.vdot(a_dot, b), np.vdot(a, b_dot)
+
+
+defrule(np.vdot, vjp=vdot_vjp, jvp=vdot_jvp)
+
+
+def kron_vjp(g, ans, a, b):
+    return kron_adjoint_a(g, a, b), kron_adjoint_b(g, a, b)
+
+
+def kron_jvp(a_dot, b_dot, ans, a, b):
+    return np.kron(a_dot, b), np.kron(a, b_dot)
+
+
+defrule(np.kron, vjp=kron_vjp, jvp=kron_jvp)
+
+
+def cross_vjp(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    a_axis, b_axis, c_axis = (axisa, axisb, axisc) if axis is None else (axis, axis, axis)
+    return (
+        unbroadcast(np.cross(b, g, axisa=b_axis, axisb=c_axis, axisc=a_axis), a),
+        unbroadcast(np.cross(g, a, axisa=c_axis, axisb=a_axis, axisc=b_axis), b),
+    )
+
+
+def cross_jvp(a_dot, b_dot, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return (
+        np.cross(a_dot, b, axisa, axisb, axisc, axis),
+        np.cross(a, b_dot, axisa, axisb, axisc, axis),
+    )
+
+
+defrule(np.cross, vjp=cross_vjp, jvp=cross_jvp)
+
 # -- inverse, determinant, solve, cholesky -------------------------------------------------------
 
 
@@ -179,6 +230,39 @@ def cholesky_jvp(a_dot, ans, a, *, upper=False):
 
 
 defrule(np.linalg.cholesky, vjp=cholesky_vjp, jvp=cholesky_jvp)
+
+
+def eigh_vjp(g, ans, a, UPLO="L"):
+    return eigh_adjoint(g, ans, UPLO)
+
+
+def eigh_jvp(a_dot, ans, a, UPLO="L"):
+    return eigh_tangent(a_dot, ans, UPLO)
+
+
+defrule(np.linalg.eigh, vjp=eigh_vjp, jvp=eigh_jvp)
+
+
+def eigvalsh_vjp(g, ans, a, UPLO="L"):
+    return eigvalsh_adjoint(g, a, UPLO)
+
+
+def eigvalsh_jvp(a_dot, ans, a, UPLO="L"):
+    return eigh_tangent(a_dot, np.linalg.eigh(a, UPLO), UPLO)[0]
+
+
+defrule(np.linalg.eigvalsh, vjp=eigvalsh_vjp, jvp=eigvalsh_jvp)
+
+
+def matrix_power_vjp(g, ans, a, n):
+    return matrix_power_adjoint(g, a, n)
+
+
+def matrix_power_jvp(a_dot, ans, a, n):
+    return matrix_power_tangent(a_dot, a, n)
+
+
+defrule(np.linalg.matrix_power, vjp=matrix_power_vjp, jvp=matrix_power_jvp)
 
 # -- diagonals and triangles ---------------------------------------------------------------------
 

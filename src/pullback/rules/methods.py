@@ -8,7 +8,7 @@ non-differentiable ``astype_integer``. In-place methods (``sort``, ``fill``) are
 
 import numpy as np
 
-from ..runtime import astype, astype_integer
+from ..runtime import array_item, astype, astype_integer
 from .registry import defmethod
 
 
@@ -36,6 +36,7 @@ _SAME_SIGNATURE = {
     "trace": np.trace,
     "diagonal": np.diagonal,
     "repeat": np.repeat,
+    "take": np.take,
     "round": np.round,
     "argmax": np.argmax,
     "argmin": np.argmin,
@@ -68,7 +69,13 @@ def _astype(self, dtype, *args, **kwargs):
     return (astype if inexact else astype_integer), (self, dtype), {}
 
 
+def _item(self, *index):
+    """``x.item()``, ``x.item(5)``, ``x.item(1, 2)``: a Python number."""
+    return array_item, (self, index), {}
+
+
 defmethod("reshape", _reshape)
+defmethod("item", _item)
 defmethod("transpose", _transpose)
 defmethod("clip", _clip)
 defmethod("astype", _astype)

@@ -1,10 +1,12 @@
-"""Reductions over axes: sum, mean, prod, max/min, var/std, cumsum/cumprod, average.
+"""Reductions over axes: sum, mean, prod, max/min, var/std, cumsum/cumprod, average, diff,
+nansum, nanmean.
 
 In: nothing. Out: registered rules.
 
 ``max``/``min`` split the derivative evenly among tied extrema (``tie_shares``); ``prod`` is
 exact where ``a`` holds zeros; ``cumprod`` divides by ``a`` (nan where ``a`` is 0).
 ``average`` is differentiable in ``a`` and ``weights`` (``returned=True`` is not supported).
+``diff``'s ``prepend`` and ``append`` are constants.
 """
 
 import numpy as np
@@ -12,6 +14,8 @@ import numpy as np
 from ..runtime import (
     average_weights,
     average_weights_adjoint,
+    diff_adjoint,
+    diff_tangent,
     prod_of_others,
     reverse_cumsum,
     tie_shares,
@@ -41,6 +45,29 @@ def mean_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False):
 
 
 defrule(np.mean, vjp=mean_vjp, jvp=mean_jvp, linear=True)
+
+
+def nansum_vjp(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return unreduce(g, a, axis, keepdims) * ~np.isnan(a)
+
+
+def nansum_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return np.sum(np.where(np.isnan(a), 0.0, a_dot), axis=axis, keepdims=keepdims)
+
+
+defrule(np.nansum, vjp=nansum_vjp, jvp=nansum_jvp)
+
+
+def nanmean_vjp(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    counted = ~np.isnan(a)
+    return unreduce(g, a, axis, keepdims) * counted / np.sum(counted, axis=axis, keepdims=True)
+
+
+def nanmean_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+    return np.nanmean(np.where(np.isnan(a), np.nan, a_dot), axis=axis, keepdims=keepdims)
+
+
+defrule(np.nanmean, vjp=nanmean_vjp, jvp=nanmean_jvp)
 
 
 def prod_vjp(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
@@ -116,6 +143,17 @@ def cumprod_jvp(a_dot, ans, a, axis=None, dtype=None, out=None):
 
 
 defrule(np.cumprod, vjp=cumprod_vjp, jvp=cumprod_jvp)
+
+
+def diff_vjp(g, ans, a, n=1, axis=-1, prepend=None, append=None):
+    return diff_adjoint(g, a, n, axis, prepend, append)
+
+
+def diff_jvp(a_dot, ans, a, n=1, axis=-1, prepend=None, append=None):
+    return diff_tangent(a_dot, n, axis, prepend, append)
+
+
+defrule(np.diff, vjp=diff_vjp, jvp=diff_jvp, linear=True)
 
 
 def average_vjp(g, ans, a, axis=None, weights=None, returned=False, *, keepdims=False):

@@ -13,10 +13,15 @@ no derivative.
 import numpy as np
 
 from ..runtime import (
+    append_adjoint,
     array_adjoint,
+    array_item,
+    array_item_adjoint,
     array_tangent,
     astype,
+    column_stack_adjoint,
     concatenate_adjoint,
+    dstack_adjoint,
     hstack_adjoint,
     pad_adjoint,
     pad_tangent,
@@ -25,6 +30,7 @@ from ..runtime import (
     sort_tangent,
     split_adjoint,
     stack_adjoint,
+    take_adjoint,
     tile_adjoint,
     unbroadcast,
     vstack_adjoint,
@@ -239,6 +245,42 @@ def vstack_jvp(tup_dot, ans, tup, *, dtype=None, casting="same_kind"):
 defrule(np.vstack, vjp=vstack_vjp, jvp=vstack_jvp, linear=True)
 
 
+def column_stack_vjp(g, ans, tup):
+    return column_stack_adjoint(g, tup)
+
+
+def column_stack_jvp(tup_dot, ans, tup):
+    return np.column_stack(zeros_for_none(tup_dot, tup))
+
+
+defrule(np.column_stack, vjp=column_stack_vjp, jvp=column_stack_jvp, linear=True)
+
+
+def dstack_vjp(g, ans, tup):
+    return dstack_adjoint(g, tup)
+
+
+def dstack_jvp(tup_dot, ans, tup):
+    return np.dstack(zeros_for_none(tup_dot, tup))
+
+
+defrule(np.dstack, vjp=dstack_vjp, jvp=dstack_jvp, linear=True)
+
+
+def append_vjp(g, ans, arr, values, axis=None):
+    return append_adjoint(g, arr, values, axis)[0], append_adjoint(g, arr, values, axis)[1]
+
+
+def append_jvp(arr_dot, values_dot, ans, arr, values, axis=None):
+    return (
+        np.append(arr_dot, np.zeros(np.shape(values)), axis),
+        np.append(np.zeros(np.shape(arr)), values_dot, axis),
+    )
+
+
+defrule(np.append, vjp=append_vjp, jvp=append_jvp, linear=True)
+
+
 def split_vjp(g, ans, ary, indices_or_sections, axis=0):
     return split_adjoint(g, ans, axis)
 
@@ -281,6 +323,28 @@ def repeat_jvp(a_dot, ans, a, repeats, axis=None):
 
 
 defrule(np.repeat, vjp=repeat_vjp, jvp=repeat_jvp, linear=True)
+
+
+def take_vjp(g, ans, a, indices, axis=None, out=None, mode="raise"):
+    return take_adjoint(g, a, indices, axis, mode)
+
+
+def take_jvp(a_dot, ans, a, indices, axis=None, out=None, mode="raise"):
+    return np.take(a_dot, indices, axis, mode=mode)
+
+
+defrule(np.take, vjp=take_vjp, jvp=take_jvp, linear=True)
+
+
+def item_vjp(g, ans, x, index=()):
+    return array_item_adjoint(g, x, index)
+
+
+def item_jvp(x_dot, ans, x, index=()):
+    return array_item(x_dot, index)
+
+
+defrule(array_item, vjp=item_vjp, jvp=item_jvp, linear=True)
 
 
 def pad_vjp(g, ans, array, pad_width, mode="constant", **kwargs):

@@ -33,6 +33,18 @@ __all__ = [
     "array_tangent",
     "astype",
     "astype_integer",
+    "diff_adjoint",
+    "diff_tangent",
+    "take_adjoint",
+    "array_item",
+    "array_item_adjoint",
+    "column_stack_adjoint",
+    "dstack_adjoint",
+    "append_adjoint",
+    "polyval_adjoint_p",
+    "interp_adjoint_fp",
+    "interp_tangent_fp",
+    "interp_slope",
 ]
 
 
@@ -273,3 +285,144 @@ def astype(x, dtype):
 def astype_integer(x, dtype):
     """``x.astype(dtype)`` to an integer or bool type, as a function: it has no derivative."""
     return np.asarray(x).astype(dtype)
+
+
+# -- differences, takes, items ---------------------------------------------------------------
+
+
+def _along(axis, ndim, start=None, stop=None):
+    index = [slice(None)] * ndim
+    index[axis] = slice(start, stop)
+    return tuple(index)
+
+
+def diff_adjoint(g, a, n=1, axis=-1, prepend=None, append=None):
+    """The adjoint of ``a`` in ``np.diff(a, n, axis, prepend, append)``.
+
+    Each difference is undone by its transpose, ``-diff`` of ``g`` padded by a zero at both
+    ends; the entries that ``prepend`` and ``append`` stand for are cut off at the end.
+    """
+    g = np.asarray(g)
+    axis = axis % g.ndim
+    widths = [(0, 0)] * g.ndim
+    for _ in range(n):
+        widths[axis] = (1, 0)
+        before = np.pad(g, widths)
+        widths[axis] = (0, 1)
+        g = before - np.pad(g, widths)
+    start = 0 if prepend is None else (1 if np.ndim(prepend) == 0 else np.shape(prepend)[axis])
+    stop = start + np.shape(a)[axis]
+    return g[_along(axis, g.ndim, start, stop)]
+
+
+def diff_tangent(a_dot, n=1, axis=-1, prepend=None, append=None):
+    """The tangent of ``np.diff(a, ...)``: differences of ``a_dot`` (prepend, append: zeros)."""
+    kwargs = {}
+    if prepend is not None:
+        kwargs["prepend"] = np.zeros_like(prepend, dtype=float)
+    if append is not None:
+        kwargs["append"] = np.zeros_like(append, dtype=float)
+    return np.diff(a_dot, n, axis, **kwargs)
+
+
+def take_adjoint(g, a, indices, axis=None, mode="raise"):
+    """The adjoint of ``a`` in ``np.take(a, indices, axis, mode=mode)``: repeats accumulate."""
+    shape = np.shape(a)
+    length = int(np.prod(shape)) if axis is None else shape[axis]
+    indices = np.asarray(indices)
+    if mode == "wrap":
+        indices = indices % length
+    elif mode == "clip":
+        indices = np.clip(indices, 0, length - 1)
+    if axis is None:
+        a_bar = _float_zeros(length, g)
+        np.add.at(a_bar, indices, g)
+        return a_bar.reshape(shape)
+    axis = axis % len(shape)
+    a_bar = np.moveaxis(_float_zeros(shape, g), axis, 0)  # a view: filling it fills a_bar
+    index_axes = range(axis, axis + indices.ndim)
+    np.add.at(a_bar, indices, np.moveaxis(g, index_axes, range(indices.ndim)))
+    return np.moveaxis(a_bar, 0, axis)
+
+
+def array_item(x, index=()):
+    """``x.item(*index)`` as a function: one entry of ``x`` as a Python number."""
+    return np.asarray(x).item(*index)
+
+
+def array_item_adjoint(g, x, index=()):
+    """The adjoint of ``x`` in ``array_item(x, index)``: ``g`` at that entry, zero elsewhere."""
+    shape = np.shape(x)
+    x_bar = _float_zeros(shape)
+    if len(index) == 1 and np.ndim(index[0]) == 0:
+        x_bar.reshape(-1)[index[0]] = g  # a flat index
+    else:
+        x_bar[tuple(index[0]) if len(index) == 1 else index] = g
+    return x_bar
+
+
+def column_stack_adjoint(g, tup):
+    """The adjoints of the arrays of ``np.column_stack(tup)`` (1-D arrays are columns)."""
+    columns = [np.reshape(x, (-1, 1)) if np.ndim(x) < 2 else x for x in tup]
+    return [np.reshape(part, np.shape(x)) for part, x in zip(_cut(g, columns, 1), tup, strict=True)]
+
+
+def dstack_adjoint(g, tup):
+    """The adjoints of the arrays of ``np.dstack(tup)``."""
+    promoted = [np.atleast_3d(x) for x in tup]
+    return [
+        np.reshape(part, np.shape(x)) for part, x in zip(_cut(g, promoted, 2), tup, strict=True)
+    ]
+
+
+def append_adjoint(g, arr, values, axis=None):
+    """The adjoints of ``arr`` and ``values`` in ``np.append(arr, values, axis)``."""
+    return concatenate_adjoint(g, [arr, values], axis)
+
+
+# -- polynomials, interpolation, nan-reductions ------------------------------------------------
+
+
+def polyval_adjoint_p(g, p, x):
+    """The adjoint of the coefficients ``p`` in ``np.polyval(p, x)``: ``g`` times powers of x."""
+    degree = len(p) - 1
+    powers = np.asarray(x)[..., None] ** np.arange(degree, -1, -1)
+    p_bar = np.sum(np.asarray(g)[..., None] * powers, axis=tuple(range(np.ndim(x))))
+    return list(p_bar) if isinstance(p, (list, tuple)) else p_bar
+
+
+def interp_weights(x, xp, left=None, right=None):
+    """Where ``np.interp`` reads each ``x``: lower neighbour ``i`` and the weight ``t`` of i+1."""
+    xp = np.asarray(xp)
+    i = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 2)
+    t = np.clip((x - xp[i]) / (xp[i + 1] - xp[i]), 0.0, 1.0)
+    inside = np.ones(np.shape(x))
+    if left is not None:
+        inside = inside * (x >= xp[0])
+    if right is not None:
+        inside = inside * (x <= xp[-1])
+    return i, t, inside
+
+
+def interp_adjoint_fp(g, x, xp, fp, left=None, right=None):
+    """The adjoint of ``fp`` in ``np.interp(x, xp, fp)``: ``g`` shared by the two neighbours."""
+    i, t, inside = interp_weights(x, xp, left, right)
+    share = np.broadcast_to(np.asarray(g) * inside, np.shape(x))
+    fp_bar = np.bincount(np.ravel(i), np.ravel(share * (1.0 - t)), minlength=len(fp))
+    fp_bar = fp_bar + np.bincount(np.ravel(i) + 1, np.ravel(share * t), minlength=len(fp))
+    return list(fp_bar) if isinstance(fp, (list, tuple)) else fp_bar
+
+
+def interp_tangent_fp(fp_dot, x, xp, fp, left=None, right=None):
+    """The tangent of ``np.interp(x, xp, fp)`` from ``fp``'s."""
+    i, t, inside = interp_weights(x, xp, left, right)
+    fp_dot = np.asarray(zeros_for_none(fp_dot, fp))
+    return inside * (fp_dot[i] * (1.0 - t) + fp_dot[i + 1] * t)
+
+
+def interp_slope(x, xp, fp, left=None, right=None):
+    """The derivative of ``np.interp(x, xp, fp)`` in ``x``: the slope of its segment (0 outside)."""
+    xp, fp = np.asarray(xp), np.asarray(fp)
+    i, _, _ = interp_weights(x, xp, left, right)
+    within = (x >= xp[0]) & (x <= xp[-1])
+    return within * (fp[i + 1] - fp[i]) / (xp[i + 1] - xp[i])

@@ -34,6 +34,13 @@ __all__ = [
     "diagonal_adjoint",
     "diag_adjoint",
     "norm_gradient",
+    "kron_adjoint_a",
+    "kron_adjoint_b",
+    "eigh_adjoint",
+    "eigh_tangent",
+    "eigvalsh_adjoint",
+    "matrix_power_adjoint",
+    "matrix_power_tangent",
 ]
 
 _NUMPY2 = int(np.__version__.split(".")[0]) >= 2
@@ -244,13 +251,11 @@ def _cholesky_lower_adjoint(g, lower):
     inner = _tril_half_diagonal(matrix_transpose(lower) @ g)
     left = np.linalg.solve(matrix_transpose(lower), inner)  # L^-T Φ(L^T g)
     s = matrix_transpose(np.linalg.solve(matrix_transpose(lower), matrix_transpose(left)))
-    # NumPy reads only the lower triangle of a: the strict lower part stands for both halves.
-    return np.tril(s + matrix_transpose(s), -1) + np.eye(s.shape[-1]) * s
+    return _read_triangle_adjoint(s, from_lower=True)  # NumPy reads only the lower triangle of a
 
 
 def _cholesky_lower_tangent(a_dot, lower):
-    a_dot_read = np.tril(a_dot) + matrix_transpose(np.tril(a_dot, -1))
-    left = np.linalg.solve(lower, a_dot_read)  # L^-1 A'
+    left = np.linalg.solve(lower, _read_triangle(a_dot, from_lower=True))  # L^-1 A'
     inner = matrix_transpose(np.linalg.solve(lower, matrix_transpose(left)))  # L^-1 A' L^-T
     return lower @ _tril_half_diagonal(inner)
 
@@ -354,3 +359,112 @@ def norm_gradient(x, ans, ord=None, axis=None, keepdims=False):
             grad = u[..., :, pick, None] * vt[..., None, pick, :]
         return np.moveaxis(grad, (-2, -1), (rows, cols))
     raise NotImplementedError(f"no derivative for np.linalg.norm with ord={ord!r}")
+
+
+# -- kron, eigh, matrix_power --------------------------------------------------------------
+
+
+def _kron_blocks(g, a, b):
+    """``g`` of ``np.kron(a, b)`` as blocks: axes (a0, b0, a1, b1, ...), and a, b to match."""
+    ndim = max(np.ndim(a), np.ndim(b))
+    a_shape = (1,) * (ndim - np.ndim(a)) + np.shape(a)
+    b_shape = (1,) * (ndim - np.ndim(b)) + np.shape(b)
+    blocks = np.reshape(g, [n for pair in zip(a_shape, b_shape, strict=True) for n in pair])
+    a_spread = np.reshape(a, [n for m in a_shape for n in (m, 1)])
+    b_spread = np.reshape(b, [n for m in b_shape for n in (1, m)])
+    return blocks, a_spread, b_spread, ndim
+
+
+def kron_adjoint_a(g, a, b):
+    """The adjoint of ``a`` in ``np.kron(a, b)``: each block of ``g`` against ``b``."""
+    blocks, _, b_spread, ndim = _kron_blocks(g, a, b)
+    return np.reshape(np.sum(blocks * b_spread, axis=tuple(range(1, 2 * ndim, 2))), np.shape(a))
+
+
+def kron_adjoint_b(g, a, b):
+    """The adjoint of ``b`` in ``np.kron(a, b)``: the blocks of ``g`` weighted by ``a``."""
+    blocks, a_spread, _, ndim = _kron_blocks(g, a, b)
+    return np.reshape(np.sum(blocks * a_spread, axis=tuple(range(0, 2 * ndim, 2))), np.shape(b))
+
+
+def _read_triangle(a_dot, from_lower):
+    """The symmetric matrix NumPy sees when it reads one triangle of ``a_dot``."""
+    if from_lower:
+        return np.tril(a_dot) + matrix_transpose(np.tril(a_dot, -1))
+    return np.triu(a_dot) + matrix_transpose(np.triu(a_dot, 1))
+
+
+def _read_triangle_adjoint(s, from_lower):
+    """The adjoint of ``_read_triangle``: the other strict triangle folded onto the read one."""
+    if from_lower:
+        return np.tril(s + matrix_transpose(s), -1) + np.eye(s.shape[-1]) * s
+    return np.triu(s + matrix_transpose(s), 1) + np.eye(s.shape[-1]) * s
+
+
+def _eigen_gaps(w):
+    """``1 / (w_j - w_i)`` off the diagonal, 0 on it (distinct eigenvalues assumed)."""
+    gaps = w[..., None, :] - w[..., :, None]
+    off = ~np.eye(w.shape[-1], dtype=bool)
+    return np.divide(1.0, gaps, out=np.zeros_like(gaps), where=off)
+
+
+def eigh_adjoint(g, ans, UPLO="L"):
+    """The adjoint of ``a`` in ``w, v = np.linalg.eigh(a, UPLO)`` from ``g = (w_bar, v_bar)``.
+
+    Either part of ``g`` may be None. Eigenvalues are assumed distinct.
+    """
+    w, v = ans
+    w_bar, v_bar = g
+    inner = np.zeros(np.shape(v))
+    if w_bar is not None:
+        inner = inner + np.eye(w.shape[-1]) * np.expand_dims(w_bar, -2)
+    if v_bar is not None:
+        inner = inner + _eigen_gaps(w) * (matrix_transpose(v) @ v_bar)
+    s = v @ inner @ matrix_transpose(v)
+    return _read_triangle_adjoint(s, UPLO.upper() == "L")
+
+
+def eigh_tangent(a_dot, ans, UPLO="L"):
+    """The tangent ``(w_dot, v_dot)`` of ``np.linalg.eigh(a, UPLO)`` from ``a``'s."""
+    w, v = ans
+    rotated = matrix_transpose(v) @ _read_triangle(a_dot, UPLO.upper() == "L") @ v
+    return np.diagonal(rotated, axis1=-2, axis2=-1), v @ (_eigen_gaps(w) * rotated)
+
+
+def eigvalsh_adjoint(g, a, UPLO="L"):
+    """The adjoint of ``a`` in ``np.linalg.eigvalsh(a, UPLO)``."""
+    return eigh_adjoint((g, None), np.linalg.eigh(a, UPLO), UPLO)
+
+
+def _powers(a, n):
+    powers = [np.broadcast_to(np.eye(a.shape[-1]), a.shape)]
+    for _ in range(n - 1):
+        powers.append(powers[-1] @ a)
+    return powers
+
+
+def matrix_power_adjoint(g, a, n):
+    """The adjoint of ``a`` in ``np.linalg.matrix_power(a, n)``: ``Σ (A^k)^T g (A^(n-1-k))^T``."""
+    a = np.asarray(a, dtype=np.result_type(a, float))
+    if n < 0:
+        a_inv = np.linalg.inv(a)
+        a_inv_bar = matrix_power_adjoint(g, a_inv, -n)
+        return -matrix_transpose(a_inv) @ a_inv_bar @ matrix_transpose(a_inv)
+    powers = _powers(a, n)
+    a_bar = np.zeros(a.shape)
+    for k in range(n):
+        a_bar = a_bar + matrix_transpose(powers[k]) @ g @ matrix_transpose(powers[n - 1 - k])
+    return a_bar
+
+
+def matrix_power_tangent(a_dot, a, n):
+    """The tangent of ``np.linalg.matrix_power(a, n)``: ``Σ A^k a_dot A^(n-1-k)``."""
+    a = np.asarray(a, dtype=np.result_type(a, float))
+    if n < 0:
+        a_inv = np.linalg.inv(a)
+        return matrix_power_tangent(-a_inv @ a_dot @ a_inv, a_inv, -n)
+    powers = _powers(a, n)
+    tangent = np.zeros(np.broadcast_shapes(a.shape, np.shape(a_dot)))
+    for k in range(n):
+        tangent = tangent + powers[k] @ a_dot @ powers[n - 1 - k]
+    return tangent
