@@ -1,7 +1,9 @@
-"""Indexing: ``x[index]`` and the functional assignments ``setitem`` / ``additem``.
+"""Indexing: ``x[index]``, the functional assignments ``setitem`` / ``additem``, ``np.take``
+and ``x.item()``.
 
 In: nothing. Out: registered rules for ``operator.getitem``, ``pullback.runtime.setitem`` and
-``pullback.runtime.additem`` (what source and tape modes turn ``y[i] = v``, ``y[i] += v`` into).
+``pullback.runtime.additem`` (what source and tape modes turn ``y[i] = v``, ``y[i] += v`` into),
+``np.take`` and ``pullback.runtime.array_item`` (``x.item(...)``).
 
 Any index NumPy accepts works: integers, slices with steps, ``None``, ``...``, integer arrays
 (repeats accumulate in the adjoint) and boolean masks. For a list, tuple or dict ``x`` the
@@ -10,12 +12,17 @@ adjoint is a list (dict) with the cotangent at ``index`` and ``None`` (zero) els
 
 import operator
 
+import numpy as np
+
 from ..runtime import (
     additem,
+    array_item,
+    array_item_adjoint,
     getitem_adjoint,
     setitem,
     setitem_adjoint_v,
     setitem_tangent_v,
+    take_adjoint,
     zero_region,
 )
 from .registry import defrule
@@ -52,3 +59,25 @@ def additem_jvp(x_dot, v_dot, ans, x, index, v):
 
 
 defrule(additem, vjp=additem_vjp, jvp=additem_jvp, linear=True)
+
+
+def take_vjp(g, ans, a, indices, axis=None, out=None, mode="raise"):
+    return take_adjoint(g, a, indices, axis, mode)
+
+
+def take_jvp(a_dot, ans, a, indices, axis=None, out=None, mode="raise"):
+    return np.take(a_dot, indices, axis, mode=mode)
+
+
+defrule(np.take, vjp=take_vjp, jvp=take_jvp, linear=True)
+
+
+def item_vjp(g, ans, x, index=()):
+    return array_item_adjoint(g, x, index)
+
+
+def item_jvp(x_dot, ans, x, index=()):
+    return array_item(x_dot, index)
+
+
+defrule(array_item, vjp=item_vjp, jvp=item_jvp, linear=True)

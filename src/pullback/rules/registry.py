@@ -39,11 +39,17 @@ Every other primitive gives a VJP and a JVP, side by side::
   can be passed to them unchanged.
 
 Rule bodies use only ``np``, ``math`` and the helpers of ``pullback.runtime``, because source
-mode splices them into generated code. Entry ``i`` of a returned tuple is split out into a
-function of its own (``Rule.vjp_fn(i)``), so asking for one argument's derivative never
-computes another's (no ``log(x)`` for the exponent's partial of ``x ** 2``).
+mode splices them into generated code: straight-line statements ending in the one ``return``,
+assigning no parameter (``tests/test_rules.py`` checks this for every rule). Entry ``i`` of a
+returned tuple is split out into a function of its own (``Rule.vjp_fn(i)``), so asking for one
+argument's derivative never computes another's (no ``log(x)`` for the exponent's partial of
+``x ** 2``).
 
 ``None`` stands for a symbolic zero everywhere: a missing tangent or adjoint.
+
+A rule may be registered under a qualified name instead of a function object
+(``elementwise("scipy.special.expit")``), so that a module that is slow to import (SciPy) is
+not imported to build the table: ``lookup(fn)`` finds such a rule by ``qualified_name(fn)``.
 """
 
 from __future__ import annotations

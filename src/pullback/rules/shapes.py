@@ -15,8 +15,6 @@ import numpy as np
 from ..runtime import (
     append_adjoint,
     array_adjoint,
-    array_item,
-    array_item_adjoint,
     array_tangent,
     astype,
     column_stack_adjoint,
@@ -30,7 +28,6 @@ from ..runtime import (
     sort_tangent,
     split_adjoint,
     stack_adjoint,
-    take_adjoint,
     tile_adjoint,
     unbroadcast,
     vstack_adjoint,
@@ -323,28 +320,6 @@ def repeat_jvp(a_dot, ans, a, repeats, axis=None):
 
 
 defrule(np.repeat, vjp=repeat_vjp, jvp=repeat_jvp, linear=True)
-
-
-def take_vjp(g, ans, a, indices, axis=None, out=None, mode="raise"):
-    return take_adjoint(g, a, indices, axis, mode)
-
-
-def take_jvp(a_dot, ans, a, indices, axis=None, out=None, mode="raise"):
-    return np.take(a_dot, indices, axis, mode=mode)
-
-
-defrule(np.take, vjp=take_vjp, jvp=take_jvp, linear=True)
-
-
-def item_vjp(g, ans, x, index=()):
-    return array_item_adjoint(g, x, index)
-
-
-def item_jvp(x_dot, ans, x, index=()):
-    return array_item(x_dot, index)
-
-
-defrule(array_item, vjp=item_vjp, jvp=item_jvp, linear=True)
 
 
 def pad_vjp(g, ans, array, pad_width, mode="constant", **kwargs):
