@@ -25,6 +25,7 @@ from .numeric import check_grads
 from .custom import custom_jvp, custom_vjp, defjvp, defvjp, grad_of, stop_gradient
 from . import symbolic  # SymPy is imported only when symbolic mode runs
 from .compare import Comparison, compare
+from .source import source  # the function pb.source(df); the mode is pullback.source
 
 __version__ = "0.1.0"
 
@@ -56,6 +57,7 @@ __all__ = [
     "defjvp",
     "stop_gradient",
     "grad_of",
+    "source",
     "PullbackError",
     "UnsupportedSyntaxError",
     "MissingRuleError",

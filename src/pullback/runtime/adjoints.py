@@ -1,0 +1,74 @@
+"""Helpers that source-mode derivatives call where adjoints may be zero or structured.
+
+In: adjoints: arrays, numbers, ``None`` (a symbolic zero), or tuples/lists/dicts of these
+(the adjoint of a structured value has the value's structure).
+Out: sums and pieces of adjoints; the seed of a scalar output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["add_adjoints", "item", "seed", "adjoint_or_zeros"]
+
+_SCALARS = (float, np.float64, np.float32, int, np.ndarray)
+
+
+def add_adjoints(a, b):
+    """``a + b`` for adjoints: ``None`` is zero; tuples, lists and dicts add entry by entry.
+
+    >>> add_adjoints(None, 2.0), add_adjoints([1.0, None], [None, 3.0])
+    (2.0, [1.0, 3.0])
+    """
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, (list, tuple)):
+        return type(a)(add_adjoints(x, y) for x, y in zip(a, _padded(b, len(a))))
+    if isinstance(a, dict):
+        out = dict(a)
+        for key, value in b.items():
+            out[key] = add_adjoints(out.get(key), value)
+        return out
+    return a + b
+
+
+def _padded(b, n):
+    b = list(b)
+    return b + [None] * (n - len(b))
+
+
+def item(adjoint, index):
+    """Entry ``index`` of a structured adjoint; ``None`` (zero) where there is none."""
+    if adjoint is None:
+        return None
+    try:
+        return adjoint[index]
+    except (IndexError, KeyError):
+        return None
+
+
+def seed(y):
+    """The cotangent 1.0 that starts the backward sweep of a scalar output ``y``."""
+    if y.__class__ is float or y.__class__ is np.float64:
+        return 1.0
+    if np.ndim(y) != 0 or isinstance(y, (tuple, list, dict)):
+        from ..errors import PullbackTypeError
+
+        shape = type(y).__name__ if isinstance(y, (tuple, list, dict)) else np.shape(y)
+        raise PullbackTypeError(
+            f"grad requires a scalar output, but the function returned a value of shape "
+            f"{shape}; use pb.vjp for a vector-Jacobian product or pb.jacobian for the full "
+            "Jacobian."
+        )
+    return 1.0
+
+
+def adjoint_or_zeros(adjoint, x):
+    """``adjoint``, or zeros shaped like ``x`` where it is ``None``."""
+    if adjoint is not None:
+        return adjoint
+    from . import zeros_like_value
+
+    return zeros_like_value(x)

@@ -1,0 +1,555 @@
+"""ANF: every operation on a line of its own, on names and constants.
+
+In: a desugared ``FunctionDef`` (see ``desugar``), its ``Scope``, the local functions recorded
+by ``desugar`` and the module ``Namespace``.
+Out: a ``FunctionDef`` in the normalized form every transformation reads:
+
+- statements: ``name = simple``; ``simple`` as an expression statement (a call made for its
+  side effect, such as ``print(...)`` or ``values.append(v)``); ``if atom: ... else: ...``;
+  ``while atom: ...`` (the condition is computed before the loop and again at the end of the
+  body, into the same name); ``for name in range(atoms): ...``; ``raise``; and a final
+  ``return atom``.
+- an *atom* is a local name, a constant (or a tuple of constants), or a *static reference*:
+  a free name or attribute chain that names an object known before running (``np.pi``, a
+  global constant, a helper function). ``is_atom`` says which.
+- a *simple* expression is an atom, or one operation on atoms: ``a op b``, ``-a``,
+  ``not a``, ``a < b``, ``f(a, k=b)`` with ``f`` a static reference or ``atom.method``,
+  ``a[index]`` (the index built from atoms and slices of atoms), ``a.attr``, ``(a, b)``,
+  ``[a, b]``, ``{k: a}``.
+
+Nested calls, ``a if c else b``, ``and``/``or``, chained comparisons, comprehensions,
+generator expressions in ``sum``/``max``/``min``, ndarray methods and attributes registered
+in the rule table (``x.sum()``, ``x.T``) and calls of nested functions (inlined) are lowered
+here. Temporaries are named after what they hold (``x_times_y``, ``sin_x``, ``xs_t``).
+Every statement keeps the source location of the user statement it came from.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+
+from ..rules import registry
+from .desugar import Desugarer, ExitLowering, assign, call, loc, name
+from .diagnostics import unsupported
+from .naming import Namer, describe
+from .namespace import Namespace
+from .resolve import MISSING, Scope, local_names
+
+_NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
+_PLAIN_METHODS = {"append", "copy", "keys", "values", "items", "astype", "tolist", "item",
+                  "get", "index", "count"}
+
+
+def is_static(e: ast.expr) -> bool:
+    return getattr(e, "_static", False)
+
+
+def mark_static(e: ast.expr) -> ast.expr:
+    e._static = True
+    return e
+
+
+def is_atom(e: ast.expr) -> bool:
+    if isinstance(e, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(e, ast.Tuple) and all(isinstance(x, ast.Constant) for x in e.elts):
+        return True
+    return is_static(e)
+
+
+class _Sym:
+    """A stand-in for a value, passed to a method adapter to read how it rewrites a call."""
+
+    def __init__(self, node):
+        self.node = node
+
+
+class ANF:
+    def __init__(self, scope: Scope, src, namer: Namer, ns: Namespace, desugarer: Desugarer):
+        self.scope = scope
+        self.src = src
+        self.namer = namer
+        self.ns = ns
+        self.d = desugarer
+        self.local_functions = desugarer.local_functions
+        self.inlining: list[str] = []
+        self.shadowed: set[str] = set(scope.locals)
+
+    # -- statements ------------------------------------------------------------------------
+    def function(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        self.shadowed |= local_names(node)
+        body = self.block(node.body)
+        out = ast.FunctionDef(name=node.name, args=node.args, body=body, decorator_list=[],
+                              returns=None, type_comment=None)
+        return ast.copy_location(out, node)
+
+    def block(self, stmts):
+        out = []
+        for s in stmts:
+            self.at = s
+            out.extend(self.stmt(s))
+        return out
+
+    def stmt(self, s):
+        if isinstance(s, ast.Assign):
+            target = s.targets[0].id
+            pre, simple = self.simple(s.value, hint=target)
+            return pre + [assign(target, simple, s)]
+        if isinstance(s, ast.Expr):
+            pre, simple = self.simple(s.value)
+            if is_atom(simple):
+                return pre
+            return pre + [loc(ast.Expr(value=simple), s)]
+        if isinstance(s, ast.If):
+            pre, test = self.atom(s.test)
+            if isinstance(test, ast.Constant):
+                return pre + self.block(s.body if test.value else s.orelse)
+            body = self.block(s.body) or [loc(ast.Pass(), s)]
+            orelse = self.block(s.orelse)
+            return pre + [loc(ast.If(test=test, body=body, orelse=orelse), s)]
+        if isinstance(s, ast.While):
+            cond = self.namer.fresh(describe(s.test) if not isinstance(s.test, ast.BoolOp)
+                                    else "more")
+            pre, value = self.simple(s.test, hint=cond)
+            compute = pre + [assign(cond, value, s)]
+            body = self.block(s.body)
+            again = copy.deepcopy(compute)
+            return compute + [loc(ast.While(test=name(cond), body=body + again, orelse=[]), s)]
+        if isinstance(s, ast.For):
+            it = s.iter
+            pre = []
+            args = []
+            assigned = {n.id for st in s.body for n in ast.walk(st)
+                        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            for a in it.args:
+                p, at = self.atom(a)
+                pre += p
+                if isinstance(at, ast.Name) and at.id in assigned:
+                    keep = self.namer.fresh(at.id + "_at_entry")
+                    pre.append(assign(keep, at, s))
+                    at = name(keep)
+                args.append(at)
+            rng = loc(ast.Call(func=self.builtin_ref("range"), args=args, keywords=[]), s)
+            body = self.block(s.body) or [loc(ast.Pass(), s)]
+            return pre + [loc(ast.For(target=s.target, iter=rng, body=body, orelse=[]), s)]
+        if isinstance(s, ast.Return):
+            pre, a = self.atom(s.value if s.value is not None else ast.Constant(None),
+                               hint="result")
+            return pre + [loc(ast.Return(value=a), s)]
+        if isinstance(s, ast.Raise):
+            return [s]
+        if isinstance(s, ast.Pass):
+            return []
+        raise unsupported(s, self.src, f"{type(s).__name__} is not supported here")
+
+    def builtin_ref(self, fn_name):
+        return self.ns.ref(getattr(builtins, fn_name))
+
+    # -- expressions -----------------------------------------------------------------------
+    def atom(self, e, hint=None):
+        pre, simple = self.simple(e, hint)
+        if is_atom(simple):
+            return pre, simple
+        var = self.namer.fresh(describe(simple))
+        return pre + [assign(var, simple, self.at)], name(var)
+
+    def atoms(self, exprs):
+        pre, out = [], []
+        for e in exprs:
+            p, a = self.atom(e)
+            pre += p
+            out.append(a)
+        return pre, out
+
+    def static(self, e):
+        """The object a free name/attribute chain names, or MISSING."""
+        return self.scope.static_value(e, self.shadowed)
+
+    def simple(self, e, hint=None):
+        """(statements, simple expression) computing ``e``."""
+        method = getattr(self, f"expr_{type(e).__name__}", None)
+        if method is None:
+            raise unsupported(e, self.src, f"the expression {ast.unparse(e)!r} is not supported")
+        return method(e, hint)
+
+    def expr_Name(self, e, hint):
+        if is_static(e):
+            return [], e
+        if e.id in self.shadowed:
+            return [], name(e.id)
+        value = self.scope.lookup(e.id)
+        if value is MISSING:
+            raise unsupported(e, self.src, f"name {e.id!r} is not defined")
+        self.ns.bind_user(e.id, value)
+        return [], mark_static(name(e.id))
+
+    def expr_Constant(self, e, hint):
+        return [], e
+
+    def expr_Attribute(self, e, hint):
+        value = self.static(e)
+        if value is not MISSING:
+            root = e
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name):
+                self.ns.bind_user(root.id, self.scope.lookup(root.id))
+            node = ast.Attribute(value=self._static_copy(e.value), attr=e.attr, ctx=ast.Load())
+            return [], mark_static(loc(node, e))
+        pre, obj = self.atom(e.value)
+        if e.attr not in _NONDIFF_ATTRS:
+            method = registry.lookup_method(e.attr)
+            if method is not None and method.attribute:
+                out = self.adapt(method, obj, [], [], e)
+                if out is not None:
+                    p, simple = out
+                    return pre + p, simple
+        return pre, loc(ast.Attribute(value=obj, attr=e.attr, ctx=ast.Load()), e)
+
+    def _static_copy(self, e):
+        node = copy.deepcopy(e)
+        return mark_static(node)
+
+    def expr_BinOp(self, e, hint):
+        pre, (a, b) = self.atoms([e.left, e.right])
+        return pre, loc(ast.BinOp(left=a, op=e.op, right=b), e)
+
+    def expr_UnaryOp(self, e, hint):
+        if isinstance(e.op, ast.USub) and isinstance(e.operand, ast.Constant) \
+                and isinstance(e.operand.value, (int, float)):
+            return [], loc(ast.Constant(-e.operand.value), e)
+        if isinstance(e.op, ast.UAdd):
+            return self.simple(e.operand, hint)
+        pre, a = self.atom(e.operand)
+        return pre, loc(ast.UnaryOp(op=e.op, operand=a), e)
+
+    def expr_Compare(self, e, hint):
+        if len(e.ops) == 1:
+            pre, (a, b) = self.atoms([e.left, e.comparators[0]])
+            return pre, loc(ast.Compare(left=a, ops=e.ops, comparators=[b]), e)
+        # a < b < c: evaluate b once, stop early like Python
+        var = self.namer.fresh(hint or "in_order")
+        pre, left = self.atom(e.left)
+        first = True
+        stmts: list = []
+        body_stack = stmts
+        for op, right in zip(e.ops, e.comparators):
+            p, r = self.atom(right)
+            body_stack.extend(p)
+            body_stack.append(assign(var, ast.Compare(left=left, ops=[op], comparators=[r]), e))
+            left = r
+            if op is not e.ops[-1] or first:
+                nxt: list = []
+                body_stack.append(loc(ast.If(test=name(var), body=nxt, orelse=[]), e))
+                body_stack = nxt
+            first = False
+        _prune_empty_ifs(stmts)
+        return pre + stmts, name(var)
+
+    def expr_BoolOp(self, e, hint):
+        var = self.namer.fresh(hint or ("both" if isinstance(e.op, ast.And) else "either"))
+        stmts: list = []
+        holder = stmts
+        for k, value in enumerate(e.values):
+            p, s = self.simple(value, hint=var)
+            holder.extend(p)
+            holder.append(assign(var, s, e))
+            if k < len(e.values) - 1:
+                nxt: list = []
+                if isinstance(e.op, ast.And):
+                    holder.append(loc(ast.If(test=name(var), body=nxt, orelse=[]), e))
+                else:
+                    holder.append(loc(ast.If(test=name(var), body=[loc(ast.Pass(), e)],
+                                             orelse=nxt), e))
+                holder = nxt
+        return stmts, name(var)
+
+    def expr_IfExp(self, e, hint):
+        var = self.namer.fresh(hint or "chosen")
+        pre, test = self.atom(e.test)
+        p1, s1 = self.simple(e.body, hint=var)
+        p2, s2 = self.simple(e.orelse, hint=var)
+        node = ast.If(test=test, body=p1 + [assign(var, s1, e)], orelse=p2 + [assign(var, s2, e)])
+        return pre + [loc(node, e)], name(var)
+
+    def expr_Tuple(self, e, hint):
+        pre, elts = self.atoms(e.elts)
+        return pre, loc(ast.Tuple(elts=elts, ctx=ast.Load()), e)
+
+    def expr_List(self, e, hint):
+        pre, elts = self.atoms(e.elts)
+        return pre, loc(ast.List(elts=elts, ctx=ast.Load()), e)
+
+    def expr_Dict(self, e, hint):
+        if any(k is None for k in e.keys):
+            raise unsupported(e, self.src, "dict unpacking {**d} is not supported")
+        pre, keys = self.atoms(e.keys)
+        p2, values = self.atoms(e.values)
+        return pre + p2, loc(ast.Dict(keys=keys, values=values), e)
+
+    def expr_JoinedStr(self, e, hint):
+        return [], e  # formatting for print: never differentiated
+
+    def expr_Subscript(self, e, hint):
+        pre, value = self.atom(e.value)
+        p2, index = self.index(e.slice)
+        return pre + p2, loc(ast.Subscript(value=value, slice=index, ctx=ast.Load()), e)
+
+    def index(self, sl):
+        if isinstance(sl, ast.Slice):
+            pre, parts = [], []
+            for part in (sl.lower, sl.upper, sl.step):
+                if part is None:
+                    parts.append(None)
+                else:
+                    p, a = self.atom(part)
+                    pre += p
+                    parts.append(a)
+            return pre, ast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(sl, ast.Tuple):
+            pre, elts = [], []
+            for x in sl.elts:
+                p, a = self.index(x)
+                pre += p
+                elts.append(a)
+            return pre, ast.Tuple(elts=elts, ctx=ast.Load())
+        return self.atom(sl)
+
+    def expr_Lambda(self, e, hint):
+        raise unsupported(e, self.src, "a lambda can only be assigned to a name and called",
+                          "define it with def, or assign it: sq = lambda v: v * v")
+
+    def expr_ListComp(self, e, hint):
+        var = self.namer.fresh(hint or "values")
+        stmts = [assign(var, ast.List(elts=[], ctx=ast.Load()), e)]
+        append = ast.Expr(value=call(ast.Attribute(value=name(var), attr="append",
+                                                   ctx=ast.Load()), e.elt))
+        stmts += self.comprehension_loops(e, [loc(append, e)])
+        return self.block_in_place(stmts), name(var)
+
+    expr_GeneratorExp = expr_ListComp
+
+    def comprehension_loops(self, e, inner):
+        renames = {}
+        for gen in e.generators:
+            for n in ast.walk(gen.target):
+                if isinstance(n, ast.Name):
+                    renames[n.id] = self.namer.fresh(n.id)
+        body = inner
+        for gen in reversed(e.generators):
+            for cond in reversed(gen.ifs):
+                body = [loc(ast.If(test=cond, body=body, orelse=[]), e)]
+            body = [loc(ast.For(target=gen.target, iter=gen.iter, body=body, orelse=[]), e)]
+        out = [_rename(s, renames) for s in body]
+        # the first iterable is evaluated in the enclosing scope: undo its renaming
+        out[0].iter = e.generators[0].iter
+        for new in renames.values():
+            self.shadowed.add(new)
+        return out
+
+    def block_in_place(self, stmts):
+        saved = self.at
+        lowered = self.d.block(stmts)
+        self.shadowed |= {n.id for s in lowered for n in ast.walk(s)
+                          if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        out = self.block(lowered)
+        self.at = saved
+        return out
+
+    # -- calls -----------------------------------------------------------------------------
+    def expr_Call(self, e, hint):
+        func = e.func
+        if isinstance(func, ast.Name) and func.id in self.local_functions \
+                and func.id in self.shadowed:
+            return self.inline(self.local_functions[func.id], e, hint)
+        target = self.static(func)
+        if target is not MISSING:
+            special = self.builtin_call(target, e, hint)
+            if special is not None:
+                return special
+            p_func, fnode = self.simple(func)
+            pre, args = self.atoms(e.args)
+            kws = []
+            for k in e.keywords:
+                p, a = self.atom(k.value)
+                pre += p
+                kws.append(ast.keyword(arg=k.arg, value=a))
+            return p_func + pre, loc(ast.Call(func=fnode, args=args, keywords=kws), e)
+        if isinstance(func, ast.Attribute):
+            pre, obj = self.atom(func.value)
+            p2, args = self.atoms(e.args)
+            kws = []
+            for k in e.keywords:
+                p, a = self.atom(k.value)
+                p2 += p
+                kws.append(ast.keyword(arg=k.arg, value=a))
+            if func.attr not in _PLAIN_METHODS:
+                method = registry.lookup_method(func.attr)
+                if method is not None and not method.attribute:
+                    out = self.adapt(method, obj, args, kws, e)
+                    if out is not None:
+                        p3, simple = out
+                        return pre + p2 + p3, simple
+            node = ast.Call(func=ast.Attribute(value=obj, attr=func.attr, ctx=ast.Load()),
+                            args=args, keywords=kws)
+            return pre + p2, loc(node, e)
+        raise unsupported(e, self.src, f"cannot tell what {ast.unparse(func)!r} calls before "
+                          "running", "call a function by its name")
+
+    def adapt(self, method, obj, args, kws, at):
+        """Rewrite ``obj.method(args)`` with the rule table's adapter as a function call."""
+        try:
+            fn, new_args, new_kwargs = method.adapt(
+                _Sym(obj), *[_Sym(a) for a in args], **{k.arg: _Sym(k.value) for k in kws}
+            )
+        except Exception:
+            return None
+        pre = []
+        out_args = []
+        for a in new_args:
+            p, node = self._from_adapter(a)
+            if node is None:
+                return None
+            pre += p
+            out_args.append(node)
+        out_kws = []
+        for k, v in (new_kwargs or {}).items():
+            p, node = self._from_adapter(v)
+            if node is None:
+                return None
+            pre += p
+            out_kws.append(ast.keyword(arg=k, value=node))
+        fnode = mark_static(self.ns.ref(fn))
+        return pre, loc(ast.Call(func=fnode, args=out_args, keywords=out_kws), at)
+
+    def _from_adapter(self, v):
+        if isinstance(v, _Sym):
+            return [], v.node
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return [], ast.Constant(v)
+        if isinstance(v, (tuple, list)):
+            pre, elts = [], []
+            for x in v:
+                p, node = self._from_adapter(x)
+                if node is None:
+                    return [], None
+                pre += p
+                elts.append(node)
+            if all(isinstance(x, ast.Constant) for x in elts) and isinstance(v, tuple):
+                return pre, ast.Tuple(elts=elts, ctx=ast.Load())
+            kind = ast.Tuple if isinstance(v, tuple) else ast.List
+            var = self.namer.fresh("shape" if isinstance(v, tuple) else "values")
+            return pre + [assign(var, kind(elts=elts, ctx=ast.Load()), self.at)], name(var)
+        return [], None
+
+    def builtin_call(self, target, e, hint):
+        """sum/max/min over generators and lists, two-argument max/min: lowered to loops."""
+        if target not in (builtins.sum, builtins.max, builtins.min) or e.keywords:
+            return None
+        args = e.args
+        if len(args) == 2 and target in (builtins.max, builtins.min):
+            var = self.namer.fresh(hint or target.__name__)
+            pre, (a, b) = self.atoms(args)
+            better = ast.Gt() if target is builtins.max else ast.Lt()
+            test = self.namer.fresh(describe(ast.Compare(left=b, ops=[better], comparators=[a])))
+            stmts = pre + [
+                assign(test, ast.Compare(left=b, ops=[better], comparators=[a]), e),
+                loc(ast.If(test=name(test), body=[assign(var, b, e)], orelse=[assign(var, a, e)]),
+                    e),
+            ]
+            return stmts, name(var)
+        if len(args) not in (1, 2) or (len(args) == 2 and target is not builtins.sum):
+            return None
+        source = args[0]
+        if isinstance(source, (ast.GeneratorExp, ast.ListComp)):
+            if target is builtins.sum:
+                var = self.namer.fresh(hint or "total")
+                start = args[1] if len(args) == 2 else ast.Constant(0)
+                add = assign(var, ast.BinOp(left=name(var), op=ast.Add(), right=source.elt), e)
+                stmts = [assign(var, start, e)] + self.comprehension_loops(source, [add])
+                return self.block_in_place(stmts), name(var)
+            pre, seq = self.atom(source, hint="values")
+        elif isinstance(source, (ast.List, ast.Tuple)) and source.elts:
+            pre, seq = self.atom(source, hint="values")
+        else:
+            return None
+        return self.fold(target, seq, args[1] if len(args) == 2 else None, e, hint, pre)
+
+    def fold(self, target, seq, start, e, hint, pre):
+        var = self.namer.fresh(hint or target.__name__)
+        i = self.namer.fresh("i")
+        self.shadowed.update({var, i})
+        seq_i = ast.Subscript(value=seq, slice=name(i), ctx=ast.Load())
+        length = call(self.builtin_ref("len"), seq)
+        if target is builtins.sum:
+            init = assign(var, start or ast.Constant(0), e)
+            body = [assign(var, ast.BinOp(left=name(var), op=ast.Add(), right=seq_i), e)]
+            rng = call(self.builtin_ref("range"), length)
+        else:
+            init = assign(var, ast.Subscript(value=seq, slice=ast.Constant(0), ctx=ast.Load()), e)
+            better = ast.Gt() if target is builtins.max else ast.Lt()
+            body = [loc(ast.If(test=ast.Compare(left=copy.deepcopy(seq_i), ops=[better],
+                                                comparators=[name(var)]),
+                               body=[assign(var, seq_i, e)], orelse=[]), e)]
+            rng = call(self.builtin_ref("range"), ast.Constant(1), length)
+        loop = loc(ast.For(target=name(i, ast.Store()), iter=rng, body=body, orelse=[]), e)
+        return pre + self.block([init, loop]), name(var)
+
+    def inline(self, fdef: ast.FunctionDef, e: ast.Call, hint):
+        if fdef.name in self.inlining:
+            raise unsupported(e, self.src, f"the nested function {fdef.name!r} calls itself; "
+                              "recursion is supported for module-level functions only",
+                              "define the function at module level")
+        params = [a.arg for a in [*fdef.args.posonlyargs, *fdef.args.args]]
+        kwonly = [a.arg for a in fdef.args.kwonlyargs]
+        if len(e.args) > len(params):
+            raise unsupported(e, self.src, f"too many arguments for {fdef.name}()")
+        given = dict(zip(params, e.args))
+        for k in e.keywords:
+            given[k.arg] = k.value
+        defaults = dict(zip(params[len(params) - len(fdef.args.defaults):], fdef.args.defaults))
+        defaults.update({k: d for k, d in zip(kwonly, fdef.args.kw_defaults) if d is not None})
+        renames = {n: self.namer.fresh(n) for n in local_names(fdef)}
+        pre = []
+        for p in params + kwonly:
+            value = given.get(p, defaults.get(p))
+            if value is None:
+                raise unsupported(e, self.src, f"missing argument {p!r} for {fdef.name}()")
+            p_stmts, simple = self.simple(value, hint=renames[p])
+            pre += p_stmts + [assign(renames[p], simple, e)]
+        body = [_rename(copy.deepcopy(s), renames) for s in fdef.body]
+        inner = Desugarer(self.scope, self.src, self.namer)
+        inner.local_functions = self.local_functions
+        lowered_fn = ast.FunctionDef(name=fdef.name, args=fdef.args, body=inner.block(body),
+                                     decorator_list=[], returns=None, type_comment=None)
+        body = ExitLowering(inner).function_body(lowered_fn.body, e)
+        self.shadowed |= {n.id for s in body for n in ast.walk(s)
+                          if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        result = self.namer.fresh(hint or describe(e))
+        final = body[-1]
+        body = body[:-1] + [assign(result, final.value, final)]
+        self.shadowed.update(renames.values())
+        self.shadowed.add(result)
+        self.inlining.append(fdef.name)
+        try:
+            out = self.block(body)
+        finally:
+            self.inlining.pop()
+        return pre + out, name(result)
+
+
+def _rename(node, renames: dict[str, str]):
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and n.id in renames:
+            n.id = renames[n.id]
+    return node
+
+
+def _prune_empty_ifs(stmts):
+    for s in list(stmts):
+        if isinstance(s, ast.If):
+            _prune_empty_ifs(s.body)
+            if not s.body and not s.orelse:
+                stmts.remove(s)

@@ -1,0 +1,151 @@
+"""Codegen: Python text for generated functions, with comments, a source map and linecache.
+
+In: generated ``FunctionDef`` nodes whose statements carry the user's line numbers (adjoint
+statements are marked), the ``FunctionSource`` of each user function, and the globals to run in.
+Out: a ``GeneratedModule``: the text (``# grad of: <original line>  (file.py:N)`` above each
+group of adjoint statements), the compiled functions, a source map from generated line to
+``(user file, user line)``, and the text registered in ``linecache`` under a unique filename,
+so tracebacks, pdb and ``inspect.getsource`` show the generated code.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import linecache
+import threading
+from dataclasses import dataclass, field
+
+_counter = itertools.count(1)
+_lock = threading.Lock()
+
+
+@dataclass
+class Piece:
+    """One generated function and where its lines come from."""
+
+    node: ast.FunctionDef
+    src: object  # FunctionSource of the user function it derives from
+    docstring: str | None = None
+
+
+@dataclass
+class GeneratedModule:
+    text: str
+    filename: str
+    functions: dict
+    source_map: dict = field(default_factory=dict)  # generated line -> (file, line)
+
+    def origin(self, lineno: int):
+        return self.source_map.get(lineno)
+
+
+def mark_adjoint(stmts) -> None:
+    for s in stmts:
+        for n in ast.walk(s):
+            if isinstance(n, ast.stmt):
+                n._adjoint = True
+
+
+class _Emitter:
+    def __init__(self):
+        self.lines: list[str] = []
+        self.source_map: dict[int, tuple] = {}
+        self.src = None
+        self.last_comment = None
+
+    def line(self, text: str, indent: int, origin=None):
+        self.lines.append("    " * indent + text)
+        if origin is not None and self.src is not None:
+            self.source_map[len(self.lines)] = (self.src.filename, origin)
+
+    def comment_for(self, s, indent):
+        if not getattr(s, "_adjoint", False):
+            self.last_comment = None
+            return
+        lineno = getattr(s, "lineno", None)
+        if lineno is None or self.src is None or lineno == self.last_comment:
+            return
+        text = (self.src.line(lineno) or "").strip()
+        if not text:
+            return
+        self.last_comment = lineno
+        self.line(f"# grad of: {text}  ({self.src.short_filename}:{lineno})", indent)
+
+    def stmts(self, stmts, indent):
+        for s in stmts:
+            self.stmt(s, indent)
+
+    def stmt(self, s, indent):
+        origin = getattr(s, "lineno", None)
+        self.comment_for(s, indent)
+        if isinstance(s, ast.If):
+            self.line(f"if {ast.unparse(s.test)}:", indent, origin)
+            self.last_comment = None
+            self.stmts(s.body, indent + 1)
+            if s.orelse:
+                self.line("else:", indent, origin)
+                self.last_comment = None
+                self.stmts(s.orelse, indent + 1)
+            self.last_comment = None
+        elif isinstance(s, ast.For):
+            self.line(f"for {ast.unparse(s.target)} in {ast.unparse(s.iter)}:", indent, origin)
+            self.last_comment = None
+            self.stmts(s.body, indent + 1)
+            self.last_comment = None
+        elif isinstance(s, ast.While):
+            self.line(f"while {ast.unparse(s.test)}:", indent, origin)
+            self.last_comment = None
+            self.stmts(s.body, indent + 1)
+            self.last_comment = None
+        else:
+            for k, text in enumerate(ast.unparse(s).splitlines()):
+                self.line(text, indent, origin)
+
+    def function(self, piece: Piece):
+        node = piece.node
+        self.src = piece.src
+        self.last_comment = None
+        self.line(f"def {node.name}({ast.unparse(node.args)}):", 0,
+                  getattr(node, "lineno", None))
+        if piece.docstring:
+            self.line('"""' + piece.docstring + '"""', 1)
+        self.stmts(node.body, 1)
+
+
+def _fill_locations(node, lineno):
+    """Give every statement a line: its own, or else that of the statement around it."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.stmt, ast.expr)):
+            if getattr(child, "lineno", None) is None:
+                child.lineno = lineno
+                child.col_offset = 0
+            if isinstance(child, ast.stmt) and not hasattr(child, "type_comment"):
+                child.type_comment = None
+            _fill_locations(child, child.lineno)
+        else:
+            _fill_locations(child, lineno)
+
+
+def generate(pieces: list[Piece], namespace: dict, title: str) -> GeneratedModule:
+    """Emit, register in linecache and run the generated functions."""
+    for piece in pieces:
+        _fill_locations(piece.node, getattr(piece.node, "lineno", None) or 1)
+    em = _Emitter()
+    for k, piece in enumerate(pieces):
+        if k:
+            em.lines += ["", ""]
+        em.function(piece)
+    text = "\n".join(em.lines) + "\n"
+    with _lock:
+        n = next(_counter)
+    filename = f"<pullback {title} #{n}>"
+    lines = text.splitlines(True)
+    linecache.cache[filename] = (len(text), None, lines, filename)
+    code = compile(text, filename, "exec")
+    exec(code, namespace)
+    functions = {p.node.name: namespace[p.node.name] for p in pieces}
+    module = GeneratedModule(text, filename, functions, em.source_map)
+    for fn in functions.values():
+        fn.__pullback_module__ = module
+    return module

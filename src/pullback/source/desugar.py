@@ -1,0 +1,522 @@
+"""Desugar: rewrite a function's statements into a small core.
+
+In: a fenced ``FunctionDef``, its ``Scope`` and a ``Namer``.
+Out: a ``FunctionDef`` whose statements are only
+
+- ``name = expr`` (one target; tuple unpacking becomes indexing, ``x[i] = v`` becomes
+  ``x = setitem(x, i, v)``, ``x[i] += v`` becomes ``x = additem(x, i, v)``, ``a += b`` becomes
+  ``a = a + b``),
+- ``if``, ``while`` (no ``else``), ``for name in range(...)`` (every other ``for`` — over
+  lists, arrays, ``zip``, ``enumerate``, ``reversed``, ``dict.items()`` — becomes a ``for``
+  over indices),
+- expression statements (calls made for their side effects), ``raise``,
+- and one ``return`` at the very end.
+
+``break``, ``continue`` and early ``return`` become flags (``broke``, ``skip``, ``returned``)
+that guard the rest of the block, or, where a branch always returns, structured ``if``/``else``.
+Nested ``def``s and ``name = lambda ...`` are removed and recorded in ``local_functions``, to be
+inlined at their call sites by ``anf``. Expressions are left nested; ``anf`` flattens them.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+
+from .diagnostics import unsupported
+from .naming import Namer
+from .resolve import Scope
+
+SETITEM = "setitem"
+ADDITEM = "additem"
+
+
+def loc(new, old):
+    """``new`` with ``old``'s source location (recursively for nodes without one)."""
+    if old is None:
+        return new
+    for n in ast.walk(new):
+        if not hasattr(n, "lineno") or getattr(n, "lineno", None) is None:
+            if "lineno" in n._attributes:
+                ast.copy_location(n, old)
+    return new
+
+
+def name(id_: str, ctx=None) -> ast.Name:
+    return ast.Name(id=id_, ctx=ctx or ast.Load())
+
+
+def static_name(id_: str) -> ast.Name:
+    """A reference to an object the transformation binds in the generated module's globals."""
+    node = ast.Name(id=id_, ctx=ast.Load())
+    node._static = True
+    return node
+
+
+def assign(target: str, value: ast.expr, at) -> ast.Assign:
+    return loc(ast.Assign(targets=[name(target, ast.Store())], value=value), at)
+
+
+def call(fn: ast.expr, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=fn, args=list(args), keywords=[])
+
+
+class Desugarer:
+    def __init__(self, scope: Scope, src, namer: Namer):
+        self.scope = scope
+        self.src = src
+        self.namer = namer
+        self.local_functions: dict[str, ast.FunctionDef] = {}
+        self.needs_setitem = False
+        self.builtins_used: set[str] = set()
+
+    # -- helpers ---------------------------------------------------------------------------
+    def is_builtin(self, expr: ast.expr, fn_name: str) -> bool:
+        return (
+            isinstance(expr, ast.Name)
+            and expr.id not in self.scope.locals
+            and self.scope.lookup(expr.id) is getattr(builtins, fn_name)
+        )
+
+    def builtin(self, fn_name: str) -> ast.Name:
+        """A reference to a builtin, bound in the generated module under its own name."""
+        self.builtins_used.add(fn_name)
+        return static_name(fn_name)
+
+    # -- entry -----------------------------------------------------------------------------
+    def function(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        body = self.block(node.body)
+        body = ExitLowering(self).function_body(body, node)
+        out = ast.FunctionDef(
+            name=node.name, args=node.args, body=body, decorator_list=[], returns=None,
+            type_comment=None,
+        )
+        return ast.copy_location(out, node)
+
+    def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        return out
+
+    def stmt(self, s: ast.stmt) -> list[ast.stmt]:
+        method = getattr(self, f"stmt_{type(s).__name__}", None)
+        if method is None:
+            raise unsupported(s, self.src, f"{type(s).__name__} statements are not supported")
+        return method(s)
+
+    # -- simple statements -------------------------------------------------------------------
+    def stmt_Pass(self, s):
+        return []
+
+    def stmt_Expr(self, s):
+        if isinstance(s.value, ast.Constant):  # docstrings and bare constants
+            return []
+        return [s]
+
+    def stmt_Raise(self, s):
+        return [s]
+
+    def stmt_Assert(self, s):
+        exc = call(self.builtin("AssertionError"), *([s.msg] if s.msg else []))
+        test = ast.UnaryOp(op=ast.Not(), operand=s.test)
+        return [loc(ast.If(test=test, body=[ast.Raise(exc=exc, cause=None)], orelse=[]), s)]
+
+    def stmt_Return(self, s):
+        return [s]
+
+    def stmt_Break(self, s):
+        return [s]
+
+    def stmt_Continue(self, s):
+        return [s]
+
+    def stmt_AnnAssign(self, s):
+        return self.assign_to(s.target, s.value, s)
+
+    def stmt_Assign(self, s):
+        if len(s.targets) == 1:
+            return self.assign_to(s.targets[0], s.value, s)
+        # a = b = value: evaluate once
+        tmp = self.namer.fresh("value")
+        out = [assign(tmp, s.value, s)]
+        for t in s.targets:
+            out.extend(self.assign_to(t, name(tmp), s))
+        return out
+
+    def stmt_AugAssign(self, s):
+        t = s.target
+        if isinstance(t, ast.Name):
+            value = ast.BinOp(left=name(t.id), op=s.op, right=s.value)
+            return [assign(t.id, loc(value, s), s)]
+        if isinstance(t, ast.Subscript):
+            if isinstance(s.op, ast.Add):
+                self.needs_setitem = True
+                base = t.value.id
+                value = call(static_name(ADDITEM), name(base), _index_expr(t.slice), s.value)
+                return [assign(base, loc(value, s), s)]
+            current = ast.Subscript(value=copy.deepcopy(t.value), slice=copy.deepcopy(t.slice),
+                                    ctx=ast.Load())
+            value = ast.BinOp(left=current, op=s.op, right=s.value)
+            return self.assign_to(t, loc(value, s), s)
+        raise unsupported(t, self.src, "this augmented assignment target is not supported")
+
+    def assign_to(self, target: ast.expr, value: ast.expr, at) -> list[ast.stmt]:
+        if isinstance(target, ast.Name):
+            if isinstance(value, ast.Lambda):
+                fn = ast.FunctionDef(name=target.id, args=value.args,
+                                     body=[loc(ast.Return(value=value.body), value)],
+                                     decorator_list=[], returns=None, type_comment=None)
+                self.local_functions[target.id] = loc(fn, at)
+                return []
+            return [assign(target.id, value, at)]
+        if isinstance(target, ast.Subscript):
+            self.needs_setitem = True
+            base = target.value.id
+            new = call(static_name(SETITEM), name(base), _index_expr(target.slice), value)
+            return [assign(base, loc(new, at), at)]
+        if isinstance(target, (ast.Tuple, ast.List)):
+            elts = target.elts
+            if (
+                isinstance(value, (ast.Tuple, ast.List))
+                and len(value.elts) == len(elts)
+                and all(isinstance(e, ast.Name) for e in elts)
+                and not ({e.id for e in elts} & _names_in(value))
+            ):
+                out = []
+                for e, v in zip(elts, value.elts):
+                    out.extend(self.assign_to(e, v, at))
+                return out
+            base = "_".join(e.id for e in elts if isinstance(e, ast.Name)) or "unpacked"
+            tmp = self.namer.fresh(base if len(base) <= 24 else "unpacked")
+            out = [assign(tmp, value, at)]
+            for k, e in enumerate(elts):
+                item = ast.Subscript(value=name(tmp), slice=ast.Constant(k), ctx=ast.Load())
+                out.extend(self.assign_to(e, loc(item, at), at))
+            return out
+        raise unsupported(target, self.src, "this assignment target is not supported")
+
+    # -- definitions -----------------------------------------------------------------------
+    def stmt_FunctionDef(self, s):
+        if s.name in self.local_functions:
+            raise unsupported(s, self.src, f"the nested function {s.name!r} is defined twice",
+                              "give each nested function its own name")
+        self.local_functions[s.name] = s
+        return []
+
+    # -- compound statements ---------------------------------------------------------------
+    def stmt_If(self, s):
+        return [loc(ast.If(test=s.test, body=self.block(s.body), orelse=self.block(s.orelse)),
+                    s)]
+
+    def stmt_While(self, s):
+        return [loc(ast.While(test=s.test, body=self.block(s.body), orelse=[]), s)]
+
+    def stmt_For(self, s):
+        it = s.iter
+        target = s.target
+        body = s.body
+        out: list[ast.stmt] = []
+
+        def bind(expr, base):
+            if isinstance(expr, ast.Name):
+                return expr.id
+            var = self.namer.fresh(base)
+            out.append(assign(var, expr, s))
+            return var
+
+        def index_loop(length: ast.expr, index_var: str, prefix: list[ast.stmt]):
+            rng = call(self.builtin("range"), length)
+            loop = ast.For(target=name(index_var, ast.Store()), iter=loc(rng, s),
+                           body=self.block(prefix + body), orelse=[])
+            return out + [loc(loop, s)]
+
+        def item(seq: str, index: ast.expr):
+            return loc(ast.Subscript(value=name(seq), slice=index, ctx=ast.Load()), s)
+
+        if isinstance(it, ast.Call) and not it.keywords:
+            if self.is_builtin(it.func, "range"):
+                if not isinstance(target, ast.Name):
+                    raise unsupported(target, self.src, "a range loop needs a single name")
+                return [loc(ast.For(target=target, iter=it, body=self.block(body), orelse=[]), s)]
+            if self.is_builtin(it.func, "enumerate") and isinstance(target, ast.Tuple) \
+                    and len(target.elts) == 2 and len(it.args) == 1:
+                seq = bind(it.args[0], "sequence")
+                i_target, v_target = target.elts
+                if isinstance(i_target, ast.Name):
+                    index_var = i_target.id
+                    prefix = []
+                else:
+                    index_var = self.namer.fresh("i")
+                    prefix = [ast.Assign(targets=[i_target], value=name(index_var))]
+                prefix.append(loc(ast.Assign(targets=[v_target], value=item(seq, name(index_var))),
+                                  s))
+                return index_loop(call(self.builtin("len"), name(seq)), index_var, prefix)
+            if self.is_builtin(it.func, "zip") and isinstance(target, ast.Tuple) \
+                    and len(target.elts) == len(it.args) and it.args:
+                seqs = [bind(a, "sequence") for a in it.args]
+                index_var = self.namer.fresh("i")
+                lengths = [call(self.builtin("len"), name(q)) for q in seqs]
+                length = lengths[0] if len(lengths) == 1 else call(self.builtin("min"), *lengths)
+                prefix = [
+                    loc(ast.Assign(targets=[t], value=item(q, name(index_var))), s)
+                    for t, q in zip(target.elts, seqs)
+                ]
+                return index_loop(length, index_var, prefix)
+            if self.is_builtin(it.func, "reversed") and len(it.args) == 1:
+                seq = bind(it.args[0], "sequence")
+                index_var = self.namer.fresh("i")
+                rng = call(self.builtin("range"),
+                           ast.BinOp(left=call(self.builtin("len"), name(seq)), op=ast.Sub(),
+                                     right=ast.Constant(1)),
+                           ast.Constant(-1), ast.Constant(-1))
+                prefix = [loc(ast.Assign(targets=[target], value=item(seq, name(index_var))), s)]
+                loop = ast.For(target=name(index_var, ast.Store()), iter=loc(rng, s),
+                               body=self.block(prefix + body), orelse=[])
+                return out + [loc(loop, s)]
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and not it.args \
+                and it.func.attr in ("items", "keys", "values"):
+            container = bind(it.func.value, "mapping")
+            keys = self.namer.fresh("keys")
+            keys_call = call(self.builtin("list"), call(ast.Attribute(
+                value=name(container), attr="keys", ctx=ast.Load())))
+            out.append(assign(keys, loc(keys_call, s), s))
+            index_var = self.namer.fresh("i")
+            key_item = item(keys, name(index_var))
+            if it.func.attr == "items":
+                key_var = self.namer.fresh("key")
+                prefix = [assign(key_var, key_item, s),
+                          loc(ast.Assign(targets=[target], value=ast.Tuple(
+                              elts=[name(key_var), item(container, name(key_var))],
+                              ctx=ast.Load())), s)]
+            elif it.func.attr == "keys":
+                prefix = [loc(ast.Assign(targets=[target], value=key_item), s)]
+            else:
+                prefix = [loc(ast.Assign(targets=[target], value=item(container, key_item)), s)]
+            return index_loop(call(self.builtin("len"), name(keys)), index_var, prefix)
+        seq = bind(it, "sequence")
+        index_var = self.namer.fresh("i")
+        prefix = [loc(ast.Assign(targets=[target], value=item(seq, name(index_var))), s)]
+        return index_loop(call(self.builtin("len"), name(seq)), index_var, prefix)
+
+
+def _index_expr(sl: ast.expr) -> ast.expr:
+    """An index as an ordinary expression: ``x[a:b]`` -> ``slice(a, b)``, tuples kept."""
+    if isinstance(sl, ast.Slice):
+        parts = [sl.lower or ast.Constant(None), sl.upper or ast.Constant(None)]
+        if sl.step is not None:
+            parts.append(sl.step)
+        return ast.Call(func=name("slice"), args=parts, keywords=[])
+    if isinstance(sl, ast.Tuple):
+        return ast.Tuple(elts=[_index_expr(e) for e in sl.elts], ctx=ast.Load())
+    return sl
+
+
+def _names_in(e: ast.expr) -> set[str]:
+    return {n.id for n in ast.walk(e) if isinstance(n, ast.Name)}
+
+
+# -- break / continue / return -----------------------------------------------------------------
+
+
+def _contains(stmts, kinds, into_loops: bool) -> bool:
+    for s in stmts:
+        for n in _walk_stmt(s, into_loops):
+            if isinstance(n, kinds):
+                return True
+    return False
+
+
+def _walk_stmt(s, into_loops):
+    yield s
+    if isinstance(s, ast.If):
+        for c in s.body + s.orelse:
+            yield from _walk_stmt(c, into_loops)
+    elif isinstance(s, (ast.For, ast.While)) and into_loops:
+        for c in s.body:
+            yield from _walk_stmt(c, into_loops)
+
+
+def always_returns(stmts) -> bool:
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, ast.Return):
+        return True
+    if isinstance(last, ast.If):
+        return always_returns(last.body) and always_returns(last.orelse)
+    return False
+
+
+class ExitLowering:
+    """Turn break/continue/early return into flags or structured branches (see module doc)."""
+
+    def __init__(self, d: Desugarer):
+        self.d = d
+        self.namer = d.namer
+        self.result = None
+        self.returned = None
+        self.flag_reads = 0
+
+    def function_body(self, body, node):
+        returns = [n for s in body for n in _walk_stmt(s, True) if isinstance(n, ast.Return)]
+        simple = len(returns) == 1 and body and body[-1] is returns[0]
+        if not returns or simple:
+            if not returns:
+                body = body + [loc(ast.Return(value=ast.Constant(None)), node)]
+            return self.block(body, loop=None)
+        self.result = self.namer.fresh("result")
+        self.returned = self.namer.fresh("returned")
+        lowered = self.block(body, loop=None)
+        uses_flag = any(
+            isinstance(n, ast.Name) and n.id == self.returned and isinstance(n.ctx, ast.Load)
+            for s in lowered for n in ast.walk(s)
+        )
+        if uses_flag:
+            lowered = [assign(self.returned, ast.Constant(False), node)] + lowered
+        else:
+            lowered = _drop_assignments(lowered, self.returned)
+        if not always_returns(lowered):
+            lowered.append(loc(ast.Return(value=name(self.result)), node))
+        return lowered
+
+    def block(self, stmts, loop) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for k, s in enumerate(stmts):
+            rest = stmts[k + 1:]
+            if isinstance(s, ast.Return):
+                value = s.value if s.value is not None else ast.Constant(None)
+                if self.result is None:  # the single final return
+                    out.append(s)
+                    return out
+                out.append(assign(self.result, value, s))
+                out.append(assign(self.returned, ast.Constant(True), s))
+                return out
+            if isinstance(s, ast.Break):
+                out.append(assign(loop["broke"], ast.Constant(True), s))
+                return out
+            if isinstance(s, ast.Continue):
+                out.append(assign(loop["skip"], ast.Constant(True), s))
+                return out
+            if isinstance(s, ast.If):
+                if loop is None and self.result is not None:
+                    if always_returns(s.body) and rest:
+                        s = loc(ast.If(test=s.test, body=s.body, orelse=s.orelse + rest), s)
+                        rest = []
+                    elif always_returns(s.orelse) and rest:
+                        s = loc(ast.If(test=s.test, body=s.body + rest, orelse=s.orelse), s)
+                        rest = []
+                new = loc(ast.If(test=s.test, body=self.block(s.body, loop) or [ast.Pass()],
+                                 orelse=self.block(s.orelse, loop)), s)
+                if not new.orelse and all(isinstance(b, ast.Pass) for b in new.body):
+                    new = None
+                if new is not None:
+                    out.append(new)
+                flags = self.flags_set(s, loop)
+            elif isinstance(s, ast.While):
+                out.extend(self.while_loop(s))
+                flags = self.flags_set(s, loop)
+            elif isinstance(s, ast.For):
+                out.extend(self.for_loop(s))
+                flags = self.flags_set(s, loop)
+            else:
+                out.append(s)
+                flags = []
+            if flags and rest:
+                guarded = self.block(rest, loop)
+                if guarded:
+                    out.append(loc(ast.If(test=_none_of(flags), body=guarded, orelse=[]), rest[0]))
+                return out
+            if isinstance(s, ast.If) and always_returns(s.body) and always_returns(s.orelse):
+                return out
+        return out
+
+    def flags_set(self, s, loop) -> list[str]:
+        flags = []
+        if loop is not None:
+            if _contains([s], ast.Break, False) and not isinstance(s, (ast.For, ast.While)):
+                flags.append(loop["broke"])
+            if _contains([s], ast.Continue, False) and not isinstance(s, (ast.For, ast.While)):
+                flags.append(loop["skip"])
+        if self.result is not None and _contains([s], ast.Return, True):
+            if not (isinstance(s, ast.If) and always_returns(s.body) and always_returns(s.orelse)):
+                flags.append(self.returned)
+        return flags
+
+    def loop_ctx(self, s):
+        ctx = {"broke": None, "skip": None}
+        if _contains(s.body, ast.Break, False):
+            ctx["broke"] = self.namer.fresh("broke")
+        if _contains(s.body, ast.Continue, False):
+            ctx["skip"] = self.namer.fresh("skip")
+        returns = self.result is not None and _contains(s.body, ast.Return, True)
+        return ctx, returns
+
+    def stop_test(self, ctx, returns, test):
+        flags = [f for f in (ctx["broke"], self.returned if returns else None) if f]
+        if not flags:
+            return test
+        values = [ast.UnaryOp(op=ast.Not(), operand=name(f)) for f in flags] + [test]
+        return ast.BoolOp(op=ast.And(), values=values)
+
+    def body_with_skip(self, ctx, body):
+        if ctx["skip"]:
+            return [assign(ctx["skip"], ast.Constant(False), body[0])] + body
+        return body
+
+    def while_loop(self, s):
+        ctx, returns = self.loop_ctx(s)
+        body = self.body_with_skip(ctx, self.block(s.body, ctx))
+        out = []
+        if ctx["broke"]:
+            out.append(assign(ctx["broke"], ast.Constant(False), s))
+        test = self.stop_test(ctx, returns, s.test)
+        out.append(loc(ast.While(test=test, body=body or [ast.Pass()], orelse=[]), s))
+        return out
+
+    def for_loop(self, s):
+        ctx, returns = self.loop_ctx(s)
+        if not ctx["broke"] and not returns:
+            body = self.body_with_skip(ctx, self.block(s.body, ctx))
+            return [loc(ast.For(target=s.target, iter=s.iter, body=body, orelse=[]), s)]
+        # a range loop that may stop early: a while loop over the range's positions
+        out = []
+        rng = self.namer.fresh("loop_range")
+        pos = self.namer.fresh(f"{s.target.id}_position")
+        out.append(assign(rng, s.iter, s))
+        out.append(assign(pos, ast.Constant(0), s))
+        if ctx["broke"]:
+            out.append(assign(ctx["broke"], ast.Constant(False), s))
+        more = ast.Compare(left=name(pos), ops=[ast.Lt()],
+                           comparators=[call(self.d.builtin("len"), name(rng))])
+        test = self.stop_test(ctx, returns, more)
+        head = [
+            assign(s.target.id, ast.Subscript(value=name(rng), slice=name(pos), ctx=ast.Load()), s),
+            assign(pos, ast.BinOp(left=name(pos), op=ast.Add(), right=ast.Constant(1)), s),
+        ]
+        body = head + self.body_with_skip(ctx, self.block(s.body, ctx))
+        out.append(loc(ast.While(test=test, body=body, orelse=[]), s))
+        return out
+
+
+def _none_of(flags: list[str]) -> ast.expr:
+    if len(flags) == 1:
+        return ast.UnaryOp(op=ast.Not(), operand=name(flags[0]))
+    return ast.UnaryOp(op=ast.Not(), operand=ast.BoolOp(op=ast.Or(),
+                                                       values=[name(f) for f in flags]))
+
+
+def _drop_assignments(stmts, var):
+    out = []
+    for s in stmts:
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) \
+                and s.targets[0].id == var:
+            continue
+        if isinstance(s, ast.If):
+            s.body = _drop_assignments(s.body, var) or [ast.Pass()]
+            s.orelse = _drop_assignments(s.orelse, var)
+        elif isinstance(s, (ast.For, ast.While)):
+            s.body = _drop_assignments(s.body, var) or [ast.Pass()]
+        out.append(s)
+    return out

@@ -1,0 +1,115 @@
+"""The thin functions users call: argument checks around the generated derivative.
+
+In: the generated function and what was asked (argnums, has_aux).
+Out: a function that calls the generated code directly when every differentiated argument
+is a float or a float array (the fast path), and otherwise checks the arguments (integers
+are refused) and gives structured gradients their argument's structure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import api
+
+
+def _fast(x) -> bool:
+    c = x.__class__
+    return c is float or (c is np.ndarray and x.dtype.kind == "f")
+
+
+def _slow_grads(target, args, nums, grads, single):
+    for i in nums:
+        api.check_differentiable(args[i], f"argument {i} of {api._fname(target)}")
+    return grads
+
+
+def grad_entry(target, gen, module, nums, single, has_aux):
+    fname = api._fname(target)
+
+    def check(args):
+        for i in nums:
+            api.check_differentiable(args[i], f"argument {i} of {fname}")
+
+    def match(args, g):
+        if single:
+            return api.match_tree(g, args[nums[0]])
+        return tuple(api.match_tree(gi, args[i]) for gi, i in zip(g, nums))
+
+    code = getattr(target, "__code__", None)
+    one_param = code is not None and code.co_argcount == 1 and not code.co_kwonlyargcount \
+        and not (code.co_flags & 0x0C)
+    if single and nums == (0,) and one_param and not has_aux:
+        float_ = float
+
+        def gradient(x):
+            if x.__class__ is float_:
+                return gen(x)
+            if _fast(x):
+                return gen(x)
+            check((x,))
+            return match((x,), gen(x))
+
+    elif single and nums == (0,):
+        i0 = nums[0]
+
+        def gradient(x, *args, **kwargs):
+            if _fast(x):
+                return gen(x, *args, **kwargs)
+            full = (x, *args)
+            check(full)
+            out = gen(x, *args, **kwargs)
+            if has_aux:
+                return match(full, out[0]), out[1]
+            return match(full, out)
+        del i0
+    else:
+        def gradient(*args, **kwargs):
+            for i in nums:
+                if not _fast(args[i]):
+                    break
+            else:
+                return gen(*args, **kwargs)
+            check(args)
+            out = gen(*args, **kwargs)
+            if has_aux:
+                return match(args, out[0]), out[1]
+            return match(args, out)
+
+    return _decorate(gradient, gen, module, target, "grad")
+
+
+def value_and_grad_entry(target, gen, module, nums, single, has_aux):
+    fname = api._fname(target)
+
+    def value_and_gradient(*args, **kwargs):
+        fast = True
+        for i in nums:
+            if not _fast(args[i]):
+                fast = False
+                api.check_differentiable(args[i], f"argument {i} of {fname}")
+        value, g = gen(*args, **kwargs)
+        if not fast:
+            if single:
+                g = api.match_tree(g, args[nums[0]])
+            else:
+                g = tuple(api.match_tree(gi, args[i]) for gi, i in zip(g, nums))
+        if not has_aux:
+            api.check_scalar_output(value, fname)
+            value = api._scalar(value)
+        else:
+            api.check_scalar_output(value[0], fname)
+        return value, g
+
+    return _decorate(value_and_gradient, gen, module, target, "value_and_grad")
+
+
+def _decorate(entry, gen, module, target, kind):
+    entry.__name__ = gen.__name__
+    entry.__qualname__ = gen.__qualname__
+    entry.__doc__ = gen.__doc__
+    entry.__pullback_module__ = module
+    entry.__pullback_generated__ = gen
+    entry.__pullback_target__ = gen
+    entry.__wrapped__ = target
+    return entry

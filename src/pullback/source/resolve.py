@@ -1,0 +1,108 @@
+"""Resolve names: what each free name of a user function refers to.
+
+In: the user function object and its parsed ``FunctionDef``.
+Out: a ``Scope``: the function's local names (parameters, assigned names, nested defs) and,
+for every other name, the object it refers to now, looked up in the closure cells, the
+function's globals and the builtins, in Python's order. ``Scope.static_value(expr)`` evaluates
+``np.sin``, ``math.exp``, ``np.linalg.norm``, a helper function or a closure constant to the
+object it names, without running any user code.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import types
+from dataclasses import dataclass, field
+
+_MISSING = object()
+
+
+def local_names(node: ast.FunctionDef) -> set[str]:
+    """Parameters and every name the body binds (not descending into nested scopes)."""
+    names = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]}
+    if node.args.vararg:
+        names.add(node.args.vararg.arg)
+    if node.args.kwarg:
+        names.add(node.args.kwarg.arg)
+
+    def visit(n):
+        for child in ast.iter_child_nodes(n):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(child.name)
+                continue
+            if isinstance(child, ast.Lambda):
+                continue
+            if isinstance(child, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                visit_comprehension(child)
+                continue
+            if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
+                names.add(child.id)
+            visit(child)
+
+    def visit_comprehension(comp):
+        # comprehension targets are their own scope; only walrus targets leak (fenced anyway)
+        for gen in comp.generators:
+            visit(gen.iter)
+
+    for stmt in node.body:
+        visit(ast.Module(body=[stmt], type_ignores=[]))
+    return names
+
+
+@dataclass
+class Scope:
+    fn: object
+    locals: set[str]
+    closure: dict = field(default_factory=dict)
+    globals: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, fn, node: ast.FunctionDef) -> Scope:
+        code = fn.__code__
+        cells = fn.__closure__ or ()
+        closure = {}
+        for name, cell in zip(code.co_freevars, cells):
+            try:
+                closure[name] = cell.cell_contents
+            except ValueError:  # an empty cell: a name assigned later in the outer function
+                pass
+        return cls(fn, local_names(node), closure, fn.__globals__)
+
+    def lookup(self, name: str):
+        """The object a free name refers to, or ``_MISSING``; locals are never looked up."""
+        if name in self.locals:
+            return _MISSING
+        if name in self.closure:
+            return self.closure[name]
+        if name in self.globals:
+            return self.globals[name]
+        return getattr(builtins, name, _MISSING)
+
+    def is_free(self, name: str) -> bool:
+        return name not in self.locals and self.lookup(name) is not _MISSING
+
+    def static_value(self, expr: ast.expr, shadowed: set[str] = frozenset()):
+        """The object ``expr`` names (a Name or a chain of attributes on a module/class), or
+        ``_MISSING`` when it cannot be known before running."""
+        if isinstance(expr, ast.Name):
+            if expr.id in shadowed:
+                return _MISSING
+            return self.lookup(expr.id)
+        if isinstance(expr, ast.Attribute):
+            base = self.static_value(expr.value, shadowed)
+            if base is _MISSING:
+                return _MISSING
+            if isinstance(base, (types.ModuleType, type)) or callable(base):
+                try:
+                    return getattr(base, expr.attr)
+                except Exception:
+                    return _MISSING
+        return _MISSING
+
+
+def missing(value) -> bool:
+    return value is _MISSING
+
+
+MISSING = _MISSING
