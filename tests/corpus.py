@@ -1,0 +1,481 @@
+"""A corpus of ordinary user functions, grouped by feature, with sample arguments.
+
+Every mode runs it: each case is differentiated with respect to ``argnums`` and compared with
+central differences (``tests/fd.py``). ``modes`` lists the modes expected to handle the case
+(source mode handles all; a run-time mode may skip a case marked otherwise).
+
+    from corpus import CORPUS
+    for case in CORPUS:
+        pb.grad(case.fn, case.argnums, mode=...)(*case.args)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+import pullback as pb
+
+RNG = np.random.default_rng(1)
+VEC = RNG.uniform(0.5, 1.5, size=5)
+MAT = RNG.normal(size=(3, 4))
+MAT2 = RNG.normal(size=(4, 2))
+SQ = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+SCALE = 1.5
+
+
+@dataclass
+class Case:
+    name: str
+    fn: Callable
+    args: tuple
+    argnums: int | tuple = 0
+    feature: str = ""
+    modes: tuple = ("source", "tape", "graph")
+    kwargs: dict = field(default_factory=dict)
+
+
+CORPUS: list[Case] = []
+
+
+def case(feature, *args, argnums=0, modes=("source", "tape", "graph"), name=None, kwargs=None):
+    def register(fn):
+        CORPUS.append(Case(name or fn.__name__, fn, args, argnums, feature, modes,
+                           kwargs or {}))
+        return fn
+
+    return register
+
+
+# -- straight-line code ----------------------------------------------------------------------
+
+
+@case("assignment", 3.0)
+@case("assignment", VEC, name="intro_array")
+def intro(x):
+    a = x * x
+    b = np.log(a)
+    return b
+
+
+@case("assignment", 0.7, 1.3, argnums=(0, 1))
+def poly(x, y):
+    return 3.0 * x**3 - x * y + y**2 / x - 2.0 * x + 1.0
+
+
+@case("assignment", 0.4)
+@case("assignment", VEC * 0.3, name="overwrite_array")
+def overwrite(x):
+    x = np.sin(x)
+    x = x * x + 1.0
+    y = x
+    x = np.exp(-x)
+    return np.sum(x * y)
+
+
+@case("augmented assignment", 0.9)
+def augmented(x):
+    y = x
+    y += 2.0 * x
+    y *= x
+    y -= 1.0
+    y /= 2.0
+    y **= 2
+    return y
+
+
+@case("tuple unpacking", 0.3, 0.8, argnums=(0, 1))
+def unpacking(x, y):
+    a, b = x * y, x + y
+    a, b = b, a
+    c, (d, e) = a, (b, x)
+    return a * b + c * d - e
+
+
+@case("aliasing", VEC)
+def aliasing(x):
+    y = x
+    z = y * 2.0
+    y = z + x
+    return np.sum(y * x)
+
+
+@case("math module", 0.6)
+def math_fns(x):
+    return math.sin(x) * math.exp(x) + math.log(1.0 + x) - math.tanh(x)
+
+
+@case("builtins", -0.7)
+def builtins_abs(x):
+    return abs(x) * 2.0 + float(x) * x
+
+
+@case("constants", 0.6)
+def module_constant(x):
+    return SCALE * x * np.pi
+
+
+# -- branches --------------------------------------------------------------------------------
+
+
+@case("if/elif/else", 0.5)
+@case("if/elif/else", -0.5, name="branch_negative")
+@case("if/elif/else", 2.5, name="branch_large")
+def branch(x):
+    if x > 2.0:
+        y = x * x
+    elif x > 0.0:
+        y = np.sin(x)
+        if y > 0.3:
+            y = y * 3.0
+    else:
+        y = -x * 2.0
+    return y * x
+
+
+@case("conditional expression", 0.5)
+@case("conditional expression", -0.5, name="ifexp_negative")
+def ifexp(x):
+    y = x * x if x > 0 else x * 3.0
+    return y + (np.cos(x) if y < 1.0 else x)
+
+
+@case("and/or/not", 0.5, 1.5, argnums=(0, 1))
+@case("and/or/not", -0.5, 1.5, argnums=(0, 1), name="boolean_other")
+def boolean(x, y):
+    if x > 0 and y > 1 or not (x < -1):
+        z = x * y
+    else:
+        z = x + y
+    if not x > 0:
+        z = z * 2.0
+    return z
+
+
+@case("chained comparison", 0.5)
+@case("chained comparison", 1.5, name="chained_outside")
+def chained(x):
+    if 0.0 < x < 1.0:
+        return x * x
+    return x * 3.0
+
+
+@case("early return", 0.5)
+@case("early return", -0.5, name="early_return_negative")
+def early_return(x):
+    if x < 0:
+        return -x * x
+    y = np.exp(x)
+    return y * x
+
+
+# -- loops -----------------------------------------------------------------------------------
+
+
+@case("while", 0.5)
+def while_tanh(x):
+    i = 0
+    while i < 10:
+        x = np.tanh(x)
+        i += 1
+    return x
+
+
+@case("while, data-dependent", 0.3)
+def while_data(x):
+    y = x
+    while y < 10.0:
+        y = y * 1.7 + x
+    return y
+
+
+@case("for range", 0.4)
+@case("for range", VEC * 0.2, name="for_range_array")
+def for_range(x):
+    y = 0.0
+    for i in range(5):
+        y = y + np.sin(x * i) * x
+    return np.sum(y)
+
+
+@case("for range, data-dependent bound", 0.8, 3)
+def for_data_bound(x, n):
+    y = x
+    for i in range(1, n + 2):
+        y = y * x + i
+    return y
+
+
+@case("for over array", VEC)
+def for_array(x):
+    total = 0.0
+    for v in x:
+        total = total + v * v
+    return total
+
+
+@case("for over list", 0.7)
+def for_list(x):
+    total = 0.0
+    for c in [1.0, 2.0, x, x * x]:
+        total = total + c * x
+    return total
+
+
+@case("zip and enumerate", VEC, VEC[::-1].copy(), argnums=(0, 1))
+def zip_enumerate(x, y):
+    total = 0.0
+    for a, b in zip(x, y):
+        total = total + a * b
+    for i, a in enumerate(x):
+        total = total + i * a * a
+    return total
+
+
+@case("nested loops", 0.3)
+def nested_loops(x):
+    y = x
+    for i in range(3):
+        for j in range(i + 1):
+            y = y * np.cos(y) + x * j
+    return y
+
+
+@case("break", 0.5)
+def loop_break(x):
+    y = x
+    for i in range(20):
+        y = y * 1.5
+        if y > 3.0:
+            break
+    return y
+
+
+@case("continue", 0.5)
+def loop_continue(x):
+    y = 0.0
+    for i in range(6):
+        if i % 2 == 0:
+            continue
+        y = y + x ** i
+    return y
+
+
+@case("while with break and continue", 0.5)
+def while_break_continue(x):
+    i = 0
+    y = x
+    while True:
+        i += 1
+        if i == 2:
+            continue
+        y = np.sin(y) + x
+        if i >= 5:
+            break
+    return y
+
+
+@case("return inside a loop", 0.9)
+@case("return inside a loop", 0.1, name="return_in_loop_late")
+def return_in_loop(x):
+    y = x
+    for i in range(10):
+        y = y * 2.0
+        if y > 3.0:
+            return y * x
+    return -y
+
+
+# -- calls -----------------------------------------------------------------------------------
+
+
+def helper(a, b=2.0):
+    return np.sin(a) * b
+
+
+def square_plus(a, *, shift=0.0):
+    return a * a + shift
+
+
+@case("user function", 0.7)
+def calls_helper(x):
+    return helper(x) + helper(x * x, b=x) + square_plus(x, shift=1.0)
+
+
+def power_rec(x, n):
+    if n == 0:
+        return 1.0
+    return x * power_rec(x, n - 1)
+
+
+@case("recursion", 1.3)
+def recursion(x):
+    return power_rec(x, 4)
+
+
+@case("nested def closure", 0.6)
+def nested_def(x):
+    scale = x * 2.0
+
+    def inner(v):
+        return v * scale + np.sin(v)
+
+    return inner(x) + inner(x * x)
+
+
+def make_scaled(k):
+    def scaled(x):
+        return np.tanh(k * x) * x
+
+    return scaled
+
+
+closure_fn = make_scaled(1.7)
+CORPUS.append(Case("factory closure", closure_fn, (0.4,), 0, "closure from a factory"))
+
+
+@case("lambda", 0.6)
+def with_lambda(x):
+    sq = lambda v: v * v + 1.0  # noqa: E731
+    return sq(x) * sq(2.0 * x)
+
+
+@case("default and keyword arguments", 0.6)
+def defaults(x, scale=3.0):
+    return helper(a=x, b=scale) * scale
+
+
+# -- containers ------------------------------------------------------------------------------
+
+
+@case("lists", 0.5)
+def lists(x):
+    values = [x, x * 2.0]
+    values.append(np.sin(x))
+    total = 0.0
+    for v in values:
+        total = total + v * values[0]
+    return total + values[-1]
+
+
+@case("list comprehension", VEC)
+def list_comprehension(x):
+    squares = [v * v for v in x if v > 0.7]
+    return sum(squares) + sum(np.sin(v) for v in x)
+
+
+@case("max/min over generator", VEC)
+def max_min(x):
+    return max(v * v for v in x) - min(np.cos(v) for v in x) + max(x[0], x[1])
+
+
+@case("dicts", 0.5)
+def dicts(x):
+    d = {"a": x, "b": x * x}
+    d["c"] = d["a"] * d["b"]
+    return d["c"] + d["b"]
+
+
+@case("tuples", 0.5)
+def tuples(x):
+    t = (x, np.exp(x))
+    u = t + (x,)
+    return t[0] * t[1] + u[2]
+
+
+@case("pytree argument", {"w": VEC, "b": 0.5})
+def pytree_arg(params):
+    return np.sum(np.tanh(params["w"] * 2.0 + params["b"]))
+
+
+# -- arrays ----------------------------------------------------------------------------------
+
+
+@case("array methods and attributes", MAT)
+def array_methods(x):
+    y = x.T @ x
+    return y.sum() + x.reshape(-1).sum() * x.shape[0] + np.mean(x)
+
+
+@case("slicing and fancy indexing", MAT)
+def indexing(x):
+    return np.sum(x[1:, ::2] ** 2) + np.sum(x[[0, 2], 1]) * x[0, 0]
+
+
+@case("matmul", MAT, MAT2, argnums=(0, 1))
+def matmul(a, b):
+    return np.sum(np.tanh(a @ b))
+
+
+@case("broadcasting", MAT, VEC[:4].copy(), argnums=(0, 1))
+def broadcasting(a, b):
+    return np.sum((a + b) * b)
+
+
+@case("index assignment", VEC)
+def index_assign(x):
+    y = np.zeros(5)
+    y[0] = x[1] * 2.0
+    y[1:3] = x[2:4] * x[0]
+    y[2] += x[4]
+    return np.sum(y * x)
+
+
+@case("index assignment into argument", VEC.copy())
+def index_assign_arg(x):
+    x[0] = x[1] * x[2]
+    x[2] += 1.0
+    return np.sum(x * x)
+
+
+@case("index assignment in a loop", VEC)
+def index_assign_loop(x):
+    y = np.zeros(5)
+    for i in range(5):
+        y[i] = x[i] * y[i - 1] + x[i] if i > 0 else x[i]
+    return np.sum(y)
+
+
+@case("side effects", 0.5)
+def side_effects(x):
+    y = x * 2.0
+    print("value", y)
+    for i in range(2):
+        print(i)
+        y = y * x
+    return y
+
+
+@case("stop_gradient", 0.5)
+def stopped(x):
+    return x * pb.stop_gradient(x * x)
+
+
+# -- workloads -------------------------------------------------------------------------------
+
+
+def mlp_loss(W1, b1, W2, b2, X, T):
+    h = np.tanh(X @ W1 + b1)
+    y = h @ W2 + b2
+    return np.mean((y - T) ** 2)
+
+
+_X = RNG.normal(size=(6, 4))
+CORPUS.append(Case("mlp", mlp_loss, (RNG.normal(size=(4, 5)) * 0.3, np.zeros(5),
+                                     RNG.normal(size=(5, 3)) * 0.3, np.zeros(3), _X,
+                                     RNG.normal(size=(6, 3))), (0, 1, 2, 3), "mlp"))
+
+
+def rnn_loss(Wx, Wh, b, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
+    return np.sum(h**2)
+
+
+CORPUS.append(Case("rnn", rnn_loss, (RNG.normal(size=(3, 4)) * 0.3, RNG.normal(size=(4, 4)) * 0.3,
+                                     np.zeros(4), RNG.normal(size=(5, 2, 3)), np.zeros((2, 4))),
+                   (0, 1, 2), "rnn"))
