@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["add_adjoints", "item", "seed", "adjoint_or_zeros"]
+__all__ = ["add_adjoints", "item", "seed", "adjoint_or_zeros", "head", "tail"]
 
 _SCALARS = (float, np.float64, np.float32, int, np.ndarray)
 
@@ -72,3 +72,17 @@ def adjoint_or_zeros(adjoint, x):
     from . import zeros_like_value
 
     return zeros_like_value(x)
+
+
+def head(adjoint, left):
+    """The adjoint of ``left`` in ``left + right`` for tuples and lists (concatenation)."""
+    if adjoint is None:
+        return None
+    return list(adjoint[: len(left)])
+
+
+def tail(adjoint, left):
+    """The adjoint of ``right`` in ``left + right`` for tuples and lists (concatenation)."""
+    if adjoint is None:
+        return None
+    return list(adjoint[len(left):])

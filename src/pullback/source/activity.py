@@ -44,6 +44,7 @@ class Activity:
     varied: set[str] = field(default_factory=set)
     useful: set[str] = field(default_factory=set)
     numeric: set[str] = field(default_factory=set)
+    sequences: set[str] = field(default_factory=set)
 
     @property
     def active(self) -> set[str]:
@@ -156,15 +157,31 @@ def analyze(fn: ast.FunctionDef, wrt: list[str], output: str | None, ns_lookup) 
                     if i not in useful:
                         useful.add(i)
                         changed = True
+    sequences = set()
+    changed = True
+    while changed:
+        changed = False
+        for target, value in pairs:
+            if target in sequences:
+                continue
+            if isinstance(value, (ast.Tuple, ast.List)) or (
+                isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Mult))
+                and any(n in sequences for n in names_read(value))
+            ):
+                sequences.add(target)
+                changed = True
     numeric = set()
     for target, value in pairs:
+        if target in sequences:
+            continue
         if isinstance(value, (ast.BinOp, ast.UnaryOp)):
             numeric.add(target)
-            numeric.update(names_read(value))
+            numeric.update(n for n in names_read(value) if n not in sequences)
         elif isinstance(value, ast.Call):
             fn_obj = static_callee(value, ns_lookup)
             rule = registry.lookup(fn_obj) if fn_obj is not MISSING else None
             if rule is not None and rule.kind == "elementwise":
                 numeric.add(target)
                 numeric.update(n for a in value.args for n in names_read(a))
-    return Activity(varied, useful, numeric)
+    numeric -= sequences
+    return Activity(varied, useful, numeric, sequences)

@@ -34,7 +34,7 @@ from ..rules import registry
 from .desugar import Desugarer, ExitLowering, assign, call, loc, name
 from .diagnostics import unsupported
 from .naming import Namer, describe
-from .namespace import Namespace
+from .namespace import Namespace, value_of
 from .resolve import MISSING, Scope, local_names
 
 _NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
@@ -364,7 +364,7 @@ class ANF:
         if isinstance(func, ast.Name) and func.id in self.local_functions \
                 and func.id in self.shadowed:
             return self.inline(self.local_functions[func.id], e, hint)
-        target = self.static(func)
+        target = value_of(self.ns, func) if is_static(func) else self.static(func)
         if target is not MISSING:
             special = self.builtin_call(target, e, hint)
             if special is not None:
@@ -471,10 +471,8 @@ class ANF:
                 stmts = [assign(var, start, e)] + self.comprehension_loops(source, [add])
                 return self.block_in_place(stmts), name(var)
             pre, seq = self.atom(source, hint="values")
-        elif isinstance(source, (ast.List, ast.Tuple)) and source.elts:
-            pre, seq = self.atom(source, hint="values")
         else:
-            return None
+            pre, seq = self.atom(source, hint="values")
         return self.fold(target, seq, args[1] if len(args) == 2 else None, e, hint, pre)
 
     def fold(self, target, seq, start, e, hint, pre):

@@ -410,6 +410,16 @@ class Reverse:
             if method in NONDIFF_METHODS or not act(obj):
                 return [], [], s, none
             raise MissingRuleError(f"numpy.ndarray.{method}", **where(s, self.ctx.src))
+        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and any(
+                isinstance(x, ast.Name) and x.id in self.activity.sequences
+                for x in (value.left, value.right)):
+            out = []
+            for side, helper in ((value.left, "head"), (value.right, "tail")):
+                if act(side):
+                    expr = ast.Call(func=self.ctx.helper(helper),
+                                    args=[g, copy.deepcopy(value.left)], keywords=[])
+                    out.append((side.id, expr, True))
+            return out, [], s, none
         got = self.rule_call(value)
         if got is not None:
             rule, args, keywords = got

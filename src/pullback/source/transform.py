@@ -205,13 +205,21 @@ def _plain_args(names: list[str]) -> ast.arguments:
 def grad_piece(t: Transformation, norm: Normalized, rev, wrt, single, flavor, aux=None):
     mark_adjoint(rev.adjoint)
     grads = _grads_expr(rev, wrt, single)
+    keep = []  # the adjoint sweep restores overwritten variables: keep the outputs first
+    if aux is not None:
+        aux_value = norm.namer.fresh("aux_value")
+        keep.append(assign(aux_value, name(aux), None))
+        aux = aux_value
     if flavor == "grad":
         result = grads if aux is None else ast.Tuple(elts=[grads, name(aux)], ctx=ast.Load())
     else:
-        value = rev.output if aux is None else ast.Tuple(elts=[rev.output, name(aux)],
-                                                         ctx=ast.Load())
+        output = norm.namer.fresh("value")
+        keep.append(assign(output, rev.output, None))
+        value = name(output) if aux is None else ast.Tuple(elts=[name(output), name(aux)],
+                                                           ctx=ast.Load())
         result = ast.Tuple(elts=[value, grads], ctx=ast.Load())
-    body = rev.inits + rev.primal + _seed(t, rev) + rev.adjoint + [ast.Return(value=result)]
+    body = rev.inits + rev.primal + keep + _seed(t, rev) + rev.adjoint + \
+        [ast.Return(value=result)]
     base = norm.fn.__name__ if norm.fn.__name__ != "<lambda>" else "lambda"
     fname = t.ns.bind(f"{flavor}_{base}", object())
     node = function_def(fname, norm.fdef.args, body)
