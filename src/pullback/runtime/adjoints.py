@@ -9,9 +9,29 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["add_adjoints", "item", "seed", "adjoint_or_zeros", "head", "tail"]
+from . import unbroadcast as _unbroadcast
 
-_SCALARS = (float, np.float64, np.float32, int, np.ndarray)
+__all__ = ["add_adjoints", "item", "seed", "adjoint_or_zeros", "head", "tail", "unbroadcast"]
+
+_ndarray = np.ndarray
+
+
+def unbroadcast(g, x):
+    """``pullback.runtime.unbroadcast`` with a fast path for the common no-op and row sums.
+
+    >>> unbroadcast(np.ones((3, 4)), np.ones(4))
+    array([3., 3., 3., 3.])
+    """
+    if g.__class__ is _ndarray and x.__class__ is _ndarray:
+        g_shape = g.shape
+        x_shape = x.shape
+        if g_shape == x_shape:
+            return g
+        if len(g_shape) == len(x_shape) + 1 and g_shape[1:] == x_shape:
+            return g.sum(axis=0)
+    elif g.__class__ is float and x.__class__ is float:
+        return g
+    return _unbroadcast(g, x)
 
 
 def add_adjoints(a, b):

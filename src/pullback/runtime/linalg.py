@@ -68,12 +68,16 @@ def _as_matrix_product(g, a, b):
 
 def matmul_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``a @ b`` (1-D operands and stacked matrices included)."""
+    if a.__class__ is np.ndarray and b.__class__ is np.ndarray and a.ndim == 2 == b.ndim:
+        return g @ b.T  # two matrices, the common case: no promotion, no broadcasting
     g2, a2, b2 = _as_matrix_product(g, a, b)
     return np.reshape(unbroadcast(g2 @ matrix_transpose(b2), a2), np.shape(a))
 
 
 def matmul_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``a @ b``."""
+    if a.__class__ is np.ndarray and b.__class__ is np.ndarray and a.ndim == 2 == b.ndim:
+        return a.T @ g  # two matrices, the common case: no promotion, no broadcasting
     g2, a2, b2 = _as_matrix_product(g, a, b)
     return np.reshape(unbroadcast(matrix_transpose(a2) @ g2, b2), np.shape(b))
 
