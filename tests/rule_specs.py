@@ -607,3 +607,28 @@ for _name in ("argmax", "argmin", "argsort", "nonzero", "all", "any"):
     method(_name, distinct(3, 4))
 for _name in ("shape", "ndim", "size"):
     method(_name, r(3, 4))
+
+# -- helpers that generated derivative code calls (differentiated again for higher orders) ---
+
+from pullback.runtime import adjoints as _adjoints  # noqa: E402
+
+spec(runtime.unbroadcast, r(3, 4), r(1, 4))
+spec(runtime.unbroadcast, r(2, 3), r())
+spec(runtime.broadcast_like, r(1, 4), r(3, 4))
+spec(runtime.unreduce, r(4), r(3, 4), 0)
+spec(runtime.unreduce, r(), r(3, 4))
+spec(runtime.unreduce, r(3, 1), r(3, 4), 1, True)
+spec(runtime.reduce_like, r(3, 4), r(4), 0)
+spec(runtime.reduce_like, r(3, 4), r(3, 1), 1, True)
+spec(runtime.getitem_adjoint, r(2), r(5), slice(1, 3))
+spec(runtime.getitem_adjoint, r(3), r(5), np.array([0, 2, 0]))
+spec(runtime.item_adjoint, r(2), r(5), slice(1, 3))
+spec(_adjoints.item, r(5), 2)
+spec(_adjoints.add_adjoints, r(3), r(3))
+spec(runtime.accumulate, r(3), r(3))
+spec(_adjoints.adjoint_or_zeros, r(3), r(3))
+spec(runtime.matrix_transpose, r(2, 3, 4))
+spec(runtime.matmul_adjoint_a, r(3, 2), r(3, 4), r(4, 2))
+spec(runtime.matmul_adjoint_a, r(2), r(4), r(4, 2))
+spec(runtime.matmul_adjoint_b, r(3, 2), r(3, 4), r(4, 2))
+spec(runtime.matmul_adjoint_b, r(3), r(3, 4), r(4))

@@ -6,7 +6,7 @@ Out: the lookup functions of ``registry``.
 
 One module per family: ``elementwise`` (operators, ``math``, ufuncs), ``reductions``,
 ``linalg``, ``shapes``, ``indexing``, ``interpolation``, ``nondiff``, ``methods``,
-``scipy_special``.
+``scipy_special``, ``runtime_rules`` (the helpers generated code calls, for higher orders).
 """
 
 from . import (  # noqa: F401  (registration by import)
@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (registration by import)
     methods,
     nondiff,
     reductions,
+    runtime_rules,
     scipy_special,
     shapes,
 )

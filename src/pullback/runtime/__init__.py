@@ -102,9 +102,12 @@ from . import arrays as _arrays  # noqa: E402
 from . import indexing as _indexing  # noqa: E402
 from . import linalg as _linalg  # noqa: E402
 from . import special as _special  # noqa: E402
+from . import tangents as _tangents  # noqa: E402
 from .arrays import *  # noqa: E402,F401,F403
 from .indexing import *  # noqa: E402,F401,F403
 from .linalg import *  # noqa: E402,F401,F403
 from .special import *  # noqa: E402,F401,F403
+from .tangents import *  # noqa: E402,F401,F403
 
 __all__ += _arrays.__all__ + _indexing.__all__ + _linalg.__all__ + _special.__all__
+__all__ += _tangents.__all__

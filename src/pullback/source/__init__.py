@@ -95,7 +95,9 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
         value = out
 
     def vjp_fn(cotangent: Any) -> tuple:
-        return tuple(backward(saved, cotangent))
+        # the backward sweep pops its stacks: give each call its own (jacobian calls it often)
+        fresh = tuple(list(r) if r.__class__ is list else r for r in saved)
+        return tuple(backward(fresh, cotangent))
 
     if has_aux:
         return value, vjp_fn, aux
@@ -103,10 +105,10 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
 
 
 def jvp(f: Callable, primals: tuple, tangents: tuple):
-    """Forward mode in source form is not written yet; ``mode='tape'`` computes it today."""
-    raise NotImplementedError(
-        "source-mode jvp is not implemented yet; use pb.jvp(f, primals, tangents, mode='tape')"
-    )
+    """``(f(*primals), tangent_out)`` from a generated forward-mode function (see ``jvp``)."""
+    from .forward_mode import jvp as forward_jvp
+
+    return forward_jvp(f, primals, tangents)
 
 
 def source(df: Callable) -> str:

@@ -17,7 +17,7 @@ _CACHE: dict = {}
 _LOCK = threading.RLock()
 
 
-def cached(fn, nums, single, flavor, has_aux, make):
+def cached(fn, nums, single, flavor, has_aux, make, builder=None):
     code = getattr(fn, "__code__", None)
     cells = fn.__closure__ if code is not None else None
     key = (id(code), id(cells), id(getattr(fn, "__globals__", None)), id(fn), nums, single,
@@ -35,7 +35,7 @@ def cached(fn, nums, single, flavor, has_aux, make):
             raise SourceUnavailableError(
                 f"{fn!r} is not a Python function, so it has no source to transform; use "
                 "mode='tape'")
-        module, gen = build(fn, nums, single, flavor, has_aux)
+        module, gen = (builder or build)(fn, nums, single, flavor, has_aux)
         result = make(module, gen)
         _CACHE[key] = (code, fn, result)
         return result

@@ -1,0 +1,189 @@
+"""Rules for the helpers of ``pullback.runtime`` that generated derivative code calls.
+
+In: nothing. Out: registered rules for ``unbroadcast``, ``unreduce``, ``getitem_adjoint``,
+``add_adjoints``, ``accumulate``, ``item``, ``adjoint_or_zeros``, ``broadcast_like``,
+``reduce_like``, ``item_adjoint``, ``matrix_transpose``, ``matmul_adjoint_a``/``_b``, and
+the non-differentiable helpers (``seed``, ``zeros_like_value``, ``zero_tangent``).
+
+These make the source transformation closed over its own output: a generated gradient calls
+these helpers, and differentiating that gradient again (Hessians, ``grad(grad(f))``) needs
+their derivatives. Most are linear in their first argument (an adjoint or a tangent), so their
+JVP is the helper applied to the tangent and their VJP is the transposed helper; all of them
+accept ``None`` (a symbolic zero) and return ``None`` for it.
+"""
+
+from __future__ import annotations
+
+from ..runtime import (
+    accumulate,
+    broadcast_like,
+    getitem_adjoint,
+    item_adjoint,
+    matmul_adjoint_a,
+    matmul_adjoint_b,
+    matrix_transpose,
+    reduce_like,
+    unbroadcast,
+    unreduce,
+    zero_tangent,
+    zeros_like_value,
+)
+from ..runtime.adjoints import add_adjoints, adjoint_or_zeros, item, seed
+from .registry import defnondiff, defrule
+
+defnondiff(seed, zeros_like_value, zero_tangent)
+
+
+# -- shape helpers: each one's transpose is the other -----------------------------------------
+
+
+def unbroadcast_vjp(g, ans, g_in, x):
+    return broadcast_like(g, g_in)
+
+
+def unbroadcast_jvp(g_in_dot, ans, g_in, x):
+    return unbroadcast(g_in_dot, x)
+
+
+defrule(unbroadcast, vjp=unbroadcast_vjp, jvp=unbroadcast_jvp, linear=True)
+
+
+def broadcast_like_vjp(g, ans, t, y):
+    return unbroadcast(g, t)
+
+
+def broadcast_like_jvp(t_dot, ans, t, y):
+    return broadcast_like(t_dot, y)
+
+
+defrule(broadcast_like, vjp=broadcast_like_vjp, jvp=broadcast_like_jvp, linear=True)
+
+
+def unreduce_vjp(g, ans, g_in, x, axis=None, keepdims=False):
+    return reduce_like(g, g_in, axis, keepdims)
+
+
+def unreduce_jvp(g_in_dot, ans, g_in, x, axis=None, keepdims=False):
+    return unreduce(g_in_dot, x, axis, keepdims)
+
+
+defrule(unreduce, vjp=unreduce_vjp, jvp=unreduce_jvp, linear=True)
+
+
+def reduce_like_vjp(g, ans, g_in, t, axis=None, keepdims=False):
+    return unreduce(g, g_in, axis, keepdims)
+
+
+def reduce_like_jvp(g_in_dot, ans, g_in, t, axis=None, keepdims=False):
+    return reduce_like(g_in_dot, t, axis, keepdims)
+
+
+defrule(reduce_like, vjp=reduce_like_vjp, jvp=reduce_like_jvp, linear=True)
+
+
+# -- scattering and gathering adjoints --------------------------------------------------------
+
+
+def getitem_adjoint_vjp(g, ans, g_in, x, index):
+    return item(g, index)
+
+
+def getitem_adjoint_jvp(g_in_dot, ans, g_in, x, index):
+    return getitem_adjoint(g_in_dot, x, index)
+
+
+defrule(getitem_adjoint, vjp=getitem_adjoint_vjp, jvp=getitem_adjoint_jvp, linear=True)
+
+
+def item_vjp(g, ans, adjoint, index):
+    return item_adjoint(g, adjoint, index)
+
+
+def item_jvp(adjoint_dot, ans, adjoint, index):
+    return item(adjoint_dot, index)
+
+
+defrule(item, vjp=item_vjp, jvp=item_jvp, linear=True)
+
+
+def item_adjoint_vjp(g, ans, g_in, adjoint, index):
+    return item(g, index)
+
+
+def item_adjoint_jvp(g_in_dot, ans, g_in, adjoint, index):
+    return item_adjoint(g_in_dot, adjoint, index)
+
+
+defrule(item_adjoint, vjp=item_adjoint_vjp, jvp=item_adjoint_jvp, linear=True)
+
+
+# -- sums of adjoints (None is zero) -----------------------------------------------------------
+
+
+def add_adjoints_vjp(g, ans, a, b):
+    return g, g
+
+
+def add_adjoints_jvp(a_dot, b_dot, ans, a, b):
+    return a_dot, b_dot
+
+
+defrule(add_adjoints, vjp=add_adjoints_vjp, jvp=add_adjoints_jvp, linear=True)
+
+
+def accumulate_vjp(g, ans, acc, g_in):
+    return g, g
+
+
+def accumulate_jvp(acc_dot, g_in_dot, ans, acc, g_in):
+    return acc_dot, g_in_dot
+
+
+defrule(accumulate, vjp=accumulate_vjp, jvp=accumulate_jvp, linear=True)
+
+
+def adjoint_or_zeros_vjp(g, ans, adjoint, x):
+    return g
+
+
+def adjoint_or_zeros_jvp(adjoint_dot, ans, adjoint, x):
+    return adjoint_or_zeros(adjoint_dot, x)
+
+
+defrule(adjoint_or_zeros, vjp=adjoint_or_zeros_vjp, jvp=adjoint_or_zeros_jvp, linear=True)
+
+
+# -- matrix products: the adjoint of one factor is bilinear in the cotangent and the other ----
+
+
+def matrix_transpose_vjp(g, ans, a):
+    return matrix_transpose(g)
+
+
+def matrix_transpose_jvp(a_dot, ans, a):
+    return matrix_transpose(a_dot)
+
+
+defrule(matrix_transpose, vjp=matrix_transpose_vjp, jvp=matrix_transpose_jvp, linear=True)
+
+
+def matmul_adjoint_a_vjp(g, ans, g_in, a, b):
+    return g @ b, matmul_adjoint_b(g_in, g, b)
+
+
+def matmul_adjoint_a_jvp(g_in_dot, b_dot, ans, g_in, a, b):
+    return matmul_adjoint_a(g_in_dot, a, b), matmul_adjoint_a(g_in, a, b_dot)
+
+
+defrule(matmul_adjoint_a, vjp=matmul_adjoint_a_vjp, jvp=matmul_adjoint_a_jvp)
+
+
+def matmul_adjoint_b_vjp(g, ans, g_in, a, b):
+    return a @ g, matmul_adjoint_a(g_in, a, g)
+
+
+def matmul_adjoint_b_jvp(g_in_dot, a_dot, ans, g_in, a, b):
+    return matmul_adjoint_b(g_in_dot, a, b), matmul_adjoint_b(g_in, a_dot, b)
+
+
+defrule(matmul_adjoint_b, vjp=matmul_adjoint_b_vjp, jvp=matmul_adjoint_b_jvp)

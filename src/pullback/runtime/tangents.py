@@ -1,0 +1,56 @@
+"""Helpers that forward-mode (JVP) code and the rules of generated code's helpers call.
+
+In: tangents and adjoints: arrays, numbers, ``None`` (a symbolic zero), containers of these.
+Out: zero tangents that keep a ``None`` primal ``None``, tangents broadcast to their output's
+shape, and the transposes of the shape helpers (``broadcast_like`` undoes ``unbroadcast``,
+``reduce_like`` undoes ``unreduce``), which make generated code differentiable again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["zero_tangent", "broadcast_like", "reduce_like", "item_adjoint"]
+
+
+def zero_tangent(x):
+    """The zero tangent of ``x``: ``None`` for ``None``, else zeros shaped like ``x``.
+
+    >>> zero_tangent(None), zero_tangent(2.0)
+    (None, 0.0)
+    """
+    if x is None:
+        return None
+    from . import zeros_like_value
+
+    return zeros_like_value(x)
+
+
+def broadcast_like(t, y):
+    """``t`` broadcast to the shape of ``y`` (a no-op where the shapes agree); None stays None.
+
+    >>> broadcast_like(np.ones((3, 1)), np.zeros((3, 4))).shape
+    (3, 4)
+    """
+    if t is None:
+        return None
+    shape = np.shape(y)
+    if np.shape(t) == shape:
+        return t
+    return np.broadcast_to(t, shape)
+
+
+def reduce_like(g, t, axis=None, keepdims=False):
+    """The transpose of ``unreduce(t, x, axis, keepdims)``: ``g`` summed back to ``t``'s shape."""
+    if g is None:
+        return None
+    return np.reshape(np.sum(g, axis=axis, keepdims=keepdims), np.shape(t))
+
+
+def item_adjoint(g, adjoint, index):
+    """The transpose of ``item(adjoint, index)``: ``g`` placed at ``index`` of a zero adjoint."""
+    if adjoint is None or g is None:
+        return None
+    from .indexing import getitem_adjoint
+
+    return getitem_adjoint(g, adjoint, index)

@@ -1,0 +1,421 @@
+"""Forward transform: each statement followed by the statement computing its tangent.
+
+In: a function in normalized form (``anf``), the parameters whose tangents are given, and a
+``Context`` (namespace, namer, splicer, how to get a callee's JVP function).
+Out: a ``ForwardResult``: the statements computing the primal and, interleaved, the tangents
+(``x_dot`` is the tangent of ``x``), the output atom and the output tangent expression.
+
+How it works:
+
+- Only active variables (``activity``) get a tangent; a tangent known statically to be zero is
+  never materialized. Where control flow joins a path with a tangent and one without, the
+  path without gets ``x_dot = zero_tangent(x)`` (``None`` where ``x`` is ``None``).
+- A rule's JVP is spliced from the rule table: for an elementwise rule the tangent is
+  ``x_dot * partial`` (``y_dot = x_dot * np.cos(x)``), broadcast to the output's shape only
+  where another operand may give the output a larger shape; for any other rule its JVP body
+  with the call's atoms substituted. A rule that cannot be spliced (a custom rule) is called.
+- Lists get lists of tangents: ``xs.append(v)`` appends ``v_dot`` to ``xs_dot`` and
+  ``v = xs.pop()`` pops ``v_dot`` with it. This is how the tape stacks of a generated
+  gradient are differentiated (Hessians are forward over reverse).
+- A call of a user function calls that function's own generated JVP function
+  (``g_jvp(a, b, a_dot=a_dot)`` returns the value and its tangent), which makes recursion work.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import types
+from dataclasses import dataclass
+
+from .. import runtime
+from ..errors import MissingRuleError
+from ..rules import registry
+from .activity import (
+    BINOPS,
+    IDENTITY_METHODS,
+    NONDIFF_METHODS,
+    UNARYOPS,
+    Activity,
+    analyze,
+    names_read,
+)
+from .anf import is_static
+from .desugar import assign, loc, name
+from .diagnostics import where
+from .namespace import value_of
+from .optimize import simplify
+from .resolve import MISSING
+from .reverse import assigned_names, registry_bind
+
+_CONTAINER_METHODS = {"get", "pop", "copy", "values", "items"}
+
+
+@dataclass
+class ForwardResult:
+    body: list[ast.stmt]
+    output: ast.expr
+    output_tangent: ast.expr
+    activity: Activity
+    dots: dict
+
+
+class ForwardContext:
+    """What the forward transform needs from its surroundings."""
+
+    def __init__(self, ns, namer, src, splicer, callee_jvp):
+        self.ns = ns
+        self.namer = namer
+        self.src = src
+        self.splicer = splicer
+        self.callee_jvp = callee_jvp
+
+    def helper(self, fn_name: str) -> ast.expr:
+        from ..runtime import adjoints
+
+        obj = getattr(adjoints, fn_name, None) or getattr(runtime, fn_name)
+        ref = self.ns.ref(obj)
+        ref._static = True
+        return ref
+
+    def ref(self, obj) -> ast.expr:
+        ref = self.ns.ref(obj)
+        ref._static = True
+        return ref
+
+
+class Forward:
+    def __init__(self, fdef: ast.FunctionDef, wrt: list[str], ctx: ForwardContext):
+        self.fdef = fdef
+        self.wrt = wrt
+        self.ctx = ctx
+        self.namer = ctx.namer
+        self.dots: dict[str, str] = {}
+        self.params = [a.arg for a in [*fdef.args.posonlyargs, *fdef.args.args,
+                                         *fdef.args.kwonlyargs]]
+
+    # -- names -----------------------------------------------------------------------------
+    def dot(self, v: str) -> str:
+        if v not in self.dots:
+            self.dots[v] = self.namer.fresh(f"{v}_dot")
+        return self.dots[v]
+
+    def value_of(self, e):
+        return value_of(self.ctx.ns, e)
+
+    # -- entry -----------------------------------------------------------------------------
+    def run(self) -> ForwardResult:
+        for p in self.wrt:
+            self.dot(p)
+        body = self.fdef.body
+        ret = body[-1]
+        assert isinstance(ret, ast.Return)
+        output = ret.value
+        out_name = output.id if isinstance(output, ast.Name) and not is_static(output) else None
+        self.activity = analyze(self.fdef, self.wrt, out_name, self.value_of)
+        state = {p for p in self.wrt}
+        self.defined = set(self.params)
+        stmts, state = self.block(body[:-1], state)
+        if out_name is not None and out_name in state:
+            out_dot = name(self.dot(out_name))
+        else:
+            out_dot = ast.Call(func=self.ctx.helper("zero_tangent"), args=[copy.deepcopy(output)],
+                               keywords=[])
+        return ForwardResult(stmts, output, out_dot, self.activity, self.dots)
+
+    # -- blocks ------------------------------------------------------------------------------
+    def block(self, stmts, state):
+        out = []
+        for s in stmts:
+            new, state = self.stmt(s, state)
+            out.extend(new)
+            self.defined |= assigned_names([s])
+        return out, state
+
+    def stmt(self, s, state):
+        if isinstance(s, ast.Assign):
+            return self.assign(s, state)
+        if isinstance(s, ast.If):
+            return self.if_(s, state)
+        if isinstance(s, (ast.For, ast.While)):
+            return self.loop(s, state)
+        if isinstance(s, ast.Expr):
+            return self.expr_stmt(s, state)
+        return [s], state
+
+    def materialize(self, v, at, defined) -> ast.stmt:
+        if v in defined:
+            value = ast.Call(func=self.ctx.helper("zero_tangent"), args=[name(v)], keywords=[])
+        else:
+            value = ast.Constant(None)
+        return assign(self.dot(v), value, at)
+
+    def if_(self, s, state):
+        defined = set(self.defined)
+        body, s1 = self.block(s.body, set(state))
+        self.defined = set(defined)
+        orelse, s2 = self.block(s.orelse, set(state))
+        self.defined = defined | assigned_names([s])
+        joined = s1 | s2
+        for v in sorted(joined - s1):
+            body.append(self.materialize(v, s, defined | assigned_names(s.body)))
+        for v in sorted(joined - s2):
+            orelse.append(self.materialize(v, s, defined | assigned_names(s.orelse)))
+        node = loc(ast.If(test=s.test, body=body or [ast.Pass()], orelse=orelse), s)
+        return [node], joined
+
+    def loop(self, s, state):
+        defined = set(self.defined)
+        head = set(state)
+        for _ in range(8):
+            self.defined = set(defined) | assigned_names(s.body)
+            _, exit_state = self.block(copy.deepcopy(s.body), set(head))
+            if exit_state <= head:
+                break
+            head |= exit_state
+        self.defined = set(defined) | assigned_names(s.body)
+        body, exit_state = self.block(s.body, set(head))
+        for v in sorted(head - exit_state):
+            body.append(self.materialize(v, s, self.defined))
+        before = [self.materialize(v, s, defined) for v in sorted(head - state)]
+        self.defined = defined | assigned_names([s])
+        if isinstance(s, ast.For):
+            node = ast.For(target=s.target, iter=s.iter, body=body or [ast.Pass()], orelse=[])
+        else:
+            node = ast.While(test=s.test, body=body or [ast.Pass()], orelse=[])
+        return before + [loc(node, s)], head
+
+    # -- statements --------------------------------------------------------------------------
+    def expr_stmt(self, s, state):
+        c = s.value
+        if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) \
+                and isinstance(c.func.value, ast.Name) and not is_static(c.func.value) \
+                and c.func.value.id in self.activity.active:
+            lst = c.func.value.id
+            out = [s]
+            if lst not in state:
+                out.insert(0, self.materialize(lst, s, self.defined))
+                state = state | {lst}
+            if c.func.attr == "append" and len(c.args) == 1:
+                item = self.tangent_or_zero(c.args[0], state)
+                call = ast.Call(func=ast.Attribute(value=name(self.dot(lst)), attr="append",
+                                                   ctx=ast.Load()), args=[item], keywords=[])
+                return out + [loc(ast.Expr(value=call), s)], state
+            if c.func.attr == "pop":
+                call = ast.Call(func=ast.Attribute(value=name(self.dot(lst)), attr="pop",
+                                                   ctx=ast.Load()),
+                                args=copy.deepcopy(c.args), keywords=[])
+                return out + [loc(ast.Expr(value=call), s)], state
+        return [s], state
+
+    def tangent_or_zero(self, e, state):
+        if isinstance(e, ast.Name) and not is_static(e) and e.id in state:
+            return name(self.dot(e.id))
+        return ast.Call(func=self.ctx.helper("zero_tangent"), args=[copy.deepcopy(e)],
+                        keywords=[])
+
+    def assign(self, s, state):
+        v = s.targets[0].id
+        state = set(state)
+        if v not in self.activity.active:
+            state.discard(v)
+            return [s], state
+        if isinstance(s.value, ast.Call) and is_static(s.value.func):
+            fn = self.value_of(s.value.func)
+            if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None \
+                    and not registry.is_nondiff(fn):
+                return self.callee(fn, s, v, state)
+        self_reference = v in names_read(s.value)
+        ans = self.namer.fresh(f"{v}_new") if self_reference else v
+        pre, tangent = self.tangent(s.value, ans, state, s)
+        if tangent is None:
+            state.discard(v)
+            return [s], state
+        state.add(v)
+        tangent_stmt = assign(self.dot(v), tangent, s)
+        if self_reference:
+            return [assign(ans, s.value, s), *pre, tangent_stmt, assign(v, name(ans), s)], state
+        return [s, *pre, tangent_stmt], state
+
+    # -- tangents of one right-hand side -----------------------------------------------------
+    def has(self, e, state) -> bool:
+        return isinstance(e, ast.Name) and not is_static(e) and e.id in state
+
+    def tangent(self, value, ans, state, s):
+        """(preamble, tangent expression or None for a zero tangent) of ``value``."""
+        if isinstance(value, ast.Name):
+            return [], (name(self.dot(value.id)) if self.has(value, state) else None)
+        if isinstance(value, ast.Subscript):
+            if not self.has(value.value, state):
+                return [], None
+            return [], ast.Subscript(value=name(self.dot(value.value.id)),
+                                     slice=copy.deepcopy(value.slice), ctx=ast.Load())
+        # an active container always gets a container of tangents (it may grow later)
+        if isinstance(value, (ast.Tuple, ast.List)):
+            elts = [self.tangent_or_zero(e, state) for e in value.elts]
+            return [], type(value)(elts=elts, ctx=ast.Load())
+        if isinstance(value, ast.Dict):
+            values = [self.tangent_or_zero(e, state) for e in value.values]
+            return [], ast.Dict(keys=copy.deepcopy(value.keys), values=values)
+        if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.UAdd):
+            return self.tangent(value.operand, ans, state, s)
+        if isinstance(value, ast.Call) and not is_static(value.func) \
+                and isinstance(value.func, ast.Attribute):
+            return self.method(value, state, s)
+        got = self.rule_call(value)
+        if got is not None:
+            rule, args, keywords = got
+            return self.rule_tangent(rule, args, keywords, ans, state)
+        if isinstance(value, ast.Call) and is_static(value.func):
+            fn = self.value_of(value.func)
+            if registry.is_nondiff(fn):
+                return [], None
+            raise MissingRuleError(registry.qualified_name(fn), **where(s, self.ctx.src))
+        if isinstance(value, (ast.BinOp, ast.UnaryOp)) and not isinstance(value.op, ast.Not) \
+                and any(self.has(n, state) for n in ast.walk(value)):
+            fn = BINOPS.get(type(value.op)) or UNARYOPS.get(type(value.op))
+            if fn is not None and registry.is_nondiff(fn):
+                return [], None
+            raise MissingRuleError(f"operator {type(value.op).__name__}",
+                                   **where(s, self.ctx.src))
+        return [], None
+
+    def method(self, value, state, s):
+        method = value.func.attr
+        obj = value.func.value
+        if not self.has(obj, state) or method in NONDIFF_METHODS:
+            return [], None
+        if method in IDENTITY_METHODS:
+            return [], name(self.dot(obj.id))
+        if method in _CONTAINER_METHODS:
+            call = ast.Call(func=ast.Attribute(value=name(self.dot(obj.id)), attr=method,
+                                               ctx=ast.Load()),
+                            args=copy.deepcopy(value.args), keywords=copy.deepcopy(value.keywords))
+            return [], call
+        raise MissingRuleError(f"numpy.ndarray.{method}", **where(s, self.ctx.src))
+
+    def rule_call(self, value):
+        """(rule, args, keywords) when ``value`` is a primitive with a rule."""
+        if isinstance(value, ast.BinOp):
+            fn = BINOPS.get(type(value.op))
+            rule = registry.lookup(fn) if fn else None
+            return (rule, [value.left, value.right], []) if rule else None
+        if isinstance(value, ast.UnaryOp) and type(value.op) in UNARYOPS:
+            rule = registry.lookup(UNARYOPS[type(value.op)])
+            return (rule, [value.operand], []) if rule else None
+        if isinstance(value, ast.Call) and is_static(value.func):
+            fn = self.value_of(value.func)
+            if fn is MISSING:
+                return None
+            rule = registry.lookup(fn)
+            return (rule, value.args, value.keywords) if rule else None
+        return None
+
+    def rule_tangent(self, rule, args, keywords, ans, state):
+        bound = registry_bind(rule, args, keywords)
+        n = len(rule.diff_params)
+        splicer = self.ctx.splicer
+        terms, pre, with_tangent = [], [], set()
+        shaped_by: set[str] = set()  # operands a term already broadcasts against
+        for i, p in enumerate(rule.diff_params):
+            a = bound.get(p)
+            if not self.has(a, state):
+                continue
+            with_tangent.add(p)
+            a_dot = name(self.dot(a.id))
+            spliced = None
+            if rule.kind == "elementwise":
+                mapping = dict(bound)
+                mapping["ans"] = name(ans)
+                spliced = splicer.splice(rule.vjp, n, i, mapping)
+                if spliced is not None:
+                    stmts, partial = spliced
+                    if isinstance(partial, ast.Constant) and partial.value is None:
+                        continue
+                    term = simplify(ast.BinOp(left=a_dot, op=ast.Mult(), right=partial))
+                    shaped_by |= set(names_read(partial))
+            elif rule.kind == "general":
+                got = splicer.entries(rule.jvp, n)
+                if got is not None:
+                    node = got[0]
+                    jvp_params = [x.arg for x in node.args.args]
+                    mapping = dict(bound)
+                    for q in jvp_params:
+                        if q.endswith("_dot"):
+                            mapping[q] = ast.Constant(None)
+                    mapping[f"{p}_dot"] = a_dot
+                    mapping["ans"] = name(ans)
+                    spliced = splicer.splice(rule.jvp, n, i, mapping)
+                    if spliced is not None:
+                        stmts, term = spliced
+                        if isinstance(term, ast.Constant) and term.value is None:
+                            continue
+            if spliced is None:
+                fn_ref = self.ctx.ref(rule.jvp_fn(i))
+                term = ast.Call(func=fn_ref, args=[a_dot, name(ans), *copy.deepcopy(args)],
+                                keywords=copy.deepcopy(keywords))
+            else:
+                pre += stmts
+            terms.append(term)
+        if not terms:
+            return pre, None
+        if rule.kind == "elementwise":
+            total = terms[0]
+            for t in terms[1:]:
+                total = ast.BinOp(left=total, op=ast.Add(), right=t)
+            if self.may_broadcast(bound, with_tangent, rule, shaped_by):
+                total = ast.Call(func=self.ctx.helper("broadcast_like"),
+                                 args=[total, name(ans)], keywords=[])
+            return pre, total
+        total = terms[0]
+        for t in terms[1:]:
+            total = ast.Call(func=self.ctx.helper("add_adjoints"), args=[total, t], keywords=[])
+        return pre, total
+
+    def may_broadcast(self, bound, with_tangent, rule, shaped_by=frozenset()) -> bool:
+        """Whether an operand without a tangent may give the output a larger shape."""
+        if len(bound) < 2:
+            return False
+        mine = {bound[p].id for p in with_tangent} | set(shaped_by)
+        for q, other in bound.items():
+            if q in with_tangent or q not in rule.params:
+                continue
+            if isinstance(other, ast.Constant) and (other.value is None or isinstance(
+                    other.value, (int, float, bool, str))):
+                continue
+            if isinstance(other, ast.Name) and not is_static(other) and other.id in mine:
+                continue
+            if is_static(other):
+                obj = self.value_of(other)
+                if isinstance(obj, (int, float)) or obj is None:
+                    continue
+            return True
+        return False
+
+    # -- calls of user functions -------------------------------------------------------------
+    def callee(self, fn, s, v, state):
+        value = s.value
+        code = fn.__code__
+        params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+        bound = dict(zip(params, value.args, strict=False))
+        for k in value.keywords:
+            bound[k.arg] = k.value
+        active = tuple(p for p in params if p in bound and self.has(bound[p], state))
+        state = set(state)
+        if not active:
+            state.discard(v)
+            return [s], state
+        jvp_name, dot_params = self.ctx.callee_jvp(fn, active)
+        func = name(jvp_name)
+        func._static = True
+        dots = [ast.keyword(arg=dot_params[p], value=name(self.dot(bound[p].id)))
+                for p in active]
+        call = ast.Call(func=func, args=copy.deepcopy(value.args),
+                        keywords=copy.deepcopy(value.keywords) + dots)
+        target = ast.Tuple(elts=[name(v, ast.Store()), name(self.dot(v), ast.Store())],
+                           ctx=ast.Store())
+        state.add(v)
+        return [loc(ast.Assign(targets=[target], value=call), s)], state
+
+
+__all__ = ["Forward", "ForwardContext", "ForwardResult"]

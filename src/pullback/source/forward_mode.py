@@ -1,0 +1,171 @@
+"""Forward mode in source form: ``jvp`` from a generated ``jvp_f(x, *, x_dot)``.
+
+In: a user function (or a generated derivative: the transformation is closed over its own
+output), which positional parameters carry tangents.
+Out: a generated module holding ``jvp_f`` returning ``(value, value_tangent)`` and one such
+function per user function it calls with tangents (``g_jvp``), built by the same front end as
+the reverse transform (``transform.Transformation.front_end``) and the ``forward`` pass.
+"""
+
+from __future__ import annotations
+
+import ast
+import numbers
+
+import numpy as np
+
+from .. import api
+from ..errors import PullbackError, PullbackValueError
+from .codegen import Piece
+from .diagnostics import internal, unsupported
+from .forward import Forward, ForwardContext
+from .splice import Splicer
+from .transform import Normalized, Transformation, function_def
+
+
+def dot_names(fn, params: tuple[str, ...]) -> dict[str, str]:
+    """The keyword names of the tangent parameters: ``x_dot``, unless ``fn`` uses that name."""
+    code = getattr(fn, "__code__", None)
+    taken = set(code.co_varnames) | set(code.co_names) if code is not None else set()
+    out = {}
+    for p in params:
+        candidate = f"{p}_dot"
+        k = 2
+        while candidate in taken:
+            candidate = f"{p}_dot_{k}"
+            k += 1
+        taken.add(candidate)
+        out[p] = candidate
+    return out
+
+
+class ForwardTransformation(Transformation):
+    """A transformation whose derivatives are JVP functions (see ``forward``)."""
+
+    def __init__(self, title: str):
+        super().__init__(title)
+        self.jvp_callees: dict = {}
+        self.jvp_pending: list = []
+
+    def forward(self, norm: Normalized, wrt: list[str], dots: dict[str, str]):
+        for d in dots.values():
+            norm.namer.reserve(d)
+        ctx = ForwardContext(self.ns, norm.namer, norm.src, Splicer(self.ns, norm.namer),
+                             self.callee_jvp)
+        fwd = Forward(norm.fdef, wrt, ctx)
+        fwd.dots.update(dots)
+        return fwd.run()
+
+    def callee_jvp(self, fn, active: tuple[str, ...]):
+        key = (id(fn.__code__), id(fn), active)
+        if key not in self.jvp_callees:
+            base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
+            jvp_name = self.ns.bind(f"{base}_jvp", object())
+            dots = dot_names(fn, active)
+            self.jvp_callees[key] = (jvp_name, dots)
+            self.jvp_pending.append((fn, active, jvp_name, dots))
+        return self.jvp_callees[key]
+
+    def piece(self, norm: Normalized, wrt: list[str], fname: str, dots: dict[str, str]):
+        result = self.forward(norm, wrt, dots)
+        a = norm.fdef.args
+        args = ast.arguments(
+            posonlyargs=a.posonlyargs, args=a.args, vararg=None,
+            kwonlyargs=a.kwonlyargs + [ast.arg(arg=dots[p]) for p in wrt],
+            kw_defaults=a.kw_defaults + [None] * len(wrt), kwarg=None, defaults=a.defaults)
+        ret = ast.Return(value=ast.Tuple(elts=[result.output, result.output_tangent],
+                                         ctx=ast.Load()))
+        node = ast.copy_location(function_def(fname, args, result.body + [ret]), norm.fdef)
+        base = norm.fn.__name__ if norm.fn.__name__ != "<lambda>" else "lambda"
+        doc = (f"Value and tangent of {base} ({norm.src.short_filename}:{norm.fdef.lineno}) "
+               f"along the tangents of {', '.join(wrt)}.")
+        return Piece(node, norm.src, doc)
+
+    def finish(self):
+        while self.jvp_pending:
+            fn, active, jvp_name, dots = self.jvp_pending.pop(0)
+            norm = self.front_end(fn)
+            self.pieces.append(self.piece(norm, list(active), jvp_name, dots))
+        module = super().finish()
+        for jvp_name, _ in self.jvp_callees.values():
+            self.ns.bound[jvp_name] = module.functions.get(jvp_name)
+        return module
+
+
+def build_jvp(fn, positions: tuple[int, ...], single, flavor, has_aux):
+    """The generated ``jvp_f`` of ``fn`` with tangents for the parameters at ``positions``."""
+    t = ForwardTransformation(f"jvp of {getattr(fn, '__qualname__', 'function')}")
+    norm = None
+    try:
+        norm = t.front_end(fn)
+        params = norm.params
+        for i in positions:
+            if i >= len(params):
+                raise PullbackValueError(
+                    f"jvp got {i + 1} primals or more, but {fn.__name__} takes {len(params)} "
+                    "parameter(s)")
+        wrt = [params[i] for i in positions]
+        dots = dot_names(fn, tuple(wrt))
+        base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
+        fname = t.ns.bind(f"jvp_{base}", object())
+        t.pieces.append(t.piece(norm, wrt, fname, dots))
+        module = t.finish()
+        return module, (module.functions[fname], [dots[p] for p in wrt])
+    except PullbackError:
+        raise
+    except RecursionError as exc:
+        raise unsupported(norm.fdef if norm else None, norm.src if norm else None,
+                          f"the function is too deeply nested to transform ({exc})") from None
+    except Exception as exc:  # an internal failure: point at the user's code
+        raise internal(norm.fdef if norm else None, norm.src if norm else None, exc) from exc
+
+
+def _has_tangent(primal, tangent) -> bool:
+    if tangent is None:
+        return False
+    leaves = api.pytree.flatten(primal)[0]
+    integral = all(
+        isinstance(x, (bool, np.bool_)) or (isinstance(x, numbers.Integral)
+                                             and not isinstance(x, np.ndarray))
+        or (isinstance(x, np.ndarray) and x.dtype.kind in "biu")
+        for x in leaves)
+    if integral and leaves:
+        return False
+    return True
+
+
+def generated_jvp(f, positions: tuple[int, ...]):
+    """``(jvp_f, tangent keyword names)`` for ``f`` with tangents at ``positions``."""
+    from . import _target
+    from .cache import cached
+
+    target = _target(f)
+    return cached(target, positions, False, "jvp", False, lambda module, gen: gen,
+                  builder=build_jvp)
+
+
+def jvp(f, primals: tuple, tangents: tuple):
+    """``(f(*primals), tangent_out)`` by a generated forward-mode function.
+
+    >>> import numpy as np
+    >>> jvp(lambda x: np.log(x * x), (3.0,), (1.0,))[1]
+    0.6666666666666666
+    """
+    partial = getattr(f, "__pullback_partial__", None)
+    if partial is not None:  # api's f_of_diff: transform the function it closes over
+        f, args, kwargs, nums = partial
+        if not kwargs:
+            full = list(args)
+            full_tangents: list = [None] * len(args)
+            for i, p, t in zip(nums, primals, tangents, strict=False):
+                full[i] = p
+                full_tangents[i] = t
+            primals, tangents = tuple(full), tuple(full_tangents)
+    positions = tuple(i for i, (p, t) in enumerate(zip(primals, tangents, strict=False)) if _has_tangent(p, t))
+    gen, names = generated_jvp(f, positions)
+    kwargs = {k: tangents[i] for k, i in zip(names, positions, strict=False)}
+    value, tangent = gen(*primals, **kwargs)
+    return value, api.match_tree(tangent, value)
+
+
+__all__ = ["jvp", "build_jvp", "generated_jvp", "ForwardTransformation", "dot_names"]
