@@ -60,6 +60,8 @@ class _Emitter:
             self.source_map[len(self.lines)] = (self.src.filename, origin)
 
     def comment_for(self, s, indent):
+        if getattr(s, "_bookkeeping", False):
+            return
         if not getattr(s, "_adjoint", False):
             self.last_comment = None
             return
@@ -81,21 +83,19 @@ class _Emitter:
         self.comment_for(s, indent)
         if isinstance(s, ast.If):
             self.line(f"if {ast.unparse(s.test)}:", indent, origin)
-            self.last_comment = None
+            mark = self.last_comment
             self.stmts(s.body, indent + 1)
             if s.orelse:
                 self.line("else:", indent, origin)
-                self.last_comment = None
+                self.last_comment = mark
                 self.stmts(s.orelse, indent + 1)
             self.last_comment = None
         elif isinstance(s, ast.For):
             self.line(f"for {ast.unparse(s.target)} in {ast.unparse(s.iter)}:", indent, origin)
-            self.last_comment = None
             self.stmts(s.body, indent + 1)
             self.last_comment = None
         elif isinstance(s, ast.While):
             self.line(f"while {ast.unparse(s.test)}:", indent, origin)
-            self.last_comment = None
             self.stmts(s.body, indent + 1)
             self.last_comment = None
         else:

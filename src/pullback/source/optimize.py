@@ -23,11 +23,31 @@ def _num(e, value) -> bool:
 
 
 def simplify(e: ast.expr) -> ast.expr:
-    """Local algebra on one expression (never changes a shape or a type of array)."""
-    if isinstance(e, ast.BinOp):
-        e.left = simplify(e.left)
-        e.right = simplify(e.right)
+    """Local algebra and constant folding, bottom-up (never changes an array's shape)."""
+    return _Simplify().visit(e)
+
+
+_FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+         ast.Mult: lambda a, b: a * b, ast.Pow: lambda a, b: a ** b}
+_CMP = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
+        ast.Lt: lambda a, b: a < b, ast.Gt: lambda a, b: a > b}
+
+
+def _is_num(e) -> bool:
+    return isinstance(e, ast.Constant) and isinstance(e.value, (int, float)) \
+        and not isinstance(e.value, bool)
+
+
+class _Simplify(ast.NodeTransformer):
+    def visit_BinOp(self, e):
+        self.generic_visit(e)
         left, right = e.left, e.right
+        fold = _FOLD.get(type(e.op))
+        if fold and _is_num(left) and _is_num(right):
+            try:
+                return ast.Constant(fold(left.value, right.value))
+            except Exception:
+                return e
         if isinstance(e.op, ast.Mult):
             if _num(right, 1):
                 return left
@@ -47,15 +67,39 @@ def simplify(e: ast.expr) -> ast.expr:
             if isinstance(right, ast.UnaryOp) and isinstance(right.op, ast.USub):
                 return ast.UnaryOp(op=ast.USub(), operand=ast.BinOp(left=left, op=ast.Mult(),
                                                                     right=right.operand))
+        if isinstance(e.op, ast.Pow) and _num(right, 1):
+            return left
         if isinstance(e.op, ast.Add) and isinstance(right, ast.UnaryOp) \
                 and isinstance(right.op, ast.USub):
             return ast.BinOp(left=left, op=ast.Sub(), right=right.operand)
         return e
-    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
-        e.operand = simplify(e.operand)
-        if isinstance(e.operand, ast.UnaryOp) and isinstance(e.operand.op, ast.USub):
-            return e.operand.operand
-    return e
+
+    def visit_UnaryOp(self, e):
+        self.generic_visit(e)
+        if isinstance(e.op, ast.USub):
+            if isinstance(e.operand, ast.UnaryOp) and isinstance(e.operand.op, ast.USub):
+                return e.operand.operand
+            if _is_num(e.operand):
+                return ast.Constant(-e.operand.value)
+        return e
+
+    def visit_Compare(self, e):
+        self.generic_visit(e)
+        fold = _CMP.get(type(e.ops[0])) if len(e.ops) == 1 else None
+        if fold and _is_num(e.left) and _is_num(e.comparators[0]):
+            return ast.Constant(bool(fold(e.left.value, e.comparators[0].value)))
+        return e
+
+    def visit_Call(self, e):
+        self.generic_visit(e)
+        f = e.func
+        if isinstance(f, ast.Attribute) and not e.keywords:
+            if f.attr == "where" and len(e.args) == 3 and isinstance(e.args[0], ast.Constant) \
+                    and isinstance(e.args[0].value, bool):
+                return e.args[1] if e.args[0].value else e.args[2]
+            if f.attr == "power" and len(e.args) == 2 and _num(e.args[1], 1):
+                return e.args[0]
+        return e
 
 
 # -- whole functions -------------------------------------------------------------------------

@@ -138,6 +138,8 @@ class Reverse:
                                 self.wrt, out_name, self.value_of)
         output_active = out_name is not None and out_name in self.activity.active
         state = {out_name: VALUE} if output_active else {}
+        self.loop_depth = 0
+        self.multiply_assigned = _multiply_assigned(body, self.params)
         primal, adjoint, state = self.block(body[:-1], state, compound=False)
         adjoint_of_param = {}
         for p in self.wrt:
@@ -269,6 +271,8 @@ class Reverse:
 
     def markers(self, v, compound, at=None):
         if not compound:
+            return [], []
+        if not self.loop_depth and v not in self.multiply_assigned:
             return [], []
         ident = next(_marker_ids)
         push, pop = _mark("push", v, ident), _mark("pop", v, ident)
@@ -564,6 +568,13 @@ class Reverse:
 
     def loop_body(self, body, state, assigned, at, bound_before):
         """Reverse a loop body to a fixed point of the adjoint states at its head."""
+        self.loop_depth += 1
+        try:
+            return self._loop_body(body, state, assigned, at, bound_before)
+        finally:
+            self.loop_depth -= 1
+
+    def _loop_body(self, body, state, assigned, at, bound_before):
         head = dict(state)
         materialize = set()
         for _ in range(6):
@@ -638,14 +649,16 @@ class Reverse:
         """Turn push/pop markers into stack operations where the adjoint sweep reads the
         variable; drop the rest. Returns (primal, adjoint, residuals, inits)."""
         primal_vars = set(self.params) | assigned_names(primal)
-        reads = set()
-        for s in adjoint + [ast.Expr(value=e) for e in adjoint_of_param.values()]:
-            for n in ast.walk(s):
-                if getattr(n, "_marker", None):
-                    continue
-                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and not is_static(n):
-                    reads.add(n.id)
-        needed = reads & primal_vars
+        needed: set[str] = set()
+        while True:
+            reads = set()
+            for s in adjoint + [ast.Expr(value=e) for e in adjoint_of_param.values()]:
+                _collect_reads(s, reads, needed)
+            new = reads & primal_vars
+            if new <= needed:
+                break
+            needed |= new
+        adjoint = _drop_idle(adjoint, needed)
         stacks: dict[str, str] = {}
 
         def stack(v):
@@ -669,7 +682,9 @@ class Reverse:
                     else:
                         call = ast.Call(func=ast.Attribute(value=name(stack(v)), attr="pop",
                                                            ctx=ast.Load()), args=[], keywords=[])
-                        out.append(assign(v, call, s))
+                        restore = assign(v, call, s)
+                        restore._bookkeeping = True
+                        out.append(restore)
                     continue
                 if isinstance(s, ast.If):
                     s.body = convert(s.body) or [ast.Pass()]
@@ -695,6 +710,68 @@ class Reverse:
                 defined |= assigned_names([s])
         residuals = sorted(needed | set(stacks.values()))
         return primal, adjoint, residuals, inits + none_inits
+
+
+def _is_marker(s) -> bool:
+    return getattr(s, "_marker", None) is not None
+
+
+def _idle(s, needed) -> bool:
+    """A statement of the adjoint sweep that does nothing the derivative needs."""
+    m = getattr(s, "_marker", None)
+    if m is not None:
+        return m[1] not in needed
+    if isinstance(s, ast.Pass):
+        return True
+    if isinstance(s, ast.If):
+        return all(_idle(x, needed) for x in s.body + s.orelse)
+    if isinstance(s, ast.For):
+        return all(_idle(x, needed) for x in s.body)
+    return False
+
+
+def _drop_idle(stmts, needed):
+    out = []
+    for s in stmts:
+        if _idle(s, needed):
+            continue
+        if isinstance(s, ast.If):
+            s.body = _drop_idle(s.body, needed) or [ast.Pass()]
+            s.orelse = _drop_idle(s.orelse, needed)
+        elif isinstance(s, ast.For):
+            s.body = _drop_idle(s.body, needed) or [ast.Pass()]
+        out.append(s)
+    return out
+
+
+def _collect_reads(s, reads, needed):
+    """Names the statement reads, not counting stack bookkeeping of unneeded variables."""
+    if _is_marker(s) or _idle(s, needed):
+        return
+    if isinstance(s, ast.If):
+        reads.update(n.id for n in ast.walk(s.test) if isinstance(n, ast.Name)
+                     and not is_static(n))
+        for x in s.body + s.orelse:
+            _collect_reads(x, reads, needed)
+        return
+    if isinstance(s, ast.For):
+        reads.update(n.id for n in ast.walk(s.iter) if isinstance(n, ast.Name)
+                     and not is_static(n))
+        for x in s.body:
+            _collect_reads(x, reads, needed)
+        return
+    for n in ast.walk(s):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and not is_static(n):
+            reads.add(n.id)
+
+
+def _multiply_assigned(body, params) -> set[str]:
+    counts: dict[str, int] = {p: 1 for p in params}
+    for s in body:
+        for n in ast.walk(s):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                counts[n.id] = counts.get(n.id, 0) + 1
+    return {v for v, c in counts.items() if c > 1}
 
 
 def mark_static_name(n: str) -> ast.Name:
