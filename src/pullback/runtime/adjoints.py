@@ -11,7 +11,8 @@ import numpy as np
 
 from . import unbroadcast as _unbroadcast
 
-__all__ = ["add_adjoints", "item", "seed", "adjoint_or_zeros", "head", "tail", "unbroadcast"]
+__all__ = ["add_adjoints", "item", "seed", "adjoint_or_zeros", "head", "tail", "unbroadcast",
+           "add_at"]
 
 _ndarray = np.ndarray
 
@@ -106,3 +107,18 @@ def tail(adjoint, left):
     if adjoint is None:
         return None
     return list(adjoint[len(left):])
+
+
+def add_at(adjoint, index, g):
+    """A list adjoint with ``g`` added at ``index`` (lists grow as needed; inputs unchanged).
+
+    The adjoint of ``v = values.pop()``: the popped entry's position gets ``v``'s adjoint.
+
+    >>> add_at(None, 2, 1.0)
+    [None, None, 1.0]
+    """
+    out = [] if adjoint is None else list(adjoint)
+    if len(out) <= index:
+        out.extend([None] * (index + 1 - len(out)))
+    out[index] = add_adjoints(out[index], g)
+    return out

@@ -288,6 +288,45 @@ class Reverse:
                 and c.func.value.id in self.activity.active and c.args
                 and self.activity.is_active(c.args[0]))
 
+    def is_active_pop(self, value):
+        return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                and value.func.attr == "pop" and not value.args and not value.keywords
+                and isinstance(value.func.value, ast.Name)
+                and value.func.value.id in self.activity.active)
+
+    def pop(self, s, v, st, push, pop, state, compound):
+        """``v = values.pop()``: the popped entry's position receives ``v``'s adjoint."""
+        lst = s.value.func.value.id
+        length = self.namer.fresh(f"{lst}_length")
+        measure = assign(length, ast.Call(func=self.ctx.builtin("len"), args=[name(lst)],
+                                          keywords=[]), s)
+        push_length, pop_length = self.markers(length, compound, s)
+        primal = push + [s] + push_length + [measure]
+        if st == ZERO:
+            state.pop(v, None)
+            return primal, pop_length + pop, state
+        current = name(self.bar(lst)) if state.get(lst, ZERO) != ZERO else ast.Constant(None)
+        added = ast.Call(func=self.ctx.helper("add_at"),
+                         args=[current, name(length), name(self.bar(v))], keywords=[])
+        code = [assign(self.bar(lst), added, s)]
+        if st == MAYBE:
+            if state.get(lst, ZERO) == ZERO:
+                code = [assign(self.bar(lst), ast.Constant(None), s),
+                        loc(ast.If(test=ast.Compare(left=name(self.bar(v)), ops=[ast.IsNot()],
+                                                    comparators=[ast.Constant(None)]),
+                                   body=[assign(self.bar(lst), ast.Call(
+                                       func=self.ctx.helper("add_at"),
+                                       args=[name(self.bar(lst)), name(length),
+                                             name(self.bar(v))], keywords=[]), s)],
+                                   orelse=[]), s)]
+                state[lst] = MAYBE
+        else:
+            state[lst] = VALUE if state.get(lst, ZERO) != MAYBE else MAYBE
+        if st != MAYBE and state.get(lst) is None:
+            state[lst] = VALUE
+        state.pop(v, None)
+        return primal, code + pop_length + pop, state
+
     def append(self, s, state, compound):
         lst = s.value.func.value.id
         length = self.namer.fresh(f"{lst}_length")
@@ -313,6 +352,8 @@ class Reverse:
         if not active:
             state.pop(v, None)
             return push + [s], pop, state
+        if self.is_active_pop(s.value):
+            return self.pop(s, v, st, push, pop, state, compound)
         self._compound = compound
         contribs, pre, primal_stmt, extra = self.contributions(v, s.value, s)
         primal = push + extra[0] + [primal_stmt]
