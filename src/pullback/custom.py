@@ -20,10 +20,12 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import MissingRuleError, PullbackTypeError
 from .rules import registry
+from .runtime import zeros_like_value
 
 __all__ = ["custom_vjp", "custom_jvp", "defvjp", "defjvp", "stop_gradient", "grad_of"]
 
@@ -148,18 +150,14 @@ class custom_vjp:
         n = len(params)
 
         def make_vjp(i):
-            def vjp(g, ans, *args, **kwargs):
-                _, residuals = fwd(*args, **kwargs)
-                adjoints = bwd(residuals, g)
-                if not isinstance(adjoints, tuple) or len(adjoints) != n:
-                    raise PullbackTypeError(
-                        f"the bwd of {self.__name__} must return a tuple of {n} adjoint(s), "
-                        f"one per argument; got {type(adjoints).__name__}"
-                    )
-                return adjoints[i]
-
-            vjp.__name__ = f"{self.__name__}_vjp_{i}"
-            return vjp
+            # plain source with the function's own parameters, so that source mode can
+            # differentiate it again (grad of grad runs through the user's fwd and bwd)
+            return _source_function(
+                f"{self.__name__}_vjp_{i}", ["g", "ans", *params],
+                ["residuals = fwd({args})[1]", "adjoints = bwd(residuals, g)",
+                 "check_adjoints(adjoints, {n}, {name!r})", "return adjoints[{i}]"],
+                {"fwd": fwd, "bwd": bwd, "check_adjoints": _check_adjoints},
+                n=n, i=i, name=self.__name__)
 
         def make_jvp(i):
             def jvp(t, ans, *args, **kwargs):
@@ -215,16 +213,19 @@ class custom_jvp:
             return linear
 
         def make_jvp(i):
-            def jvp_i(t, ans, *args, **kwargs):
-                return tangent_map(i, args, kwargs)(t)
-
-            return jvp_i
+            tangents = ", ".join("t" if j == i else f"zeros_like_value({p})"
+                                 for j, p in enumerate(params))
+            return _source_function(
+                f"{self.__name__}_jvp_{i}", ["t", "ans", *params],
+                [f"return jvp(({{args}},), ({tangents},))[1]"],
+                {"jvp": jvp, "zeros_like_value": zeros_like_value})
 
         def make_vjp(i):
             def vjp_i(g, ans, *args, **kwargs):
                 from . import api
 
-                _, pullback_fn = api.vjp(tangent_map(i, args, kwargs), _zeros_like(args[i]), mode="tape")
+                linear = tangent_map(i, args, kwargs)
+                _, pullback_fn = api.vjp(linear, _zeros_like(args[i]), mode="tape")
                 return pullback_fn(g)[0]
 
             return vjp_i
@@ -240,6 +241,36 @@ class custom_jvp:
         registry._register(rule)
 
 
+_source_counter = iter(range(1, 1 << 62))
+
+
+def _source_function(fname: str, params: list[str], lines: list[str], env: dict, **fmt):
+    """A function made from source text registered in linecache (so source mode can read it).
+
+    ``{args}`` in ``lines`` stands for the user function's parameters, comma separated.
+    """
+    import linecache
+
+    taken = set(env) | {"g", "ans", "t", "residuals", "adjoints"}
+    renamed = [p if p not in taken else f"{p}_arg" for p in params[2:]]
+    args = ", ".join(renamed)
+    body = "\n".join("    " + line.format(args=args, **fmt) for line in lines)
+    text = f"def {fname}({', '.join([*params[:2], *renamed])}):\n{body}\n"
+    filename = f"<pullback custom rule {fname} #{next(_source_counter)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = dict(env)
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace[fname]
+
+
+def _check_adjoints(adjoints, n: int, name: str) -> None:
+    if not isinstance(adjoints, tuple) or len(adjoints) != n:
+        raise PullbackTypeError(
+            f"the bwd of {name} must return a tuple of {n} adjoint(s), one per argument; "
+            f"got {type(adjoints).__name__}"
+        )
+
+
 def _zeros_like(x):
     import numpy as np
 
@@ -251,7 +282,7 @@ def stop_gradient(x: Any) -> Any:
     return x
 
 
-registry.defnondiff(stop_gradient)
+registry.defnondiff(stop_gradient, _check_adjoints)
 
 
 class _SkipBlock(Exception):

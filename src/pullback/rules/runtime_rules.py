@@ -16,19 +16,25 @@ from __future__ import annotations
 
 from ..runtime import (
     accumulate,
+    adjoints,
     broadcast_like,
     getitem_adjoint,
+    head_adjoint,
     item_adjoint,
     matmul_adjoint_a,
     matmul_adjoint_b,
     matrix_transpose,
     reduce_like,
+    setitem_adjoint_v,
+    setitem_tangent_v,
+    tail_adjoint,
     unbroadcast,
     unreduce,
+    zero_region,
     zero_tangent,
     zeros_like_value,
 )
-from ..runtime.adjoints import add_adjoints, adjoint_or_zeros, item, seed
+from ..runtime.adjoints import add_adjoints, adjoint_or_zeros, head, item, seed, tail
 from .registry import defnondiff, defrule
 
 defnondiff(seed, zeros_like_value, zero_tangent)
@@ -45,7 +51,7 @@ def unbroadcast_jvp(g_in_dot, ans, g_in, x):
     return unbroadcast(g_in_dot, x)
 
 
-defrule(unbroadcast, vjp=unbroadcast_vjp, jvp=unbroadcast_jvp, linear=True)
+defrule(unbroadcast, adjoints.unbroadcast, vjp=unbroadcast_vjp, jvp=unbroadcast_jvp, linear=True)
 
 
 def broadcast_like_vjp(g, ans, t, y):
@@ -187,3 +193,86 @@ def matmul_adjoint_b_jvp(g_in_dot, a_dot, ans, g_in, a, b):
 
 
 defrule(matmul_adjoint_b, vjp=matmul_adjoint_b_vjp, jvp=matmul_adjoint_b_jvp)
+
+
+# -- concatenated lists and tuples ------------------------------------------------------------
+
+
+def head_vjp(g, ans, adjoint, left):
+    return head_adjoint(g, adjoint, left)
+
+
+def head_jvp(adjoint_dot, ans, adjoint, left):
+    return head(adjoint_dot, left)
+
+
+defrule(head, vjp=head_vjp, jvp=head_jvp, linear=True)
+
+
+def tail_vjp(g, ans, adjoint, left):
+    return tail_adjoint(g, adjoint, left)
+
+
+def tail_jvp(adjoint_dot, ans, adjoint, left):
+    return tail(adjoint_dot, left)
+
+
+defrule(tail, vjp=tail_vjp, jvp=tail_jvp, linear=True)
+
+
+def head_adjoint_vjp(g, ans, g_in, adjoint, left):
+    return head(g, left)
+
+
+def head_adjoint_jvp(g_in_dot, ans, g_in, adjoint, left):
+    return head_adjoint(g_in_dot, adjoint, left)
+
+
+defrule(head_adjoint, vjp=head_adjoint_vjp, jvp=head_adjoint_jvp, linear=True)
+
+
+def tail_adjoint_vjp(g, ans, g_in, adjoint, left):
+    return tail(g, left)
+
+
+def tail_adjoint_jvp(g_in_dot, ans, g_in, adjoint, left):
+    return tail_adjoint(g_in_dot, adjoint, left)
+
+
+defrule(tail_adjoint, vjp=tail_adjoint_vjp, jvp=tail_adjoint_jvp, linear=True)
+
+
+# -- index assignment: each helper's transpose is its partner -----------------------------------
+
+
+def zero_region_vjp(g, ans, t, index):
+    return zero_region(g, index)
+
+
+def zero_region_jvp(t_dot, ans, t, index):
+    return zero_region(t_dot, index)
+
+
+defrule(zero_region, vjp=zero_region_vjp, jvp=zero_region_jvp, linear=True)
+
+
+def setitem_adjoint_v_vjp(g, ans, g_in, x, index, v):
+    return setitem_tangent_v(g, x, index, v)
+
+
+def setitem_adjoint_v_jvp(g_in_dot, ans, g_in, x, index, v):
+    return setitem_adjoint_v(g_in_dot, x, index, v)
+
+
+defrule(setitem_adjoint_v, vjp=setitem_adjoint_v_vjp, jvp=setitem_adjoint_v_jvp, linear=True)
+
+
+def setitem_tangent_v_vjp(g, ans, t, x, index, v):
+    return setitem_adjoint_v(g, x, index, v)
+
+
+def setitem_tangent_v_jvp(t_dot, ans, t, x, index, v):
+    return setitem_tangent_v(t_dot, x, index, v)
+
+
+defrule(setitem_tangent_v, vjp=setitem_tangent_v_vjp, jvp=setitem_tangent_v_jvp, linear=True)

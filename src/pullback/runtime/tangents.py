@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["zero_tangent", "broadcast_like", "reduce_like", "item_adjoint"]
+__all__ = ["zero_tangent", "broadcast_like", "reduce_like", "item_adjoint", "head_adjoint",
+           "tail_adjoint"]
 
 
 def zero_tangent(x):
@@ -54,3 +55,17 @@ def item_adjoint(g, adjoint, index):
     from .indexing import getitem_adjoint
 
     return getitem_adjoint(g, adjoint, index)
+
+
+def head_adjoint(g, adjoint, left):
+    """The transpose of ``head(adjoint, left)``: ``g`` followed by zeros."""
+    if g is None or adjoint is None:
+        return None
+    return list(g) + [zero_tangent(a) for a in adjoint[len(left):]]
+
+
+def tail_adjoint(g, adjoint, left):
+    """The transpose of ``tail(adjoint, left)``: zeros followed by ``g``."""
+    if g is None or adjoint is None:
+        return None
+    return [zero_tangent(a) for a in adjoint[: len(left)]] + list(g)

@@ -111,6 +111,20 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
     return forward_jvp(f, primals, tangents)
 
 
+def vjp_of(f: Callable, primals: tuple, cotangent: Any) -> Callable:
+    """``xs -> adjoints`` for a fixed cotangent, as generated source (see ``derived``)."""
+    from .derived import vjp_of as derived_vjp_of
+
+    return derived_vjp_of(f, primals, cotangent)
+
+
+def jvp_of(f: Callable, primals: tuple, tangents: tuple) -> Callable:
+    """``xs -> output tangent`` for fixed tangents, as generated source (see ``derived``)."""
+    from .derived import jvp_of as derived_jvp_of
+
+    return derived_jvp_of(f, primals, tangents)
+
+
 def source(df: Callable) -> str:
     """The generated source of a source-mode derivative.
 

@@ -73,6 +73,10 @@ class Namespace:
                 "numpy", "math", "scipy", "operator", "cmath"
             ):
                 return ast.Attribute(value=self.ref(module), attr=attr, ctx=ast.Load())
+        if attr == "<lambda>":
+            attr = "lambda_fn"
+        elif attr and not attr.isidentifier():
+            attr = None
         return ast.Name(id=self.bind(attr or "value", obj), ctx=ast.Load())
 
     def globals(self) -> dict:

@@ -1,0 +1,75 @@
+"""Derivatives as functions of the primals, written as source so they differentiate again.
+
+In: a function, and a fixed cotangent (``vjp_of``) or fixed tangents (``jvp_of``).
+Out: ``vjp_of_f(*primals) -> adjoints`` and ``jvp_of_f(*primals) -> tangent``: a few lines of
+generated Python calling the generated derivative of ``f``, registered in linecache like every
+generated function, so that ``pb.jvp`` (and ``check_grads(order=2)``) can transform them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+
+from .forward_mode import _has_tangent, generated_jvp
+
+_counter = itertools.count(1)
+
+
+def _function(fname: str, params: list[str], body: list[str], env: dict):
+    text = f"def {fname}({', '.join(params)}):\n" + "".join(f"    {b}\n" for b in body)
+    filename = f"<pullback {fname} #{next(_counter)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = dict(env)
+    exec(compile(text, filename, "exec"), namespace)
+    fn = namespace[fname]
+    fn.__pullback_text__ = text
+    return fn
+
+
+def _names(n: int) -> list[str]:
+    return [f"x{k}" for k in range(n)]
+
+
+def vjp_of(f, primals: tuple, cotangent):
+    """``vjp_of_f(*xs)``: the adjoints of ``xs`` for the fixed ``cotangent``.
+
+    >>> def f(x):
+    ...     return x * x
+    >>> vjp_of(f, (3.0,), 1.0)(3.0)
+    (6.0,)
+    """
+    from . import _target
+    from .cache import cached
+
+    target = _target(f)
+    nums = tuple(range(len(primals)))
+    forward, backward = cached(target, nums, False, "vjp", False, lambda module, gen: gen)
+    xs = _names(len(primals))
+    base = getattr(target, "__name__", "f").replace("<lambda>", "lambda")
+    return _function(f"vjp_of_{base}", xs, [
+        f"value, saved = forward({', '.join(xs)})",
+        "adjoints = backward(saved, cotangent)",
+        "return tuple(adjoints)",
+    ], {"forward": forward, "backward": backward, "cotangent": cotangent})
+
+
+def jvp_of(f, primals: tuple, tangents: tuple):
+    """``jvp_of_f(*xs)``: the output tangent of ``f`` at ``xs`` along the fixed ``tangents``."""
+    positions = tuple(i for i, (p, t) in enumerate(zip(primals, tangents, strict=True))
+                      if _has_tangent(p, t))
+    gen, names = generated_jvp(f, positions)
+    xs = _names(len(primals))
+    env = {"jvp_function": gen}
+    keywords = []
+    for k, (i, key) in enumerate(zip(positions, names, strict=True)):
+        env[f"tangent_{k}"] = tangents[i]
+        keywords.append(f"{key}=tangent_{k}")
+    base = getattr(f, "__name__", "f").replace("<lambda>", "lambda")
+    return _function(f"jvp_of_{base}", xs, [
+        f"value, tangent = jvp_function({', '.join(xs + keywords)})",
+        "return tangent",
+    ], env)
+
+
+__all__ = ["vjp_of", "jvp_of"]
