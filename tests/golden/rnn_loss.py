@@ -20,9 +20,9 @@ def grad_rnn_loss(Wx, Wh, b, xs, h):
         h_matmul_Wh = h @ Wh
         xs_t_matmul_Wx_plus_h_matmul_Wh_stack.append(xs_t_matmul_Wx_plus_h_matmul_Wh)
         xs_t_matmul_Wx_plus_h_matmul_Wh = xs_t_matmul_Wx + h_matmul_Wh
-        sum_2 = xs_t_matmul_Wx_plus_h_matmul_Wh + b
+        total = xs_t_matmul_Wx_plus_h_matmul_Wh + b
         h_stack.append(h)
-        h = np.tanh(sum_2)
+        h = np.tanh(total)
     h_pow_2 = h ** 2
     sum_h_pow_2 = np.sum(h_pow_2)
     sum_h_pow_2_bar = seed(sum_h_pow_2)
@@ -35,17 +35,17 @@ def grad_rnn_loss(Wx, Wh, b, xs, h):
     b_bar = zeros_like_value(b)
     for t in reversed(range(xs_shape_0)):
         # grad of: h = np.tanh(xs[t] @ Wx + h @ Wh + b)  (showcase.py:28)
-        sum_2_bar = h_bar * (1.0 - h * h)
+        total_bar = h_bar * (1.0 - h * h)
         h = h_stack.pop()
-        xs_t_matmul_Wx_plus_h_matmul_Wh_bar = unbroadcast(sum_2_bar, xs_t_matmul_Wx_plus_h_matmul_Wh)
-        b_bar = b_bar + unbroadcast(sum_2_bar, b)
+        xs_t_matmul_Wx_plus_h_matmul_Wh_bar = unbroadcast(total_bar, xs_t_matmul_Wx_plus_h_matmul_Wh)
+        b_bar += unbroadcast(total_bar, b)
         xs_t_matmul_Wx_bar = unbroadcast(xs_t_matmul_Wx_plus_h_matmul_Wh_bar, xs_t_matmul_Wx)
         h_matmul_Wh_bar = unbroadcast(xs_t_matmul_Wx_plus_h_matmul_Wh_bar, h_matmul_Wh)
         xs_t_matmul_Wx_plus_h_matmul_Wh = xs_t_matmul_Wx_plus_h_matmul_Wh_stack.pop()
         h_bar = matmul_adjoint_a(h_matmul_Wh_bar, h, Wh)
-        Wh_bar = Wh_bar + matmul_adjoint_b(h_matmul_Wh_bar, h, Wh)
+        Wh_bar += matmul_adjoint_b(h_matmul_Wh_bar, h, Wh)
         h_matmul_Wh = h_matmul_Wh_stack.pop()
-        Wx_bar = Wx_bar + matmul_adjoint_b(xs_t_matmul_Wx_bar, xs_t, Wx)
+        Wx_bar += matmul_adjoint_b(xs_t_matmul_Wx_bar, xs_t, Wx)
         xs_t_matmul_Wx = xs_t_matmul_Wx_stack.pop()
         xs_t = xs_t_stack.pop()
     return (Wx_bar, Wh_bar, b_bar)

@@ -18,7 +18,7 @@ _BINOP = {
     ast.RShift: "rshift",
 }
 _BINOP_NOUN = {
-    ast.Add: "sum", ast.Sub: "difference", ast.Mult: "product", ast.Div: "quotient",
+    ast.Add: "total", ast.Sub: "difference", ast.Mult: "product", ast.Div: "quotient",
     ast.Pow: "power", ast.MatMult: "matmul",
 }
 _CMP = {

@@ -139,6 +139,7 @@ class Reverse:
         output_active = out_name is not None and out_name in self.activity.active
         state = {out_name: VALUE} if output_active else {}
         self.loop_depth = 0
+        self.owned: set[str] = set()
         self.multiply_assigned = _multiply_assigned(body, self.params)
         primal, adjoint, state = self.block(body[:-1], state, compound=False)
         adjoint_of_param = {}
@@ -410,6 +411,10 @@ class Reverse:
         if st == ZERO:
             code.append(assign(tb, expr, at))
             state[t] = MAYBE if maybe else VALUE
+        elif st == VALUE and not maybe and t in self.owned and t in self.activity.numeric:
+            # a fresh zeros array only this loop adds into: accumulate in place
+            code.append(loc(ast.AugAssign(target=name(tb, ast.Store()), op=ast.Add(),
+                                          value=simplify(expr)), at))
         elif st == VALUE and not maybe and t in self.activity.numeric:
             code.append(assign(tb, simplify(ast.BinOp(left=name(tb), op=ast.Add(), right=expr)),
                                at))
@@ -618,7 +623,9 @@ class Reverse:
     def _loop_body(self, body, state, assigned, at, bound_before):
         head = dict(state)
         materialize = set()
+        owned_before = set(self.owned)
         for _ in range(6):
+            self.owned = owned_before | {k for k in materialize if state.get(k, ZERO) == ZERO}
             primal, adjoint, exit_state = self.block(copy.deepcopy(body), dict(head), True)
             new_head = dict(head)
             changed = False
@@ -635,6 +642,7 @@ class Reverse:
             head = new_head
             if not changed:
                 break
+        self.owned = owned_before
         before = []
         for k in sorted(materialize):
             if state.get(k, ZERO) == ZERO:
