@@ -62,8 +62,28 @@ def _target(f):
     return getattr(f, "__pullback_target__", f)
 
 
+_RECENT: dict = {}  # (f, argnums, has_aux) -> (code, closure, derivative): asking again is free
+
+
 def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """The gradient of scalar-valued ``f``, as a generated Python function."""
+    try:
+        hit = _RECENT.get((f, argnums, has_aux))
+    except TypeError:  # unhashable argnums (a list)
+        hit = None
+    if hit is not None and hit[0] is getattr(f, "__code__", None) \
+            and hit[1] is getattr(f, "__closure__", None):
+        return hit[2]
+    df = _grad(f, argnums, has_aux)
+    try:
+        _RECENT[(f, argnums, has_aux)] = (getattr(f, "__code__", None),
+                                          getattr(f, "__closure__", None), df)
+    except TypeError:
+        pass
+    return df
+
+
+def _grad(f, argnums, has_aux):
     nums, single = _positions(argnums)
     target = _target(f)
     nums = _resolve_positions(target, nums)

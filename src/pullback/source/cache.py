@@ -42,5 +42,8 @@ def cached(fn, nums, single, flavor, has_aux, make, builder=None):
 
 
 def clear() -> None:
+    from . import _RECENT
+
     with _LOCK:
         _CACHE.clear()
+        _RECENT.clear()

@@ -1,0 +1,93 @@
+"""Source mode: gradient time against the primal and against hand-written NumPy adjoints.
+
+In: the workloads W1, W2, W3, W5 (``workloads.py``).
+Out: a table of ratios on stdout and ``results/source.json``. Targets: W1 and W2 gradient /
+primal <= 3; W3 and W5 gradient / hand-written <= 1.2; transforming the MLP loss <= 50 ms.
+Run: ``PYTHONPATH=src python benchmarks/bench_source.py`` (one process, BLAS on one thread;
+autograd, JAX (jit) and PyTorch columns appear only where those are importable).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import timing  # noqa: E402  (pins BLAS threads before NumPy loads)
+
+try:  # noqa: SIM105
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+except Exception:
+    pass
+
+import numpy as np  # noqa: E402
+
+import pullback as pb  # noqa: E402
+from pullback.source import cache  # noqa: E402
+from workloads import workloads  # noqa: E402
+
+
+def interleaved(fns: dict, rounds: int = 5, budget: float = 0.1) -> dict:
+    """Best time per call of each function, measured in alternation to share the noise."""
+    best = {k: float("inf") for k in fns}
+    for _ in range(rounds):
+        for k, fn in fns.items():
+            best[k] = min(best[k], timing.seconds_per_call(fn, budget=budget, repeats=3))
+    return best
+
+
+def optional_columns(w):
+    out = {}
+    try:
+        import autograd
+        import autograd.numpy as anp  # noqa: F401
+
+        g = autograd.grad(w.fn, w.argnums)
+        out["autograd"] = lambda: g(*w.args)
+    except Exception:
+        pass
+    return out
+
+
+def main() -> None:
+    rows = []
+    for key, w in workloads().items():
+        grad = pb.grad(w.fn, w.argnums)
+        fns = {
+            "primal": lambda w=w: w.fn(*w.args),
+            "source": lambda grad=grad, w=w: grad(*w.args),
+            "by_hand": lambda w=w: w.by_hand(*w.args),
+        }
+        fns.update(optional_columns(w))
+        t = interleaved(fns)
+        row = {"workload": w.name, "primal_us": t["primal"] * 1e6,
+               "grad_us": t["source"] * 1e6, "hand_us": t["by_hand"] * 1e6,
+               "grad/primal": t["source"] / t["primal"],
+               "grad/hand": t["source"] / t["by_hand"]}
+        for other in set(t) - {"primal", "source", "by_hand"}:
+            row[f"{other}/source"] = t[other] / t["source"]
+        rows.append(row)
+    mlp = workloads()["W3"]
+    transform = []
+    for _ in range(5):
+        cache.clear()
+        start = time.perf_counter()
+        pb.grad(mlp.fn, mlp.argnums)
+        transform.append(time.perf_counter() - start)
+    cached = timing.seconds_per_call(lambda: pb.grad(mlp.fn, mlp.argnums), budget=0.1)
+    rows.append({"workload": "transform MLP loss (us; target <= 50000)",
+                 "grad_us": min(transform) * 1e6})
+    rows.append({"workload": "cached pb.grad(f) call (us)", "grad_us": cached * 1e6})
+    columns = ["workload", "primal_us", "grad_us", "hand_us", "grad/primal", "grad/hand"]
+    columns += sorted({c for r in rows for c in r} - set(columns))
+    timing.print_table("source mode (BLAS on one thread; best of interleaved runs)", rows,
+                       columns)
+    print("results:", timing.save("source", rows))
+    np.seterr(all="warn")
+
+
+if __name__ == "__main__":
+    main()
