@@ -24,10 +24,10 @@ except Exception:
     pass
 
 import numpy as np  # noqa: E402
+from workloads import workloads  # noqa: E402
 
 import pullback as pb  # noqa: E402
 from pullback.source import cache  # noqa: E402
-from workloads import workloads  # noqa: E402
 
 
 def interleaved(fns: dict, rounds: int = 5, budget: float = 0.1) -> dict:
@@ -54,7 +54,7 @@ def optional_columns(w):
 
 def main() -> None:
     rows = []
-    for key, w in workloads().items():
+    for _key, w in workloads().items():
         grad = pb.grad(w.fn, w.argnums)
         fns = {
             "primal": lambda w=w: w.fn(*w.args),

@@ -46,7 +46,7 @@ def add_adjoints(a, b):
     if b is None:
         return a
     if isinstance(a, (list, tuple)):
-        return type(a)(add_adjoints(x, y) for x, y in zip(a, _padded(b, len(a))))
+        return type(a)(add_adjoints(x, y) for x, y in zip(a, _padded(b, len(a)), strict=False))
     if isinstance(a, dict):
         out = dict(a)
         for key, value in b.items():

@@ -18,7 +18,8 @@ strings them together and ``cache`` remembers results per function identity.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .cache import cached
 from .entry import grad_entry, value_and_grad_entry
@@ -34,7 +35,8 @@ def _positions(argnums) -> tuple[tuple[int, ...], bool]:
     try:
         nums = tuple(argnums)
     except TypeError:
-        raise PullbackTypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+        raise PullbackTypeError(
+            f"argnums must be an int or a tuple of ints, got {argnums!r}") from None
     if not all(isinstance(a, int) and not isinstance(a, bool) for a in nums):
         raise PullbackTypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
     return nums, False

@@ -114,7 +114,7 @@ def differentiable_inputs(value: ast.expr, ns_lookup) -> list[str]:
 
 
 def _bind(params, call: ast.Call) -> dict:
-    bound = dict(zip(params, call.args))
+    bound = dict(zip(params, call.args, strict=False))
     for k in call.keywords:
         bound[k.arg] = k.value
     return bound

@@ -33,8 +33,8 @@ import copy
 from ..rules import registry
 from .desugar import Desugarer, ExitLowering, assign, call, loc, name
 from .diagnostics import unsupported
-from .naming import Namer, describe
 from .namespace import Namespace, value_of
+from .naming import Namer, describe
 from .resolve import MISSING, Scope, local_names
 
 _NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
@@ -235,7 +235,7 @@ class ANF:
         first = True
         stmts: list = []
         body_stack = stmts
-        for op, right in zip(e.ops, e.comparators):
+        for op, right in zip(e.ops, e.comparators, strict=False):
             p, r = self.atom(right)
             body_stack.extend(p)
             body_stack.append(assign(var, ast.Compare(left=left, ops=[op], comparators=[r]), e))
@@ -504,11 +504,13 @@ class ANF:
         kwonly = [a.arg for a in fdef.args.kwonlyargs]
         if len(e.args) > len(params):
             raise unsupported(e, self.src, f"too many arguments for {fdef.name}()")
-        given = dict(zip(params, e.args))
+        given = dict(zip(params, e.args, strict=False))
         for k in e.keywords:
             given[k.arg] = k.value
-        defaults = dict(zip(params[len(params) - len(fdef.args.defaults):], fdef.args.defaults))
-        defaults.update({k: d for k, d in zip(kwonly, fdef.args.kw_defaults) if d is not None})
+        first_default = len(params) - len(fdef.args.defaults)
+        defaults = dict(zip(params[first_default:], fdef.args.defaults, strict=True))
+        defaults.update({k: d for k, d in zip(kwonly, fdef.args.kw_defaults, strict=True)
+                         if d is not None})
         renames = {n: self.namer.fresh(n) for n in local_names(fdef)}
         pre = []
         for p in params + kwonly:

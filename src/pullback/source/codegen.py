@@ -99,7 +99,7 @@ class _Emitter:
             self.stmts(s.body, indent + 1)
             self.last_comment = None
         else:
-            for k, text in enumerate(ast.unparse(s).splitlines()):
+            for _k, text in enumerate(ast.unparse(s).splitlines()):
                 self.line(text, indent, origin)
 
     def function(self, piece: Piece):

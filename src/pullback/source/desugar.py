@@ -185,7 +185,7 @@ class Desugarer:
                 and not ({e.id for e in elts} & _names_in(value))
             ):
                 out = []
-                for e, v in zip(elts, value.elts):
+                for e, v in zip(elts, value.elts, strict=False):
                     out.extend(self.assign_to(e, v, at))
                 return out
             base = "_".join(e.id for e in elts if isinstance(e, ast.Name)) or "unpacked"
@@ -261,7 +261,7 @@ class Desugarer:
                 length = lengths[0] if len(lengths) == 1 else call(self.builtin("min"), *lengths)
                 prefix = [
                     loc(ast.Assign(targets=[t], value=item(q, name(index_var))), s)
-                    for t, q in zip(target.elts, seqs)
+                    for t, q in zip(target.elts, seqs, strict=False)
                 ]
                 return index_loop(length, index_var, prefix)
             if self.is_builtin(it.func, "reversed") and len(it.args) == 1:

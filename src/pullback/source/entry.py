@@ -34,7 +34,7 @@ def grad_entry(target, gen, module, nums, single, has_aux):
     def match(args, g):
         if single:
             return api.match_tree(g, args[nums[0]])
-        return tuple(api.match_tree(gi, args[i]) for gi, i in zip(g, nums))
+        return tuple(api.match_tree(gi, args[i]) for gi, i in zip(g, nums, strict=False))
 
     code = getattr(target, "__code__", None)
     one_param = code is not None and code.co_argcount == 1 and not code.co_kwonlyargcount \
@@ -93,7 +93,7 @@ def value_and_grad_entry(target, gen, module, nums, single, has_aux):
             if single:
                 g = api.match_tree(g, args[nums[0]])
             else:
-                g = tuple(api.match_tree(gi, args[i]) for gi, i in zip(g, nums))
+                g = tuple(api.match_tree(gi, args[i]) for gi, i in zip(g, nums, strict=False))
         if not has_aux:
             api.check_scalar_output(value, fname)
             value = api._scalar(value)

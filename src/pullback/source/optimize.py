@@ -216,7 +216,7 @@ def copy_propagation(fdef, keep=frozenset()) -> bool:
     counts = _assign_counts(fdef)
     changed = False
     body = fdef.body
-    for k, s in enumerate(list(body)):
+    for _k, s in enumerate(list(body)):
         if not (isinstance(s, ast.Assign) and len(s.targets) == 1
                 and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name)):
             continue

@@ -62,7 +62,7 @@ class Scope:
         code = fn.__code__
         cells = fn.__closure__ or ()
         closure = {}
-        for name, cell in zip(code.co_freevars, cells):
+        for name, cell in zip(code.co_freevars, cells, strict=False):
             try:
                 closure[name] = cell.cell_contents
             except ValueError:  # an empty cell: a name assigned later in the outer function

@@ -29,7 +29,6 @@ from __future__ import annotations
 import ast
 import copy
 import itertools
-import operator
 import types
 from dataclasses import dataclass, field
 
@@ -37,13 +36,20 @@ from .. import runtime
 from ..errors import MissingRuleError
 from ..rules import registry
 from ..runtime import adjoints as adjoint_helpers
-from .activity import BINOPS, IDENTITY_METHODS, NONDIFF_METHODS, UNARYOPS, Activity, analyze, \
-    names_read
+from .activity import (
+    BINOPS,
+    IDENTITY_METHODS,
+    NONDIFF_METHODS,
+    UNARYOPS,
+    Activity,
+    analyze,
+    names_read,
+)
 from .anf import is_static
 from .desugar import assign, loc, name
 from .diagnostics import where
-from .naming import describe
 from .namespace import value_of
+from .naming import describe
 from .optimize import simplify
 from .resolve import MISSING
 
@@ -447,7 +453,7 @@ class Reverse:
         if isinstance(value, ast.Dict):
             out = [(e.id, ast.Call(func=self.ctx.helper("item"), args=[g, copy.deepcopy(k)],
                                    keywords=[]), True)
-                   for k, e in zip(value.keys, value.values) if act(e)]
+                   for k, e in zip(value.keys, value.values, strict=False) if act(e)]
             return out, [], s, none
         if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.UAdd):
             return ([(value.operand.id, g, False)] if act(value.operand) else []), [], s, none
@@ -558,7 +564,7 @@ class Reverse:
     def callee(self, fn, value, v, g, s):
         code = fn.__code__
         params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
-        bound = dict(zip(params, value.args))
+        bound = dict(zip(params, value.args, strict=False))
         for k in value.keywords:
             bound[k.arg] = k.value
         active_params = tuple(p for p in params if p in bound and self.activity.is_active(bound[p]))
@@ -594,7 +600,7 @@ class Reverse:
                     out[k] = sts[0]
                 continue
             out[k] = MAYBE
-            for st, code in zip(sts, branches_code):
+            for st, code in zip(sts, branches_code, strict=False):
                 if st == ZERO:
                     code.append(assign(self.bar(k), ast.Constant(None), at))
         return out
@@ -830,7 +836,7 @@ def mark_static_name(n: str) -> ast.Name:
 
 
 def registry_bind(rule, args, keywords) -> dict:
-    bound = dict(zip(rule.params, args))
+    bound = dict(zip(rule.params, args, strict=False))
     for k in keywords:
         bound[k.arg] = k.value
     return bound

@@ -14,12 +14,12 @@ import builtins
 import copy
 
 from ..rules import registry
-from .naming import Namer
 from .namespace import Namespace
+from .naming import Namer
 
 
 def bind_call(params: tuple, args: list, keywords: list) -> dict:
-    bound = dict(zip(params, args))
+    bound = dict(zip(params, args, strict=False))
     for k in keywords:
         bound[k.arg] = k.value
     return bound
@@ -64,8 +64,9 @@ class Splicer:
             return None
         node, preamble, entries = got
         params = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
-        defaults = dict(zip(params[len(params) - len(node.args.defaults):], node.args.defaults))
-        for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults):
+        first_default = len(params) - len(node.args.defaults)
+        defaults = dict(zip(params[first_default:], node.args.defaults, strict=True))
+        for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=False):
             params.append(a.arg)
             if d is not None:
                 defaults[a.arg] = d

@@ -25,8 +25,8 @@ from .codegen import Piece, mark_adjoint
 from .desugar import Desugarer, assign, name
 from .diagnostics import internal, unsupported
 from .lookup import function_source
-from .naming import Namer
 from .namespace import Namespace
+from .naming import Namer
 from .optimize import optimize
 from .parse import parse_function
 from .resolve import Scope
@@ -94,7 +94,7 @@ class Transformation:
         positional = [*a.posonlyargs, *a.args]
         values = list(fn.__defaults__ or ())
         new = []
-        for arg, value in zip(positional[len(positional) - len(values):], values):
+        for arg, value in zip(positional[len(positional) - len(values):], values, strict=False):
             new.append(self._default(arg.arg, value))
         a.defaults = new
         kw = fn.__kwdefaults__ or {}
