@@ -24,6 +24,7 @@ from ..runtime import (
     matmul_adjoint_a,
     matmul_adjoint_b,
     matrix_transpose,
+    prefix_adjoint,
     reduce_like,
     setitem_adjoint_v,
     setitem_tangent_v,
@@ -34,7 +35,7 @@ from ..runtime import (
     zero_tangent,
     zeros_like_value,
 )
-from ..runtime.adjoints import add_adjoints, adjoint_or_zeros, head, item, seed, tail
+from ..runtime.adjoints import add_adjoints, add_at, adjoint_or_zeros, head, item, seed, tail
 from .registry import defnondiff, defrule
 
 defnondiff(seed, zeros_like_value, zero_tangent)
@@ -276,3 +277,25 @@ def setitem_tangent_v_jvp(t_dot, ans, t, x, index, v):
 
 
 defrule(setitem_tangent_v, vjp=setitem_tangent_v_vjp, jvp=setitem_tangent_v_jvp, linear=True)
+
+
+def add_at_vjp(g, ans, adjoint, index, v):
+    return prefix_adjoint(g, adjoint), item(g, index)
+
+
+def add_at_jvp(adjoint_dot, v_dot, ans, adjoint, index, v):
+    return add_at(adjoint_dot, index, None), add_at(zero_tangent(adjoint), index, v_dot)
+
+
+defrule(add_at, vjp=add_at_vjp, jvp=add_at_jvp, linear=True)
+
+
+def prefix_adjoint_vjp(g, ans, g_in, adjoint):
+    return head_adjoint(g, g_in, adjoint)
+
+
+def prefix_adjoint_jvp(g_in_dot, ans, g_in, adjoint):
+    return prefix_adjoint(g_in_dot, adjoint)
+
+
+defrule(prefix_adjoint, vjp=prefix_adjoint_vjp, jvp=prefix_adjoint_jvp, linear=True)

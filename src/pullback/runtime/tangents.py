@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["zero_tangent", "broadcast_like", "reduce_like", "item_adjoint", "head_adjoint",
-           "tail_adjoint"]
+           "tail_adjoint", "prefix_adjoint"]
 
 
 def zero_tangent(x):
@@ -69,3 +69,10 @@ def tail_adjoint(g, adjoint, left):
     if g is None or adjoint is None:
         return None
     return [zero_tangent(a) for a in adjoint[: len(left)]] + list(g)
+
+
+def prefix_adjoint(g, adjoint):
+    """The adjoint of ``adjoint`` in ``add_at(adjoint, index, v)``: ``g`` cut to its length."""
+    if g is None or adjoint is None:
+        return None
+    return list(g[: len(adjoint)])

@@ -49,8 +49,7 @@ def vjp_of(f, primals: tuple, cotangent):
     base = getattr(target, "__name__", "f").replace("<lambda>", "lambda")
     return _function(f"vjp_of_{base}", xs, [
         f"value, saved = forward({', '.join(xs)})",
-        "adjoints = backward(saved, cotangent)",
-        "return tuple(adjoints)",
+        "return backward(saved, cotangent)",
     ], {"forward": forward, "backward": backward, "cotangent": cotangent})
 
 

@@ -76,6 +76,9 @@ class Transformation:
         node = parse_function(src)
         scope = Scope.of(fn, node)
         fence.check(node, scope, src)
+        # the function's own names are taken for globals too: a global bound later (a spliced
+        # helper, say) must not be shadowed by a local of the same name
+        self.module_namer.taken |= _all_names(node)
         namer = _ChildNamer(self.module_namer, _all_names(node))
         d = Desugarer(scope, src, namer)
         desugared = d.function(node)
