@@ -58,8 +58,8 @@ def vjp_graph(
     ``outputs``: the pytree of output nodes to differentiate (default: all of them).
     ``cotangents``: True adds one input per output leaf (its cotangent, named ``<out>_bar``);
     False seeds a scalar output with 1.0. ``with_value``: output ``(value, adjoints)``.
-    ``wrt``: indices of the inputs whose adjoints are outputs (default: all, in ``in_tree``
-    structure when the graph has one).
+    ``wrt``: indices of the inputs whose adjoints are outputs, as a flat tuple (default: all,
+    in ``in_tree`` structure when the graph has one).
     """
     outputs = graph.outputs if outputs is None else outputs
     tr = ReverseTrace(replayable=True, first_id=_max_id(graph) + 1)
@@ -102,12 +102,13 @@ def vjp_graph(
     order = topological_order([node for node, _ in seeds])
     grads = sweep(order, seeds, value_of, trace=tr)
 
+    structured = wrt is None and graph.in_tree is not None
     wrt = list(range(len(graph.inputs))) if wrt is None else wrt
     adjoints = []
     for i in wrt:
         node = graph.inputs[i]
         adjoints.append(_adjoint_output(node, grads.get(node), tr))
-    if graph.in_tree is not None and len(wrt) == len(graph.inputs):
+    if structured:
         adjoint_tree = pytree.unflatten(graph.in_tree, adjoints)
     else:
         adjoint_tree = tuple(adjoints)

@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import MissingRuleError
+from ..errors import MissingRuleError, NonDifferentiableError, PullbackError
 from ..graph.ir import Node, map_nodes, node_inputs
 from ..runtime import unbroadcast
-from .core import ITEM_RULE
+from .core import ITEM_RULE, GraphPrimitive, is_traced
+from .namespace import dispatching_rule_fn
 
 __all__ = ["topological_order", "sweep", "backward_into_leaves"]
 
@@ -171,6 +172,7 @@ def sweep(
         if node is not None:
             _accumulate(grads, node, cotangent)
     recorded = value_of is _recorded_value
+    traced_values = not recorded
     for node in reversed(order):
         if node.op == "input" or node.nondiff:
             continue
@@ -207,12 +209,57 @@ def sweep(
                 continue
             if elementwise:
                 adjoint = _elementwise_vjp(rule, i, position, g, ans, args)
+            elif traced_values or is_traced(ans) or is_traced(g):
+                adjoint = _traced_vjp(trace, rule, i, g, ans, args, kwargs)
             else:
                 adjoint = rule.vjp_fn(i)(g, ans, *args, **kwargs)
             _distribute(record, adjoint, grads)
     if trace is not None:
         trace.location = None
     return grads
+
+
+def _refused(error: BaseException) -> bool:
+    """Whether ``error`` is (or was caused by) a traced value refusing to become an ndarray."""
+    while error is not None:
+        if isinstance(error, NonDifferentiableError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+class OpaqueVJP(GraphPrimitive):
+    """One argument's VJP of a rule recorded whole in a gradient graph: used where the rule's
+    helpers cannot run on traced values (they write into a NumPy array in place)."""
+
+    def __init__(self, rule, i: int):
+        super().__init__(rule.vjp_fn(i), name=f"{rule.name}[{rule.diff_params[i]}]")
+        self.__module__ = "vjp"
+
+
+_OPAQUE: dict = {}
+
+
+def _traced_vjp(trace, rule, i: int, g, ans, args, kwargs):
+    """The rule's VJP on traced values: recorded primitive by primitive where its code allows,
+    else (graph building) as one opaque node; with dual numbers, a clear error."""
+    mark = len(trace.nodes) if trace is not None and trace.nodes is not None else None
+    try:
+        return dispatching_rule_fn(rule.vjp_fn(i))(g, ans, *args, **kwargs)
+    except Exception as error:
+        if not _refused(error):
+            raise
+        if mark is None:
+            raise PullbackError(
+                f"the VJP rule of {rule.name} cannot run on traced values (its helpers convert "
+                "them to NumPy arrays or write into arrays in place), so it cannot be "
+                "differentiated again here (forward over reverse, grad of grad)"
+            ) from error
+        del trace.nodes[mark:]
+    opaque = _OPAQUE.get((id(rule), i))
+    if opaque is None:
+        opaque = _OPAQUE.setdefault((id(rule), i), OpaqueVJP(rule, i))
+    return opaque(g, ans, *args, **kwargs)
 
 
 def _values(args: tuple) -> tuple:

@@ -18,6 +18,7 @@ from ..errors import MissingRuleError, NonDifferentiableError
 from ..rules.registry import is_nondiff, lookup
 from . import core
 from .core import _NO_KWARGS, _UFUNC_OF_OPERATOR, _op_name, _plain, _where, bind
+from .namespace import dispatching_rule_fn
 
 __all__ = ["Dual", "ForwardTrace"]
 
@@ -36,7 +37,9 @@ class ForwardTrace:
 
     def process(self, fn: Callable, args: tuple, kwargs: dict):
         flags = [False, False]  # [has a tangent, older traced values remain]
-        primal_args, tangent_args = self._unwrap(args, flags)
+        pairs = [self._unwrap(a, flags) for a in args]  # None: no tangent (no work at all)
+        primal_args = tuple(p[0] for p in pairs)
+        tangent_args = tuple(p[1] for p in pairs)
         if kwargs:
             primal_kwargs, _ = self._unwrap(kwargs, flags)
         else:
@@ -64,7 +67,10 @@ class ForwardTrace:
                 t = _tangent_of_kwarg(kwargs.get(name), self)
             if t is None:
                 continue
-            term = rule.jvp_fn(i)(t, ans, *primal_args, **primal_kwargs)
+            jvp_fn = rule.jvp_fn(i)
+            if older or core.is_traced(t):
+                jvp_fn = dispatching_rule_fn(jvp_fn)
+            term = jvp_fn(t, ans, *primal_args, **primal_kwargs)
             if term is not None:
                 tangent = term if tangent is None else tangent + term
         return self._wrap(ans, tangent)
@@ -147,6 +153,12 @@ class Dual:
         if method != "__call__":
             return getattr(ufunc, method)(*(_plain(x) for x in inputs), **kwargs)
         return bind(ufunc, inputs, kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        raise NonDifferentiableError(
+            "cannot convert a dual number to a NumPy array: it would drop its tangent; use "
+            "np.stack([...]) to build arrays of them"
+        )
 
     def __array_function__(self, func, types, args, kwargs):
         static = _STATIC.get(func)

@@ -22,7 +22,12 @@ import numpy as np
 
 from .core import bind, is_traced
 
-__all__ = ["with_dispatching_namespace", "DISPATCHING_MATH", "DISPATCHING_NUMPY"]
+__all__ = [
+    "with_dispatching_namespace",
+    "dispatching_rule_fn",
+    "DISPATCHING_MATH",
+    "DISPATCHING_NUMPY",
+]
 
 
 def _dispatching(fn: Callable) -> Callable:
@@ -67,9 +72,19 @@ def _stacked(x):
     return x
 
 
+def _fresh(obj):
+    """A new traced value standing for the same value (``np.array`` copies: a later index
+    assignment into the copy must not rebind the original)."""
+    from .core import Tensor
+
+    if type(obj) is Tensor:
+        return Tensor(obj.value, obj.node, obj.trace)
+    return type(obj)(obj.primal, obj.tangent, obj.trace)
+
+
 def _array(obj, dtype=None, *args, **kwargs):
     if is_traced(obj):
-        return obj
+        return _fresh(obj)
     if isinstance(obj, (list, tuple)) and _has_traced(obj):
         return _stacked(obj)
     return np.array(obj, dtype, *args, **kwargs)
@@ -161,7 +176,12 @@ def _patched_globals(g: dict, memo: dict) -> dict:
     new_globals.update(replacements)
     memo[key] = new_globals
     for name, value in g.items():
-        if type(value) is types.FunctionType and value.__globals__ is g:
+        if type(value) is types.FunctionType and value.__globals__ is not g:
+            if (value.__module__ or "").startswith("pullback."):
+                # a rule helper from another pullback module: it runs on traced values too
+                new_globals[name] = with_dispatching_namespace(value, memo)
+            continue
+        if type(value) is types.FunctionType:
             if id(value) in memo:
                 continue
             memo[id(value)] = value  # (recursion guard while its closure is patched)
@@ -193,3 +213,16 @@ def _patched_closure(closure, memo):
             cells.append(types.CellType(new))
             changed = True
     return tuple(cells) if changed else closure
+
+
+_RULE_FUNCTIONS: dict = {}
+
+
+def dispatching_rule_fn(fn: Callable) -> Callable:
+    """A rule's VJP or JVP function made to run on traced values (cached: the rule modules'
+    globals do not change after import). Rule helpers may inspect their arguments with
+    ``np.asarray``; on a traced value that must give the traced value, not drop it."""
+    patched = _RULE_FUNCTIONS.get(fn)
+    if patched is None:
+        patched = _RULE_FUNCTIONS.setdefault(fn, with_dispatching_namespace(fn))
+    return patched
