@@ -142,6 +142,10 @@ class ANF:
             return [s]
         if isinstance(s, ast.Pass):
             return []
+        if isinstance(s, ast.With):
+            from . import surgery  # a grad_of block: its body normalized like any block
+
+            return surgery.anf(self, s)
         raise unsupported(s, self.src, f"{type(s).__name__} is not supported here")
 
     def builtin_ref(self, fn_name):

@@ -118,6 +118,11 @@ class Desugarer:
     def stmt_Raise(self, s):
         return [s]
 
+    def stmt_With(self, s):
+        from . import surgery  # with pb.grad_of(x) as x_bar: kept, marked, body desugared
+
+        return surgery.desugar(self, s)
+
     def stmt_Assert(self, s):
         exc = call(self.builtin("AssertionError"), *([s.msg] if s.msg else []))
         test = ast.UnaryOp(op=ast.Not(), operand=s.test)

@@ -141,6 +141,8 @@ class Forward:
             return self.loop(s, state)
         if isinstance(s, ast.Expr):
             return self.expr_stmt(s, state)
+        if isinstance(s, ast.With):  # a grad_of block belongs to the backward sweep only
+            return [], state
         return [s], state
 
     def materialize(self, v, at, defined) -> ast.stmt:

@@ -274,6 +274,10 @@ class Reverse:
             return self.while_(s, state, compound)
         if isinstance(s, ast.Expr) and self.is_active_append(s):
             return self.append(s, state, compound)
+        if isinstance(s, ast.With) and hasattr(s, "_grad_of"):
+            from . import surgery  # the block runs in the adjoint sweep, on x's adjoint
+
+            return surgery.reverse(self, s, state)
         return [s], [], state
 
     def markers(self, v, compound, at=None):
