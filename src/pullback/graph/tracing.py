@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import pytree
-from ..tape.core import ReverseTrace, Tensor, is_traced
+from ..tape.core import ReverseTrace, Tensor, is_traced, tracing
 from ..tape.namespace import with_dispatching_namespace
 from .ir import Graph, Node
 
@@ -120,7 +120,8 @@ def trace(f: Callable, *args: Any) -> Graph:
                 new.append(leaf)
         leaves_per_arg.append(leaves)
         wrapped_args.append(pytree.unflatten(tree, new))
-    out = with_dispatching_namespace(f)(*wrapped_args)
+    with tracing(tr):
+        out = with_dispatching_namespace(f)(*wrapped_args)
     outputs = pytree.tree_map(lambda v: _output_of(v, tr), out)
     nodes = [n for n in tr.nodes if n.op != "input"]
     return Graph(

@@ -222,7 +222,7 @@ def sweep(
 def _refused(error: BaseException) -> bool:
     """Whether ``error`` is (or was caused by) a traced value refusing to become an ndarray."""
     while error is not None:
-        if isinstance(error, NonDifferentiableError):
+        if isinstance(error, (NonDifferentiableError, MissingRuleError)):
             return True
         error = error.__cause__ or error.__context__
     return False

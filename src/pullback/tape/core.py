@@ -68,6 +68,31 @@ _LIBRARY_DIRS = (_PACKAGE_DIR, _NUMPY_DIR)
 # -- per-thread state -------------------------------------------------------------------------
 
 
+class tracing:
+    """Context manager: ``trace`` is the innermost transformation running on this thread
+    (array creation inside it, ``np.zeros(3)``, makes constant Tensors of it)."""
+
+    def __init__(self, trace):
+        self.trace = trace
+
+    def __enter__(self):
+        stack = getattr(_thread, "traces", None)
+        if stack is None:
+            stack = _thread.traces = []
+        stack.append(self.trace)
+        return self.trace
+
+    def __exit__(self, *exc):
+        _thread.traces.pop()
+        return False
+
+
+def current_trace():
+    """The innermost trace made current with ``tracing`` on this thread, or None."""
+    stack = getattr(_thread, "traces", None)
+    return stack[-1] if stack else None
+
+
 def grad_enabled() -> bool:
     return not getattr(_thread, "no_grad", 0)
 
@@ -251,6 +276,14 @@ class ReverseTrace:
         if isinstance(ans, (tuple, list, dict)):
             return self._record_many(fn, rule, rec_args, rec_kwargs, ans, nondiff, filename, lineno)
         shape, dtype, kind = _meta(ans)
+        if kind == "O" and not nondiff:
+            raise NonDifferentiableError(
+                f"{_op_name(fn)} on a value that carries a derivative gave an array of Python "
+                "objects; its derivative would be lost. Keep arrays in a float dtype "
+                "(.astype(np.float64))",
+                filename=filename,
+                lineno=lineno,
+            )
         if not _differentiable_kind(kind):
             if not self.replayable:
                 return ans

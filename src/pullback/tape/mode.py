@@ -16,7 +16,7 @@ import numpy as np
 from .. import pytree
 from ..graph.ir import Graph
 from .backward import sweep, topological_order
-from .core import ReverseTrace, Tensor, is_traced
+from .core import ReverseTrace, Tensor, is_traced, tracing
 from .dual import Dual, ForwardTrace
 from .namespace import with_dispatching_namespace
 
@@ -62,7 +62,8 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
     """``(f(*primals), vjp_fn[, aux])``: run ``f`` once on Tensors, sweep the tape per call."""
     trace = ReverseTrace(replayable=False, keep=False)
     wrapped, inputs = _wrap_primals(trace, tuple(primals))
-    out = with_dispatching_namespace(f)(*wrapped)
+    with tracing(trace):
+        out = with_dispatching_namespace(f)(*wrapped)
     aux = None
     if has_aux:
         out, aux = out
@@ -104,7 +105,8 @@ def record(f: Callable, *args: Any) -> Graph:
         names = [f"x{i}" for i in range(len(args))]
     trace = ReverseTrace(replayable=False)
     wrapped, inputs = _wrap_primals(trace, args, names)
-    out = with_dispatching_namespace(f)(*wrapped)
+    with tracing(trace):
+        out = with_dispatching_namespace(f)(*wrapped)
     outputs = pytree.tree_map(
         lambda v: v.node if type(v) is Tensor and v.trace is trace and v.node is not None else v,
         out,

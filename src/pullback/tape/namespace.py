@@ -98,13 +98,71 @@ def _asarray(obj, dtype=None, *args, **kwargs):
     return np.asarray(obj, dtype, *args, **kwargs)
 
 
+def _writable(create: Callable) -> Callable:
+    """An array-creation function whose result, inside a transformation, is a constant Tensor
+    of it: ``y = np.zeros(3); y[0] = x`` then assigns functionally instead of writing a
+    traced value into a plain array."""
+    from .core import Tensor, current_trace
+
+    def make(*args, **kwargs):
+        result = create(*args, **kwargs)
+        trace = current_trace()
+        if trace is None or is_traced(result) or not isinstance(result, np.ndarray):
+            return result
+        if not getattr(trace, "process", None) or not hasattr(trace, "replayable"):
+            return result
+        return Tensor(result, None, trace)
+
+    make.__name__ = create.__name__
+    make.__wrapped__ = create
+    return make
+
+
+_CREATION = ("zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
+             "full_like", "eye", "identity")  # fmt: skip
+
+
 def _make_numpy() -> types.ModuleType:
     module = types.ModuleType("numpy", np.__doc__)
     module.__dict__.update({k: v for k, v in np.__dict__.items() if not k.startswith("__")})
     module.__dict__["array"] = _array
     module.__dict__["asarray"] = _asarray
     module.__dict__["asanyarray"] = _asarray
+    for name in _CREATION:
+        module.__dict__[name] = _writable(getattr(np, name))
     return module
+
+
+def _make_pullback() -> types.ModuleType | None:
+    """``pullback`` with its registered plain-Python primitives (``stop_gradient``)
+    dispatching, so tape and graph modes see them called on traced values."""
+    import pullback
+
+    module = types.ModuleType("pullback", pullback.__doc__)
+    module.__dict__.update(
+        {k: v for k, v in pullback.__dict__.items() if k not in ("__dict__", "__class__")}
+    )
+    for name, value in list(module.__dict__.items()):
+        if _is_registered_python_function(value):
+            module.__dict__[name] = _dispatching(value)
+    return module
+
+
+def _is_registered_python_function(value) -> bool:
+    from ..rules.registry import is_nondiff, lookup
+
+    if type(value) is not types.FunctionType:
+        return False
+    return lookup(value) is not None or is_nondiff(value)
+
+
+_DISPATCHING_PULLBACK: list = []
+
+
+def _dispatching_pullback() -> types.ModuleType:
+    if not _DISPATCHING_PULLBACK:
+        _DISPATCHING_PULLBACK.append(_make_pullback())
+    return _DISPATCHING_PULLBACK[0]
 
 
 DISPATCHING_NUMPY = _make_numpy()
@@ -116,6 +174,12 @@ def _replacement(value):
         return DISPATCHING_MATH
     if value is np:
         return DISPATCHING_NUMPY
+    if isinstance(value, types.ModuleType) and value.__name__ == "pullback":
+        return _dispatching_pullback()
+    if type(value) is types.FunctionType and (value.__module__ or "").startswith("pullback."):
+        if _is_registered_python_function(value):  # pb.stop_gradient imported by name
+            return _dispatching(value)
+        return None
     if isinstance(value, types.BuiltinFunctionType):
         name = _MATH_FUNCTIONS.get(id(value))
         if name is not None and getattr(math, name) is value:
