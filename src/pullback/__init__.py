@@ -26,6 +26,7 @@ from .custom import custom_jvp, custom_vjp, defjvp, defvjp, grad_of, stop_gradie
 from . import symbolic  # SymPy is imported only when symbolic mode runs
 from .compare import Comparison, compare
 from .source import source  # the function pb.source(df); the mode is pullback.source
+from .source.export import export  # a derivative as a standalone module
 
 __version__ = "0.1.0"
 
@@ -58,6 +59,7 @@ __all__ = [
     "stop_gradient",
     "grad_of",
     "source",
+    "export",
     "PullbackError",
     "UnsupportedSyntaxError",
     "MissingRuleError",
