@@ -20,8 +20,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-import timing  # noqa: E402  (pins BLAS threads before NumPy loads)
 import numpy as np  # noqa: E402
+import timing  # noqa: E402  (pins BLAS threads before NumPy loads)
 from workloads import workloads  # noqa: E402
 
 import pullback as pb  # noqa: E402
