@@ -123,15 +123,15 @@ def main() -> None:
     for key, (fn, args, argnums, ops) in cases.items():
         tape = pb.grad(fn, argnums, mode="tape")
         graph = pb.grad(fn, argnums, mode="graph")
-        row = {"workload": key, "tape_s": timing.seconds_per_call(lambda: tape(*args))}
-        row["graph_s"] = timing.seconds_per_call(lambda: graph(*args))
+        row = {"workload": key, "tape_s": timing.seconds_per_call(lambda t=tape, a=args: t(*a))}
+        row["graph_s"] = timing.seconds_per_call(lambda t=graph, a=args: t(*a))
         if ops:
             row["tape_us_per_op"] = row["tape_s"] / ops * 1e6
         for name, peer in peers.items():
             if peer is None:
                 continue
             g = peer[key]
-            row[f"{name}_s"] = timing.seconds_per_call(lambda g=g: g(*args))
+            row[f"{name}_s"] = timing.seconds_per_call(lambda g=g, a=args: g(*a))
             row[f"{name}/tape"] = row[f"{name}_s"] / row["tape_s"]
             if ops:
                 row[f"{name}_us_per_op"] = row[f"{name}_s"] / ops * 1e6
