@@ -139,7 +139,7 @@ class custom_vjp:
         self.bwd: Callable | None = None
 
     def __call__(self, *args, **kwargs):
-        return self.fn(*args, **kwargs)
+        return _call_rule(self, args, kwargs)
 
     def __get__(self, obj, objtype=None):  # behave as a function when used as a method
         return self if obj is None else functools.partial(self, obj)
@@ -181,6 +181,7 @@ class custom_vjp:
             {i: make_jvp(i) for i in range(n)},
         )
         registry._register(rule)
+        self._rule_defined = True
 
 
 class custom_jvp:
@@ -195,7 +196,7 @@ class custom_jvp:
         self.jvp: Callable | None = None
 
     def __call__(self, *args, **kwargs):
-        return self.fn(*args, **kwargs)
+        return _call_rule(self, args, kwargs)
 
     def __get__(self, obj, objtype=None):
         return self if obj is None else functools.partial(self, obj)
@@ -239,6 +240,7 @@ class custom_jvp:
             {i: make_jvp(i) for i in range(n)},
         )
         registry._register(rule)
+        self._rule_defined = True
 
 
 _source_counter = iter(range(1, 1 << 62))
@@ -277,8 +279,34 @@ def _zeros_like(x):
     return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
 
 
+def _traced(args: tuple, kwargs: dict) -> bool:
+    """Whether a tape- or graph-mode traced value is among the arguments (pytrees included)."""
+    tape = sys.modules.get("pullback.tape.core")
+    if tape is None:
+        return False
+    from .pytree import flatten
+
+    leaves = flatten((args, kwargs))[0]
+    return any(tape.is_traced(leaf) for leaf in leaves)
+
+
+def _call_rule(custom, args: tuple, kwargs: dict):
+    """Run a custom-rule function: through the tracer when traced values are passed, so tape
+    and graph modes record one node that the user's rule differentiates."""
+    if custom.__dict__.get("_rule_defined") and _traced(args, kwargs):
+        from .tape.core import bind
+
+        return bind(custom, args, kwargs)
+    return custom.fn(*args, **kwargs)
+
+
 def stop_gradient(x: Any) -> Any:
     """``x`` itself, with a zero derivative in every mode."""
+    if _traced((x,), {}):
+        from .pytree import tree_map
+        from .tape.core import bind
+
+        return tree_map(lambda leaf: bind(stop_gradient, (leaf,)), x)
     return x
 
 
