@@ -63,6 +63,8 @@ _NO_KWARGS: dict = {}
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
 _LIBRARY_DIRS = (_PACKAGE_DIR, _NUMPY_DIR)
+# pullback modules that hold user-level code (the demo's example), not library machinery
+_USER_LEVEL_FILES = frozenset({os.path.join(_PACKAGE_DIR, "demo.py")})
 
 
 # -- per-thread state -------------------------------------------------------------------------
@@ -118,7 +120,10 @@ class no_grad:
 def _user_frame():
     """The innermost frame outside pullback and NumPy: the user's call site."""
     frame = sys._getframe(2)
-    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_LIBRARY_DIRS) or filename in _USER_LEVEL_FILES:
+            break
         frame = frame.f_back
     return frame
 
