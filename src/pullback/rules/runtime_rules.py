@@ -36,6 +36,7 @@ from ..runtime import (
     zeros_like_value,
 )
 from ..runtime.adjoints import add_adjoints, add_at, adjoint_or_zeros, head, item, seed, tail
+from ..runtime.adjoints import unbroadcast as unbroadcast_fast  # what generated code calls
 from .registry import defnondiff, defrule
 
 defnondiff(seed, zeros_like_value, zero_tangent)
@@ -49,14 +50,14 @@ def unbroadcast_vjp(g, ans, g_in, x):
 
 
 def unbroadcast_jvp(g_in_dot, ans, g_in, x):
-    return unbroadcast(g_in_dot, x)
+    return unbroadcast_fast(g_in_dot, x)
 
 
 defrule(unbroadcast, adjoints.unbroadcast, vjp=unbroadcast_vjp, jvp=unbroadcast_jvp, linear=True)
 
 
 def broadcast_like_vjp(g, ans, t, y):
-    return unbroadcast(g, t)
+    return unbroadcast_fast(g, t)
 
 
 def broadcast_like_jvp(t_dot, ans, t, y):

@@ -362,6 +362,8 @@ class Forward:
         if not terms:
             return pre, None
         if rule.kind == "elementwise":
+            if len(terms) == 2 and ast.dump(terms[0]) == ast.dump(terms[1]):  # x * x
+                terms = [ast.BinOp(left=ast.Constant(2.0), op=ast.Mult(), right=terms[0])]
             total = terms[0]
             for t in terms[1:]:
                 total = ast.BinOp(left=total, op=ast.Add(), right=t)
