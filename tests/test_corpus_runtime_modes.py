@@ -34,3 +34,27 @@ def test_corpus_agrees_with_source_mode(case, mode):
     for g, w in zip(_leaves(got), _leaves(want), strict=True):
         assert np.shape(g) == np.shape(w)
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-10)
+
+
+HESSIAN_CASES = [
+    pytest.param(case, id=case.name)
+    for case in CORPUS
+    if "tape" in case.modes
+    and case.name not in REFUSED
+    and case.expected is None  # stop_gradient: a constant at every order, not its differences
+    and isinstance(case.argnums, int)
+    and np.ndim(case.args[case.argnums]) <= 1
+    and np.size(case.args[case.argnums]) <= 8
+    and not isinstance(case.args[case.argnums], (tuple, list, dict))
+]
+
+
+@pytest.mark.parametrize("case", HESSIAN_CASES)
+def test_corpus_hessian_in_tape_mode_agrees_with_differences(case):
+    """Forward over reverse in tape mode (dual numbers through the recorded backward sweep)."""
+    hessian = pb.hessian(case.fn, case.argnums, mode="tape")(*case.args, **case.kwargs)
+    gradient = pb.grad(case.fn, case.argnums, mode="source")
+    numeric = pb.jacobian(
+        lambda *a: gradient(*a, **case.kwargs), case.argnums, mode="numeric"
+    )(*case.args)
+    np.testing.assert_allclose(hessian, numeric, rtol=1e-5, atol=1e-5)

@@ -240,6 +240,8 @@ def _patched_globals(g: dict, memo: dict) -> dict:
     new_globals.update(replacements)
     memo[key] = new_globals
     for name, value in g.items():
+        if name in replacements:  # a registered helper: it dispatches to its own rule
+            continue
         if type(value) is types.FunctionType and value.__globals__ is not g:
             if (value.__module__ or "").startswith("pullback."):
                 # a rule helper from another pullback module: it runs on traced values too
