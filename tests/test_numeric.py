@@ -92,3 +92,8 @@ def test_integer_argument_is_a_type_error():
 def test_nonscalar_output_names_vjp_and_jacobian():
     with pytest.raises(TypeError, match="jacobian"):
         pb.grad(lambda x: x * 2.0, mode="numeric")(np.ones(3))
+
+
+def test_numeric_grad_of_nonscalar_output_is_a_clear_error():
+    with pytest.raises(TypeError, match="scalar"):
+        pb.numeric.grad(lambda x: x * 2.0)(np.ones(3))

@@ -158,6 +158,9 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, *, method: str = "centra
                 full[i] = v
             return f(*full, **kwargs)
 
+        from .api import check_scalar_output
+
+        check_scalar_output(f_of(*primals), getattr(f, "__name__", "f"))
         grads = _gradient_of_scalar(f_of, primals, method)
         leaves, td = pytree.flatten(primals)
         tree = pytree.unflatten(td, [_match(g, x) for g, x in zip(grads, leaves)])
