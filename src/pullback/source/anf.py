@@ -29,13 +29,15 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import sys
+import types
 
 from ..rules import registry
-from .desugar import Desugarer, ExitLowering, assign, call, loc, name
+from .desugar import Desugarer, ExitLowering, assign, call, loc, name, static_name
 from .diagnostics import unsupported
 from .namespace import Namespace, value_of
 from .naming import Namer, describe
-from .resolve import MISSING, Scope, local_names
+from .resolve import MISSING, Scope, is_data, local_names
 
 _NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
 _PLAIN_METHODS = {"append", "copy", "keys", "values", "items", "astype", "tolist", "item",
@@ -76,11 +78,13 @@ class ANF:
         self.local_functions = desugarer.local_functions
         self.inlining: list[str] = []
         self.shadowed: set[str] = set(scope.locals)
+        self.reads_at_call: dict[str, ast.expr] = {}
 
     # -- statements ------------------------------------------------------------------------
     def function(self, node: ast.FunctionDef) -> ast.FunctionDef:
         self.shadowed |= local_names(node)
         body = self.block(node.body)
+        body = [assign(v, e, node) for v, e in self.reads_at_call.items()] + body
         out = ast.FunctionDef(name=node.name, args=node.args, body=body, decorator_list=[],
                               returns=None, type_comment=None)
         return ast.copy_location(out, node)
@@ -186,8 +190,34 @@ class ANF:
         value = self.scope.lookup(e.id)
         if value is MISSING:
             raise unsupported(e, self.src, f"name {e.id!r} is not defined")
+        if is_data(value) and not self.scope.generated:
+            return [], name(self.read_at_call(e.id))
         self.ns.bind_user(e.id, value)
+        self.ns.guard(self.scope.home(e.id), value)
         return [], mark_static(name(e.id))
+
+    def read_at_call(self, v: str) -> str:
+        """A global or closure variable holding data: a local read when the derivative starts
+        (``X = module.X``, ``scale = scale_cell.cell_contents``), so rebinding it is seen."""
+        if v not in self.reads_at_call:
+            holder, key = self.scope.home(v)
+            if key is None:
+                cell = self.ns.bind(f"{v}_cell", holder)
+                read = ast.Attribute(value=static_name(cell), attr="cell_contents",
+                                     ctx=ast.Load())
+            else:
+                module = _module_with_globals(holder, self.scope.fn)
+                if module is not None:
+                    base = self.ns.bind(module.__name__.rpartition(".")[2].strip("_")
+                                        or "module", module)
+                    read = ast.Attribute(value=static_name(base), attr=v, ctx=ast.Load())
+                else:
+                    base = self.ns.bind(f"{self.scope.fn.__name__}_globals", holder)
+                    read = ast.Subscript(value=static_name(base), slice=ast.Constant(v),
+                                         ctx=ast.Load())
+            self.reads_at_call[v] = read
+            self.shadowed.add(v)
+        return v
 
     def expr_Constant(self, e, hint):
         return [], e
@@ -199,8 +229,13 @@ class ANF:
             while isinstance(root, ast.Attribute):
                 root = root.value
             if isinstance(root, ast.Name):
-                self.ns.bind_user(root.id, self.scope.lookup(root.id))
+                root_value = self.scope.lookup(root.id)
+                self.ns.bind_user(root.id, root_value)
+                self.ns.guard(self.scope.home(root.id), root_value)
             node = ast.Attribute(value=self._static_copy(e.value), attr=e.attr, ctx=ast.Load())
+            if is_data(value) and not self.scope.generated \
+                    and not _library_constant(e, self.scope):
+                return [], loc(node, e)  # a user module's or class's data: read when run
             return [], mark_static(loc(node, e))
         pre, obj = self.atom(e.value)
         if e.attr not in _NONDIFF_ATTRS:
@@ -542,6 +577,27 @@ class ANF:
         finally:
             self.inlining.pop()
         return pre + out, name(result)
+
+
+_LIBRARIES = {"numpy", "math", "cmath", "scipy"}
+
+
+def _library_constant(e: ast.Attribute, scope: Scope) -> bool:
+    """``np.pi``, ``math.e``: a library's constant, known before running (and folded)."""
+    root = e
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    value = scope.lookup(root.id) if isinstance(root, ast.Name) else MISSING
+    module = getattr(value, "__name__", "") if isinstance(value, types.ModuleType) else ""
+    return module.split(".")[0] in _LIBRARIES
+
+
+def _module_with_globals(globals_: dict, fn):
+    """The imported module whose namespace is ``globals_``, or None."""
+    module = sys.modules.get(getattr(fn, "__module__", None) or "")
+    if module is not None and getattr(module, "__dict__", None) is globals_:
+        return module
+    return None
 
 
 def _rename(node, renames: dict[str, str]):

@@ -35,6 +35,7 @@ class GeneratedModule:
     filename: str
     functions: dict
     source_map: dict = field(default_factory=dict)  # generated line -> (file, line)
+    guards: tuple = ()  # user names bound at transform time (see Namespace.guards)
 
     def origin(self, lineno: int):
         return self.source_map.get(lineno)

@@ -7,7 +7,9 @@ imports only NumPy, ``math`` and ``pullback.runtime`` — plus the user's own mo
 derivative calls user code that was not transformed (a custom rule's ``fwd``/``bwd``, a
 function called for its side effect); the header says which. Generated functions the
 derivative calls from other generated modules (a callee's gradient, a custom rule's callable)
-are copied in. Constants are written as literals.
+are copied in. Constants are written as literals; user globals and closure variables, which
+generated code reads when it runs (``X = module.X``), are written as a class of literals named
+like their module (or cell), holding the values they have at export time.
 
 The exported file can be edited and loaded back, e.g. as a custom rule:
 ``pb.defvjp(f, lambda g, ans, x: g * exported.grad_f(x))``.
@@ -64,6 +66,7 @@ class _Exporter:
         self.bound: dict[str, object] = {}
         self.user_modules: set[str] = set()
         self.seen_texts: set[str] = set()
+        self.snapshots: dict[str, tuple] = {}  # name -> (module or cell, attributes read)
 
     def bind(self, name: str, obj) -> None:
         if name in self.bound:
@@ -96,6 +99,11 @@ class _Exporter:
                     if obj.__name__ != name:
                         self.assignments.append(f"{name} = {obj.__name__}")
                     self.add_text(obj)
+                    continue
+                attrs = _data_reads(text, name, obj)
+                if attrs is not None:
+                    holder, seen = self.snapshots.setdefault(name, (obj, set()))
+                    seen |= attrs
                     continue
                 self.bind(name, obj)
             elif not hasattr(builtins, name):
@@ -156,6 +164,35 @@ class _Exporter:
             "nor a function importable by name")
 
 
+def _data_reads(text: str, name: str, obj) -> set[str] | None:
+    """The attributes a generated text reads of ``name`` when ``obj`` is a user module or a
+    closure cell used only for its data (read when the derivative runs; exported as the
+    values they hold now), else None."""
+    import ast
+
+    from .resolve import is_data
+
+    user_module = isinstance(obj, types.ModuleType) and not obj.__name__.startswith(
+        ("numpy", "math", "scipy", "pullback"))
+    if not (user_module or isinstance(obj, types.CellType)):
+        return None
+    attrs = set()
+    bases = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.value.id == name:
+            attrs.add(node.attr)
+            bases.add(id(node.value))
+        elif isinstance(node, ast.Name) and node.id == name and id(node) not in bases:
+            attrs.add(None)
+    try:
+        if None in attrs or not all(is_data(getattr(obj, a)) for a in attrs):
+            return None
+    except (AttributeError, ValueError):
+        return None
+    return attrs
+
+
 def _from_import(module_name: str, attr: str, name: str) -> str:
     if "." in attr:
         head = attr.split(".")[0]
@@ -204,7 +241,23 @@ def export_text(df) -> str:
         + (f"; user modules whose code the derivative calls: {', '.join(sorted(ex.user_modules))}"
            if ex.user_modules else " only."),
     ]
+    snapshots = []
+    for name, (holder, attrs) in sorted(ex.snapshots.items()):
+        what = f"{holder.__name__}'s globals" if isinstance(holder, types.ModuleType) \
+            else "the closure variable"
+        body = [f'    """The values of {what} the derivative reads, as they were when exported."""']
+        for attr in sorted(attrs):
+            value = getattr(holder, attr)
+            line = ex.statement(attr, value)
+            if line is None or line.startswith(("import ", "from ")):
+                raise PullbackTypeError(f"cannot export the value of {attr!r}")
+            if isinstance(value, (np.ndarray, np.generic)):
+                ex.bind("np", np)
+            body.append("    " + line)
+        snapshots.append("\n".join([f"class {name}:", *body]))
     lines += sorted(ex.imports, key=lambda line: (not line.startswith("import "), line))
+    if snapshots:
+        lines += ["", ""] + ["\n\n\n".join(snapshots)]
     lines += [""] + ex.assignments if ex.assignments else []
     lines += ["", ""]
     lines += [s + "\n\n" for s in stubs]

@@ -4,7 +4,9 @@ In: objects the generated code must reach (the user's ``np``, a helper function,
 ``unreduce``, a closure constant).
 Out: ``Namespace.ref(obj)``, an expression that evaluates to ``obj`` in the generated code
 (``np.sin``, ``unbroadcast``, ``helper``), binding a name when needed; ``Namespace.globals()``,
-the dict the generated module runs in.
+the dict the generated module runs in; ``Namespace.guards``, the user names bound to functions
+and classes at transform time, with where they live, so that a derivative can notice that one
+was rebound (see ``cache``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Namespace:
         self.namer = namer
         self.bound: dict[str, object] = {}
         self._by_id: dict[int, str] = {}
+        self.guards: list[tuple] = []  # (cell, None, obj) or (globals dict, name, obj)
 
     def bind(self, name: str, obj) -> str:
         """Bind ``obj`` under ``name`` if free, else under a fresh variant; returns the name."""
@@ -46,6 +49,14 @@ class Namespace:
         self.bound[name] = obj
         self.namer.reserve(name)
         self._by_id.setdefault(id(obj), name)
+
+    def guard(self, home, obj) -> None:
+        """Remember that the user name at ``home`` (see ``Scope.home``) held ``obj``."""
+        if home is None or isinstance(obj, types.ModuleType):
+            return
+        entry = (home[0], home[1], obj)
+        if not any(g[0] is entry[0] and g[1] == entry[1] for g in self.guards):
+            self.guards.append(entry)
 
     def ref(self, obj) -> ast.expr:
         existing = self._by_id.get(id(obj))

@@ -4,8 +4,11 @@ In: the user function object and its parsed ``FunctionDef``.
 Out: a ``Scope``: the function's local names (parameters, assigned names, nested defs) and,
 for every other name, the object it refers to now, looked up in the closure cells, the
 function's globals and the builtins, in Python's order. ``Scope.static_value(expr)`` evaluates
-``np.sin``, ``math.exp``, ``np.linalg.norm``, a helper function or a closure constant to the
-object it names, without running any user code.
+``np.sin``, ``math.exp``, ``np.linalg.norm`` or a helper function to the object it names,
+without running any user code. ``Scope.home(name)`` says where a free name lives (its closure
+cell, or its globals dict), so that generated code can read user *data* (arrays, numbers, lists:
+see ``is_data``) when it runs rather than when it was generated: rebinding a global between
+calls must change the derivative, as it changes the function.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ class Scope:
     locals: set[str]
     closure: dict = field(default_factory=dict)
     globals: dict = field(default_factory=dict)
+    cells: dict = field(default_factory=dict)
+    generated: bool = False  # a function pullback generated: its globals are never rebound
 
     @classmethod
     def of(cls, fn, node: ast.FunctionDef) -> Scope:
@@ -67,7 +72,20 @@ class Scope:
                 closure[name] = cell.cell_contents
             except ValueError:  # an empty cell: a name assigned later in the outer function
                 pass
-        return cls(fn, local_names(node), closure, fn.__globals__)
+        return cls(fn, local_names(node), closure, fn.__globals__,
+                   dict(zip(code.co_freevars, cells, strict=False)),
+                   code.co_filename.startswith("<pullback"))
+
+    def home(self, name: str):
+        """``(cell, None)`` for a closure variable, ``(globals dict, name)`` for a global, or
+        ``None`` for a builtin or a local: where the current value of ``name`` is read."""
+        if name in self.locals:
+            return None
+        if name in self.closure:
+            return self.cells[name], None
+        if name in self.globals:
+            return self.globals, name
+        return None
 
     def lookup(self, name: str):
         """The object a free name refers to, or ``_MISSING``; locals are never looked up."""
@@ -99,6 +117,13 @@ class Scope:
                 except Exception:
                     return _MISSING
         return _MISSING
+
+
+def is_data(value) -> bool:
+    """Whether a free name's value is user data, read when the derivative runs: everything but
+    modules, classes and callables (which the transformation must see to differentiate calls;
+    a redefined function is caught by the derivative's guards, see ``cache``)."""
+    return not (isinstance(value, (types.ModuleType, type, types.CellType)) or callable(value))
 
 
 def missing(value) -> bool:

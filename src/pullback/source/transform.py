@@ -140,6 +140,7 @@ class Transformation:
             keep = {n for n in _returned_names(piece.node)}
             optimize(piece.node, namespace, keep)
         module = codegen.generate(self.pieces, namespace, self.title)
+        module.guards = tuple(self.ns.guards)
         for fwd_bwd in self.callees.values():
             fwd, bwd, _ = fwd_bwd
             self.ns.bound[fwd] = module.functions.get(fwd)
