@@ -19,7 +19,7 @@ import types
 from .. import runtime
 from ..errors import PullbackError
 from ..runtime import indexing
-from . import codegen, fence
+from . import aliasing, codegen, fence
 from .anf import ANF
 from .codegen import Piece, mark_adjoint
 from .desugar import Desugarer, assign, name
@@ -76,6 +76,7 @@ class Transformation:
         node = parse_function(src)
         scope = Scope.of(fn, node)
         fence.check(node, scope, src)
+        aliasing.check(node, scope, src, self.ns)
         # the function's own names are taken for globals too: a global bound later (a spliced
         # helper, say) must not be shadowed by a local of the same name
         self.module_namer.taken |= _all_names(node)
