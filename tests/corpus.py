@@ -462,6 +462,89 @@ CORPUS.append(Case("stop_gradient", stopped, (0.5,), 0, "stop_gradient",
                    expected=lambda x: x * x))
 
 
+# -- iteration: nested combinators, dicts, rows ------------------------------------------------
+
+
+@case("iteration", 0.7)
+def dict_keys_comprehension(x):
+    acc = {"a": x, "b": x * 2}
+    vals = [acc[k] ** 2 for k in acc]
+    n = len(acc)
+    has = 1.0 if "a" in acc else 0.0
+    return sum(vals) / n + has * x
+
+
+@case("iteration", VEC, VEC + 1.0, argnums=(0, 1))
+def enumerate_zip(xs, ws):
+    total = 0.0
+    for i, (x, w) in enumerate(zip(xs, ws)):
+        total = total + (i + 1) * x * w
+    return total
+
+
+@case("iteration", VEC, VEC + 1.0, argnums=(0, 1))
+def zip_of_enumerate(xs, ws):
+    total = 0.0
+    for x, (i, w) in zip(xs, enumerate(ws, 1)):
+        total = total + i * np.sin(x * w)
+    return total
+
+
+@case("iteration", VEC, VEC + 1.0, VEC * 2, argnums=(0, 1, 2))
+def zip_three(xs, ws, bs):
+    return sum(x * w + b for x, w, b in zip(xs, ws, bs))
+
+
+@case("iteration", VEC)
+def reversed_range(x):
+    y = x
+    for i in reversed(range(3)):
+        y = y * (i + 1.0) + np.sin(y)
+    return np.sum(y)
+
+
+@case("iteration", VEC)
+def range_step(x):
+    total = 0.0
+    for i in range(1, len(x), 2):
+        total = total + x[i] * x[i - 1]
+    return total
+
+
+@case("iteration", VEC, VEC * 2, argnums=(0, 1))
+def tuple_of_arrays(a, b):
+    total = 0.0
+    for v in (a, b, a * b):
+        total = total + np.sum(v**2)
+    return total
+
+
+@case("iteration", MAT)
+def matrix_rows(A):
+    total = 0.0
+    for row in A:
+        total = total + np.sum(np.tanh(row)) * row[0]
+    return total
+
+
+@case("iteration", {"w": VEC, "b": MAT})
+def dict_param_loops(params):
+    total = 0.0
+    for key in params:
+        total = total + np.sum(params[key] ** 2)
+    for _, v in params.items():
+        total = total + np.sum(v)
+    return total
+
+
+@case("iteration", [0.3, 0.5, 0.9])
+def reversed_list(xs):
+    out = []
+    for x in reversed(xs):
+        out.append(x * x)
+    return out[0] + 2.0 * out[-1]
+
+
 # -- workloads -------------------------------------------------------------------------------
 
 

@@ -533,6 +533,10 @@ _SETS = [
 for _x, _index, _v in _SETS:
     spec((runtime.setitem, runtime.additem), _x, _index, _v)
 spec(runtime.setitem, lst(F(), F(), F()), slice(0, 2), lst(F(), F()))
+spec(runtime.loop_sequence, r(3, 2))
+spec(runtime.loop_sequence, lst(F(), F()))
+spec(runtime.loop_sequence_adjoint, r(3, 2), r(3, 2))
+spec(runtime.loop_sequence_tangent, r(3, 2), r(3, 2))
 
 # -- polynomials and interpolation -----------------------------------------------------------
 

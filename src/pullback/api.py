@@ -104,6 +104,11 @@ def match_leaf(g: Any, x: Any) -> Any:
 def match_tree(g: Any, x: Any) -> Any:
     if pytree.is_leaf(x):
         return match_leaf(g, x)
+    if g is not None and type(x) in (list, tuple) and isinstance(g, (list, tuple)) \
+            and len(g) == len(x):  # entry by entry: a None entry is a zero subtree
+        return type(x)(match_tree(gi, xi) for gi, xi in zip(g, x))
+    if type(x) is dict and isinstance(g, dict):
+        return {k: match_tree(g.get(k), v) for k, v in x.items()}
     leaves_x, td = pytree.flatten(x)
     if g is None:
         leaves_g = [None] * len(leaves_x)

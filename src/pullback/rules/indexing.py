@@ -19,6 +19,9 @@ from ..runtime import (
     array_item,
     array_item_adjoint,
     getitem_adjoint,
+    loop_sequence,
+    loop_sequence_adjoint,
+    loop_sequence_tangent,
     setitem,
     setitem_adjoint_v,
     setitem_tangent_v,
@@ -59,6 +62,41 @@ def additem_jvp(x_dot, v_dot, ans, x, index, v):
 
 
 defrule(additem, vjp=additem_vjp, jvp=additem_jvp, linear=True)
+
+
+def loop_sequence_vjp(g, ans, x):
+    return loop_sequence_adjoint(g, x)
+
+
+def loop_sequence_jvp(x_dot, ans, x):
+    return loop_sequence_tangent(x_dot, x)
+
+
+defrule(loop_sequence, vjp=loop_sequence_vjp, jvp=loop_sequence_jvp, linear=True)
+
+
+def loop_sequence_adjoint_vjp(g, ans, g_in, x):
+    return loop_sequence_adjoint(g, x)
+
+
+def loop_sequence_adjoint_jvp(g_in_dot, ans, g_in, x):
+    return loop_sequence_adjoint(g_in_dot, x)
+
+
+defrule(loop_sequence_adjoint, vjp=loop_sequence_adjoint_vjp, jvp=loop_sequence_adjoint_jvp,
+        linear=True)
+
+
+def loop_sequence_tangent_vjp(g, ans, t, x):
+    return loop_sequence_adjoint(g, x)
+
+
+def loop_sequence_tangent_jvp(t_dot, ans, t, x):
+    return loop_sequence_tangent(t_dot, x)
+
+
+defrule(loop_sequence_tangent, vjp=loop_sequence_tangent_vjp, jvp=loop_sequence_tangent_jvp,
+        linear=True)
 
 
 def take_vjp(g, ans, a, indices, axis=None, out=None, mode="raise"):

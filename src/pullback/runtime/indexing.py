@@ -21,7 +21,37 @@ __all__ = [
     "zero_region",
     "setitem_adjoint_v",
     "setitem_tangent_v",
+    "loop_sequence",
+    "loop_sequence_adjoint",
+    "loop_sequence_tangent",
 ]
+
+
+def loop_sequence(x):
+    """What ``for v in x`` walks by position: a dict's keys (as a list), anything else as is.
+
+    >>> loop_sequence({"a": 1.0, "b": 2.0})
+    ['a', 'b']
+    """
+    if isinstance(x, dict):
+        return list(x)
+    return x
+
+
+def loop_sequence_adjoint(g, x):
+    """The adjoint (or tangent) of ``loop_sequence(x)``: none for a dict, whose keys carry no
+    derivative; ``g`` itself otherwise."""
+    if isinstance(x, dict):
+        return None
+    return g
+
+
+def loop_sequence_tangent(t, x):
+    """The tangent of ``loop_sequence(x)`` from ``x``'s tangent ``t``: for a dict, one zero
+    (``None``) per key."""
+    if isinstance(x, dict):
+        return [None] * len(x)
+    return t
 
 
 def _is_container(x) -> bool:

@@ -33,6 +33,7 @@ import sys
 import types
 
 from ..rules import registry
+from ..runtime import indexing
 from .desugar import Desugarer, ExitLowering, assign, call, loc, name, static_name
 from .diagnostics import unsupported
 from .namespace import Namespace, value_of
@@ -391,6 +392,7 @@ class ANF:
     def block_in_place(self, stmts):
         saved = self.at
         lowered = self.d.block(stmts)
+        bind_helpers(self.ns, self.d)
         self.shadowed |= {n.id for s in lowered for n in ast.walk(s)
                           if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         out = self.block(lowered)
@@ -563,6 +565,10 @@ class ANF:
         inner.local_functions = self.local_functions
         lowered_fn = ast.FunctionDef(name=fdef.name, args=fdef.args, body=inner.block(body),
                                      decorator_list=[], returns=None, type_comment=None)
+        self.d.needs_setitem |= inner.needs_setitem
+        self.d.needs_loop_sequence |= inner.needs_loop_sequence
+        self.d.builtins_used |= inner.builtins_used
+        bind_helpers(self.ns, self.d)
         body = ExitLowering(inner).function_body(lowered_fn.body, e)
         self.shadowed |= {n.id for s in body for n in ast.walk(s)
                           if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
@@ -577,6 +583,17 @@ class ANF:
         finally:
             self.inlining.pop()
         return pre + out, name(result)
+
+
+def bind_helpers(ns: Namespace, d: Desugarer) -> None:
+    """Bind the helpers and builtins that desugared code calls by name (``static_name``)."""
+    if d.needs_setitem:
+        ns.bind_user("setitem", indexing.setitem)
+        ns.bind_user("additem", indexing.additem)
+    if d.needs_loop_sequence:
+        ns.bind_user("loop_sequence", indexing.loop_sequence)
+    for b in d.builtins_used:
+        ns.bind_user(b, getattr(builtins, b))
 
 
 _LIBRARIES = {"numpy", "math", "cmath", "scipy"}

@@ -30,6 +30,7 @@ from .resolve import Scope
 
 SETITEM = "setitem"
 ADDITEM = "additem"
+LOOP_SEQUENCE = "loop_sequence"
 
 
 def loc(new, old):
@@ -69,7 +70,9 @@ class Desugarer:
         self.namer = namer
         self.local_functions: dict[str, ast.FunctionDef] = {}
         self.needs_setitem = False
+        self.needs_loop_sequence = False
         self.builtins_used: set[str] = set()
+        self.kinds: dict[str, str] = {}  # local name -> "dict" / "sequence" (see kind_of)
 
     # -- helpers ---------------------------------------------------------------------------
     def is_builtin(self, expr: ast.expr, fn_name: str) -> bool:
@@ -86,6 +89,7 @@ class Desugarer:
 
     # -- entry -----------------------------------------------------------------------------
     def function(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        self.kinds = _kinds(node, self)
         body = self.block(node.body)
         body = ExitLowering(self).function_body(body, node)
         out = ast.FunctionDef(
@@ -219,91 +223,154 @@ class Desugarer:
         return [loc(ast.While(test=s.test, body=self.block(s.body), orelse=[]), s)]
 
     def stmt_For(self, s):
-        it = s.iter
-        target = s.target
-        body = s.body
-        out: list[ast.stmt] = []
+        it, target = s.iter, s.target
+        if isinstance(it, ast.Call) and not it.keywords and self.is_builtin(it.func, "range") \
+                and isinstance(target, ast.Name):
+            return [loc(ast.For(target=target, iter=it, body=self.block(s.body), orelse=[]), s)]
+        setup: list[ast.stmt] = []
+        head = []
+        index_var = None
+        if isinstance(it, ast.Call) and self.is_builtin(it.func, "enumerate") \
+                and len(it.args) == 1 and not it.keywords and isinstance(target, ast.Tuple) \
+                and len(target.elts) == 2 and isinstance(target.elts[0], ast.Name):
+            # for i, v in enumerate(vs): i is the loop's own counter
+            index_var = target.elts[0].id
+            length, item = self.walk(it.args[0], setup, s)
+            target = target.elts[1]
+        else:
+            length, item = self.walk(it, setup, s)
+            index_var = self.namer.fresh("i")
+        head = [loc(ast.Assign(targets=[target], value=item(name(index_var))), s)]
+        rng = loc(call(self.builtin("range"), length), s)
+        loop = ast.For(target=name(index_var, ast.Store()), iter=rng,
+                       body=self.block(head + s.body), orelse=[])
+        return setup + [loc(loop, s)]
+
+    def walk(self, it, setup: list, at):
+        """How a for loop walks ``it`` by position: ``(length, index -> item)``; what must be
+        computed once (the sequences, their lengths) is appended to ``setup``.
+
+        ``enumerate``, ``zip``, ``reversed``, ``range`` and ``dict.items()/keys()/values()``
+        nest freely; anything else is indexed, a dict by its keys (``loop_sequence``)."""
 
         def bind(expr, base):
             if isinstance(expr, ast.Name):
                 return expr.id
             var = self.namer.fresh(base)
-            out.append(assign(var, expr, s))
+            setup.append(assign(var, expr, at))
             return var
 
-        def index_loop(length: ast.expr, index_var: str, prefix: list[ast.stmt]):
-            rng = call(self.builtin("range"), length)
-            loop = ast.For(target=name(index_var, ast.Store()), iter=loc(rng, s),
-                           body=self.block(prefix + body), orelse=[])
-            return out + [loc(loop, s)]
+        def length_of(seq):
+            return call(self.builtin("len"), name(seq))
 
-        def item(seq: str, index: ast.expr):
-            return loc(ast.Subscript(value=name(seq), slice=index, ctx=ast.Load()), s)
+        def indexed(seq):
+            return lambda i: loc(ast.Subscript(value=name(seq), slice=copy.deepcopy(i),
+                                               ctx=ast.Load()), at)
 
         if isinstance(it, ast.Call) and not it.keywords:
-            if self.is_builtin(it.func, "range"):
-                if not isinstance(target, ast.Name):
-                    raise unsupported(target, self.src, "a range loop needs a single name")
-                return [loc(ast.For(target=target, iter=it, body=self.block(body), orelse=[]), s)]
-            if self.is_builtin(it.func, "enumerate") and isinstance(target, ast.Tuple) \
-                    and len(target.elts) == 2 and len(it.args) == 1:
-                seq = bind(it.args[0], "sequence")
-                i_target, v_target = target.elts
-                if isinstance(i_target, ast.Name):
-                    index_var = i_target.id
-                    prefix = []
-                else:
-                    index_var = self.namer.fresh("i")
-                    prefix = [ast.Assign(targets=[i_target], value=name(index_var))]
-                prefix.append(loc(ast.Assign(targets=[v_target], value=item(seq, name(index_var))),
-                                  s))
-                return index_loop(call(self.builtin("len"), name(seq)), index_var, prefix)
-            if self.is_builtin(it.func, "zip") and isinstance(target, ast.Tuple) \
-                    and len(target.elts) == len(it.args) and it.args:
-                seqs = [bind(a, "sequence") for a in it.args]
-                index_var = self.namer.fresh("i")
-                lengths = [call(self.builtin("len"), name(q)) for q in seqs]
+            args = it.args
+            if self.is_builtin(it.func, "enumerate") and len(args) in (1, 2):
+                length, item = self.walk(args[0], setup, at)
+                start = args[1] if len(args) == 2 else None
+                if start is not None and not isinstance(start, ast.Constant):
+                    start = name(bind(start, "start"))
+
+                def counted(i):
+                    count = copy.deepcopy(i) if start is None else ast.BinOp(
+                        left=copy.deepcopy(i), op=ast.Add(), right=copy.deepcopy(start))
+                    return loc(ast.Tuple(elts=[count, item(i)], ctx=ast.Load()), at)
+
+                return length, counted
+            if self.is_builtin(it.func, "zip") and args:
+                parts = [self.walk(a, setup, at) for a in args]
+                lengths = [p[0] for p in parts]
                 length = lengths[0] if len(lengths) == 1 else call(self.builtin("min"), *lengths)
-                prefix = [
-                    loc(ast.Assign(targets=[t], value=item(q, name(index_var))), s)
-                    for t, q in zip(target.elts, seqs, strict=False)
-                ]
-                return index_loop(length, index_var, prefix)
-            if self.is_builtin(it.func, "reversed") and len(it.args) == 1:
-                seq = bind(it.args[0], "sequence")
-                index_var = self.namer.fresh("i")
-                rng = call(self.builtin("range"),
-                           ast.BinOp(left=call(self.builtin("len"), name(seq)), op=ast.Sub(),
-                                     right=ast.Constant(1)),
-                           ast.Constant(-1), ast.Constant(-1))
-                prefix = [loc(ast.Assign(targets=[target], value=item(seq, name(index_var))), s)]
-                loop = ast.For(target=name(index_var, ast.Store()), iter=loc(rng, s),
-                               body=self.block(prefix + body), orelse=[])
-                return out + [loc(loop, s)]
+                return length, lambda i: loc(ast.Tuple(elts=[get(i) for _, get in parts],
+                                                       ctx=ast.Load()), at)
+            if self.is_builtin(it.func, "reversed") and len(args) == 1:
+                length, item = self.walk(args[0], setup, at)
+                count = bind(length, "count")
+                last = ast.BinOp(left=name(count), op=ast.Sub(), right=ast.Constant(1))
+                return name(count), lambda i: item(ast.BinOp(left=copy.deepcopy(last),
+                                                             op=ast.Sub(),
+                                                             right=copy.deepcopy(i)))
+            if self.is_builtin(it.func, "range"):
+                seq = bind(it, "positions")
+                return length_of(seq), indexed(seq)
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and not it.args \
-                and it.func.attr in ("items", "keys", "values"):
+                and not it.keywords and it.func.attr in ("items", "keys", "values"):
             container = bind(it.func.value, "mapping")
             keys = self.namer.fresh("keys")
             keys_call = call(self.builtin("list"), call(ast.Attribute(
                 value=name(container), attr="keys", ctx=ast.Load())))
-            out.append(assign(keys, loc(keys_call, s), s))
-            index_var = self.namer.fresh("i")
-            key_item = item(keys, name(index_var))
-            if it.func.attr == "items":
-                key_var = self.namer.fresh("key")
-                prefix = [assign(key_var, key_item, s),
-                          loc(ast.Assign(targets=[target], value=ast.Tuple(
-                              elts=[name(key_var), item(container, name(key_var))],
-                              ctx=ast.Load())), s)]
-            elif it.func.attr == "keys":
-                prefix = [loc(ast.Assign(targets=[target], value=key_item), s)]
-            else:
-                prefix = [loc(ast.Assign(targets=[target], value=item(container, key_item)), s)]
-            return index_loop(call(self.builtin("len"), name(keys)), index_var, prefix)
-        seq = bind(it, "sequence")
-        index_var = self.namer.fresh("i")
-        prefix = [loc(ast.Assign(targets=[target], value=item(seq, name(index_var))), s)]
-        return index_loop(call(self.builtin("len"), name(seq)), index_var, prefix)
+            setup.append(assign(keys, loc(keys_call, at), at))
+            key = indexed(keys)
+            value = indexed(container)
+            if it.func.attr == "keys":
+                return length_of(keys), key
+            if it.func.attr == "values":
+                return length_of(keys), lambda i: value(key(i))
+            return length_of(keys), lambda i: loc(ast.Tuple(elts=[key(i), value(key(i))],
+                                                            ctx=ast.Load()), at)
+        kind = self.kind_of(it)
+        if kind == "dict":
+            keys = self.namer.fresh("keys")
+            keys_call = call(self.builtin("list"), call(ast.Attribute(
+                value=name(bind(it, "mapping")), attr="keys", ctx=ast.Load())))
+            setup.append(assign(keys, loc(keys_call, at), at))
+            return length_of(keys), indexed(keys)
+        if kind == "sequence":
+            seq = bind(it, "sequence")
+        else:  # a parameter or captured value: a dict is walked by its keys
+            base = f"{it.id}_items" if isinstance(it, ast.Name) else "sequence"
+            seq = self.namer.fresh(base)
+            walker = static_name(LOOP_SEQUENCE)
+            self.needs_loop_sequence = True
+            setup.append(assign(seq, loc(call(walker, it), at), at))
+        return length_of(seq), indexed(seq)
+
+    def kind_of(self, e) -> str:
+        """``"dict"``, ``"sequence"`` (a list, tuple or array) or ``"unknown"`` for what a
+        loop walks, from how the function builds it."""
+        if isinstance(e, ast.Name):
+            return self.kinds.get(e.id, "unknown")
+        return _kind_of_value(e, self)
+
+def _kind_of_value(e, d: Desugarer) -> str:
+    if isinstance(e, (ast.List, ast.Tuple, ast.ListComp, ast.GeneratorExp)):
+        return "sequence"
+    if isinstance(e, ast.Dict):
+        return "dict"
+    if isinstance(e, ast.Call):
+        for fn_name, kind in (("dict", "dict"), ("list", "sequence"), ("tuple", "sequence"),
+                              ("sorted", "sequence"), ("range", "sequence")):
+            if d.is_builtin(e.func, fn_name):
+                return kind
+        module = getattr(d.scope.static_value(e.func, d.scope.locals), "__module__", None)
+        if isinstance(module, str) and module.split(".")[0] == "numpy":
+            return "sequence"
+    if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Mult)):
+        kinds = {_kind_of_value(e.left, d), _kind_of_value(e.right, d)}
+        if "sequence" in kinds:
+            return "sequence"
+    return "unknown"
+
+
+def _kinds(node: ast.FunctionDef, d: Desugarer) -> dict[str, str]:
+    """The kind of each local name that every binding of it in ``node`` agrees on."""
+    found: dict[str, set[str]] = {}
+    plain: set[int] = set()  # the targets of plain ``name = value`` assignments
+    for n in ast.walk(node):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 \
+                and isinstance(n.targets[0], ast.Name):
+            found.setdefault(n.targets[0].id, set()).add(_kind_of_value(n.value, d))
+            plain.add(id(n.targets[0]))
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and id(n) not in plain:
+            found.setdefault(n.id, set()).add("unknown")
+        elif isinstance(n, ast.arg):
+            found.setdefault(n.arg, set()).add("unknown")
+    return {k: v.pop() for k, v in found.items() if len(v) == 1 and "unknown" not in v}
 
 
 def _index_expr(sl: ast.expr) -> ast.expr:

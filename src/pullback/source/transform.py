@@ -18,9 +18,8 @@ import types
 
 from .. import runtime
 from ..errors import PullbackError
-from ..runtime import indexing
 from . import aliasing, codegen, fence
-from .anf import ANF
+from .anf import ANF, bind_helpers
 from .codegen import Piece, mark_adjoint
 from .desugar import Desugarer, assign, name
 from .diagnostics import internal, unsupported
@@ -83,11 +82,7 @@ class Transformation:
         namer = _ChildNamer(self.module_namer, _all_names(node))
         d = Desugarer(scope, src, namer)
         desugared = d.function(node)
-        if d.needs_setitem:
-            self.ns.bind_user("setitem", indexing.setitem)
-            self.ns.bind_user("additem", indexing.additem)
-        for b in d.builtins_used:
-            self.ns.bind_user(b, getattr(builtins, b))
+        bind_helpers(self.ns, d)
         fdef = ANF(scope, src, namer, self.ns, d).function(desugared)
         self.defaults(fn, fdef)
         return Normalized(fn, src, scope, fdef, namer)
