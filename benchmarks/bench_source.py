@@ -1,8 +1,10 @@
 """Source mode: gradient time against the primal and against hand-written NumPy adjoints.
 
-In: the workloads W1, W2, W3, W5 (``workloads.py``).
+In: the workloads W1, W2, W3, W5 (``workloads.py``), and a scalar loop kernel (``kernel``
+below) at n = 1000 and n = 4000.
 Out: a table of ratios on stdout and ``results/source.json``. Targets: W1 and W2 gradient /
-primal <= 3; W3 and W5 gradient / hand-written <= 1.2; transforming the MLP loss <= 50 ms.
+primal <= 3; W3 and W5 gradient / hand-written <= 1.2; the loop kernel's gradient / primal
+about 5 or less, and the same at both sizes (linear in n); transforming the MLP loss <= 50 ms.
 Run: ``PYTHONPATH=src python benchmarks/bench_source.py`` (one process, BLAS on one thread;
 autograd, JAX (jit) and PyTorch columns appear only where those are importable).
 """
@@ -52,6 +54,35 @@ def optional_columns(w):
     return out
 
 
+def kernel(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + np.sin(x[i]) * x[i]
+    return s
+
+
+def kernel_by_hand(x):
+    g = np.zeros(len(x))
+    for i in range(len(x)):
+        g[i] = np.cos(x[i]) * x[i] + np.sin(x[i])
+    return g
+
+
+def kernel_rows() -> list[dict]:
+    """The scalar loop kernel: gradient / primal at two sizes (equal ratios: linear in n)."""
+    rows = []
+    grad = pb.grad(kernel)
+    for n in (1000, 4000):
+        x = np.random.default_rng(n).standard_normal(n)
+        t = interleaved({"primal": lambda x=x: kernel(x), "source": lambda x=x: grad(x),
+                         "by_hand": lambda x=x: kernel_by_hand(x)}, rounds=3)
+        rows.append({"workload": f"scalar loop kernel n={n}", "primal_us": t["primal"] * 1e6,
+                     "grad_us": t["source"] * 1e6, "hand_us": t["by_hand"] * 1e6,
+                     "grad/primal": t["source"] / t["primal"],
+                     "grad/hand": t["source"] / t["by_hand"]})
+    return rows
+
+
 def main() -> None:
     rows = []
     for _key, w in workloads().items():
@@ -70,6 +101,7 @@ def main() -> None:
         for other in set(t) - {"primal", "source", "by_hand"}:
             row[f"{other}/source"] = t[other] / t["source"]
         rows.append(row)
+    rows += kernel_rows()
     mlp = workloads()["W3"]
     transform = []
     for _ in range(5):

@@ -36,6 +36,7 @@ from ..runtime import (
     zeros_like_value,
 )
 from ..runtime.adjoints import add_adjoints, add_at, adjoint_or_zeros, head, item, seed, tail
+from ..runtime.adjoints import scatter_add
 from ..runtime.adjoints import unbroadcast as unbroadcast_fast  # what generated code calls
 from .registry import defnondiff, defrule
 
@@ -101,6 +102,17 @@ def getitem_adjoint_jvp(g_in_dot, ans, g_in, x, index):
 
 
 defrule(getitem_adjoint, vjp=getitem_adjoint_vjp, jvp=getitem_adjoint_jvp, linear=True)
+
+
+def scatter_add_vjp(g, ans, x_bar, x, index, g_in):
+    return g, item(g, index)
+
+
+def scatter_add_jvp(x_bar_dot, g_in_dot, ans, x_bar, x, index, g_in):
+    return x_bar_dot, getitem_adjoint(g_in_dot, x, index)  # a new value: tangents are shared
+
+
+defrule(scatter_add, vjp=scatter_add_vjp, jvp=scatter_add_jvp, linear=True)
 
 
 def item_vjp(g, ans, adjoint, index):

@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import unbroadcast as _unbroadcast
+from .indexing import _has_integer_array
+from .indexing import getitem_adjoint as _getitem_adjoint
 
 __all__ = ["add_adjoints", "item", "seed", "adjoint_or_zeros", "head", "tail", "unbroadcast",
-           "add_at"]
+           "add_at", "scatter_add"]
 
 _ndarray = np.ndarray
 
@@ -30,9 +32,13 @@ def unbroadcast(g, x):
             return g
         if len(g_shape) == len(x_shape) + 1 and g_shape[1:] == x_shape:
             return g.sum(axis=0)
-    elif g.__class__ is float and x.__class__ is float:
-        return g
+    elif g.__class__ in _SCALARS and x.__class__ in _SCALARS:
+        return g  # two numbers (Python's or NumPy's): nothing was broadcast
     return _unbroadcast(g, x)
+
+
+_SCALARS = frozenset({float, int, np.float64, np.float32, np.int64, np.int32, np.complex128,
+                      complex})
 
 
 def add_adjoints(a, b):
@@ -122,3 +128,31 @@ def add_at(adjoint, index, g):
         out.extend([None] * (index + 1 - len(out)))
     out[index] = add_adjoints(out[index], g)
     return out
+
+
+def scatter_add(x_bar, x, index, g):
+    """``x_bar`` plus ``g`` scattered to ``x[index]``, added *in place* into ``x_bar``.
+
+    The adjoint of a read ``v = x[index]`` inside a loop, where ``x_bar`` is a buffer the
+    adjoint sweep allocated itself (``zeros_like_value(x)`` before the loop) and nothing else
+    holds: one allocation for a loop over ``x``'s entries, not one per entry. ``None`` (zero)
+    starts a new buffer. Repeated positions of an integer-array index all add (``np.add.at``).
+
+    >>> buffer = np.zeros(3)
+    >>> scatter_add(buffer, buffer, 1, 2.0) is buffer, buffer
+    (True, array([0., 2., 0.]))
+    """
+    if g is None:
+        return x_bar
+    if x_bar is None:
+        return _getitem_adjoint(g, x, index)
+    if x_bar.__class__ is _ndarray:
+        if index.__class__ is int or not _has_integer_array(index):
+            x_bar[index] += g
+        else:
+            np.add.at(x_bar, index, g)
+        return x_bar
+    if x_bar.__class__ is list and index.__class__ is int:
+        x_bar[index] = add_adjoints(x_bar[index], g)
+        return x_bar
+    return add_adjoints(x_bar, _getitem_adjoint(g, x, index))

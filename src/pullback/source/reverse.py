@@ -418,6 +418,13 @@ class Reverse:
     def accumulate(self, t, expr, maybe, state, code, at):
         tb = self.bar(t)
         st = state.get(t, ZERO)
+        scatter = getattr(expr, "_scatter", None)
+        if scatter is not None and st == VALUE and not maybe and t in self.owned:
+            # x[i] read in a loop: add into the buffer allocated before the loop, in place
+            x, index, g = (copy.deepcopy(e) for e in scatter)
+            code.append(assign(tb, ast.Call(func=self.ctx.helper("scatter_add"),
+                                            args=[name(tb), x, index, g], keywords=[]), at))
+            return
         if st == ZERO:
             code.append(assign(tb, expr, at))
             state[t] = MAYBE if maybe else VALUE
@@ -448,6 +455,7 @@ class Reverse:
             index = _index_value(value.slice, self.ctx)
             expr = ast.Call(func=self.ctx.helper("getitem_adjoint"),
                             args=[g, value.value, index], keywords=[])
+            expr._scatter = (value.value, index, g)  # see accumulate
             return [(value.value.id, expr, False)], [], s, none
         if isinstance(value, (ast.Tuple, ast.List)):
             out = [(e.id, ast.Call(func=self.ctx.helper("item"), args=[g, ast.Constant(k)],
