@@ -44,8 +44,6 @@ def test_check_grads_to_second_order(case):
         pytest.skip("check_grads differentiates every argument")
     if case.name == "index_assign_arg":
         pytest.skip("the plain function mutates its argument, which finite differences call")
-    if case.name == "tuples":
-        pytest.xfail("forward mode: tuple concatenation with one constant side (known gap)")
     pb.check_grads(case.fn, copy.deepcopy(case.args), order=2, mode="source", atol=1e-5,
                    rtol=1e-4)
 

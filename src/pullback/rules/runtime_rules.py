@@ -2,7 +2,8 @@
 
 In: nothing. Out: registered rules for ``unbroadcast``, ``unreduce``, ``getitem_adjoint``,
 ``add_adjoints``, ``accumulate``, ``item``, ``adjoint_or_zeros``, ``broadcast_like``,
-``reduce_like``, ``item_adjoint``, ``matrix_transpose``, ``matmul_adjoint_a``/``_b``, and
+``reduce_like``, ``item_adjoint``, ``sum_tangent``/``split_tangent``, ``matrix_transpose``,
+``matmul_adjoint_a``/``_b``, and
 the non-differentiable helpers (``seed``, ``zeros_like_value``, ``zero_tangent``).
 
 These make the source transformation closed over its own output: a generated gradient calls
@@ -28,6 +29,8 @@ from ..runtime import (
     reduce_like,
     setitem_adjoint_v,
     setitem_tangent_v,
+    split_tangent,
+    sum_tangent,
     tail_adjoint,
     unbroadcast,
     unreduce,
@@ -254,6 +257,28 @@ def tail_adjoint_jvp(g_in_dot, ans, g_in, adjoint, left):
 
 
 defrule(tail_adjoint, vjp=tail_adjoint_vjp, jvp=tail_adjoint_jvp, linear=True)
+
+
+def sum_tangent_vjp(g, ans, t, u, a, y):
+    return split_tangent(g, a, t, False), split_tangent(g, a, u, True)
+
+
+def sum_tangent_jvp(t_dot, u_dot, ans, t, u, a, y):
+    return sum_tangent(t_dot, None, a, y), sum_tangent(None, u_dot, a, y)
+
+
+defrule(sum_tangent, vjp=sum_tangent_vjp, jvp=sum_tangent_jvp, linear=True)
+
+
+def split_tangent_vjp(h, ans, g, a, t, right):
+    return sum_tangent(None, h, a, g) if right else sum_tangent(h, None, a, g)
+
+
+def split_tangent_jvp(g_dot, ans, g, a, t, right):
+    return split_tangent(g_dot, a, t, right)
+
+
+defrule(split_tangent, vjp=split_tangent_vjp, jvp=split_tangent_jvp, linear=True)
 
 
 # -- index assignment: each helper's transpose is its partner -----------------------------------

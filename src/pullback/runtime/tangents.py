@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["zero_tangent", "broadcast_like", "reduce_like", "item_adjoint", "head_adjoint",
-           "tail_adjoint", "prefix_adjoint"]
+__all__ = ["zero_tangent", "broadcast_like", "sum_tangent", "split_tangent", "reduce_like",
+           "item_adjoint", "head_adjoint", "tail_adjoint", "prefix_adjoint"]
 
 
 def zero_tangent(x):
@@ -39,6 +39,40 @@ def broadcast_like(t, y):
     if np.shape(t) == shape:
         return t
     return np.broadcast_to(t, shape)
+
+
+def sum_tangent(t, u, a, y):
+    """The tangent of ``y = a + b`` from the tangents ``t`` of ``a`` and ``u`` of ``b``.
+
+    Either may be ``None`` (a symbolic zero). Numbers and arrays add (broadcast to ``y``);
+    tuples and lists concatenate, a side without a tangent giving ``None`` for its entries.
+
+    >>> sum_tangent((1.0,), None, (0.5,), (0.5, 2.0))
+    (1.0, None)
+    """
+    if isinstance(y, (tuple, list)):
+        n = len(a)
+        left = [None] * n if t is None else list(t)
+        right = [None] * (len(y) - n) if u is None else list(u)
+        return type(y)(left + right)
+    if t is None:
+        return broadcast_like(u, y)
+    if u is None:
+        return broadcast_like(t, y)
+    return broadcast_like(t + u, y)
+
+
+def split_tangent(g, a, t, right):
+    """The transpose of ``sum_tangent``: the part of ``g`` that came from ``t`` (the left
+    side's, or the right side's where ``right``); ``None`` where ``g`` or ``t`` is ``None``."""
+    if g is None or t is None:
+        return None
+    if isinstance(g, (tuple, list)):
+        n = len(a)
+        return type(t)(g[n:] if right else g[:n])
+    from . import unbroadcast
+
+    return unbroadcast(g, t)
 
 
 def reduce_like(g, t, axis=None, keepdims=False):

@@ -10,6 +10,14 @@ How it works:
 - Only active variables (``activity``) get a tangent; a tangent known statically to be zero is
   never materialized. Where control flow joins a path with a tangent and one without, the
   path without gets ``x_dot = zero_tangent(x)`` (``None`` where ``x`` is ``None``).
+- Inside containers a zero tangent stays symbolic: ``t = (x, c)`` with ``c`` inactive gets
+  ``t_dot = (x_dot, None)``, and a list grows a ``None`` for an inactive item. Each tangent has a
+  *kind*: ``DENSE`` (no ``None`` anywhere in it), ``SPARSE`` (a container that may hold
+  ``None`` entries) or ``MAYBE`` (may itself be ``None``: an entry read from a sparse container,
+  a callee's tangent). A term built from a ``MAYBE`` tangent is guarded
+  (``term if x_dot is not None else None``) and such terms are summed with ``add_adjoints``,
+  so a zero never turns into a real array of zeros and the work it would feed (a matmul with an
+  inactive input saved on a gradient's tape, in a Hessian-vector product) is skipped.
 - A rule's JVP is spliced from the rule table: for an elementwise rule the tangent is
   ``x_dot * partial`` (``y_dot = x_dot * np.cos(x)``), broadcast to the output's shape only
   where another operand may give the output a larger shape; for any other rule its JVP body
@@ -19,12 +27,14 @@ How it works:
   gradient are differentiated (Hessians are forward over reverse).
 - A call of a user function calls that function's own generated JVP function
   (``g_jvp(a, b, a_dot=a_dot)`` returns the value and its tangent), which makes recursion work.
+  One is generated per callee, set of tangent parameters and kinds of their tangents.
 """
 
 from __future__ import annotations
 
 import ast
 import copy
+import operator
 import types
 from dataclasses import dataclass
 
@@ -84,6 +94,9 @@ class ForwardContext:
         return ref
 
 
+DENSE, SPARSE, MAYBE = 0, 1, 2  # tangent kinds, from surely a value to possibly None
+
+
 class Forward:
     def __init__(self, fdef: ast.FunctionDef, wrt: list[str], ctx: ForwardContext):
         self.fdef = fdef
@@ -91,6 +104,7 @@ class Forward:
         self.ctx = ctx
         self.namer = ctx.namer
         self.dots: dict[str, str] = {}
+        self.kinds: dict[str, int] = {}  # variable -> kind of its tangent (DENSE if absent)
         self.params = [a.arg for a in [*fdef.args.posonlyargs, *fdef.args.args,
                                          *fdef.args.kwonlyargs]]
 
@@ -103,6 +117,23 @@ class Forward:
     def value_of(self, e):
         return value_of(self.ctx.ns, e)
 
+    # -- symbolic zeros ----------------------------------------------------------------------
+    def kind(self, v: str) -> int:
+        return self.kinds.get(v, DENSE)
+
+    def widen(self, v: str, kind: int) -> None:
+        """Record that ``v``'s tangent may be of ``kind`` (kinds only widen: loops revisit)."""
+        if kind > self.kind(v):
+            self.kinds[v] = kind
+
+    def guarded(self, v: str, expr: ast.expr) -> ast.expr:
+        """``expr``, or ``None`` where the tangent of ``v`` is a symbolic zero at run time."""
+        if self.kind(v) != MAYBE:
+            return expr
+        test = ast.Compare(left=name(self.dot(v)), ops=[ast.IsNot()], comparators=[
+            ast.Constant(None)])
+        return ast.IfExp(test=test, body=expr, orelse=ast.Constant(None))
+
     # -- entry -----------------------------------------------------------------------------
     def run(self) -> ForwardResult:
         for p in self.wrt:
@@ -113,6 +144,9 @@ class Forward:
         output = ret.value
         out_name = output.id if isinstance(output, ast.Name) and not is_static(output) else None
         self.activity = analyze(self.fdef, self.wrt, out_name, self.value_of)
+        self.none_valued = {t.id for n in ast.walk(self.fdef) if isinstance(n, ast.Assign)
+                            and isinstance(n.value, ast.Constant) and n.value.value is None
+                            for t in n.targets if isinstance(t, ast.Name)}
         state = {p for p in self.wrt}
         self.defined = set(self.params)
         stmts, state = self.block(body[:-1], state)
@@ -150,6 +184,8 @@ class Forward:
             value = ast.Call(func=self.ctx.helper("zero_tangent"), args=[name(v)], keywords=[])
         else:
             value = ast.Constant(None)
+        if v not in defined or v in self.none_valued:  # zero_tangent(None) is None
+            self.widen(v, MAYBE)
         return assign(self.dot(v), value, at)
 
     def if_(self, s, state):
@@ -199,7 +235,8 @@ class Forward:
                 out.insert(0, self.materialize(lst, s, self.defined))
                 state = state | {lst}
             if c.func.attr == "append" and len(c.args) == 1:
-                item = self.tangent_or_zero(c.args[0], state)
+                item, kind = self.tangent_or_none(c.args[0], state)
+                self.widen(lst, SPARSE if kind != DENSE else DENSE)
                 call = ast.Call(func=ast.Attribute(value=name(self.dot(lst)), attr="append",
                                                    ctx=ast.Load()), args=[item], keywords=[])
                 return out + [loc(ast.Expr(value=call), s)], state
@@ -210,11 +247,17 @@ class Forward:
                 return out + [loc(ast.Expr(value=call), s)], state
         return [s], state
 
-    def tangent_or_zero(self, e, state):
+    def tangent_or_none(self, e, state):
+        """(tangent of ``e`` as an entry of a container, its kind): ``None`` for a zero."""
         if isinstance(e, ast.Name) and not is_static(e) and e.id in state:
-            return name(self.dot(e.id))
-        return ast.Call(func=self.ctx.helper("zero_tangent"), args=[copy.deepcopy(e)],
-                        keywords=[])
+            return name(self.dot(e.id)), self.kind(e.id)
+        return ast.Constant(None), MAYBE
+
+    def container(self, entries, state):
+        """(entries' tangents, the container's kind)."""
+        got = [self.tangent_or_none(e, state) for e in entries]
+        kind = SPARSE if any(k != DENSE for _, k in got) else DENSE
+        return [t for t, _ in got], kind
 
     def assign(self, s, state):
         v = s.targets[0].id
@@ -229,11 +272,12 @@ class Forward:
                 return self.callee(fn, s, v, state)
         self_reference = v in names_read(s.value)
         ans = self.namer.fresh(f"{v}_new") if self_reference else v
-        pre, tangent = self.tangent(s.value, ans, state, s)
+        pre, tangent, kind = self.tangent(s.value, ans, state, s)
         if tangent is None:
             state.discard(v)
             return [s], state
         state.add(v)
+        self.widen(v, kind)
         tangent_stmt = assign(self.dot(v), tangent, s)
         if self_reference:
             return [assign(ans, s.value, s), *pre, tangent_stmt, assign(v, name(ans), s)], state
@@ -244,21 +288,25 @@ class Forward:
         return isinstance(e, ast.Name) and not is_static(e) and e.id in state
 
     def tangent(self, value, ans, state, s):
-        """(preamble, tangent expression or None for a zero tangent) of ``value``."""
+        """(preamble, tangent expression or None for a zero tangent, its kind) of ``value``."""
         if isinstance(value, ast.Name):
-            return [], (name(self.dot(value.id)) if self.has(value, state) else None)
+            if not self.has(value, state):
+                return [], None, DENSE
+            return [], name(self.dot(value.id)), self.kind(value.id)
         if isinstance(value, ast.Subscript):
             if not self.has(value.value, state):
-                return [], None
-            return [], ast.Subscript(value=name(self.dot(value.value.id)),
-                                     slice=copy.deepcopy(value.slice), ctx=ast.Load())
+                return [], None, DENSE
+            c = value.value.id
+            entry = ast.Subscript(value=name(self.dot(c)), slice=copy.deepcopy(value.slice),
+                                  ctx=ast.Load())
+            return [], self.guarded(c, entry), (DENSE if self.kind(c) == DENSE else MAYBE)
         # an active container always gets a container of tangents (it may grow later)
         if isinstance(value, (ast.Tuple, ast.List)):
-            elts = [self.tangent_or_zero(e, state) for e in value.elts]
-            return [], type(value)(elts=elts, ctx=ast.Load())
+            elts, kind = self.container(value.elts, state)
+            return [], type(value)(elts=elts, ctx=ast.Load()), kind
         if isinstance(value, ast.Dict):
-            values = [self.tangent_or_zero(e, state) for e in value.values]
-            return [], ast.Dict(keys=copy.deepcopy(value.keys), values=values)
+            values, kind = self.container(value.values, state)
+            return [], ast.Dict(keys=copy.deepcopy(value.keys), values=values), kind
         if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.UAdd):
             return self.tangent(value.operand, ans, state, s)
         if isinstance(value, ast.Call) and not is_static(value.func) \
@@ -271,29 +319,32 @@ class Forward:
         if isinstance(value, ast.Call) and is_static(value.func):
             fn = self.value_of(value.func)
             if registry.is_nondiff(fn):
-                return [], None
+                return [], None, DENSE
             raise MissingRuleError(registry.qualified_name(fn), **where(s, self.ctx.src))
         if isinstance(value, (ast.BinOp, ast.UnaryOp)) and not isinstance(value.op, ast.Not) \
                 and any(self.has(n, state) for n in ast.walk(value)):
             fn = BINOPS.get(type(value.op)) or UNARYOPS.get(type(value.op))
             if fn is not None and registry.is_nondiff(fn):
-                return [], None
+                return [], None, DENSE
             raise MissingRuleError(f"operator {type(value.op).__name__}",
                                    **where(s, self.ctx.src))
-        return [], None
+        return [], None, DENSE
 
     def method(self, value, state, s):
         method = value.func.attr
         obj = value.func.value
         if not self.has(obj, state) or method in NONDIFF_METHODS:
-            return [], None
+            return [], None, DENSE
+        kind = self.kind(obj.id)
         if method in IDENTITY_METHODS:
-            return [], name(self.dot(obj.id))
+            return [], name(self.dot(obj.id)), kind
         if method in _CONTAINER_METHODS:
             call = ast.Call(func=ast.Attribute(value=name(self.dot(obj.id)), attr=method,
                                                ctx=ast.Load()),
                             args=copy.deepcopy(value.args), keywords=copy.deepcopy(value.keywords))
-            return [], call
+            if method in ("get", "pop") and kind != DENSE:
+                kind = MAYBE  # an entry of a container that may hold symbolic zeros
+            return [], self.guarded(obj.id, call), kind
         raise MissingRuleError(f"numpy.ndarray.{method}", **where(s, self.ctx.src))
 
     def rule_call(self, value):
@@ -318,6 +369,9 @@ class Forward:
         n = len(rule.diff_params)
         splicer = self.ctx.splicer
         terms, pre, with_tangent = [], [], set()
+        term_of: dict[str, ast.expr] = {}  # parameter -> its term
+        guarded = 0  # terms that may be None at run time
+        sparse = False  # an operand's tangent is a container that may hold symbolic zeros
         shaped_by: set[str] = set()  # operands a term already broadcasts against
         for i, p in enumerate(rule.diff_params):
             a = bound.get(p)
@@ -325,6 +379,8 @@ class Forward:
                 continue
             with_tangent.add(p)
             a_dot = name(self.dot(a.id))
+            maybe = self.kind(a.id) == MAYBE
+            sparse = sparse or self.kind(a.id) != DENSE
             spliced = None
             if rule.kind == "elementwise":
                 mapping = dict(bound)
@@ -352,29 +408,52 @@ class Forward:
                         stmts, term = spliced
                         if isinstance(term, ast.Constant) and term.value is None:
                             continue
+                        if maybe and stmts:  # the preamble reads the tangent: call instead
+                            spliced = None
             if spliced is None:
                 fn_ref = self.ctx.ref(rule.jvp_fn(i))
                 term = ast.Call(func=fn_ref, args=[a_dot, name(ans), *copy.deepcopy(args)],
                                 keywords=copy.deepcopy(keywords))
             else:
                 pre += stmts
+            if maybe:
+                term = self.guarded(a.id, term)
+                guarded += 1
             terms.append(term)
+            term_of[p] = term
         if not terms:
-            return pre, None
+            return pre, None, DENSE
+        kind = MAYBE if guarded == len(terms) else SPARSE if sparse else DENSE
         if rule.kind == "elementwise":
+            if rule is registry.lookup(operator.add) and len(rule.diff_params) == 2 and (
+                    guarded or self.may_broadcast(bound, with_tangent, rule, shaped_by)):
+                # a + b: numbers and arrays add, tuples and lists concatenate
+                x, y = rule.diff_params
+                sides = [term_of.get(x, ast.Constant(None)), term_of.get(y, ast.Constant(None))]
+                total = ast.Call(func=self.ctx.helper("sum_tangent"),
+                                 args=[*sides, copy.deepcopy(bound[x]), name(ans)], keywords=[])
+                return pre, total, (MAYBE if guarded == len(terms) else SPARSE)
             if len(terms) == 2 and ast.dump(terms[0]) == ast.dump(terms[1]):  # x * x
-                terms = [ast.BinOp(left=ast.Constant(2.0), op=ast.Mult(), right=terms[0])]
+                t = terms[0]
+                if isinstance(t, ast.IfExp):  # guarded: double what the guard keeps
+                    t.body = ast.BinOp(left=ast.Constant(2.0), op=ast.Mult(), right=t.body)
+                    terms = [t]
+                else:
+                    terms = [ast.BinOp(left=ast.Constant(2.0), op=ast.Mult(), right=t)]
+                guarded = min(guarded, 1)
             total = terms[0]
             for t in terms[1:]:
-                total = ast.BinOp(left=total, op=ast.Add(), right=t)
+                total = ast.Call(func=self.ctx.helper("add_adjoints"), args=[total, t],
+                                 keywords=[]) if guarded else ast.BinOp(left=total, op=ast.Add(),
+                                                                        right=t)
             if self.may_broadcast(bound, with_tangent, rule, shaped_by):
                 total = ast.Call(func=self.ctx.helper("broadcast_like"),
                                  args=[total, name(ans)], keywords=[])
-            return pre, total
+            return pre, total, kind
         total = terms[0]
         for t in terms[1:]:
             total = ast.Call(func=self.ctx.helper("add_adjoints"), args=[total, t], keywords=[])
-        return pre, total
+        return pre, total, kind
 
     def may_broadcast(self, bound, with_tangent, rule, shaped_by=frozenset()) -> bool:
         """Whether an operand without a tangent may give the output a larger shape."""
@@ -409,7 +488,8 @@ class Forward:
         if not active:
             state.discard(v)
             return [s], state
-        jvp_name, dot_params = self.ctx.callee_jvp(fn, active)
+        kinds = tuple(self.kind(bound[p].id) for p in active)
+        jvp_name, dot_params = self.ctx.callee_jvp(fn, active, kinds)
         func = name(jvp_name)
         func._static = True
         dots = [ast.keyword(arg=dot_params[p], value=name(self.dot(bound[p].id)))
@@ -419,6 +499,7 @@ class Forward:
         target = ast.Tuple(elts=[name(v, ast.Store()), name(self.dot(v), ast.Store())],
                            ctx=ast.Store())
         state.add(v)
+        self.widen(v, MAYBE)  # what the callee returns may hold (or be) a symbolic zero
         return [loc(ast.Assign(targets=[target], value=call), s)], state
 
 

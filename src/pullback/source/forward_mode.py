@@ -47,27 +47,30 @@ class ForwardTransformation(Transformation):
         self.jvp_callees: dict = {}
         self.jvp_pending: list = []
 
-    def forward(self, norm: Normalized, wrt: list[str], dots: dict[str, str]):
+    def forward(self, norm: Normalized, wrt: list[str], dots: dict[str, str], kinds=()):
         for d in dots.values():
             norm.namer.reserve(d)
         ctx = ForwardContext(self.ns, norm.namer, norm.src, Splicer(self.ns, norm.namer),
                              self.callee_jvp)
         fwd = Forward(norm.fdef, wrt, ctx)
         fwd.dots.update(dots)
+        for p, kind in zip(wrt, kinds, strict=False):
+            fwd.widen(p, kind)
         return fwd.run()
 
-    def callee_jvp(self, fn, active: tuple[str, ...]):
-        key = (id(fn.__code__), id(fn), active)
+    def callee_jvp(self, fn, active: tuple[str, ...], kinds: tuple[int, ...] = ()):
+        key = (id(fn.__code__), id(fn), active, kinds)
         if key not in self.jvp_callees:
             base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
             jvp_name = self.ns.bind(f"{base}_jvp", object())
             dots = dot_names(fn, active)
             self.jvp_callees[key] = (jvp_name, dots)
-            self.jvp_pending.append((fn, active, jvp_name, dots))
+            self.jvp_pending.append((fn, active, jvp_name, dots, kinds))
         return self.jvp_callees[key]
 
-    def piece(self, norm: Normalized, wrt: list[str], fname: str, dots: dict[str, str]):
-        result = self.forward(norm, wrt, dots)
+    def piece(self, norm: Normalized, wrt: list[str], fname: str, dots: dict[str, str],
+              kinds=()):
+        result = self.forward(norm, wrt, dots, kinds)
         a = norm.fdef.args
         args = ast.arguments(
             posonlyargs=a.posonlyargs, args=a.args, vararg=None,
@@ -83,9 +86,9 @@ class ForwardTransformation(Transformation):
 
     def finish(self):
         while self.jvp_pending:
-            fn, active, jvp_name, dots = self.jvp_pending.pop(0)
+            fn, active, jvp_name, dots, kinds = self.jvp_pending.pop(0)
             norm = self.front_end(fn)
-            self.pieces.append(self.piece(norm, list(active), jvp_name, dots))
+            self.pieces.append(self.piece(norm, list(active), jvp_name, dots, kinds))
         module = super().finish()
         for jvp_name, _ in self.jvp_callees.values():
             self.ns.bound[jvp_name] = module.functions.get(jvp_name)
