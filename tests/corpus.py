@@ -545,6 +545,63 @@ def reversed_list(xs):
     return out[0] + 2.0 * out[-1]
 
 
+# -- methods: bound, unbound, self.m(...), static and class methods, properties ---------------
+
+
+class Model:
+    """A model whose loss calls its own methods; its attributes are constants."""
+
+    def __init__(self, scale):
+        self.scale = scale
+        self.W = np.array([[0.5, -0.2, 0.1], [0.1, 0.3, -0.4]])
+
+    @property
+    def shift(self):
+        return self.scale * 0.5
+
+    def features(self, w):
+        return np.tanh(self.W @ w) * self.scale
+
+    def loss(self, w):
+        h = self.features(w)
+        return np.sum(h**2) + self.shift * np.sum(w) + self.penalty(w) + Model.norm(w)
+
+    def penalty(self, w):
+        return 0.1 * self.squared(w) + type(self).weight() * np.sum(w)
+
+    @staticmethod
+    def squared(w):
+        return np.sum(w**4)
+
+    @classmethod
+    def weight(cls):
+        return 0.25
+
+    @classmethod
+    def norm(cls, w):
+        return cls.weight() * np.sum(w * w)
+
+    def scaled_loss(self, a, w):
+        return a * self.loss(w)
+
+
+class SmoothModel(Model):
+    def penalty(self, w):
+        return np.sum(np.sin(w))
+
+
+MODEL = Model(2.0)
+# bound methods (MODEL.loss) and subclass receivers: tests/test_source_methods.py
+CORPUS.append(Case("unbound_method", Model.loss, (MODEL, VEC[:3]), 1, "methods"))
+
+
+def calls_global_model(w):
+    return MODEL.loss(w) * np.sum(w)
+
+
+CORPUS.append(Case("global_instance_method", calls_global_model, (VEC[:3],), 0, "methods"))
+
+
 # -- workloads -------------------------------------------------------------------------------
 
 

@@ -25,7 +25,8 @@ def test_grad_matches_differences(case):
                                 kwargs=case.kwargs)
     assert_close(got, expected)
     for a, b in zip(args, before):  # user arrays are never mutated
-        assert_close(a, b, rtol=0, atol=0)
+        if isinstance(a, (float, int, np.ndarray, list, tuple, dict)):  # not a method's self
+            assert_close(a, b, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

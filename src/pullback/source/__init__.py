@@ -18,11 +18,13 @@ strings them together and ``cache`` remembers results per function identity.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .cache import cached
 from .entry import grad_entry, value_and_grad_entry
+from .resolve import owner_class, receiver_kind
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "source"]
 
@@ -85,30 +87,117 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
     return df
 
 
-def _grad(f, argnums, has_aux):
+def _grad(f, argnums, has_aux, owner=None):
+    method = _method(_target(f))
+    if method is not None:
+        return _on_receiver(_grad, method, argnums, has_aux)
     nums, single = _positions(argnums)
     target = _target(f)
     nums = _resolve_positions(target, nums)
-    return cached(target, nums, single, "grad", has_aux,
-                  lambda module, gen: grad_entry(target, gen, module, nums, single, has_aux))
+    df = cached(target, nums, single, "grad", has_aux,
+                lambda module, gen: grad_entry(target, gen, module, nums, single, has_aux),
+                owner=owner)
+    if owner is None:
+        return _per_receiver_class(df, target, nums, lambda cls: _grad(f, argnums, has_aux, cls))
+    return df
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                    has_aux: bool = False) -> Callable:
     """``(f(*args), gradient)``, as a generated Python function."""
+    return _value_and_grad(f, argnums, has_aux)
+
+
+def _value_and_grad(f, argnums, has_aux, owner=None):
+    method = _method(_target(f))
+    if method is not None:
+        return _on_receiver(_value_and_grad, method, argnums, has_aux)
     nums, single = _positions(argnums)
     target = _target(f)
     nums = _resolve_positions(target, nums)
-    return cached(target, nums, single, "value_and_grad", has_aux,
-                  lambda module, gen: value_and_grad_entry(target, gen, module, nums, single,
-                                                           has_aux))
+    df = cached(target, nums, single, "value_and_grad", has_aux,
+                lambda module, gen: value_and_grad_entry(target, gen, module, nums, single,
+                                                         has_aux),
+                owner=owner)
+    if owner is None:
+        return _per_receiver_class(df, target, nums,
+                                   lambda cls: _value_and_grad(f, argnums, has_aux, cls))
+    return df
+
+
+# -- bound methods: model.loss is loss(model, ...) with argnums counting what follows model --
+
+def _method(f):
+    """``(function, receiver)`` of a bound method of a Python function, else None."""
+    if isinstance(f, types.MethodType) and isinstance(f.__func__, types.FunctionType) \
+            and not hasattr(f.__func__, "__pullback_target__"):
+        return f.__func__, f.__self__
+    return None
+
+
+def _copy_identity(wrapper, df):
+    wrapper.__dict__.update(df.__dict__)
+    wrapper.__name__ = df.__name__
+    wrapper.__qualname__ = df.__qualname__
+    wrapper.__doc__ = df.__doc__
+    return wrapper
+
+
+def _per_receiver_class(df, fn, nums, derivative_for):
+    """``df`` for a method differentiated unbound (``pb.grad(Model.loss, 1)(model, w)``): its
+    ``self.m(...)`` calls were resolved in the class that defines it; a receiver of a subclass
+    gets the derivative built for its own class, which may override them."""
+    default = owner_class(fn)
+    if 0 in nums or receiver_kind(default, fn) != "instance":
+        return df
+
+    def method_derivative(*args, **kwargs):
+        if not args or args[0].__class__ is default:
+            return df(*args, **kwargs)
+        return derivative_for(args[0].__class__)(*args, **kwargs)
+
+    return _copy_identity(method_derivative, df)
+
+
+def _on_receiver(transform, method, argnums, has_aux):
+    """``transform`` of the function behind a bound method, called with its receiver first;
+    ``argnums`` count the method's visible parameters, as ``model.loss(w)`` is called."""
+    fn, receiver = method
+    nums, single = _positions(argnums)
+    code = fn.__code__
+    visible = code.co_argcount - 1
+    for a in nums:
+        if not -visible <= a < visible:
+            from ..errors import PullbackValueError
+
+            raise PullbackValueError(
+                f"argnums {a} is out of range for {fn.__qualname__}, whose bound method takes "
+                f"{visible} positional parameter(s)")
+    shifted = tuple(a % visible + 1 for a in nums)
+    owner = receiver if isinstance(receiver, type) else type(receiver)
+    df = transform(fn, shifted[0] if single else shifted, has_aux, owner)
+
+    def method_derivative(*args, **kwargs):
+        return df(receiver, *args, **kwargs)
+
+    _copy_identity(method_derivative, df)
+    generated = getattr(df, "__pullback_generated__", None)
+    if generated is not None:  # grad(grad(model.loss)) differentiates the gradient again
+        method_derivative.__pullback_target__ = types.MethodType(generated, receiver)
+    return method_derivative
 
 
 def vjp(f: Callable, primals: tuple, has_aux: bool = False):
     """``(f(*primals), vjp_fn[, aux])`` from the generated forward/backward pair of ``f``."""
+    method = _method(_target(f))
+    if method is not None:  # the receiver is a constant: a primal without a cotangent
+        f, primals = method[0], (method[1], *primals)
+        nums = tuple(range(1, len(primals)))
+        owner = method[1] if isinstance(method[1], type) else type(method[1])
+    else:
+        nums, owner = tuple(range(len(primals))), None
     target = _target(f)
-    nums = tuple(range(len(primals)))
-    pair = cached(target, nums, False, "vjp", has_aux, lambda module, gen: gen)
+    pair = cached(target, nums, False, "vjp", has_aux, lambda module, gen: gen, owner=owner)
     forward, backward = pair
     out, saved = forward(*primals)
     if has_aux:
@@ -130,6 +219,9 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
     """``(f(*primals), tangent_out)`` from a generated forward-mode function (see ``jvp``)."""
     from .forward_mode import jvp as forward_jvp
 
+    method = _method(_target(f))
+    if method is not None:  # the receiver is a constant: a primal without a tangent
+        f, primals, tangents = method[0], (method[1], *primals), (None, *tangents)
     return forward_jvp(f, primals, tangents)
 
 

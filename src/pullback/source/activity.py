@@ -36,7 +36,8 @@ UNARYOPS = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator
 _NONDIFF_OPS = {operator.floordiv, operator.and_, operator.or_, operator.xor, operator.lshift,
                 operator.rshift, operator.invert}
 IDENTITY_METHODS = {"copy", "astype", "item", "tolist"}
-NONDIFF_METHODS = {"keys", "index", "count", "__len__"}
+NONDIFF_METHODS = {"keys", "index", "count", "__len__", "format", "join", "split", "strip",
+                   "startswith", "endswith", "lower", "upper", "replace", "is_integer"}
 
 
 @dataclass
@@ -108,7 +109,12 @@ def differentiable_inputs(value: ast.expr, ns_lookup) -> list[str]:
         if isinstance(value.func, ast.Attribute):
             if value.func.attr in NONDIFF_METHODS:
                 return []
-            return names_read(value.func.value)
+            if value.func.attr in IDENTITY_METHODS:
+                return names_read(value.func.value)
+            # a method of an object known only when running: its arguments may carry a
+            # derivative too (the reverse transform refuses to drop it silently)
+            args = [*value.args, *(k.value for k in value.keywords)]
+            return names_read(value.func.value) + [n for a in args for n in names_read(a)]
         return []
     return []
 

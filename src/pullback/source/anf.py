@@ -38,7 +38,7 @@ from .desugar import Desugarer, ExitLowering, assign, call, loc, name, static_na
 from .diagnostics import unsupported
 from .namespace import Namespace, value_of
 from .naming import Namer, describe
-from .resolve import MISSING, Scope, is_data, local_names
+from .resolve import MISSING, Scope, is_data, local_names, receiver_kind
 
 _NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
 _PLAIN_METHODS = {"append", "copy", "keys", "values", "items", "astype", "tolist", "item",
@@ -70,7 +70,8 @@ class _Sym:
 
 
 class ANF:
-    def __init__(self, scope: Scope, src, namer: Namer, ns: Namespace, desugarer: Desugarer):
+    def __init__(self, scope: Scope, src, namer: Namer, ns: Namespace, desugarer: Desugarer,
+                 owners: dict | None = None):
         self.scope = scope
         self.src = src
         self.namer = namer
@@ -80,10 +81,13 @@ class ANF:
         self.inlining: list[str] = []
         self.shadowed: set[str] = set(scope.locals)
         self.reads_at_call: dict[str, ast.expr] = {}
+        self.owners = owners if owners is not None else {}  # id(function) -> its class
+        self.receiver: tuple[str, str] | None = None  # ("self", "instance") in a method
 
     # -- statements ------------------------------------------------------------------------
     def function(self, node: ast.FunctionDef) -> ast.FunctionDef:
         self.shadowed |= local_names(node)
+        self.receiver = _receiver(node, self.scope)
         body = self.block(node.body)
         body = [assign(v, e, node) for v, e in self.reads_at_call.items()] + body
         out = ast.FunctionDef(name=node.name, args=node.args, body=body, decorator_list=[],
@@ -224,6 +228,13 @@ class ANF:
         return [], e
 
     def expr_Attribute(self, e, hint):
+        attr = self.receiver_attribute(e)
+        if isinstance(attr, property) and attr.fget is not None \
+                and self.is_receiver(e.value):  # self.prop: its getter, called
+            getter = mark_static(self.ns.ref(attr.fget))
+            self.owners.setdefault(id(attr.fget), self.scope.owner)
+            return self.simple(loc(ast.Call(func=getter, args=[name(e.value.id)], keywords=[]),
+                                   e), hint)
         value = self.static(e)
         if value is not MISSING:
             root = e
@@ -405,6 +416,9 @@ class ANF:
         if isinstance(func, ast.Name) and func.id in self.local_functions \
                 and func.id in self.shadowed:
             return self.inline(self.local_functions[func.id], e, hint)
+        as_function = self.method_call(e)
+        if as_function is not None:
+            return self.simple(as_function, hint)
         target = value_of(self.ns, func) if is_static(func) else self.static(func)
         if target is not MISSING:
             special = self.builtin_call(target, e, hint)
@@ -438,6 +452,73 @@ class ANF:
             return pre + p2, loc(node, e)
         raise unsupported(e, self.src, f"cannot tell what {ast.unparse(func)!r} calls before "
                           "running", "call a function by its name")
+
+    def receiver_attribute(self, e):
+        """What ``self.name`` names in the class of a method's receiver (a function, a
+        property, a staticmethod ...), or None where it is not a class attribute."""
+        if self.receiver is None or not isinstance(e, ast.Attribute) \
+                or not (self.is_receiver(e.value) or self.is_receiver_class(e.value)):
+            return None
+        return _class_attribute(self.scope.owner, e.attr)
+
+    def is_receiver(self, e) -> bool:
+        return isinstance(e, ast.Name) and e.id == self.receiver[0] and not is_static(e)
+
+    def is_receiver_class(self, e) -> bool:
+        """``type(self)`` in a method."""
+        return isinstance(e, ast.Call) and len(e.args) == 1 and not e.keywords \
+            and self.receiver[1] == "instance" and self.is_receiver(e.args[0]) \
+            and self.static(e.func) is builtins.type
+
+    def method_call(self, e):
+        """``self.m(a)`` in a method, or ``obj.m(a)`` with ``obj.m`` a bound method known before
+        running (``Model.create(a)``, a global ``model.predict(a)``), as a call of the function
+        behind the method (``m(self, a)``), which is then differentiated like any other."""
+        func = e.func
+        if not isinstance(func, ast.Attribute):
+            return None
+        attr = self.receiver_attribute(func)
+        if attr is not None:
+            owner = self.scope.owner
+            if isinstance(attr, staticmethod):
+                fn, first = attr.__func__, []
+            elif isinstance(attr, classmethod):
+                fn, first = attr.__func__, [mark_static(self.ns.ref(owner))]
+            elif isinstance(attr, types.FunctionType):
+                fn = attr
+                on_instance = self.receiver[1] == "instance" and self.is_receiver(func.value)
+                first = [name(func.value.id)] if on_instance else []
+            else:
+                return None
+        elif isinstance(func.value, ast.Name) and not is_static(func.value) \
+                and func.value.id not in self.shadowed \
+                and not isinstance(self.scope.lookup(func.value.id),
+                                   (type, types.ModuleType)) \
+                and is_data(self.scope.lookup(func.value.id)):
+            # a method of a global or captured object (model.predict(x)), read when running
+            owner = type(self.scope.lookup(func.value.id))
+            attr = _class_attribute(owner, func.attr)
+            if isinstance(attr, staticmethod):
+                fn, first = attr.__func__, []
+            elif isinstance(attr, classmethod):
+                fn, first = attr.__func__, [mark_static(self.ns.ref(owner))]
+            elif isinstance(attr, types.FunctionType):
+                fn, first = attr, [copy.deepcopy(func.value)]
+            else:
+                return None
+        else:
+            bound = value_of(self.ns, func) if is_static(func) else self.static(func)
+            if not isinstance(bound, types.MethodType) \
+                    or not isinstance(bound.__func__, types.FunctionType):
+                return None
+            fn = bound.__func__
+            owner = bound.__self__ if isinstance(bound.__self__, type) else type(bound.__self__)
+            first = [copy.deepcopy(func.value)]
+        if not isinstance(fn, types.FunctionType):
+            return None
+        self.owners.setdefault(id(fn), owner)
+        fnode = mark_static(self.ns.ref(fn))
+        return loc(ast.Call(func=fnode, args=first + list(e.args), keywords=list(e.keywords)), e)
 
     def adapt(self, method, obj, args, kws, at):
         """Rewrite ``obj.method(args)`` with the rule table's adapter as a function call."""
@@ -583,6 +664,29 @@ class ANF:
         finally:
             self.inlining.pop()
         return pre + out, name(result)
+
+
+def _class_attribute(owner, attr: str):
+    """``owner``'s own attribute ``attr`` (a function, a property, a staticmethod ...), looked
+    up along its method resolution order without calling anything, or None."""
+    for klass in owner.__mro__:
+        if attr in klass.__dict__:
+            return klass.__dict__[attr]
+    return None
+
+
+def _receiver(node: ast.FunctionDef, scope: Scope):
+    """``(name, "instance" or "class")`` of a method's first parameter, when its class is known
+    and the method never rebinds it; else None."""
+    kind = receiver_kind(scope.owner, scope.fn)
+    params = [*node.args.posonlyargs, *node.args.args]
+    if kind is None or not params:
+        return None
+    first = params[0].arg
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and n.id == first and not isinstance(n.ctx, ast.Load):
+            return None
+    return first, kind
 
 
 def bind_helpers(ns: Namespace, d: Desugarer) -> None:

@@ -23,11 +23,13 @@ _CACHE: dict = {}
 _LOCK = threading.RLock()
 
 
-def cached(fn, nums, single, flavor, has_aux, make, builder=None):
+def cached(fn, nums, single, flavor, has_aux, make, builder=None, owner=None):
+    """``make(module, generated)`` for ``fn``, built once per key. ``owner`` is the class whose
+    methods ``self.m(...)`` calls in ``fn`` resolve to (a bound method's receiver's class)."""
     code = getattr(fn, "__code__", None)
     cells = fn.__closure__ if code is not None else None
     key = (id(code), id(cells), id(getattr(fn, "__globals__", None)), id(fn), nums, single,
-           flavor, has_aux)
+           flavor, has_aux, owner)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is code and hit[1] is fn and not stale(hit[3]):
         return hit[2]
@@ -41,12 +43,15 @@ def cached(fn, nums, single, flavor, has_aux, make, builder=None):
             raise SourceUnavailableError(
                 f"{fn!r} is not a Python function, so it has no source to transform; use "
                 "mode='tape'")
-        module, gen = (builder or build)(fn, nums, single, flavor, has_aux)
+        if owner is None:
+            module, gen = (builder or build)(fn, nums, single, flavor, has_aux)
+        else:
+            module, gen = (builder or build)(fn, nums, single, flavor, has_aux, owner=owner)
         result = make(module, gen)
         guards = getattr(module, "guards", ())
         if guards and callable(result):
             result = _revalidating(result, guards, lambda: cached(fn, nums, single, flavor,
-                                                                 has_aux, make, builder))
+                                                                 has_aux, make, builder, owner))
         _CACHE[key] = (code, fn, result, guards)
         return result
 

@@ -61,6 +61,7 @@ class Scope:
     globals: dict = field(default_factory=dict)
     cells: dict = field(default_factory=dict)
     generated: bool = False  # a function pullback generated: its globals are never rebound
+    owner: object = None  # for a method: the class its ``self.m(...)`` calls resolve in
 
     @classmethod
     def of(cls, fn, node: ast.FunctionDef) -> Scope:
@@ -117,6 +118,40 @@ class Scope:
                 except Exception:
                     return _MISSING
         return _MISSING
+
+
+def owner_class(fn):
+    """The class ``fn`` is defined in, found from its qualified name, or None.
+
+    >>> class Model:
+    ...     def loss(self, w):
+    ...         return w
+    >>> owner_class(Model.loss) is None  # defined in a function: not reachable by name
+    True
+    """
+    parts = getattr(fn, "__qualname__", "").split(".")
+    if len(parts) < 2 or "<locals>" in parts:
+        return None
+    obj = getattr(fn, "__globals__", {}).get(parts[0])
+    for part in parts[1:-1]:
+        obj = getattr(obj, part, None)
+    return obj if isinstance(obj, type) else None
+
+
+def receiver_kind(owner, fn) -> str | None:
+    """How ``fn`` is reached from ``owner``: ``"instance"`` (its first parameter is ``self``),
+    ``"class"`` (a classmethod: ``cls``) or None (a staticmethod, or not found)."""
+    if owner is None:
+        return None
+    for klass in owner.__mro__:
+        attr = klass.__dict__.get(fn.__name__)
+        if isinstance(attr, classmethod) and attr.__func__ is fn:
+            return "class"
+        if isinstance(attr, staticmethod):
+            return None
+        if attr is fn:
+            return "instance"
+    return None
 
 
 def is_data(value) -> bool:

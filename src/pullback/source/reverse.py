@@ -33,7 +33,7 @@ import types
 from dataclasses import dataclass, field
 
 from .. import runtime
-from ..errors import MissingRuleError
+from ..errors import MissingRuleError, UnsupportedSyntaxError
 from ..rules import registry
 from ..runtime import adjoints as adjoint_helpers
 from .activity import (
@@ -475,8 +475,17 @@ class Reverse:
             obj = value.func.value
             if method in IDENTITY_METHODS:
                 return ([(obj.id, g, False)] if act(obj) else []), [], s, none
-            if method in NONDIFF_METHODS or not act(obj):
+            if method in NONDIFF_METHODS:
                 return [], [], s, none
+            if not act(obj):
+                if not any(act(a) for a in [*value.args, *(k.value for k in value.keywords)]):
+                    return [], [], s, none
+                raise UnsupportedSyntaxError(
+                    f"cannot tell what the method '.{method}(...)' is before running, so its "
+                    "derivative with respect to its arguments is unknown",
+                    hint="call a function by its name (a method of self, of a class or of a "
+                    "global object is resolved), or register a rule with pb.defvjp",
+                    **where(s, self.ctx.src))
             raise MissingRuleError(f"numpy.ndarray.{method}", **where(s, self.ctx.src))
         if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and any(
                 isinstance(x, ast.Name) and x.id in self.activity.sequences

@@ -28,7 +28,7 @@ from .namespace import Namespace
 from .naming import Namer
 from .optimize import optimize
 from .parse import parse_function
-from .resolve import Scope
+from .resolve import Scope, owner_class
 from .reverse import Context, Reverse
 from .splice import Splicer
 
@@ -67,6 +67,7 @@ class Transformation:
         self.pieces: list[Piece] = []
         self.callees: dict = {}
         self.pending: list = []
+        self.owners: dict = {}  # id(function) -> the class its self.m(...) calls resolve in
 
     # -- front end -------------------------------------------------------------------------
     def front_end(self, fn) -> Normalized:
@@ -74,6 +75,7 @@ class Transformation:
         src = function_source(fn)
         node = parse_function(src)
         scope = Scope.of(fn, node)
+        scope.owner = self.owners.get(id(fn)) or owner_class(fn)
         fence.check(node, scope, src)
         aliasing.check(node, scope, src, self.ns)
         # the function's own names are taken for globals too: a global bound later (a spliced
@@ -83,7 +85,7 @@ class Transformation:
         d = Desugarer(scope, src, namer)
         desugared = d.function(node)
         bind_helpers(self.ns, d)
-        fdef = ANF(scope, src, namer, self.ns, d).function(desugared)
+        fdef = ANF(scope, src, namer, self.ns, d, self.owners).function(desugared)
         self.defaults(fn, fdef)
         return Normalized(fn, src, scope, fdef, namer)
 
@@ -286,9 +288,12 @@ def split_aux(norm: Normalized) -> str:
     return aux_name
 
 
-def build(fn, wrt_positions: tuple[int, ...], single: bool, flavor: str, has_aux: bool):
+def build(fn, wrt_positions: tuple[int, ...], single: bool, flavor: str, has_aux: bool,
+          owner=None):
     """Run the whole pipeline; internal failures become errors at the user's function."""
     t = Transformation(f"{flavor} of {getattr(fn, '__qualname__', 'function')}")
+    if owner is not None:
+        t.owners[id(fn)] = owner
     norm = None
     try:
         norm = t.front_end(fn)
