@@ -545,6 +545,81 @@ def reversed_list(xs):
     return out[0] + 2.0 * out[-1]
 
 
+# -- local functions as values: factories, aliases, higher-order, *args/**kwargs, starred ------
+
+
+@case("local functions as values", 0.7)
+def local_factory(x):
+    def make(k):
+        def g(v):
+            return v * k
+
+        return g
+
+    g3 = make(3.0)
+    g5 = make(5.0)
+    return g3(x) * x + g5(x)
+
+
+@case("local functions as values", 0.7)
+def factory_of_lambda(x):
+    def make(k):
+        return lambda v: np.sin(v) * k
+
+    f = make(2.0)
+    h = f
+    return h(x) + f(x * x)
+
+
+@case("local functions as values", 0.7)
+def function_arguments(x):
+    def apply(fn, v):
+        return fn(fn(v))
+
+    def sq(v):
+        return v * v + 0.1
+
+    return apply(sq, x) + apply(np.tanh, x)
+
+
+@case("local functions as values", 0.7)
+def lambda_with_default(x):
+    scale = lambda v, k=2.0: v * k  # noqa: E731
+    return scale(x) + scale(x, k=3.0)
+
+
+@case("local functions as values", 0.7)
+def nested_varargs_kwargs(x):
+    def total(*vals):
+        s = 0.0
+        for v in vals:
+            s = s + v * v
+        return s
+
+    def forward(*args, **kwargs):
+        return total(*args) * scaled(x, **kwargs)
+
+    def scaled(a, b=1.0, **unused):
+        return a * b
+
+    return total(x, x * 2.0) + forward(x, 1.0, b=3.0, c=2.0)
+
+
+@case("starred assignment", 0.7)
+def starred_targets(x):
+    first, *rest = [x, x * 2, x * 3]
+    *init, last = (x, x + 1.0, x * x)
+    a, *mid, b = [x, x * 2, x * 3, x * 4]
+    return first * sum(rest) + last * init[0] + a * b * mid[1]
+
+
+# tape/graph: np.sum of a list of Tensors (an unpacked array) is refused (NonDifferentiableError)
+@case("starred assignment", VEC, modes=("source",))
+def starred_array(v):
+    head, *tail, end = v
+    return head * np.sum(tail) + end
+
+
 # -- methods: bound, unbound, self.m(...), static and class methods, properties ---------------
 
 

@@ -83,6 +83,9 @@ class ANF:
         self.reads_at_call: dict[str, ast.expr] = {}
         self.owners = owners if owners is not None else {}  # id(function) -> its class
         self.receiver: tuple[str, str] | None = None  # ("self", "instance") in a method
+        # a local name holding a function: a nested function's name, or a static reference
+        self.functions: dict[str, str | ast.expr] = {}
+        self.packed: dict[str, int | list[str]] = {}  # *args length, **kwargs keys (inlined)
 
     # -- statements ------------------------------------------------------------------------
     def function(self, node: ast.FunctionDef) -> ast.FunctionDef:
@@ -105,6 +108,8 @@ class ANF:
         if isinstance(s, ast.Assign):
             target = s.targets[0].id
             pre, simple = self.simple(s.value, hint=target)
+            if self.alias(target, simple):
+                return pre
             return pre + [assign(target, simple, s)]
         if isinstance(s, ast.Expr):
             pre, simple = self.simple(s.value)
@@ -411,8 +416,69 @@ class ANF:
         return out
 
     # -- calls -----------------------------------------------------------------------------
+    def alias(self, target: str, simple) -> bool:
+        """``g = make(3.0)``, ``h = g``, ``f = np.sin``: remember that ``target`` names a
+        function (so that ``target(x)`` is inlined or called) instead of assigning it."""
+        fn = self.function_named(simple)
+        if fn is None:
+            self.functions.pop(target, None)
+            return False
+        self.functions[target] = fn
+        return True
+
+    def function_named(self, e):
+        """The nested function's name or the static reference that ``e`` names, or None."""
+        if isinstance(e, ast.Name) and not is_static(e):
+            if e.id in self.functions:
+                return self.functions[e.id]
+            if e.id in self.local_functions and e.id in self.shadowed:
+                return e.id
+            return None
+        if is_static(e) and callable(value_of(self.ns, e)):
+            return e
+        return None
+
+    def unpacked(self, e: ast.Call) -> ast.Call:
+        """``f(*args, **kwargs)`` with ``args``/``kwargs`` a nested function's packed parameters
+        (a tuple or dict of known size) as ``f(args[0], args[1], k=kwargs["k"])``."""
+        if not any(isinstance(a, ast.Starred) for a in e.args) \
+                and all(k.arg is not None for k in e.keywords):
+            return e
+        args, keywords = [], []
+        for a in e.args:
+            if isinstance(a, ast.Starred):
+                n = self.packed.get(getattr(a.value, "id", None))
+                if not isinstance(n, int):
+                    raise unsupported(a, self.src, "star-arguments f(*args) are supported only "
+                                      "for the *args of a nested function",
+                                      "pass the arguments one by one")
+                args += [ast.Subscript(value=name(a.value.id), slice=ast.Constant(i),
+                                       ctx=ast.Load()) for i in range(n)]
+            else:
+                args.append(a)
+        for k in e.keywords:
+            if k.arg is None:
+                keys = self.packed.get(getattr(k.value, "id", None))
+                if not isinstance(keys, list):
+                    raise unsupported(k.value, self.src, "keyword unpacking f(**kwargs) is "
+                                      "supported only for the **kwargs of a nested function",
+                                      "pass the keywords one by one")
+                keywords += [ast.keyword(arg=key, value=ast.Subscript(
+                    value=name(k.value.id), slice=ast.Constant(key), ctx=ast.Load()))
+                    for key in keys]
+            else:
+                keywords.append(k)
+        return loc(ast.Call(func=e.func, args=args, keywords=keywords), e)
+
     def expr_Call(self, e, hint):
+        e = self.unpacked(e)
         func = e.func
+        if isinstance(func, ast.Name) and func.id in self.functions:
+            fn = self.functions[func.id]
+            if isinstance(fn, str):
+                return self.inline(self.local_functions[fn], e, hint)
+            e = loc(ast.Call(func=copy.deepcopy(fn), args=e.args, keywords=e.keywords), e)
+            func = e.func
         if isinstance(func, ast.Name) and func.id in self.local_functions \
                 and func.id in self.shadowed:
             return self.inline(self.local_functions[func.id], e, hint)
@@ -624,11 +690,19 @@ class ANF:
                               "define the function at module level")
         params = [a.arg for a in [*fdef.args.posonlyargs, *fdef.args.args]]
         kwonly = [a.arg for a in fdef.args.kwonlyargs]
-        if len(e.args) > len(params):
+        vararg = fdef.args.vararg.arg if fdef.args.vararg else None
+        kwarg = fdef.args.kwarg.arg if fdef.args.kwarg else None
+        if len(e.args) > len(params) and vararg is None:
             raise unsupported(e, self.src, f"too many arguments for {fdef.name}()")
         given = dict(zip(params, e.args, strict=False))
+        extra_keywords = []
         for k in e.keywords:
-            given[k.arg] = k.value
+            if k.arg in params or k.arg in kwonly:
+                given[k.arg] = k.value
+            elif kwarg is not None:
+                extra_keywords.append(k)
+            else:
+                raise unsupported(e, self.src, f"{fdef.name}() has no parameter {k.arg!r}")
         first_default = len(params) - len(fdef.args.defaults)
         defaults = dict(zip(params[first_default:], fdef.args.defaults, strict=True))
         defaults.update({k: d for k, d in zip(kwonly, fdef.args.kw_defaults, strict=True)
@@ -640,12 +714,28 @@ class ANF:
             if value is None:
                 raise unsupported(e, self.src, f"missing argument {p!r} for {fdef.name}()")
             p_stmts, simple = self.simple(value, hint=renames[p])
-            pre += p_stmts + [assign(renames[p], simple, e)]
+            pre += p_stmts
+            if not self.alias(renames[p], simple):  # a function argument: its name
+                pre.append(assign(renames[p], simple, e))
+        if vararg is not None:  # *args: a tuple of known length
+            p_stmts, extra = self.atoms(e.args[len(params):])
+            pre += p_stmts + [assign(renames[vararg], ast.Tuple(elts=extra, ctx=ast.Load()), e)]
+            self.packed[renames[vararg]] = len(extra)
+        if kwarg is not None:  # **kwargs: a dict of known keys
+            p_stmts, values = self.atoms([k.value for k in extra_keywords])
+            keys = [ast.Constant(k.arg) for k in extra_keywords]
+            pre += p_stmts + [assign(renames[kwarg], ast.Dict(keys=keys, values=values), e)]
+            self.packed[renames[kwarg]] = [k.arg for k in extra_keywords]
         body = [_rename(copy.deepcopy(s), renames) for s in fdef.body]
+        for s in body:  # nested definitions get fresh names too, per call
+            for n in ast.walk(s):
+                if isinstance(n, ast.FunctionDef) and n.name in renames:
+                    n.name = renames[n.name]
         inner = Desugarer(self.scope, self.src, self.namer)
         inner.local_functions = self.local_functions
         lowered_fn = ast.FunctionDef(name=fdef.name, args=fdef.args, body=inner.block(body),
                                      decorator_list=[], returns=None, type_comment=None)
+        self.shadowed |= set(self.local_functions)  # nested functions defined in the body
         self.d.needs_setitem |= inner.needs_setitem
         self.d.needs_loop_sequence |= inner.needs_loop_sequence
         self.d.builtins_used |= inner.builtins_used

@@ -133,6 +133,10 @@ class Desugarer:
         return [loc(ast.If(test=test, body=[ast.Raise(exc=exc, cause=None)], orelse=[]), s)]
 
     def stmt_Return(self, s):
+        if isinstance(s.value, ast.Lambda):  # return lambda v: ...: a nested function
+            fn_name = self.namer.fresh("lambda_fn")
+            self.assign_to(name(fn_name, ast.Store()), s.value, s)
+            return [loc(ast.Return(value=name(fn_name)), s)]
         return [s]
 
     def stmt_Break(self, s):
@@ -187,11 +191,16 @@ class Desugarer:
             return [assign(base, loc(new, at), at)]
         if isinstance(target, (ast.Tuple, ast.List)):
             elts = target.elts
+            star = next((k for k, e in enumerate(elts) if isinstance(e, ast.Starred)), None)
+            if star is not None:
+                return self.assign_starred(elts, star, value, at)
+            stored = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
             if (
                 isinstance(value, (ast.Tuple, ast.List))
                 and len(value.elts) == len(elts)
-                and all(isinstance(e, ast.Name) for e in elts)
-                and not ({e.id for e in elts} & _names_in(value))
+                and all(isinstance(e, (ast.Name, ast.Tuple, ast.List)) for e in elts)
+                and not any(isinstance(v, ast.Starred) for v in value.elts)
+                and not (stored & _names_in(value))
             ):
                 out = []
                 for e, v in zip(elts, value.elts, strict=False):
@@ -205,6 +214,34 @@ class Desugarer:
                 out.extend(self.assign_to(e, loc(item, at), at))
             return out
         raise unsupported(target, self.src, "this assignment target is not supported")
+
+    def assign_starred(self, elts, star: int, value, at) -> list[ast.stmt]:
+        """``a, *rest, b = value``: ``rest`` gets the middle, as a list for a literal, as a
+        slice (``value[1:-1]``) otherwise."""
+        after = len(elts) - star - 1
+        if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) >= len(elts) - 1 \
+                and not any(isinstance(v, ast.Starred) for v in value.elts):
+            n = len(value.elts)
+            rest = ast.List(elts=value.elts[star:n - after], ctx=ast.Load())
+            target = ast.Tuple(elts=[*elts[:star], elts[star].value, *elts[star + 1:]],
+                               ctx=ast.Store())
+            items = ast.Tuple(elts=[*value.elts[:star], rest, *value.elts[n - after:]],
+                              ctx=ast.Load())
+            return self.assign_to(target, loc(items, at), at)
+        tmp = self.namer.fresh("unpacked")
+        out = [assign(tmp, value, at)]
+
+        def part(index):
+            return loc(ast.Subscript(value=name(tmp), slice=index, ctx=ast.Load()), at)
+
+        for k in range(star):
+            out.extend(self.assign_to(elts[k], part(ast.Constant(k)), at))
+        upper = ast.Constant(-after) if after else None
+        out.extend(self.assign_to(elts[star].value,
+                                  part(ast.Slice(lower=ast.Constant(star), upper=upper)), at))
+        for j in range(after):
+            out.extend(self.assign_to(elts[star + 1 + j], part(ast.Constant(j - after)), at))
+        return out
 
     # -- definitions -----------------------------------------------------------------------
     def stmt_FunctionDef(self, s):

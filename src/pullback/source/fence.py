@@ -87,6 +87,7 @@ class _Fence(ast.NodeVisitor):
         self.params = {a.arg for a in [*top.args.posonlyargs, *top.args.args,
                                          *top.args.kwonlyargs]}
         self.loop_depth = 0
+        self.packed: list[set[str]] = []  # the *args/**kwargs names of enclosing nested defs
 
     def fail(self, node, message, hint=None):
         raise unsupported(node, self.src, message, hint)
@@ -113,15 +114,17 @@ class _Fence(ast.NodeVisitor):
             self.fail(node, "decorated nested functions are not supported",
                       "define the decorated function at module level")
         a = node.args
-        if a.vararg or a.kwarg:
-            self.fail(node, "nested functions with *args/**kwargs are not supported",
-                      "give the nested function explicit parameters")
+        # a nested function is inlined where it is called: its *args and **kwargs have a
+        # known size there, and may be passed on (g(*args, **kwargs))
+        packed = {p.arg for p in (a.vararg, a.kwarg) if p is not None}
         self.depth += 1
+        self.packed.append(packed)
         for default in [*a.defaults, *a.kw_defaults]:
             if default is not None:
                 self.visit(default)
         for stmt in node.body:
             self.visit(stmt)
+        self.packed.pop()
         self.depth -= 1
 
     def visit_Lambda(self, node):
@@ -152,11 +155,11 @@ class _Fence(ast.NodeVisitor):
 
     def visit_Call(self, node):
         for a in node.args:
-            if isinstance(a, ast.Starred):
+            if isinstance(a, ast.Starred) and not self._packed(a.value):
                 self.fail(a, "star-arguments f(*args) are not supported",
                           "pass the arguments one by one")
         for k in node.keywords:
-            if k.arg is None:
+            if k.arg is None and not self._packed(k.value):
                 self.fail(k.value, "keyword unpacking f(**kwargs) is not supported",
                           "pass the keywords one by one")
             elif k.arg == "out":
@@ -198,16 +201,24 @@ class _Fence(ast.NodeVisitor):
         self._check_target(node.target, node)
         self.generic_visit(node)
 
+    def _packed(self, e) -> bool:
+        """Whether ``e`` is the *args or **kwargs of an enclosing nested function."""
+        return isinstance(e, ast.Name) and any(e.id in names for names in self.packed)
+
     def _local(self, name: str) -> bool:
         return name in self.scope.locals
 
     def _check_target(self, t, stmt):
         if isinstance(t, ast.Starred):
-            self.fail(t, "starred assignment targets (a, *b = ...) are not supported",
-                      "index the sequence: a = s[0]; b = s[1:]")
+            self.fail(t, "a starred name is only allowed inside a tuple target: a, *b = s",
+                      "index the sequence: b = s[1:]")
         if isinstance(t, (ast.Tuple, ast.List)):
+            starred = [e for e in t.elts if isinstance(e, ast.Starred)]
+            if len(starred) > 1:
+                self.fail(starred[1], "two starred names in one assignment",
+                          "keep one: a, *b = s")
             for e in t.elts:
-                self._check_target(e, stmt)
+                self._check_target(e.value if isinstance(e, ast.Starred) else e, stmt)
             return
         if isinstance(t, ast.Attribute):
             self.fail(t, "assigning an attribute mutates an object the derivative cannot track",
