@@ -52,3 +52,53 @@ def test_tuple_concatenation_with_a_constant_side():
     value, tangent = pb.jvp(f, (0.5,), (1.0,))
     assert np.isclose(tangent, pb.numeric.grad(f)(0.5))
     assert np.isclose(pb.hessian(f)(0.5), pb.numeric.grad(pb.grad(f))(0.5), rtol=1e-6)
+
+
+def scale(x):
+    return 2.0 * x
+
+
+def uses_scale(x):
+    return scale(x) * x
+
+
+def test_jvp_fast_path_follows_redefinitions():
+    def f(x):
+        return np.log(x * x)
+
+    for _ in range(2):  # the second call takes the fast path
+        value, tangent = pb.jvp(f, (3.0,), (1.0,))
+        assert tangent.__class__ is float and np.isclose(tangent, 2.0 / 3.0)
+        value, tangent = pb.jvp(f, (np.array([1.0, 3.0]),), (np.ones(2),))
+        np.testing.assert_allclose(tangent, [2.0, 2.0 / 3.0])
+    value, tangent = pb.jvp(f, (3.0,), (2,))  # not plain floats: the checked path
+    assert np.isclose(tangent, 4.0 / 3.0)
+
+    def cubed():
+        def f(x):
+            return x * x * x
+
+        return f
+
+    f.__code__ = cubed().__code__
+    assert pb.jvp(f, (2.0,), (1.0,)) == (8.0, 12.0)
+
+    assert pb.jvp(uses_scale, (3.0,), (1.0,))[1] == 12.0
+    global scale
+    original = scale
+    try:
+        def scale(x):  # noqa: F811  (a helper redefined after the first call)
+            return 3.0 * x
+
+        assert pb.jvp(uses_scale, (3.0,), (1.0,))[1] == 18.0
+    finally:
+        scale = original
+
+
+def test_value_and_grad_and_hvp_of_floats_take_the_fast_path():
+    def f(x):
+        return np.log(x * x)
+
+    assert pb.value_and_grad(f)(3.0) == (np.log(9.0), 2.0 / 3.0)
+    assert pb.value_and_grad(f)(3.0)[1].__class__ is float
+    assert np.isclose(pb.hvp(f, (3.0,), (1.0,)), -2.0 / 9.0)

@@ -5,6 +5,12 @@ output), which positional parameters carry tangents.
 Out: a generated module holding ``jvp_f`` returning ``(value, value_tangent)`` and one such
 function per user function it calls with tangents (``g_jvp``), built by the same front end as
 the reverse transform (``transform.Transformation.front_end``) and the ``forward`` pass.
+
+``jvp`` registers, per function, a ``fast_jvp`` caller in ``api.SOURCE_JVP``: ``pb.jvp`` of a
+function seen before, with float or float-array primals and tangents, goes straight into the
+generated function (the checks, the cache lookup and pytree matching cost more than a small
+primal). The caller falls back to the checked path when the function's code object changed
+or a helper it was built with was rebound.
 """
 
 from __future__ import annotations
@@ -137,13 +143,51 @@ def _has_tangent(primal, tangent) -> bool:
     return True
 
 
-_FLOATS = (float, np.float64)
-_FAST: dict = {}  # id(f) -> (f, jvp_f, tangent names, number of primals): the common call
+_FAST_TEMPLATE = """
+def fast(primals, tangents):
+    if len(primals) != {n} or len(tangents) != {n} or f.__code__ is not code \
+            or (guards and stale(guards)):
+        return None
+    {ps}, = primals
+    {ts}, = tangents
+    if not ({plain}):
+        return None
+    value, tangent = jvp_f({ps}, {kw})
+    vc = value.__class__
+    tc = tangent.__class__
+    if vc is float or vc is float64:
+        if tc is float or tc is float64:
+            return value, float(tangent)
+    elif vc is ndarray and tc is ndarray and value.shape == tangent.shape:
+        return value, tangent
+    elif vc is tuple and tc is tuple and len(value) == len(tangent):  # a gradient, in an hvp
+        for v, t in zip(value, tangent):
+            if v.__class__ is not ndarray or t.__class__ is not ndarray or v.shape != t.shape:
+                break
+        else:
+            return value, tangent
+    return value, match_tree(tangent, value)
+"""
 
 
-def _plain(x) -> bool:
-    c = x.__class__
-    return c is float or (c is np.ndarray and x.dtype.kind == "f")
+def fast_jvp(f, jvp_f, names):
+    """``fast(primals, tangents)``: ``jvp_f`` called straight away where every primal and
+    tangent is a float or a float array (what most calls pass), else ``None``. The tangents go
+    in as keywords by name, so the call builds no dictionary."""
+    from .cache import stale
+
+    n = len(names)
+    ps = ", ".join(f"p{i}" for i in range(n))
+    ts = ", ".join(f"t{i}" for i in range(n))
+    plain = " and ".join(
+        f"({v}.__class__ is float or ({v}.__class__ is ndarray and {v}.dtype.kind == 'f'))"
+        for v in [f"p{i}" for i in range(n)] + [f"t{i}" for i in range(n)])
+    kw = ", ".join(f"{k}=t{i}" for i, k in enumerate(names))
+    namespace = {"f": f, "code": f.__code__, "jvp_f": jvp_f, "stale": stale,
+                 "guards": getattr(getattr(jvp_f, "__pullback_module__", None), "guards", ()),
+                 "float64": np.float64, "ndarray": np.ndarray, "match_tree": api.match_tree}
+    exec(_FAST_TEMPLATE.format(n=n, ps=ps, ts=ts, plain=plain, kw=kw), namespace)
+    return namespace["fast"]
 
 
 def generated_jvp(f, positions: tuple[int, ...]):
@@ -163,17 +207,11 @@ def jvp(f, primals: tuple, tangents: tuple):
     >>> jvp(lambda x: np.log(x * x), (3.0,), (1.0,))[1]
     0.6666666666666666
     """
-    fast = _FAST.get(id(f))
-    if fast is not None and fast[0] is f and len(primals) == fast[3] \
-            and all(_plain(p) and _plain(t) for p, t in zip(primals, tangents, strict=True)):
-        _, gen, names, _ = fast  # every primal a float or float array with a tangent
-        value, tangent = gen(*primals, **dict(zip(names, tangents, strict=True)))
-        vc, tc = value.__class__, tangent.__class__
-        if vc in _FLOATS and tc in _FLOATS:
-            return value, float(tangent)
-        if vc is np.ndarray and tc is np.ndarray and value.shape == tangent.shape:
-            return value, tangent
-        return value, api.match_tree(tangent, value)
+    hit = api.SOURCE_JVP.get(id(f))
+    if hit is not None and hit[0] is f:
+        out = hit[1](primals, tangents)
+        if out is not None:
+            return out
     partial = getattr(f, "__pullback_partial__", None)
     if partial is not None:  # api's f_of_diff: transform the function it closes over
         f, args, kwargs, nums = partial
@@ -187,8 +225,9 @@ def jvp(f, primals: tuple, tangents: tuple):
     pairs = enumerate(zip(primals, tangents, strict=False))
     positions = tuple(i for i, (p, t) in pairs if _has_tangent(p, t))
     gen, names = generated_jvp(f, positions)
-    if partial is None and positions == tuple(range(len(primals))):
-        _FAST[id(f)] = (f, gen, names, len(primals))
+    if partial is None and positions and positions == tuple(range(len(primals))) \
+            and getattr(f, "__code__", None) is not None:
+        api.SOURCE_JVP[id(f)] = (f, fast_jvp(f, gen, names))
     kwargs = {k: tangents[i] for k, i in zip(names, positions, strict=False)}
     value, tangent = gen(*primals, **kwargs)
     return value, api.match_tree(tangent, value)
