@@ -1,27 +1,27 @@
 def grad_rnn_loss(Wx, Wh, b, xs, h):
     """Gradient of rnn_loss (showcase.py:26) with respect to Wx, Wh, b."""
-    xs_t_stack = []
-    xs_t_matmul_Wx_stack = []
-    h_matmul_Wh_stack = []
-    xs_t_matmul_Wx_plus_h_matmul_Wh_stack = []
-    h_stack = []
     h_matmul_Wh = None
     xs_t = None
     xs_t_matmul_Wx = None
     xs_t_matmul_Wx_plus_h_matmul_Wh = None
     xs_shape = xs.shape
     xs_shape_0 = xs_shape[0]
+    h_tape = [None] * xs_shape_0
+    h_matmul_Wh_tape = [None] * xs_shape_0
+    xs_t_tape = [None] * xs_shape_0
+    xs_t_matmul_Wx_tape = [None] * xs_shape_0
+    xs_t_matmul_Wx_plus_h_matmul_Wh_tape = [None] * xs_shape_0
     for t in range(xs_shape_0):
-        xs_t_stack.append(xs_t)
+        xs_t_tape[t] = xs_t
         xs_t = xs[t]
-        xs_t_matmul_Wx_stack.append(xs_t_matmul_Wx)
+        xs_t_matmul_Wx_tape[t] = xs_t_matmul_Wx
         xs_t_matmul_Wx = xs_t @ Wx
-        h_matmul_Wh_stack.append(h_matmul_Wh)
+        h_matmul_Wh_tape[t] = h_matmul_Wh
         h_matmul_Wh = h @ Wh
-        xs_t_matmul_Wx_plus_h_matmul_Wh_stack.append(xs_t_matmul_Wx_plus_h_matmul_Wh)
+        xs_t_matmul_Wx_plus_h_matmul_Wh_tape[t] = xs_t_matmul_Wx_plus_h_matmul_Wh
         xs_t_matmul_Wx_plus_h_matmul_Wh = xs_t_matmul_Wx + h_matmul_Wh
         total = xs_t_matmul_Wx_plus_h_matmul_Wh + b
-        h_stack.append(h)
+        h_tape[t] = h
         h = np.tanh(total)
     h_pow_2 = h ** 2
     sum_h_pow_2 = np.sum(h_pow_2)
@@ -36,16 +36,16 @@ def grad_rnn_loss(Wx, Wh, b, xs, h):
     for t in reversed(range(xs_shape_0)):
         # grad of: h = np.tanh(xs[t] @ Wx + h @ Wh + b)  (showcase.py:28)
         total_bar = h_bar * (1.0 - h * h)
-        h = h_stack.pop()
+        h = h_tape[t]
         xs_t_matmul_Wx_plus_h_matmul_Wh_bar = unbroadcast(total_bar, xs_t_matmul_Wx_plus_h_matmul_Wh)
         b_bar += unbroadcast(total_bar, b)
         xs_t_matmul_Wx_bar = unbroadcast(xs_t_matmul_Wx_plus_h_matmul_Wh_bar, xs_t_matmul_Wx)
         h_matmul_Wh_bar = unbroadcast(xs_t_matmul_Wx_plus_h_matmul_Wh_bar, h_matmul_Wh)
-        xs_t_matmul_Wx_plus_h_matmul_Wh = xs_t_matmul_Wx_plus_h_matmul_Wh_stack.pop()
+        xs_t_matmul_Wx_plus_h_matmul_Wh = xs_t_matmul_Wx_plus_h_matmul_Wh_tape[t]
         h_bar = matmul_adjoint_a(h_matmul_Wh_bar, h, Wh)
         Wh_bar += matmul_adjoint_b(h_matmul_Wh_bar, h, Wh)
-        h_matmul_Wh = h_matmul_Wh_stack.pop()
+        h_matmul_Wh = h_matmul_Wh_tape[t]
         Wx_bar += matmul_adjoint_b(xs_t_matmul_Wx_bar, xs_t, Wx)
-        xs_t_matmul_Wx = xs_t_matmul_Wx_stack.pop()
-        xs_t = xs_t_stack.pop()
+        xs_t_matmul_Wx = xs_t_matmul_Wx_tape[t]
+        xs_t = xs_t_tape[t]
     return (Wx_bar, Wh_bar, b_bar)

@@ -110,7 +110,9 @@ def _reads(node) -> set[str]:
 
 
 def _targets(s) -> set[str]:
-    return {n.id for t in s.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    """Names an assignment binds (``x_tape[i] = v`` binds none: it writes into ``x_tape``)."""
+    return {n.id for t in s.targets for n in ast.walk(t)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
 class Purity:
@@ -162,7 +164,7 @@ def dead_code(stmts, live_out: set[str], purity: Purity) -> tuple[list, set[str]
             simple = len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
             if simple and not (targets & live) and purity.pure(s.value):
                 continue
-            live = (live - targets) | _reads(s.value)
+            live = (live - targets) | _reads(s.value) | {x for t in s.targets for x in _reads(t)}
         elif isinstance(s, ast.If):
             body, l1 = dead_code(s.body, live, purity)
             orelse, l2 = dead_code(s.orelse, live, purity)
