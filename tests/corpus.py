@@ -677,6 +677,230 @@ def calls_global_model(w):
 CORPUS.append(Case("global_instance_method", calls_global_model, (VEC[:3],), 0, "methods"))
 
 
+# -- probed user code: physics, statistics, loops over shapes, mixed arguments ---------------
+
+
+G_SCALE = 2.0
+
+
+@case("physics and statistics", 0.5)
+def verlet(x):
+    state = (x, 0.0)
+    dt = 0.1
+    for _ in range(5):
+        pos, vel = state
+        acc = -np.sin(pos)
+        vel = vel + dt * acc
+        pos = pos + dt * vel
+        state = (pos, vel)
+    return state[0] ** 2 + state[1]
+
+
+@case("physics and statistics", VEC)
+def stats(x):
+    n = len(x)
+    mean = sum(x) / n
+    var = sum((xi - mean) ** 2 for xi in x) / (n - 1)
+    return math.sqrt(var) + abs(mean)
+
+
+@case("physics and statistics", VEC[:2])
+def solve_loop(b):
+    M = np.array([[3.0, 0.5], [0.2, 2.0]])
+    x = b
+    for _ in range(3):
+        x = np.linalg.solve(M, x + 0.1 * b)
+    return np.sum(x ** 2)
+
+
+@case("loops over shapes and 2-D arrays", 0.5)
+def while_true(x):
+    y = x
+    k = 0
+    while True:
+        y = y * 0.9 + 0.1 * np.sin(y)
+        k += 1
+        if k >= 4:
+            break
+    return y
+
+
+@case("loops over shapes and 2-D arrays", MAT)
+def nested_2d(A):
+    n, m = A.shape
+    total = 0.0
+    for i in range(n):
+        for j in range(m):
+            total = total + A[i, j] * (i + 1) * math.cos(A[i, j])
+    return total
+
+
+@case("loops over shapes and 2-D arrays", MAT)
+def inplace_2d(A):
+    B = np.zeros_like(A)
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            B[i, j] = A[i, j] ** 2 + (B[i - 1, j] if i > 0 else 0.0)
+    return np.sum(B)
+
+
+@case("loops over shapes and 2-D arrays", VEC)
+def range_len(x):
+    total = 0.0
+    for i in range(len(x) - 1):
+        total = total + (x[i + 1] - x[i]) ** 2
+    return total
+
+
+@case("loops over shapes and 2-D arrays", VEC)
+def shape_loop(x):
+    total = 0.0
+    for i in range(x.shape[0]):
+        total = total + x[i] * x[-1 - i]
+    return total
+
+
+@case("loops over shapes and 2-D arrays", 0.5)
+def chained_while(x):
+    y = x
+    i = 0
+    while 0 <= i < 5 and y < 100.0:
+        y = y * 1.5
+        i += 1
+    return y
+
+
+@case("loops over shapes and 2-D arrays", 0.5)
+def ternary_loop(x):
+    y = 0.0
+    for i in range(4):
+        y = y + (x if i % 2 == 0 else -x) * i
+    return y
+
+
+@case("non-differentiable arguments and helpers", 0.5, "sq", 2, True)
+def mixed_args(x, name="sq", n=3, flag=True, extra=None):
+    y = x
+    if name == "sq":
+        y = y * y
+    for _ in range(n):
+        y = y + 0.1 * x
+    if flag and extra is None:
+        y = y * 2.0
+    return y
+
+
+@case("non-differentiable arguments and helpers", VEC)
+def kwonly(x, *, scale=2.0, shift=0.5):
+    return np.sum((x * scale + shift) ** 2)
+
+
+@case("non-differentiable arguments and helpers", 0.5)
+def default_global(x, s=G_SCALE):
+    return x * s
+
+
+@case("non-differentiable arguments and helpers", 0.5)
+def math_np(x):
+    return math.exp(-x) * np.cos(x) + math.log1p(x) + np.hypot(x, 1.0)
+
+
+@case("non-differentiable arguments and helpers", VEC)
+def any_all(x):
+    if (x > 0).all():
+        y = np.sum(np.log(x))
+    else:
+        y = np.sum(x)
+    if np.any(x > 1.0):
+        y = y * 2.0
+    return y
+
+
+@case("non-differentiable arguments and helpers", 0.5)
+def isinst(x):
+    if isinstance(x, float):
+        return x * x
+    return np.sum(x * x)
+
+
+@case("non-differentiable arguments and helpers", 0.5)
+def asserting(x):
+    assert x > 0, "positive"
+    return np.sqrt(x)
+
+
+@case("non-differentiable arguments and helpers", 0.5)
+def printing(x):
+    y = x * 2
+    print(f"y = {y:.3f}")
+    return y * x
+
+
+# tape/graph: round() of a Tensor is a TypeError (no __round__)
+@case("non-differentiable arguments and helpers", 0.55, modes=("source",))
+def rounding(x):
+    k = round(x * 3)
+    return x * k + abs(x) * int(2.7)
+
+
+# tape/graph: np.random is missing from the dispatching namespace (AttributeError)
+@case("non-differentiable arguments and helpers", VEC, modes=("source",))
+def rng_inside(x):
+    rng = np.random.default_rng(0)
+    noise = rng.normal(size=x.shape)
+    return np.sum((x + 0.1 * noise) ** 2)
+
+
+@case("lists, dicts and comprehensions", VEC)
+def cond_comp(x):
+    return sum([v * 2 if v > 0.5 else v for v in x])
+
+
+@case("lists, dicts and comprehensions", MAT)
+def nested_comp(A):
+    return sum([sum([a * a for a in row]) for row in A])
+
+
+@case("lists, dicts and comprehensions", 0.5)
+def list_len(x):
+    items = [x, x * 2.0, np.sin(x)]
+    return sum(items) / len(items)
+
+
+@case("lists, dicts and comprehensions", 0.5)
+def dict_values(x):
+    d = {"a": x, "b": x * 3.0}
+    return sum(d.values()) + max(d.values())
+
+
+@case("lists, dicts and comprehensions", 0.5)
+def lst_extend(x):
+    out = [x]
+    out = out + [x * 2]
+    out += [x * 3]
+    return sum(out)
+
+
+@case("array functions", VEC)
+def neg_index_slice(x):
+    return np.sum(x[::-1][1:] * x[:-1])
+
+
+@case("array functions", VEC)
+def np_where(x):
+    return np.sum(np.where(x > 0.5, x ** 2, -x))
+
+
+@case("array functions", VEC)
+def clip_max(x):
+    return np.sum(np.clip(x, 0.2, 0.9)) + np.max(x) + x.max()
+
+
+@case("array functions", MAT)
+def matrix_ops(A):
+    return np.trace(A @ A.T) + np.sum(A.sum(axis=0) ** 2) + np.max(np.abs(A))
+
+
 # -- workloads -------------------------------------------------------------------------------
 
 

@@ -88,6 +88,21 @@ def unknown_callee(x, fns):
     return fns[0](x)  # REJECT
 
 
-REJECTED = [gen, uses_global, uses_eval, uses_try, uses_del, uses_with, defines_class,
+def min_with_key_lambda(x):
+    vals = [x, x * 2.0, x * x]
+    return min(vals, key=lambda v: abs(v - 1.0))  # REJECT
+
+
+def try_in_loop(x):
+    total = 0.0
+    for i in range(3):
+        try:  # REJECT
+            total = total + x / i
+        except ZeroDivisionError:
+            total = total + x
+    return total
+
+
+REJECTED = [min_with_key_lambda, try_in_loop, gen, uses_global, uses_eval, uses_try, uses_del, uses_with, defines_class,
             star_args, mutates_global, appends_argument, in_place_sort, walrus, out_argument,
             nested_recursion, unknown_callee]

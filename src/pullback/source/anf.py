@@ -485,6 +485,9 @@ class ANF:
         as_function = self.method_call(e)
         if as_function is not None:
             return self.simple(as_function, hint)
+        if isinstance(func, ast.Attribute) and func.attr in ("values", "items") and not e.args \
+                and not e.keywords and self.static(func) is MISSING:
+            return self.dict_view(e, hint)
         target = value_of(self.ns, func) if is_static(func) else self.static(func)
         if target is not MISSING:
             special = self.builtin_call(target, e, hint)
@@ -518,6 +521,21 @@ class ANF:
             return pre + p2, loc(node, e)
         raise unsupported(e, self.src, f"cannot tell what {ast.unparse(func)!r} calls before "
                           "running", "call a function by its name")
+
+    def dict_view(self, e: ast.Call, hint):
+        """``d.values()`` / ``d.items()`` as a list built by position over ``d``'s keys, so
+        ``sum(d.values())``, ``max(...)`` and ``list(...)`` see a differentiable list."""
+        pre, obj = self.atom(e.func.value)
+        key = self.namer.fresh("key")
+        keys = call(mark_static(self.builtin_ref("list")),
+                    call(ast.Attribute(value=copy.deepcopy(obj), attr="keys", ctx=ast.Load())))
+        value = ast.Subscript(value=copy.deepcopy(obj), slice=name(key), ctx=ast.Load())
+        if e.func.attr == "items":
+            value = ast.Tuple(elts=[name(key), value], ctx=ast.Load())
+        comp = ast.ListComp(elt=value, generators=[ast.comprehension(
+            target=name(key, ast.Store()), iter=keys, ifs=[], is_async=0)])
+        p2, simple = self.simple(loc(comp, e), hint or "values")
+        return pre + p2, simple
 
     def receiver_attribute(self, e):
         """What ``self.name`` names in the class of a method's receiver (a function, a
