@@ -449,7 +449,22 @@ def _guard_float(value, expected):
     return _check_guard(float(value), expected, "float")
 
 
-GUARDS = {"bool": _guard_bool, "int": _guard_int, "index": _guard_index, "float": _guard_float}
+def _guard_round(value, expected):
+    return _check_guard(round(value), expected, "round")
+
+
+def _round_value(value):
+    """``round`` of a traced value's number: an int, as Python's round of a float gives."""
+    return round(value.item() if isinstance(value, np.generic | np.ndarray) else value)
+
+
+GUARDS = {
+    "bool": _guard_bool,
+    "int": _guard_int,
+    "index": _guard_index,
+    "float": _guard_float,
+    "round": _guard_round,
+}
 
 
 # -- dispatch ---------------------------------------------------------------------------------
@@ -800,6 +815,11 @@ class Tensor:
 
     def __index__(self) -> int:
         return self.trace.guard(self, operator.index, "index")
+
+    def __round__(self, ndigits=None):
+        if ndigits is not None:  # np.round keeps the value an array: zero derivative
+            return np.round(self, ndigits)
+        return self.trace.guard(self, _round_value, "round")
 
     def __float__(self) -> float:
         if self.carries_derivative:

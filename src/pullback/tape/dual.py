@@ -208,6 +208,9 @@ class Dual:
     def __index__(self) -> int:
         return operator.index(self.primal)
 
+    def __round__(self, ndigits=None):
+        return round(self.primal, ndigits) if ndigits is not None else round(self.primal)
+
     def __float__(self) -> float:
         raise NonDifferentiableError(
             "float() of a dual number would drop its tangent; keep computing with it "

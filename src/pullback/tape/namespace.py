@@ -122,9 +122,47 @@ _CREATION = ("zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty
              "full_like", "eye", "identity")  # fmt: skip
 
 
+# NumPy functions that take a sequence of arrays themselves (their dispatch sees its items)
+_TAKE_SEQUENCES = frozenset(
+    ("concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "row_stack",
+     "block", "array", "asarray", "asanyarray", "einsum", "broadcast_arrays", "meshgrid",
+     "append", "where", "select", "piecewise", "choose")
+)  # fmt: skip
+
+
+def _stacking_lists(fn: Callable) -> Callable:
+    """``fn`` that first stacks list or tuple arguments holding traced values, as NumPy would
+    convert them to one array (``np.sum([x, y])``; its dispatch does not look inside lists)."""
+
+    def call(*args, **kwargs):
+        for a in args:
+            if type(a) in (list, tuple) and _has_traced(a):
+                args = tuple(
+                    _stacked(v) if type(v) in (list, tuple) and _has_traced(v) else v for v in args
+                )
+                break
+        return fn(*args, **kwargs)
+
+    call.__name__ = fn.__name__
+    call.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
+    call.__wrapped__ = fn
+    call.__doc__ = fn.__doc__
+    return call
+
+
+def _is_numpy_function(value) -> bool:
+    """A NumPy function written in Python or dispatched by ``__array_function__``."""
+    return type(value) is types.FunctionType or type(value).__name__ == "_ArrayFunctionDispatcher"
+
+
 def _make_numpy() -> types.ModuleType:
     module = types.ModuleType("numpy", np.__doc__)
     module.__dict__.update({k: v for k, v in np.__dict__.items() if not k.startswith("__")})
+    for name, value in list(module.__dict__.items()):
+        if _is_numpy_function(value) and name not in _TAKE_SEQUENCES:
+            module.__dict__[name] = _stacking_lists(value)
+    # NumPy loads some submodules (np.random, np.fft ...) on first access: forward to it
+    module.__dict__["__getattr__"] = lambda name: getattr(np, name)
     module.__dict__["array"] = _array
     module.__dict__["asarray"] = _asarray
     module.__dict__["asanyarray"] = _asarray
