@@ -102,3 +102,114 @@ def test_value_and_grad_and_hvp_of_floats_take_the_fast_path():
     assert pb.value_and_grad(f)(3.0) == (np.log(9.0), 2.0 / 3.0)
     assert pb.value_and_grad(f)(3.0)[1].__class__ is float
     assert np.isclose(pb.hvp(f, (3.0,), (1.0,)), -2.0 / 9.0)
+
+
+# -- custom rules at second order and as the function differentiated --------------------------
+
+
+@pb.custom_jvp
+def sin_times(x, a):
+    return np.sin(x) * a
+
+
+@sin_times.defjvp
+def sin_times_jvp(primals, tangents):
+    (x, a), (x_dot, a_dot) = primals, tangents
+    return sin_times(x, a), np.cos(x) * a * x_dot + np.sin(x) * a_dot
+
+
+def through_custom_jvp(x):
+    return sin_times(x * x, 1.5) * x + np.sum(sin_times(x, x))
+
+
+@pb.custom_vjp
+def halved_gradient(x):
+    return np.tanh(x)
+
+
+def halved_fwd(x):
+    return np.tanh(x), x
+
+
+def halved_bwd(x, g):
+    return (0.5 * g * (1.0 - np.tanh(x) ** 2),)
+
+
+halved_gradient.defvjp(halved_fwd, halved_bwd)
+
+
+def test_hessian_and_grad_of_grad_through_a_custom_jvp():
+    for x in (0.3, -1.1):
+        gradient = pb.grad(through_custom_jvp)
+        second = pb.numeric.grad(gradient)(x)
+        assert np.isclose(pb.grad(pb.grad(through_custom_jvp))(x), second, rtol=1e-6)
+        assert np.isclose(pb.hessian(through_custom_jvp)(x), second, rtol=1e-6)
+    xs = np.array([0.3, -0.7, 1.2])
+
+    def on_arrays(x):
+        return np.sum(sin_times(x, x * x))
+
+    np.testing.assert_allclose(pb.hessian(on_arrays)(xs),
+                               pb.jacobian(pb.grad(on_arrays), mode="numeric")(xs), rtol=1e-5,
+                               atol=1e-8)
+
+
+def test_a_custom_function_differentiated_itself_uses_its_rule():
+    x = 0.4
+    assert np.isclose(pb.grad(halved_gradient)(x), 0.5 * (1.0 - np.tanh(x) ** 2))
+    value, vjp_fn = pb.vjp(halved_gradient, x)
+    assert np.isclose(vjp_fn(1.0)[0], 0.5 * (1.0 - np.tanh(x) ** 2))
+    assert np.isclose(pb.jvp(sin_times, (x, 2.0), (1.0, 0.0))[1], np.cos(x) * 2.0)
+    assert np.isclose(pb.grad(sin_times, 1)(x, 2.0), np.sin(x))
+    assert np.isclose(pb.hessian(sin_times)(x, 2.0), -np.sin(x) * 2.0)
+
+
+# -- Jacobians of some of the arguments, pytree primals ---------------------------------------
+
+
+def three_args(x, y, z, scale=1.0):
+    return x * np.sin(y) * z**2 * scale
+
+
+def test_jacobian_of_a_subset_of_the_arguments():
+    args = (np.array([1.0, 2.0]), 0.7, np.array([3.0, -1.0]))
+    for argnums in (1, (2, 0), (0, 1, 2)):
+        expected = pb.jacobian(three_args, argnums, mode="numeric")(*args)
+        for direction in ("rev", "fwd"):
+            got = pb.jacobian(three_args, argnums, direction=direction)(*args)
+            if isinstance(argnums, int):
+                got, expected_ = (got,), (expected,)
+            else:
+                expected_ = expected
+            for g, e in zip(got, expected_, strict=True):
+                np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-9)
+    for direction in ("rev", "fwd"):  # a keyword argument stays fixed
+        got = pb.jacobian(three_args, 2, direction=direction)(*args, scale=2.0)
+        np.testing.assert_allclose(got, 2.0 * pb.jacobian(three_args, 2)(*args), rtol=1e-12)
+
+
+def test_vjp_and_jvp_of_pytree_primals():
+    def f(params, pair):
+        return params["w"] * np.sin(params["b"]) + pair[0] * pair[1]
+
+    params = {"w": np.array([1.0, 2.0]), "b": 0.3}
+    pair = (0.5, np.array([2.0, -1.0]))
+    value, vjp_fn = pb.vjp(f, params, pair)
+    ct = np.array([1.0, -2.0])
+    g_params, g_pair = vjp_fn(ct)
+    assert set(g_params) == {"w", "b"} and isinstance(g_pair, tuple)
+    np.testing.assert_allclose(g_params["w"], ct * np.sin(0.3))
+    assert np.isclose(g_params["b"], np.sum(ct * params["w"] * np.cos(0.3)))
+    assert np.isclose(g_pair[0], np.sum(ct * pair[1]))
+    np.testing.assert_allclose(g_pair[1], ct * 0.5)
+
+    t_params = {"w": np.array([0.1, 0.2]), "b": 1.0}
+    t_pair = (2.0, np.array([0.0, 1.0]))
+    _, tangent = pb.jvp(f, (params, pair), (t_params, t_pair))
+    _, numeric = pb.numeric.jvp(f, (params, pair), (t_params, t_pair))
+    np.testing.assert_allclose(tangent, numeric, rtol=1e-6)
+    # <ct, J t> two ways
+    dot_rev = sum(np.sum(a * b) for a, b in [(g_params["w"], t_params["w"]),
+                                             (g_params["b"], t_params["b"]),
+                                             (g_pair[0], t_pair[0]), (g_pair[1], t_pair[1])])
+    assert np.isclose(dot_rev, np.sum(ct * tangent))

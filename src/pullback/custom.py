@@ -7,7 +7,12 @@ Out: entries in the one rule table (so source, tape and graph modes all use them
 - ``@custom_vjp`` with ``f.defvjp(fwd, bwd)``: ``fwd(*args) -> (out, residuals)``,
   ``bwd(residuals, g) -> tuple of adjoints`` (JAX's convention).
 - ``@custom_jvp`` with ``f.defjvp(jvp)``: ``jvp(primals, tangents) -> (out, tangent_out)``; its
-  reverse mode transposes that linear map by recording it on a tape.
+  reverse mode transposes that linear map: the VJP of argument i is plain source calling the
+  source-mode reverse sweep of the rule's JVP function with respect to its tangent (built on
+  first use), so ``grad(grad(f))`` and Hessians differentiate it again; where the user's jvp
+  cannot be transformed, the map is recorded on a tape and transposed at run time instead.
+- A custom function differentiated itself (``pb.grad(f)`` of a ``@custom_vjp`` ``f``): source
+  mode transforms a plain function calling it (``__pullback_target__``), so its rule is used.
 - ``defvjp(fn, *vjps)`` / ``defjvp(fn, *jvps)`` for library functions, one function per
   argument: ``vjp(g, ans, *args)``, ``jvp(t, ans, *args)`` (autograd's convention).
 - ``stop_gradient(x)``: ``x``, treated as a constant.
@@ -23,7 +28,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .errors import MissingRuleError, PullbackTypeError
+from .errors import MissingRuleError, PullbackError, PullbackTypeError
 from .rules import registry
 from .runtime import zeros_like_value
 
@@ -74,7 +79,10 @@ def _callable_rule(fn, name, params, diff_params, vjps: dict, jvps: dict) -> reg
     base_vjp_fn, base_jvp_fn = rule.vjp_fn, rule.jvp_fn
 
     def vjp_fn(i):
-        return rule._split_vjp.get(i) or _missing_vjp
+        fn = rule._split_vjp.get(i)
+        if isinstance(fn, _Deferred):
+            fn = rule._split_vjp[i] = fn.build()
+        return fn or _missing_vjp
 
     def jvp_fn(i):
         return rule._split_jvp.get(i) or _missing_jvp
@@ -83,6 +91,34 @@ def _callable_rule(fn, name, params, diff_params, vjps: dict, jvps: dict) -> reg
     rule.vjp_fn = vjp_fn  # type: ignore[method-assign]
     rule.jvp_fn = jvp_fn  # type: ignore[method-assign]
     return rule
+
+
+class _Deferred:
+    """A rule function built on first use (building it may transform the user's source)."""
+
+    def __init__(self, build: Callable[[], Callable]):
+        self.build = build
+
+
+def _calling_function(custom) -> Callable:
+    """A plain function with ``custom``'s parameters that calls it: what source mode transforms
+    when a custom function is itself the function differentiated."""
+    params = _positional_params(custom.fn)
+    fname = custom.__name__ if custom.__name__.isidentifier() else "custom_function"
+    names = [p if p != "custom" else "custom_arg" for p in params]
+    return _source_function(fname, [], [f"return custom({', '.join(names)})"],
+                            {"custom": custom}, fixed=names)
+
+
+class _Custom:
+    """What custom_vjp and custom_jvp share."""
+
+    @property
+    def __pullback_target__(self) -> Callable:
+        target = self.__dict__.get("_calling_function")
+        if target is None:
+            target = self.__dict__["_calling_function"] = _calling_function(self)
+        return target
 
 
 def defvjp(fn: Callable, *vjps: Callable | None, name: str | None = None) -> None:
@@ -122,7 +158,7 @@ def _define(fn, name, vjps, jvps) -> None:
     registry._register(rule)
 
 
-class custom_vjp:
+class custom_vjp(_Custom):
     """A function whose reverse-mode derivative is given by the user (``f.defvjp(fwd, bwd)``).
 
     >>> import numpy as np, pullback as pb
@@ -184,7 +220,7 @@ class custom_vjp:
         self._rule_defined = True
 
 
-class custom_jvp:
+class custom_jvp(_Custom):
     """A function whose forward-mode derivative is given by the user (``f.defjvp(jvp)``).
 
     Reverse mode transposes the user's (linear) tangent map by recording it on a tape.
@@ -221,7 +257,7 @@ class custom_jvp:
                 [f"return jvp(({{args}},), ({tangents},))[1]"],
                 {"jvp": jvp, "zeros_like_value": zeros_like_value})
 
-        def make_vjp(i):
+        def taped_vjp(i):
             def vjp_i(g, ans, *args, **kwargs):
                 from . import api
 
@@ -231,33 +267,65 @@ class custom_jvp:
 
             return vjp_i
 
+        jvps = {i: make_jvp(i) for i in range(n)}
+
+        def make_vjp(i):
+            def build():
+                try:
+                    return _transposed_jvp(self.__name__, i, params, jvps[i])
+                except PullbackError:  # the user's jvp has no source form: transpose a tape
+                    return taped_vjp(i)
+
+            return _Deferred(build)
+
         rule = _callable_rule(
             self,
             f"{self.__module__}.{self.__qualname__}",
             params,
             params,
             {i: make_vjp(i) for i in range(n)},
-            {i: make_jvp(i) for i in range(n)},
+            jvps,
         )
         registry._register(rule)
         self._rule_defined = True
 
 
+def _transposed_jvp(name: str, i: int, params, jvp_i: Callable) -> Callable:
+    """The VJP of argument ``i`` of a custom_jvp function as plain source: the reverse sweep,
+    generated by source mode, of its (linear) JVP rule function ``jvp_i(t, ans, *params)``
+    with respect to the tangent ``t``."""
+    from .source.cache import cached
+
+    forward, backward = cached(jvp_i, (0,), False, "vjp", False, lambda module, gen: gen)
+    return _source_function(
+        f"{name}_vjp_{i}", ["g", "ans", *params],
+        [f"t = zeros_like_value(({{args}},)[{i}])",
+         "residuals = forward(t, ans, {args})[1]",
+         "return backward(residuals, g)[0]"],
+        {"forward": forward, "backward": backward, "zeros_like_value": zeros_like_value})
+
+
 _source_counter = iter(range(1, 1 << 62))
 
 
-def _source_function(fname: str, params: list[str], lines: list[str], env: dict, **fmt):
+def _source_function(fname: str, params: list[str], lines: list[str], env: dict,
+                     fixed: list[str] | None = None, **fmt):
     """A function made from source text registered in linecache (so source mode can read it).
 
-    ``{args}`` in ``lines`` stands for the user function's parameters, comma separated.
+    ``{args}`` in ``lines`` stands for the user function's parameters, comma separated; the
+    first two of ``params`` (``g``/``t`` and ``ans``) keep their names, or all of ``fixed``.
     """
     import linecache
 
-    taken = set(env) | {"g", "ans", "t", "residuals", "adjoints"}
-    renamed = [p if p not in taken else f"{p}_arg" for p in params[2:]]
+    if fixed is not None:
+        params, renamed = list(fixed), []
+    else:
+        taken = set(env) | {"g", "ans", "t", "residuals", "adjoints"}
+        renamed = [p if p not in taken else f"{p}_arg" for p in params[2:]]
+        params = params[:2]
     args = ", ".join(renamed)
     body = "\n".join("    " + line.format(args=args, **fmt) for line in lines)
-    text = f"def {fname}({', '.join([*params[:2], *renamed])}):\n{body}\n"
+    text = f"def {fname}({', '.join([*params, *renamed])}):\n{body}\n"
     filename = f"<pullback custom rule {fname} #{next(_source_counter)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     namespace = dict(env)

@@ -1,8 +1,8 @@
 """Source mode: derivatives as generated Python source (the default mode).
 
 In: an ordinary Python/NumPy function.
-Out: ``grad``, ``value_and_grad``, ``vjp`` (and ``jvp``, to come) whose derivative is a Python
-function generated from the user's source, readable with ``source(df)``.
+Out: ``grad``, ``value_and_grad``, ``vjp`` and ``jvp`` whose derivative is a Python function
+generated from the user's source, readable with ``source(df)``.
 
 >>> import numpy as np
 >>> def f(x):
@@ -188,18 +188,30 @@ def _on_receiver(transform, method, argnums, has_aux):
 
 
 def vjp(f: Callable, primals: tuple, has_aux: bool = False):
-    """``(f(*primals), vjp_fn[, aux])`` from the generated forward/backward pair of ``f``."""
+    """``(f(*primals), vjp_fn[, aux])`` from the generated forward/backward pair of ``f``.
+
+    ``f`` may be api's partial application (``__pullback_partial__``, as ``jacobian`` with
+    ``argnums`` makes): the function it wraps is transformed, the other arguments constants.
+    """
     method = _method(_target(f))
+    partial = getattr(f, "__pullback_partial__", None)
     if method is not None:  # the receiver is a constant: a primal without a cotangent
         f, primals = method[0], (method[1], *primals)
         nums = tuple(range(1, len(primals)))
         owner = method[1] if isinstance(method[1], type) else type(method[1])
+    elif partial is not None:  # api's f_of_diff: the function it wraps, some arguments fixed
+        f, args, kwargs, nums = partial
+        full = list(args)
+        for i, p in zip(nums, primals, strict=True):
+            full[i] = p
+        primals, owner = tuple(full), None
     else:
         nums, owner = tuple(range(len(primals))), None
+    kwargs = partial[2] if partial is not None and method is None else {}
     target = _target(f)
     pair = cached(target, nums, False, "vjp", has_aux, lambda module, gen: gen, owner=owner)
     forward, backward = pair
-    out, saved = forward(*primals)
+    out, saved = forward(*primals, **kwargs)
     if has_aux:
         value, aux = out
     else:

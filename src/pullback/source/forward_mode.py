@@ -213,15 +213,15 @@ def jvp(f, primals: tuple, tangents: tuple):
         if out is not None:
             return out
     partial = getattr(f, "__pullback_partial__", None)
+    fixed: dict = {}  # keyword arguments of a partial application: constants
     if partial is not None:  # api's f_of_diff: transform the function it closes over
-        f, args, kwargs, nums = partial
-        if not kwargs:
-            full = list(args)
-            full_tangents: list = [None] * len(args)
-            for i, p, t in zip(nums, primals, tangents, strict=False):
-                full[i] = p
-                full_tangents[i] = t
-            primals, tangents = tuple(full), tuple(full_tangents)
+        f, args, fixed, nums = partial
+        full = list(args)
+        full_tangents: list = [None] * len(args)
+        for i, p, t in zip(nums, primals, tangents, strict=False):
+            full[i] = p
+            full_tangents[i] = t
+        primals, tangents = tuple(full), tuple(full_tangents)
     pairs = enumerate(zip(primals, tangents, strict=False))
     positions = tuple(i for i, (p, t) in pairs if _has_tangent(p, t))
     gen, names = generated_jvp(f, positions)
@@ -229,7 +229,7 @@ def jvp(f, primals: tuple, tangents: tuple):
             and getattr(f, "__code__", None) is not None:
         api.SOURCE_JVP[id(f)] = (f, fast_jvp(f, gen, names))
     kwargs = {k: tangents[i] for k, i in zip(names, positions, strict=False)}
-    value, tangent = gen(*primals, **kwargs)
+    value, tangent = gen(*primals, **fixed, **kwargs)
     return value, api.match_tree(tangent, value)
 
 
