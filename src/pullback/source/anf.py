@@ -152,7 +152,7 @@ class ANF:
             pre, a = self.atom(s.value if s.value is not None else ast.Constant(None),
                                hint="result")
             return pre + [loc(ast.Return(value=a), s)]
-        if isinstance(s, ast.Raise):
+        if isinstance(s, (ast.Raise, ast.Break, ast.Continue)):
             return [s]
         if isinstance(s, ast.Pass):
             return []

@@ -502,6 +502,9 @@ class ExitLowering:
                 out.append(assign(self.result, value, s))
                 out.append(assign(self.returned, ast.Constant(True), s))
                 return out
+            if isinstance(s, (ast.Break, ast.Continue)) and loop is _KEEP_EXITS:
+                out.append(s)  # a structured exit, ending its branch (see _structured_exits)
+                return out
             if isinstance(s, ast.Break):
                 out.append(assign(loop["broke"], ast.Constant(True), s))
                 return out
@@ -543,7 +546,7 @@ class ExitLowering:
 
     def flags_set(self, s, loop) -> list[str]:
         flags = []
-        if loop is not None:
+        if loop is not None and loop is not _KEEP_EXITS:
             if _contains([s], ast.Break, False) and not isinstance(s, (ast.For, ast.While)):
                 flags.append(loop["broke"])
             if _contains([s], ast.Continue, False) and not isinstance(s, (ast.For, ast.While)):
@@ -585,6 +588,13 @@ class ExitLowering:
         return out
 
     def for_loop(self, s):
+        exits = _contains(s.body, (ast.Break, ast.Continue), False)
+        returns = self.result is not None and _contains(s.body, ast.Return, True)
+        structured = _structured_exits(s.body) if exits and not returns else None
+        if structured is not None:  # break/continue kept: a for loop that reads like the user's
+            body = self.block(structured, _KEEP_EXITS)
+            return [loc(ast.For(target=s.target, iter=s.iter, body=body or [ast.Pass()],
+                                orelse=[]), s)]
         ctx, returns = self.loop_ctx(s)
         if not ctx["broke"] and not returns:
             body = self.body_with_skip(ctx, self.block(s.body, ctx))
@@ -607,6 +617,53 @@ class ExitLowering:
         body = head + self.body_with_skip(ctx, self.block(s.body, ctx))
         out.append(loc(ast.While(test=test, body=body, orelse=[]), s))
         return out
+
+
+_KEEP_EXITS = {"broke": None, "skip": None}  # the loop context of a structured for body
+
+
+def _structured_exits(stmts):
+    """``stmts`` (a loop body) with every ``break``/``continue`` ending its branch of an ``if``
+    and the statements after that ``if`` moved into its other branch, so that an exit is
+    always the last thing its iteration runs: ``if c: continue`` + ``rest`` becomes
+    ``if c: continue else: rest``. None where an exit sits elsewhere (flags are used then)."""
+    out = []
+    for k, s in enumerate(stmts):
+        if isinstance(s, (ast.Break, ast.Continue)):
+            out.append(s)
+            return out
+        if isinstance(s, ast.If) and _contains([s], (ast.Break, ast.Continue), False):
+            body, orelse = _structured_exits(s.body), _structured_exits(s.orelse)
+            if body is None or orelse is None:
+                return None
+            body_exits, orelse_exits = _always_exits(body), _always_exits(orelse)
+            if not (body_exits or orelse_exits):
+                return None
+            rest = stmts[k + 1:]
+            if rest and not (body_exits and orelse_exits):
+                tail = _structured_exits(rest)
+                if tail is None:
+                    return None
+                if body_exits:
+                    orelse = orelse + tail
+                else:
+                    body = body + tail
+            out.append(loc(ast.If(test=s.test, body=body or [ast.Pass()], orelse=orelse), s))
+            return out
+        if not isinstance(s, (ast.For, ast.While, ast.If)) and any(
+                isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
+            return None  # an exit inside a with block, say
+        out.append(s)
+    return out
+
+
+def _always_exits(stmts) -> bool:
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (ast.Break, ast.Continue)):
+        return True
+    return isinstance(last, ast.If) and _always_exits(last.body) and _always_exits(last.orelse)
 
 
 def _none_of(flags: list[str]) -> ast.expr:

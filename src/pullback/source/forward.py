@@ -196,9 +196,9 @@ class Forward:
         self.defined = defined | assigned_names([s])
         joined = s1 | s2
         for v in sorted(joined - s1):
-            body.append(self.materialize(v, s, defined | assigned_names(s.body)))
+            _at_end_and_exits(body, self.materialize(v, s, defined | assigned_names(s.body)))
         for v in sorted(joined - s2):
-            orelse.append(self.materialize(v, s, defined | assigned_names(s.orelse)))
+            _at_end_and_exits(orelse, self.materialize(v, s, defined | assigned_names(s.orelse)))
         node = loc(ast.If(test=s.test, body=body or [ast.Pass()], orelse=orelse), s)
         return [node], joined
 
@@ -214,7 +214,7 @@ class Forward:
         self.defined = set(defined) | assigned_names(s.body)
         body, exit_state = self.block(s.body, set(head))
         for v in sorted(head - exit_state):
-            body.append(self.materialize(v, s, self.defined))
+            _at_end_and_exits(body, self.materialize(v, s, self.defined))
         before = [self.materialize(v, s, defined) for v in sorted(head - state)]
         self.defined = defined | assigned_names([s])
         if isinstance(s, ast.For):
@@ -502,5 +502,22 @@ class Forward:
         self.widen(v, MAYBE)  # what the callee returns may hold (or be) a symbolic zero
         return [loc(ast.Assign(targets=[target], value=call), s)], state
 
+
+
+def _at_end_and_exits(stmts: list, stmt) -> None:
+    """Run ``stmt`` at the end of ``stmts`` and before each ``break``/``continue`` in it (not
+    in inner loops): an exit leaves the block early, and its tangents must be set there too."""
+    _before_exits(stmts, stmt)
+    if not (stmts and isinstance(stmts[-1], (ast.Break, ast.Continue))):
+        stmts.append(stmt)
+
+
+def _before_exits(stmts: list, stmt) -> None:
+    for s in stmts:
+        if isinstance(s, ast.If):
+            _before_exits(s.body, stmt)
+            _before_exits(s.orelse, stmt)
+    if stmts and isinstance(stmts[-1], (ast.Break, ast.Continue)):
+        stmts.insert(len(stmts) - 1, copy.deepcopy(stmt))
 
 __all__ = ["Forward", "ForwardContext", "ForwardResult"]

@@ -247,4 +247,35 @@ def optimize(fdef: ast.FunctionDef, namespace: dict, keep=frozenset()) -> ast.Fu
         fdef.body, _ = dead_code(fdef.body, set(live_out), purity)
         if ast.dump(fdef) == before:
             break
+    fdef.body = flatten_exits(fdef.body)
     return fdef
+
+
+def flatten_exits(stmts):
+    """``if c: ... continue`` ``else: rest`` -> ``if c: ... continue`` then ``rest``: the
+    structured form the transformation works on (see ``desugar._structured_exits``), written
+    back the way a person writes it. Loops and branches are flattened inside too."""
+    out = []
+    for s in stmts:
+        if isinstance(s, (ast.For, ast.While)):
+            s.body = flatten_exits(s.body)
+        elif isinstance(s, ast.If):
+            s.body = flatten_exits(s.body)
+            s.orelse = flatten_exits(s.orelse)
+            if s.orelse and _ends_in_exit(s.body):
+                rest, s.orelse = s.orelse, []
+                out += [s, *rest]
+                continue
+            if s.orelse and _ends_in_exit(s.orelse) and not _ends_in_exit(s.body) \
+                    and not all(isinstance(x, ast.Pass) for x in s.body):
+                rest = s.body
+                s.test = ast.UnaryOp(op=ast.Not(), operand=s.test)
+                s.body, s.orelse = s.orelse, []
+                out += [s, *rest]
+                continue
+        out.append(s)
+    return out
+
+
+def _ends_in_exit(stmts) -> bool:
+    return bool(stmts) and isinstance(stmts[-1], (ast.Break, ast.Continue))

@@ -704,10 +704,24 @@ class Reverse:
                                   orelse=[]), s)]
         if not adjoint:
             return new_primal, [], head
-        rev = ast.Call(func=self.ctx.builtin("reversed"), args=[copy.deepcopy(s.iter)],
-                       keywords=[])
+        iterated = copy.deepcopy(s.iter)
+        push, pop = [], []
+        if _breaks(s.body):  # count the iterations that ran: the adjoint runs those backwards
+            count = self.namer.fresh("iterations")
+            push, pop = self.markers(count, compound, s)
+            increment = assign(count, ast.BinOp(left=name(count), op=ast.Add(),
+                                                right=ast.Constant(1)), s)
+            increment._counter = True
+            new_primal[0].body.insert(0, increment)
+            new_primal = push + [assign(count, ast.Constant(0), s)] + new_primal
+            if len(iterated.args) == 1:  # range(n)[:count] is range(count)
+                iterated.args = [name(count)]
+            else:
+                iterated = ast.Subscript(value=iterated, slice=ast.Slice(upper=name(count)),
+                                         ctx=ast.Load())
+        rev = ast.Call(func=self.ctx.builtin("reversed"), args=[iterated], keywords=[])
         adj = loc(ast.For(target=copy.deepcopy(s.target), iter=rev, body=adjoint, orelse=[]), s)
-        return new_primal, before + [adj], head
+        return new_primal, before + [adj] + pop, head
 
     def while_(self, s, state, compound):
         assigned = assigned_names(s.body)
@@ -818,6 +832,16 @@ class Reverse:
                 defined |= assigned_names([s])
         residuals = sorted(needed | set(stacks.values()))
         return primal, adjoint, residuals, inits + none_inits
+
+
+def _breaks(body) -> bool:
+    """Whether a loop body may ``break`` out of its loop (not out of an inner one)."""
+    for s in body:
+        if isinstance(s, ast.Break):
+            return True
+        if isinstance(s, ast.If) and (_breaks(s.body) or _breaks(s.orelse)):
+            return True
+    return False
 
 
 def _counted_tapes(primal, needed) -> dict:
