@@ -162,3 +162,16 @@ def test_forward_mode_reads_globals_when_run(restore):
     RATE = 4.0
     _, tangent = pb.jvp(weighted, (x,), (t,))
     assert tangent == pytest.approx(np.sum(2 * DATA * x) * 4.0)
+
+
+def test_export_writes_the_values_read_when_run():
+    from pullback.source.export import export_text
+
+    model, set_scale = make_model()
+    set_scale(3.0)
+    df = pb.grad(model)
+    text = export_text(df)
+    assert "class scale_cell:" in text and "cell_contents = 3.0" in text
+    namespace: dict = {}
+    exec(compile(text, "exported", "exec"), namespace)
+    assert namespace["grad_model"](0.4) == pytest.approx(df(0.4))
