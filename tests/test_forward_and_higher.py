@@ -6,7 +6,11 @@ Values are checked against finite differences (``pullback.numeric``).
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
+import pytest
+from corpus import CORPUS
 
 import pullback as pb
 from pullback.source.forward_mode import generated_jvp
@@ -213,3 +217,20 @@ def test_vjp_and_jvp_of_pytree_primals():
                                              (g_params["b"], t_params["b"]),
                                              (g_pair[0], t_pair[0]), (g_pair[1], t_pair[1])])
     assert np.isclose(dot_rev, np.sum(ct * tangent))
+
+
+# -- reverse over reverse across the corpus ---------------------------------------------------
+
+SCALAR_CASES = [c for c in CORPUS if "source" in c.modes and not c.kwargs
+                and c.name != "stop_gradient"  # differences see through the stop
+                and isinstance(c.args[c.argnums if isinstance(c.argnums, int)
+                                      else c.argnums[0]], float)]
+
+
+@pytest.mark.parametrize("case", SCALAR_CASES, ids=[c.name for c in SCALAR_CASES])
+def test_grad_of_grad_matches_differences_of_the_gradient(case):
+    k = case.argnums if isinstance(case.argnums, int) else case.argnums[0]
+    gradient = pb.grad(case.fn, k)
+    got = pb.grad(gradient, k)(*copy.deepcopy(case.args))
+    expected = pb.numeric.grad(gradient, k)(*copy.deepcopy(case.args))
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

@@ -592,7 +592,7 @@ class Reverse:
             pre += stmts
             if rule.broadcasts and self.may_broadcast(bound, p, rule):
                 expr = ast.Call(func=self.ctx.helper("unbroadcast"), args=[expr, a], keywords=[])
-            out.append((a.id, expr, False))
+            out.append((a.id, expr, _may_give_none(rule)))
         return out, pre
 
     def callee(self, fn, value, v, g, s):
@@ -944,6 +944,14 @@ def mark_static_name(n: str) -> ast.Name:
     node = name(n)
     node._static = True
     return node
+
+
+def _may_give_none(rule) -> bool:
+    """Whether a rule's spliced VJP may be ``None`` (a symbolic zero): the rules of the helpers
+    generated adjoint code calls (met when it is differentiated again) pass on ``None``
+    entries, as ``item(adjoint, i)`` of a list adjoint does."""
+    return rule.kind != "elementwise" \
+        and getattr(rule.vjp, "__module__", None) == "pullback.rules.runtime_rules"
 
 
 def registry_bind(rule, args, keywords) -> dict:
