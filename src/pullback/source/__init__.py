@@ -25,6 +25,7 @@ from typing import Any
 from .cache import cached
 from .entry import grad_entry, value_and_grad_entry
 from .resolve import owner_class, receiver_kind
+from .tracebacks import annotate
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "source"]
 
@@ -211,7 +212,11 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
     target = _target(f)
     pair = cached(target, nums, False, "vjp", has_aux, lambda module, gen: gen, owner=owner)
     forward, backward = pair
-    out, saved = forward(*primals, **kwargs)
+    try:
+        out, saved = forward(*primals, **kwargs)
+    except BaseException as error:  # point the traceback at the user's lines
+        annotate(error)
+        raise
     if has_aux:
         value, aux = out
     else:
@@ -220,7 +225,11 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
     def vjp_fn(cotangent: Any) -> tuple:
         # the backward sweep pops its stacks: give each call its own (jacobian calls it often)
         fresh = tuple(list(r) if r.__class__ is list else r for r in saved)
-        return tuple(backward(fresh, cotangent))
+        try:
+            return tuple(backward(fresh, cotangent))
+        except BaseException as error:
+            annotate(error)
+            raise
 
     if has_aux:
         return value, vjp_fn, aux
@@ -234,7 +243,11 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
     method = _method(_target(f))
     if method is not None:  # the receiver is a constant: a primal without a tangent
         f, primals, tangents = method[0], (method[1], *primals), (None, *tangents)
-    return forward_jvp(f, primals, tangents)
+    try:
+        return forward_jvp(f, primals, tangents)
+    except BaseException as error:
+        annotate(error)
+        raise
 
 
 def vjp_of(f: Callable, primals: tuple, cotangent: Any) -> Callable:

@@ -16,6 +16,8 @@ import linecache
 import threading
 from dataclasses import dataclass, field
 
+from . import tracebacks
+
 _counter = itertools.count(1)
 _lock = threading.Lock()
 
@@ -147,6 +149,7 @@ def generate(pieces: list[Piece], namespace: dict, title: str) -> GeneratedModul
     exec(code, namespace)
     functions = {p.node.name: namespace[p.node.name] for p in pieces}
     module = GeneratedModule(text, filename, functions, em.source_map)
+    tracebacks.register(module)
     for fn in functions.values():
         fn.__pullback_module__ = module
     return module

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import api
+from .tracebacks import annotate
 
 _FLOATS = (float, np.float64)
 
@@ -45,38 +46,50 @@ def grad_entry(target, gen, module, nums, single, has_aux):
         float_ = float
 
         def gradient(x):
-            if x.__class__ is float_:
-                return gen(x)
-            if _fast(x):
-                return gen(x)
-            check((x,))
-            return match((x,), gen(x))
+            try:
+                if x.__class__ is float_:
+                    return gen(x)
+                if _fast(x):
+                    return gen(x)
+                check((x,))
+                return match((x,), gen(x))
+            except BaseException as error:  # point the traceback at the user's lines
+                annotate(error)
+                raise
 
     elif single and nums == (0,):
         i0 = nums[0]
 
         def gradient(x, *args, **kwargs):
-            if _fast(x):
-                return gen(x, *args, **kwargs)
-            full = (x, *args)
-            check(full)
-            out = gen(x, *args, **kwargs)
-            if has_aux:
-                return match(full, out[0]), out[1]
-            return match(full, out)
+            try:
+                if _fast(x):
+                    return gen(x, *args, **kwargs)
+                full = (x, *args)
+                check(full)
+                out = gen(x, *args, **kwargs)
+                if has_aux:
+                    return match(full, out[0]), out[1]
+                return match(full, out)
+            except BaseException as error:  # point the traceback at the user's lines
+                annotate(error)
+                raise
         del i0
     else:
         def gradient(*args, **kwargs):
-            for i in nums:
-                if not _fast(args[i]):
-                    break
-            else:
-                return gen(*args, **kwargs)
-            check(args)
-            out = gen(*args, **kwargs)
-            if has_aux:
-                return match(args, out[0]), out[1]
-            return match(args, out)
+            try:
+                for i in nums:
+                    if not _fast(args[i]):
+                        break
+                else:
+                    return gen(*args, **kwargs)
+                check(args)
+                out = gen(*args, **kwargs)
+                if has_aux:
+                    return match(args, out[0]), out[1]
+                return match(args, out)
+            except BaseException as error:  # point the traceback at the user's lines
+                annotate(error)
+                raise
 
     return _decorate(gradient, gen, module, target, "grad")
 
@@ -85,25 +98,29 @@ def value_and_grad_entry(target, gen, module, nums, single, has_aux):
     fname = api._fname(target)
 
     def value_and_gradient(*args, **kwargs):
-        fast = True
-        for i in nums:
-            if not _fast(args[i]):
-                fast = False
-                api.check_differentiable(args[i], f"argument {i} of {fname}")
-        value, g = gen(*args, **kwargs)
-        if fast and not has_aux and value.__class__ in _FLOATS:  # a float loss: nothing to check
-            return value, g
-        if not fast:
-            if single:
-                g = api.match_tree(g, args[nums[0]])
+        try:
+            fast = True
+            for i in nums:
+                if not _fast(args[i]):
+                    fast = False
+                    api.check_differentiable(args[i], f"argument {i} of {fname}")
+            value, g = gen(*args, **kwargs)
+            if fast and not has_aux and value.__class__ in _FLOATS:  # a float loss: nothing to check
+                return value, g
+            if not fast:
+                if single:
+                    g = api.match_tree(g, args[nums[0]])
+                else:
+                    g = tuple(api.match_tree(gi, args[i]) for gi, i in zip(g, nums, strict=False))
+            if not has_aux:
+                api.check_scalar_output(value, fname)
+                value = api._scalar(value)
             else:
-                g = tuple(api.match_tree(gi, args[i]) for gi, i in zip(g, nums, strict=False))
-        if not has_aux:
-            api.check_scalar_output(value, fname)
-            value = api._scalar(value)
-        else:
-            api.check_scalar_output(value[0], fname)
-        return value, g
+                api.check_scalar_output(value[0], fname)
+            return value, g
+        except BaseException as error:  # point the traceback at the user's lines
+            annotate(error)
+            raise
 
     return _decorate(value_and_gradient, gen, module, target, "value_and_grad")
 

@@ -1,0 +1,68 @@
+"""Errors raised inside generated code point back at the user's lines.
+
+In: an exception that passed through generated derivative code, and the ``GeneratedModule``s
+registered by ``codegen`` (by their linecache filename).
+Out: the same exception with a note (``BaseException.add_note``, Python 3.11+) for each
+generated frame in its traceback, naming the generated line and the user's file, line and text
+it comes from. Python 3.10 has no notes; there the traceback alone shows the generated lines.
+
+    numpy.linalg.LinAlgError: Singular matrix
+    in the derivative grad_bad, generated line 5 comes from model.py:18:
+        z = np.linalg.inv(np.outer(y, y))
+"""
+
+from __future__ import annotations
+
+import linecache
+import threading
+import weakref
+
+_MODULES: dict[str, weakref.ref] = {}
+_LOCK = threading.Lock()
+
+
+def register(module) -> None:
+    """Remember a generated module so its frames can be mapped back (held weakly)."""
+    with _LOCK:
+        try:
+            _MODULES[module.filename] = weakref.ref(module)
+        except TypeError:  # not weak-referenceable: keep it
+            _MODULES[module.filename] = lambda module=module: module
+
+
+def annotate(error: BaseException) -> None:
+    """Add a note to ``error`` for every generated frame of its traceback (once)."""
+    if not hasattr(error, "add_note") or getattr(error, "_pullback_annotated", False):
+        return
+    try:
+        error._pullback_annotated = True
+    except AttributeError:
+        return
+    tb = error.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        ref = _MODULES.get(code.co_filename)
+        module = ref() if ref is not None else None
+        if module is not None:
+            note = _note(module, code.co_name, tb.tb_lineno)
+            if note:
+                error.add_note(note)
+        tb = tb.tb_next
+
+
+def _note(module, function: str, lineno: int) -> str | None:
+    origin = module.origin(lineno)
+    if origin is None:  # an adjoint line: its "# grad of:" comment says where it comes from
+        for earlier in range(lineno - 1, 0, -1):
+            origin = module.origin(earlier)
+            if origin is not None:
+                break
+    if origin is None:
+        return None
+    filename, user_line = origin
+    text = linecache.getline(filename, user_line).strip()
+    note = (
+        f"in the derivative {function}, generated line {lineno} comes from "
+        f"{filename}:{user_line}"
+    )
+    return f"{note}:\n    {text}" if text else note
