@@ -333,7 +333,13 @@ def _as_result(a: np.ndarray):
 
 
 def hessian(f: Callable, argnums: int = 0, *, mode: str = "source") -> Callable:
-    """The Hessian of scalar-valued ``f``: the forward-mode Jacobian of its gradient."""
+    """The Hessian of scalar-valued ``f``: the forward-mode Jacobian of its gradient.
+
+    A mode may compute it its own way (symbolic mode differentiates its expression twice).
+    """
+    impl = backend(mode)
+    if hasattr(impl, "hessian"):
+        return impl.hessian(f, argnums)
     return jacobian(grad(f, argnums, mode=mode), argnums, mode=mode, direction="fwd")
 
 

@@ -573,3 +573,32 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
     gradient.__name__ = f"grad_{_fname(f)}"
     gradient.__wrapped__ = f
     return gradient
+
+
+def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The Hessian of scalar ``f`` of scalar arguments, by differentiating its expression twice.
+
+    With one argument the result is a float, with several (``argnums`` a tuple) a square array.
+    The expression is traced at each call's arguments, so branches take the path of the call.
+    """
+
+    def hessian_fn(*args, **kwargs):
+        nums = _normalize_argnums(argnums, len(args))
+        for i in nums:
+            check_differentiable(args[i], f"argument {i} of {_fname(f)}")
+            _require_scalar(args[i], f"argument {i} of {_fname(f)}")
+        value, _ = _call(f, args, kwargs, False)
+        check_scalar_output(value, _fname(f))
+        sp = _sympy()
+        expr, symbols = _traced_expression(f, args, kwargs, nums, False)
+        chosen = list(symbols)
+        second = [[sp.diff(expr, a, b) for b in chosen] for a in chosen]
+        point = [args[i] for i in nums]
+        table = np.array(
+            [[float(sp.lambdify(chosen, e, modules=["numpy", "math"])(*point)) for e in row]
+             for row in second]
+        )  # fmt: skip
+        return float(table[0, 0]) if isinstance(argnums, int) else table
+
+    hessian_fn.__name__ = f"hessian_{_fname(f)}"
+    return hessian_fn
