@@ -234,3 +234,20 @@ def test_grad_of_grad_matches_differences_of_the_gradient(case):
     got = pb.grad(gradient, k)(*copy.deepcopy(case.args))
     expected = pb.numeric.grad(gradient, k)(*copy.deepcopy(case.args))
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_tangents_summed_in_place_leave_the_callers_arrays_alone():
+    def f(x, y, W):
+        z = x * y
+        return np.tanh(z @ W) * z[:, :1]
+
+    x, y, W = RNG.normal(size=(70, 70)), RNG.normal(size=70), RNG.normal(size=(70, 70))
+    tx, ty, tW = (RNG.normal(size=np.shape(a)) for a in (x, y, W))
+    before = [a.copy() for a in (x, y, W, tx, ty, tW)]
+    _, tangent = pb.jvp(f, (x, y, W), (tx, ty, tW))
+    _, numeric = pb.numeric.jvp(f, (x, y, W), (tx, ty, tW))
+    np.testing.assert_allclose(tangent, numeric, rtol=1e-5, atol=1e-6)
+    for a, b in zip((x, y, W, tx, ty, tW), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    gen, _ = generated_jvp(f, (0, 1, 2))
+    assert "z_dot += " in gen.__pullback_module__.text

@@ -2,9 +2,9 @@
 
 In: nothing. Out: registered rules for ``unbroadcast``, ``unreduce``, ``getitem_adjoint``,
 ``add_adjoints``, ``accumulate``, ``item``, ``adjoint_or_zeros``, ``broadcast_like``,
-``reduce_like``, ``item_adjoint``, ``sum_tangent``/``split_tangent``, ``matrix_transpose``,
-``matmul_adjoint_a``/``_b``, and
-the non-differentiable helpers (``seed``, ``zeros_like_value``, ``zero_tangent``).
+``reduce_like``, ``item_adjoint``, ``sum_tangent``/``split_tangent``, ``add_into``,
+``matrix_transpose``, ``matmul_adjoint_a``/``_b``, and the non-differentiable helpers
+(``seed``, ``zeros_like_value``, ``zero_tangent``).
 
 These make the source transformation closed over its own output: a generated gradient calls
 these helpers, and differentiating that gradient again (Hessians, ``grad(grad(f))``) needs
@@ -29,6 +29,7 @@ from ..runtime import (
     reduce_like,
     setitem_adjoint_v,
     setitem_tangent_v,
+    add_into,
     split_tangent,
     sum_tangent,
     tail_adjoint,
@@ -268,6 +269,17 @@ def sum_tangent_jvp(t_dot, u_dot, ans, t, u, a, y):
 
 
 defrule(sum_tangent, vjp=sum_tangent_vjp, jvp=sum_tangent_jvp, linear=True)
+
+
+def add_into_vjp(g, ans, a, b):
+    return g, g
+
+
+def add_into_jvp(a_dot, b_dot, ans, a, b):
+    return a_dot, b_dot
+
+
+defrule(add_into, vjp=add_into_vjp, jvp=add_into_jvp, linear=True)
 
 
 def split_tangent_vjp(h, ans, g, a, t, right):

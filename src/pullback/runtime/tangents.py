@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["zero_tangent", "broadcast_like", "sum_tangent", "split_tangent", "reduce_like",
+__all__ = ["zero_tangent", "broadcast_like", "sum_tangent", "split_tangent", "add_into",
+           "reduce_like",
            "item_adjoint", "head_adjoint", "tail_adjoint", "prefix_adjoint"]
 
 
@@ -73,6 +74,28 @@ def split_tangent(g, a, t, right):
     from . import unbroadcast
 
     return unbroadcast(g, t)
+
+
+_IN_PLACE = 4096  # entries from which an allocation costs as much as the addition
+
+
+def add_into(a, b):
+    """``a + b`` where ``None`` is zero, written into ``a`` when ``a`` is a large array:
+    generated code passes a fresh temporary of the sum's shape and type as ``a`` (a product
+    computed for this sum alone), so adding in place saves allocating the sum.
+
+    >>> add_into(None, 2.0), add_into(np.ones(2) * 3.0, np.ones(2))
+    (2.0, array([4., 4.]))
+    """
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if a.__class__ is np.ndarray and a.size >= _IN_PLACE and (
+            b.__class__ is float or b.__class__ is np.ndarray and b.dtype == a.dtype):
+        a += b
+        return a
+    return a + b
 
 
 def reduce_like(g, t, axis=None, keepdims=False):

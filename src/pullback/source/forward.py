@@ -22,6 +22,9 @@ How it works:
   ``x_dot * partial`` (``y_dot = x_dot * np.cos(x)``), broadcast to the output's shape only
   where another operand may give the output a larger shape; for any other rule its JVP body
   with the call's atoms substituted. A rule that cannot be spliced (a custom rule) is called.
+- Where the first of several terms is a fresh product of the output's shape (it reads every
+  operand), the others are added into it (``z_dot = x_dot * y`` then ``z_dot += y_dot * x``;
+  ``add_into`` for matrix products and guarded terms): a large array is not allocated twice.
 - Lists get lists of tangents: ``xs.append(v)`` appends ``v_dot`` to ``xs_dot`` and
   ``v = xs.pop()`` pops ``v_dot`` with it. This is how the tape stacks of a generated
   gradient are differentiated (Hessians are forward over reverse).
@@ -37,6 +40,8 @@ import copy
 import operator
 import types
 from dataclasses import dataclass
+
+import numpy as np
 
 from .. import runtime
 from ..errors import MissingRuleError
@@ -59,6 +64,8 @@ from .resolve import MISSING
 from .reverse import assigned_names, registry_bind
 
 _CONTAINER_METHODS = {"get", "pop", "copy", "values", "items"}
+# rules whose JVP terms are fresh arrays of the output's shape (matrix products)
+_FRESH_JVPS = (np.matmul, operator.matmul, runtime.matmul_adjoint_a, runtime.matmul_adjoint_b)
 
 
 @dataclass
@@ -272,12 +279,14 @@ class Forward:
                 return self.callee(fn, s, v, state)
         self_reference = v in names_read(s.value)
         ans = self.namer.fresh(f"{v}_new") if self_reference else v
-        pre, tangent, kind = self.tangent(s.value, ans, state, s)
+        pre, tangent, kind = self.tangent(s.value, ans, state, s, self.dot(v))
         if tangent is None:
             state.discard(v)
             return [s], state
         state.add(v)
         self.widen(v, kind)
+        if isinstance(tangent, ast.Name) and tangent.id == self.dot(v):  # summed in place
+            return [s, *pre], state
         tangent_stmt = assign(self.dot(v), tangent, s)
         if self_reference:
             return [assign(ans, s.value, s), *pre, tangent_stmt, assign(v, name(ans), s)], state
@@ -287,8 +296,9 @@ class Forward:
     def has(self, e, state) -> bool:
         return isinstance(e, ast.Name) and not is_static(e) and e.id in state
 
-    def tangent(self, value, ans, state, s):
-        """(preamble, tangent expression or None for a zero tangent, its kind) of ``value``."""
+    def tangent(self, value, ans, state, s, target=None):
+        """(preamble, tangent expression or None for a zero tangent, its kind) of ``value``;
+        the preamble may compute the tangent into ``target`` (then the expression names it)."""
         if isinstance(value, ast.Name):
             if not self.has(value, state):
                 return [], None, DENSE
@@ -308,14 +318,14 @@ class Forward:
             values, kind = self.container(value.values, state)
             return [], ast.Dict(keys=copy.deepcopy(value.keys), values=values), kind
         if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.UAdd):
-            return self.tangent(value.operand, ans, state, s)
+            return self.tangent(value.operand, ans, state, s, target)
         if isinstance(value, ast.Call) and not is_static(value.func) \
                 and isinstance(value.func, ast.Attribute):
             return self.method(value, state, s)
         got = self.rule_call(value)
         if got is not None:
             rule, args, keywords = got
-            return self.rule_tangent(rule, args, keywords, ans, state)
+            return self.rule_tangent(rule, args, keywords, ans, state, target)
         if isinstance(value, ast.Call) and is_static(value.func):
             fn = self.value_of(value.func)
             if registry.is_nondiff(fn):
@@ -364,7 +374,7 @@ class Forward:
             return (rule, value.args, value.keywords) if rule else None
         return None
 
-    def rule_tangent(self, rule, args, keywords, ans, state):
+    def rule_tangent(self, rule, args, keywords, ans, state, target=None):
         bound = registry_bind(rule, args, keywords)
         n = len(rule.diff_params)
         splicer = self.ctx.splicer
@@ -373,6 +383,8 @@ class Forward:
         guarded = 0  # terms that may be None at run time
         sparse = False  # an operand's tangent is a container that may hold symbolic zeros
         shaped_by: set[str] = set()  # operands a term already broadcasts against
+        # the first term is a fresh array of the output's shape that later ones may add into
+        in_place = rule.kind == "elementwise" or rule.fns[0] in _FRESH_JVPS
         for i, p in enumerate(rule.diff_params):
             a = bound.get(p)
             if not self.has(a, state):
@@ -392,6 +404,8 @@ class Forward:
                         continue
                     term = simplify(ast.BinOp(left=a_dot, op=ast.Mult(), right=partial))
                     shaped_by |= set(names_read(partial))
+                    in_place = in_place and isinstance(term, ast.BinOp) and (
+                        terms or self.covers(bound, rule, {a.id, *names_read(partial)}, ans))
             elif rule.kind == "general":
                 got = splicer.entries(rule.jvp, n)
                 if got is not None:
@@ -411,6 +425,7 @@ class Forward:
                         if maybe and stmts:  # the preamble reads the tangent: call instead
                             spliced = None
             if spliced is None:
+                in_place = in_place and rule.kind != "elementwise"
                 fn_ref = self.ctx.ref(rule.jvp_fn(i))
                 term = ast.Call(func=fn_ref, args=[a_dot, name(ans), *copy.deepcopy(args)],
                                 keywords=copy.deepcopy(keywords))
@@ -441,19 +456,41 @@ class Forward:
                 else:
                     terms = [ast.BinOp(left=ast.Constant(2.0), op=ast.Mult(), right=t)]
                 guarded = min(guarded, 1)
+            if in_place and len(terms) > 1 and not guarded and target is not None and not any(
+                    target in names_read(t) for t in terms):
+                # x_dot * y + y_dot * x: the second product added into the first
+                pre.append(assign(target, terms[0], None))
+                pre += [ast.AugAssign(target=name(target, ast.Store()), op=ast.Add(), value=t)
+                        for t in terms[1:]]
+                return pre, name(target), kind
+            helper = "add_into" if in_place and len(terms) == 2 else "add_adjoints"
             total = terms[0]
             for t in terms[1:]:
-                total = ast.Call(func=self.ctx.helper("add_adjoints"), args=[total, t],
+                total = ast.Call(func=self.ctx.helper(helper), args=[total, t],
                                  keywords=[]) if guarded else ast.BinOp(left=total, op=ast.Add(),
                                                                         right=t)
             if self.may_broadcast(bound, with_tangent, rule, shaped_by):
                 total = ast.Call(func=self.ctx.helper("broadcast_like"),
                                  args=[total, name(ans)], keywords=[])
             return pre, total, kind
+        helper = "add_into" if in_place else "add_adjoints"
         total = terms[0]
         for t in terms[1:]:
-            total = ast.Call(func=self.ctx.helper("add_adjoints"), args=[total, t], keywords=[])
+            total = ast.Call(func=self.ctx.helper(helper), args=[total, t], keywords=[])
         return pre, total, kind
+
+    def covers(self, bound, rule, names, ans) -> bool:
+        """Whether a term reading ``names`` has the output's shape: it reads the output or
+        every operand that is not a plain number."""
+        if ans in names:
+            return True
+        for q in rule.params:
+            other = bound.get(q)
+            if isinstance(other, ast.Name) and not is_static(other) and other.id not in names:
+                return False
+            if other is not None and not isinstance(other, (ast.Name, ast.Constant)):
+                return False
+        return True
 
     def may_broadcast(self, bound, with_tangent, rule, shaped_by=frozenset()) -> bool:
         """Whether an operand without a tangent may give the output a larger shape."""
