@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ..runtime import (
     accumulate,
+    add_into,
     adjoints,
     broadcast_like,
     getitem_adjoint,
@@ -29,7 +30,6 @@ from ..runtime import (
     reduce_like,
     setitem_adjoint_v,
     setitem_tangent_v,
-    add_into,
     split_tangent,
     sum_tangent,
     tail_adjoint,
@@ -39,8 +39,16 @@ from ..runtime import (
     zero_tangent,
     zeros_like_value,
 )
-from ..runtime.adjoints import add_adjoints, add_at, adjoint_or_zeros, head, item, seed, tail
-from ..runtime.adjoints import scatter_add
+from ..runtime.adjoints import (
+    add_adjoints,
+    add_at,
+    adjoint_or_zeros,
+    head,
+    item,
+    scatter_add,
+    seed,
+    tail,
+)
 from ..runtime.adjoints import unbroadcast as unbroadcast_fast  # what generated code calls
 from .registry import defnondiff, defrule
 
