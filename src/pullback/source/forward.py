@@ -13,11 +13,15 @@ How it works:
 - Inside containers a zero tangent stays symbolic: ``t = (x, c)`` with ``c`` inactive gets
   ``t_dot = (x_dot, None)``, and a list grows a ``None`` for an inactive item. Each tangent has a
   *kind*: ``DENSE`` (no ``None`` anywhere in it), ``SPARSE`` (a container that may hold
-  ``None`` entries) or ``MAYBE`` (may itself be ``None``: an entry read from a sparse container,
-  a callee's tangent). A term built from a ``MAYBE`` tangent is guarded
-  (``term if x_dot is not None else None``) and such terms are summed with ``add_adjoints``,
-  so a zero never turns into a real array of zeros and the work it would feed (a matmul with an
-  inactive input saved on a gradient's tape, in a Hessian-vector product) is skipped.
+  ``None`` entries), ``MAYBE`` (may itself be ``None``: an entry read from a sparse container,
+  the tangent of a recursive call), or for a tuple a tuple of its entries' kinds, ``ZERO``
+  marking an entry without a tangent. ``t[1]`` with ``t``'s kind ``(DENSE, ZERO)`` has no
+  tangent at all; kinds travel into callees (one JVP function per kinds of its tangent
+  parameters) and back out with their results, so the JVP of a gradient's backward sweep knows
+  which saved values have tangents. A term built from a ``MAYBE`` tangent is guarded
+  (``term if x_dot is not None else None``). A zero never becomes an array of zeros, and the
+  work it would feed (a matmul with an inactive input saved for a gradient's backward sweep,
+  in a Hessian-vector product) is not emitted.
 - A rule's JVP is spliced from the rule table: for an elementwise rule the tangent is
   ``x_dot * partial`` (``y_dot = x_dot * np.cos(x)``), broadcast to the output's shape only
   where another operand may give the output a larger shape; for any other rule its JVP body
@@ -75,6 +79,7 @@ class ForwardResult:
     output_tangent: ast.expr
     activity: Activity
     dots: dict
+    output_kind: object = 2  # MAYBE: the kind of the output's tangent (see Forward.kind)
 
 
 class ForwardContext:
@@ -102,6 +107,23 @@ class ForwardContext:
 
 
 DENSE, SPARSE, MAYBE = 0, 1, 2  # tangent kinds, from surely a value to possibly None
+ZERO = -1  # the kind of a tuple entry without a tangent: its tangent is None
+
+
+def level(kind) -> int:
+    """DENSE, SPARSE or MAYBE: what a kind says about the tangent as a whole."""
+    if isinstance(kind, tuple):  # a tuple's kind entry by entry
+        return DENSE if all(level(k) == DENSE for k in kind) else SPARSE
+    return MAYBE if kind == ZERO else kind
+
+
+def merge(a, b):
+    """A kind true of tangents of either kind."""
+    if a == b:
+        return a
+    if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):
+        return tuple(merge(x, y) for x, y in zip(a, b, strict=True))
+    return max(level(a), level(b))
 
 
 class Forward:
@@ -111,7 +133,7 @@ class Forward:
         self.ctx = ctx
         self.namer = ctx.namer
         self.dots: dict[str, str] = {}
-        self.kinds: dict[str, int] = {}  # variable -> kind of its tangent (DENSE if absent)
+        self.kinds: dict = {}  # variable -> kind of its tangent (DENSE if absent)
         self.params = [a.arg for a in [*fdef.args.posonlyargs, *fdef.args.args,
                                          *fdef.args.kwonlyargs]]
 
@@ -125,17 +147,16 @@ class Forward:
         return value_of(self.ctx.ns, e)
 
     # -- symbolic zeros ----------------------------------------------------------------------
-    def kind(self, v: str) -> int:
+    def kind(self, v: str):
         return self.kinds.get(v, DENSE)
 
-    def widen(self, v: str, kind: int) -> None:
+    def widen(self, v: str, kind) -> None:
         """Record that ``v``'s tangent may be of ``kind`` (kinds only widen: loops revisit)."""
-        if kind > self.kind(v):
-            self.kinds[v] = kind
+        self.kinds[v] = merge(self.kinds[v], kind) if v in self.kinds else kind
 
     def guarded(self, v: str, expr: ast.expr) -> ast.expr:
         """``expr``, or ``None`` where the tangent of ``v`` is a symbolic zero at run time."""
-        if self.kind(v) != MAYBE:
+        if level(self.kind(v)) != MAYBE:
             return expr
         test = ast.Compare(left=name(self.dot(v)), ops=[ast.IsNot()], comparators=[
             ast.Constant(None)])
@@ -145,6 +166,7 @@ class Forward:
     def run(self) -> ForwardResult:
         for p in self.wrt:
             self.dot(p)
+            self.kinds.setdefault(p, DENSE)  # a later assignment widens, never narrows
         body = self.fdef.body
         ret = body[-1]
         assert isinstance(ret, ast.Return)
@@ -162,7 +184,8 @@ class Forward:
         else:
             out_dot = ast.Call(func=self.ctx.helper("zero_tangent"), args=[copy.deepcopy(output)],
                                keywords=[])
-        return ForwardResult(stmts, output, out_dot, self.activity, self.dots)
+        out_kind = self.kind(out_name) if out_name is not None and out_name in state else MAYBE
+        return ForwardResult(stmts, output, out_dot, self.activity, self.dots, out_kind)
 
     # -- blocks ------------------------------------------------------------------------------
     def block(self, stmts, state):
@@ -243,7 +266,7 @@ class Forward:
                 state = state | {lst}
             if c.func.attr == "append" and len(c.args) == 1:
                 item, kind = self.tangent_or_none(c.args[0], state)
-                self.widen(lst, SPARSE if kind != DENSE else DENSE)
+                self.widen(lst, SPARSE if level(kind) != DENSE else DENSE)
                 call = ast.Call(func=ast.Attribute(value=name(self.dot(lst)), attr="append",
                                                    ctx=ast.Load()), args=[item], keywords=[])
                 return out + [loc(ast.Expr(value=call), s)], state
@@ -258,12 +281,13 @@ class Forward:
         """(tangent of ``e`` as an entry of a container, its kind): ``None`` for a zero."""
         if isinstance(e, ast.Name) and not is_static(e) and e.id in state:
             return name(self.dot(e.id)), self.kind(e.id)
-        return ast.Constant(None), MAYBE
+        return ast.Constant(None), ZERO
 
-    def container(self, entries, state):
-        """(entries' tangents, the container's kind)."""
+    def container(self, entries, state, fixed=False):
+        """(entries' tangents, the container's kind: entry by entry where ``fixed``)."""
         got = [self.tangent_or_none(e, state) for e in entries]
-        kind = SPARSE if any(k != DENSE for _, k in got) else DENSE
+        kind = tuple(k for _, k in got) if fixed else \
+            SPARSE if any(level(k) != DENSE for _, k in got) else DENSE
         return [t for t, _ in got], kind
 
     def assign(self, s, state):
@@ -309,10 +333,16 @@ class Forward:
             c = value.value.id
             entry = ast.Subscript(value=name(self.dot(c)), slice=copy.deepcopy(value.slice),
                                   ctx=ast.Load())
-            return [], self.guarded(c, entry), (DENSE if self.kind(c) == DENSE else MAYBE)
+            kind = self.kind(c)
+            k = value.slice.value if isinstance(value.slice, ast.Constant) else None
+            if isinstance(kind, tuple) and isinstance(k, int) and -len(kind) <= k < len(kind):
+                if kind[k] == ZERO:  # known to have no tangent
+                    return [], None, DENSE
+                return [], entry, kind[k]
+            return [], self.guarded(c, entry), (DENSE if level(kind) == DENSE else MAYBE)
         # an active container always gets a container of tangents (it may grow later)
         if isinstance(value, (ast.Tuple, ast.List)):
-            elts, kind = self.container(value.elts, state)
+            elts, kind = self.container(value.elts, state, isinstance(value, ast.Tuple))
             return [], type(value)(elts=elts, ctx=ast.Load()), kind
         if isinstance(value, ast.Dict):
             values, kind = self.container(value.values, state)
@@ -345,7 +375,7 @@ class Forward:
         obj = value.func.value
         if not self.has(obj, state) or method in NONDIFF_METHODS:
             return [], None, DENSE
-        kind = self.kind(obj.id)
+        kind = level(self.kind(obj.id))
         if method in IDENTITY_METHODS:
             return [], name(self.dot(obj.id)), kind
         if method in _CONTAINER_METHODS:
@@ -391,8 +421,8 @@ class Forward:
                 continue
             with_tangent.add(p)
             a_dot = name(self.dot(a.id))
-            maybe = self.kind(a.id) == MAYBE
-            sparse = sparse or self.kind(a.id) != DENSE
+            maybe = level(self.kind(a.id)) == MAYBE
+            sparse = sparse or level(self.kind(a.id)) != DENSE
             spliced = None
             if rule.kind == "elementwise":
                 mapping = dict(bound)
@@ -526,7 +556,7 @@ class Forward:
             state.discard(v)
             return [s], state
         kinds = tuple(self.kind(bound[p].id) for p in active)
-        jvp_name, dot_params = self.ctx.callee_jvp(fn, active, kinds)
+        jvp_name, dot_params, out_kind = self.ctx.callee_jvp(fn, active, kinds)
         func = name(jvp_name)
         func._static = True
         dots = [ast.keyword(arg=dot_params[p], value=name(self.dot(bound[p].id)))
@@ -536,7 +566,7 @@ class Forward:
         target = ast.Tuple(elts=[name(v, ast.Store()), name(self.dot(v), ast.Store())],
                            ctx=ast.Store())
         state.add(v)
-        self.widen(v, MAYBE)  # what the callee returns may hold (or be) a symbolic zero
+        self.widen(v, out_kind)  # MAYBE for a recursive call: its kind is not known yet
         return [loc(ast.Assign(targets=[target], value=call), s)], state
 
 

@@ -4,7 +4,9 @@ In: a user function (or a generated derivative: the transformation is closed ove
 output), which positional parameters carry tangents.
 Out: a generated module holding ``jvp_f`` returning ``(value, value_tangent)`` and one such
 function per user function it calls with tangents (``g_jvp``), built by the same front end as
-the reverse transform (``transform.Transformation.front_end``) and the ``forward`` pass.
+the reverse transform (``transform.Transformation.front_end``) and the ``forward`` pass. A
+callee's JVP function is built when the caller's transform first meets the call, so the kind of
+its output tangent (which entries are symbolic zeros, see ``forward``) informs the caller.
 
 ``jvp`` registers, per function, a ``fast_jvp`` caller in ``api.SOURCE_JVP``: ``pb.jvp`` of a
 function seen before, with float or float-array primals and tangents, goes straight into the
@@ -24,7 +26,7 @@ from .. import api
 from ..errors import PullbackError, PullbackValueError
 from .codegen import Piece
 from .diagnostics import internal, unsupported
-from .forward import Forward, ForwardContext
+from .forward import MAYBE, Forward, ForwardContext
 from .splice import Splicer
 from .transform import Normalized, Transformation, function_def
 
@@ -51,7 +53,7 @@ class ForwardTransformation(Transformation):
     def __init__(self, title: str):
         super().__init__(title)
         self.jvp_callees: dict = {}
-        self.jvp_pending: list = []
+        self.jvp_pieces: list = []  # callees' pieces, in the order they were first called
 
     def forward(self, norm: Normalized, wrt: list[str], dots: dict[str, str], kinds=()):
         for d in dots.values():
@@ -64,19 +66,27 @@ class ForwardTransformation(Transformation):
             fwd.widen(p, kind)
         return fwd.run()
 
-    def callee_jvp(self, fn, active: tuple[str, ...], kinds: tuple[int, ...] = ()):
+    def callee_jvp(self, fn, active: tuple[str, ...], kinds: tuple = ()):
+        """``(name, tangent keyword names, kind of its output tangent)`` of the JVP function of
+        callee ``fn``, built now (so its output's kind is known to the caller), once per
+        callee, tangent parameters and their kinds; a recursive call sees the kind MAYBE."""
         key = (id(fn.__code__), id(fn), active, kinds)
         if key not in self.jvp_callees:
             base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
             jvp_name = self.ns.bind(f"{base}_jvp", object())
             dots = dot_names(fn, active)
-            self.jvp_callees[key] = (jvp_name, dots)
-            self.jvp_pending.append((fn, active, jvp_name, dots, kinds))
+            self.jvp_callees[key] = (jvp_name, dots, MAYBE)
+            slot = len(self.jvp_pieces)
+            self.jvp_pieces.append(None)
+            norm = self.front_end(fn)
+            self.jvp_pieces[slot] = self.piece(norm, list(active), jvp_name, dots, kinds)
+            self.jvp_callees[key] = (jvp_name, dots, self.last_output_kind)
         return self.jvp_callees[key]
 
     def piece(self, norm: Normalized, wrt: list[str], fname: str, dots: dict[str, str],
               kinds=()):
         result = self.forward(norm, wrt, dots, kinds)
+        self.last_output_kind = result.output_kind  # what callee_jvp reports to the caller
         a = norm.fdef.args
         args = ast.arguments(
             posonlyargs=a.posonlyargs, args=a.args, vararg=None,
@@ -91,12 +101,9 @@ class ForwardTransformation(Transformation):
         return Piece(node, norm.src, doc)
 
     def finish(self):
-        while self.jvp_pending:
-            fn, active, jvp_name, dots, kinds = self.jvp_pending.pop(0)
-            norm = self.front_end(fn)
-            self.pieces.append(self.piece(norm, list(active), jvp_name, dots, kinds))
+        self.pieces += self.jvp_pieces
         module = super().finish()
-        for jvp_name, _ in self.jvp_callees.values():
+        for jvp_name, _, _ in self.jvp_callees.values():
             self.ns.bound[jvp_name] = module.functions.get(jvp_name)
         return module
 
