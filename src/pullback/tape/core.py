@@ -44,6 +44,7 @@ from ..rules.registry import is_nondiff, lookup, lookup_method, qualified_name
 
 __all__ = [
     "Tensor",
+    "TracedValue",
     "ReverseTrace",
     "EAGER",
     "bind",
@@ -349,7 +350,7 @@ class ReverseTrace:
             if x.trace is self:
                 node = x.node
                 value = x.value
-                if type(value) is not float and isinstance(value, _TRACED_TYPES):
+                if type(value) is not float and isinstance(value, TracedValue):
                     flags[2] = True  # the value belongs to an older trace
                 if node is None:
                     return value, value
@@ -368,10 +369,10 @@ class ReverseTrace:
             pairs = {k: self._unwrap(v, flags) for k, v in x.items()}
             return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
         if t is slice:
-            if _is_traced(x.start) or _is_traced(x.stop) or _is_traced(x.step):
+            if is_traced(x.start) or is_traced(x.stop) or is_traced(x.step):
                 flags[2] = True  # Python converts them with __index__ (a guard in graph mode)
             return x, x
-        if _is_traced(x):
+        if is_traced(x):
             flags[2] = True
         return x, x
 
@@ -506,20 +507,10 @@ _NONDIFF_OPERATORS = {
 }
 
 
-def _is_traced(x) -> bool:
-    return isinstance(x, _TRACED_TYPES)
-
-
-def _has_traced(args, kwargs) -> bool:
-    return _top_trace(args, None) is not None or (
-        bool(kwargs) and _top_trace(kwargs, None) is not None
-    )
-
-
 def _top_trace(x, best):
     """The highest-level trace among the traced values in ``x`` (nested containers too)."""
     t = type(x)
-    if t is Tensor or t is _Dual[0]:
+    if t is Tensor:
         trace = x.trace
         if best is None or trace.level > best.level:
             return trace
@@ -532,7 +523,7 @@ def _top_trace(x, best):
         for v in x.values():
             best = _top_trace(v, best)
         return best
-    if isinstance(x, _TRACED_TYPES):
+    if isinstance(x, TracedValue):  # a Dual
         trace = x.trace
         return trace if best is None or trace.level > best.level else best
     return best
@@ -578,9 +569,9 @@ def _binary(fn, a, b):
     if (
         trace.replayable
         or type(va) not in _NUMBER_TYPES
-        and isinstance(va, _TRACED_TYPES)
+        and isinstance(va, TracedValue)
         or type(vb) not in _NUMBER_TYPES
-        and isinstance(vb, _TRACED_TYPES)
+        and isinstance(vb, TracedValue)
         or getattr(_thread, "no_grad", 0)
     ):
         return trace.process(fn, (a, b), _NO_KWARGS)
@@ -602,7 +593,7 @@ def _unary(fn, a):
         node is None
         or trace.replayable
         or type(va) is not float
-        and isinstance(va, _TRACED_TYPES)
+        and isinstance(va, TracedValue)
         or getattr(_thread, "no_grad", 0)
     ):
         return trace.process(fn, (a,), _NO_KWARGS)
@@ -673,7 +664,147 @@ _FLOAT_HINT = (
 )
 
 
-class Tensor:
+def _bound_operator(op):
+    """``__op__`` and ``__rop__`` methods: ``self <op> other`` and ``other <op> self`` as one
+    primitive call each, through ``bind``."""
+
+    def method(self, other):
+        return bind(op, (self, other))
+
+    def reflected(self, other):
+        return bind(op, (other, self))
+
+    return method, reflected
+
+
+def _quick_operator(op):
+    """``__op__`` and ``__rop__`` methods through ``_binary``'s quick path for a tape's Tensors."""
+
+    def method(self, other):
+        return _binary(op, self, other)
+
+    def reflected(self, other):
+        return _binary(op, other, self)
+
+    return method, reflected
+
+
+class TracedValue:
+    """What ``Tensor`` and ``Dual`` (``dual.py``) share: NumPy functions, indexing, ndarray
+    methods and Python operators on them are primitive calls through ``bind``.
+
+    A subclass keeps the value it stands for (itself traced by an older trace, perhaps) in
+    ``value`` and its trace in ``trace``; ``Tensor`` takes a quicker path for arithmetic.
+    """
+
+    __slots__ = ()
+    __array_priority__ = 1000.0
+
+    def __array_function__(self, func, types, args, kwargs):
+        static = _STATIC_FUNCTIONS.get(func)
+        if static is not None:
+            return static(*args, **kwargs)
+        return bind(func, args, kwargs)
+
+    # -- shape and type ------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return getattr(self.value, "shape", ())
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=int))
+
+    @property
+    def dtype(self):
+        dtype = getattr(self.value, "dtype", None)
+        return np.result_type(self.value) if dtype is None else dtype
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __iter__(self):
+        for i in range(len(self.value)):
+            yield self[i]
+
+    def __format__(self, spec: str) -> str:
+        return format(_plain(self.value), spec)
+
+    # -- indexing and methods of ndarray, through the rule table --------------------------
+    def __getitem__(self, index):
+        return bind(operator.getitem, (self, index))
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        method = lookup_method(name)
+        if method is not None:
+            if method.attribute:
+                fn, args, kwargs = method.adapt(self)
+                return bind(fn, tuple(args), dict(kwargs))
+
+            def call_method(*args, **kwargs):
+                fn, args, kwargs = method.adapt(self, *args, **kwargs)
+                return bind(fn, tuple(args), dict(kwargs))
+
+            call_method.__name__ = name
+            return call_method
+        fallback = _METHOD_FALLBACKS.get(name)
+        if fallback is not None:
+            return fallback(self)
+        if hasattr(np.ndarray, name):
+            raise AttributeError(
+                f"Tensor has no method {name!r}: ndarray.{name} has no rule in the rule table "
+                f"(pb.supported_functions() lists those that do); call t.value.{name}(...) to "
+                "use it without a derivative"
+            )
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+
+    # -- operators -----------------------------------------------------------------------
+    __add__, __radd__ = _bound_operator(operator.add)
+    __sub__, __rsub__ = _bound_operator(operator.sub)
+    __mul__, __rmul__ = _bound_operator(operator.mul)
+    __truediv__, __rtruediv__ = _bound_operator(operator.truediv)
+    __floordiv__, __rfloordiv__ = _bound_operator(operator.floordiv)
+    __mod__, __rmod__ = _bound_operator(operator.mod)
+    __pow__, __rpow__ = _bound_operator(operator.pow)
+    __matmul__, __rmatmul__ = _bound_operator(operator.matmul)
+
+    def __neg__(self):
+        return bind(operator.neg, (self,))
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return bind(operator.abs, (self,))
+
+    def __lt__(self, other):
+        return bind(operator.lt, (self, other))
+
+    def __le__(self, other):
+        return bind(operator.le, (self, other))
+
+    def __gt__(self, other):
+        return bind(operator.gt, (self, other))
+
+    def __ge__(self, other):
+        return bind(operator.ge, (self, other))
+
+    def __eq__(self, other):
+        return bind(operator.eq, (self, other))
+
+    def __ne__(self, other):
+        return bind(operator.ne, (self, other))
+
+    __hash__ = object.__hash__
+
+
+class Tensor(TracedValue):
     """An array (or number) whose NumPy operations are recorded for differentiation.
 
     >>> import numpy as np, pullback as pb
@@ -685,7 +816,6 @@ class Tensor:
     """
 
     __slots__ = ("value", "node", "trace", "_leaf")
-    __array_priority__ = 1000.0
 
     def __init__(self, value, node: Node | None = None, trace: ReverseTrace = EAGER):
         self.value = value
@@ -715,12 +845,6 @@ class Tensor:
             return getattr(ufunc, method)(*(_plain(x) for x in inputs), **kwargs)
         return bind(ufunc, inputs, kwargs)
 
-    def __array_function__(self, func, types, args, kwargs):
-        static = _STATIC_FUNCTIONS.get(func)
-        if static is not None:
-            return static(*args, **kwargs)
-        return bind(func, args, kwargs)
-
     def __array__(self, dtype=None, copy=None):
         if self.carries_derivative:
             raise NonDifferentiableError(
@@ -729,24 +853,7 @@ class Tensor:
         value = _plain(self.value)
         return np.asarray(value, dtype=dtype)
 
-    # -- shape and type ------------------------------------------------------------------
-    @property
-    def shape(self) -> tuple:
-        return getattr(self.value, "shape", ())
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=int))
-
-    @property
-    def dtype(self):
-        dtype = getattr(self.value, "dtype", None)
-        return np.result_type(self.value) if dtype is None else dtype
-
+    # -- derivatives -----------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
         return self.node is not None and not self.node.nondiff
@@ -766,13 +873,6 @@ class Tensor:
         if self._leaf is None:
             raise PullbackError("only leaf Tensors (made with pb.tensor) hold a .grad")
         self._leaf.grad = value
-
-    def __len__(self) -> int:
-        return len(self.value)
-
-    def __iter__(self):
-        for i in range(len(self.value)):
-            yield self[i]
 
     # -- the tape --------------------------------------------------------------------------
     def backward(self, gradient=None) -> None:
@@ -831,9 +931,6 @@ class Tensor:
             raise NonDifferentiableError(f"complex() of a Tensor: {_FLOAT_HINT}")
         return complex(_plain(self.value))
 
-    def __format__(self, spec: str) -> str:
-        return format(_plain(self.value), spec)
-
     def __repr__(self) -> str:
         what = ""
         if self.node is not None and not self.node.nondiff:
@@ -842,12 +939,7 @@ class Tensor:
             )
         return f"Tensor({_plain(self.value)!r}{what})"
 
-    __hash__ = object.__hash__
-
-    # -- indexing ----------------------------------------------------------------------------
-    def __getitem__(self, index):
-        return bind(operator.getitem, (self, index))
-
+    # -- index assignment --------------------------------------------------------------------
     def __setitem__(self, index, value) -> None:
         from .. import runtime
 
@@ -870,108 +962,16 @@ class Tensor:
         else:
             self.value, self.node = new, None
 
-    # -- methods of ndarray, through the rule table ---------------------------------------
-    def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        method = lookup_method(name)
-        if method is not None:
-            if method.attribute:
-                fn, args, kwargs = method.adapt(self)
-                return bind(fn, tuple(args), dict(kwargs))
-
-            def call_method(*args, **kwargs):
-                fn, args, kwargs = method.adapt(self, *args, **kwargs)
-                return bind(fn, tuple(args), dict(kwargs))
-
-            call_method.__name__ = name
-            return call_method
-        fallback = _METHOD_FALLBACKS.get(name)
-        if fallback is not None:
-            return fallback(self)
-        if hasattr(np.ndarray, name):
-            raise AttributeError(
-                f"Tensor has no method {name!r}: ndarray.{name} has no rule in the rule table "
-                f"(pb.supported_functions() lists those that do); call t.value.{name}(...) to "
-                "use it without a derivative"
-            )
-        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
-
-    # -- operators ---------------------------------------------------------------------------
-    def __add__(self, other):
-        return _binary(operator.add, self, other)
-
-    def __radd__(self, other):
-        return _binary(operator.add, other, self)
-
-    def __sub__(self, other):
-        return _binary(operator.sub, self, other)
-
-    def __rsub__(self, other):
-        return _binary(operator.sub, other, self)
-
-    def __mul__(self, other):
-        return _binary(operator.mul, self, other)
-
-    def __rmul__(self, other):
-        return _binary(operator.mul, other, self)
-
-    def __truediv__(self, other):
-        return _binary(operator.truediv, self, other)
-
-    def __rtruediv__(self, other):
-        return _binary(operator.truediv, other, self)
-
-    def __floordiv__(self, other):
-        return bind(operator.floordiv, (self, other))
-
-    def __rfloordiv__(self, other):
-        return bind(operator.floordiv, (other, self))
-
-    def __mod__(self, other):
-        return bind(operator.mod, (self, other))
-
-    def __rmod__(self, other):
-        return bind(operator.mod, (other, self))
-
-    def __pow__(self, other):
-        return _binary(operator.pow, self, other)
-
-    def __rpow__(self, other):
-        return _binary(operator.pow, other, self)
-
-    def __matmul__(self, other):
-        return _binary(operator.matmul, self, other)
-
-    def __rmatmul__(self, other):
-        return _binary(operator.matmul, other, self)
+    # -- operators: arithmetic takes the quick path ----------------------------------------
+    __add__, __radd__ = _quick_operator(operator.add)
+    __sub__, __rsub__ = _quick_operator(operator.sub)
+    __mul__, __rmul__ = _quick_operator(operator.mul)
+    __truediv__, __rtruediv__ = _quick_operator(operator.truediv)
+    __pow__, __rpow__ = _quick_operator(operator.pow)
+    __matmul__, __rmatmul__ = _quick_operator(operator.matmul)
 
     def __neg__(self):
         return _unary(operator.neg, self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return bind(operator.abs, (self,))
-
-    def __lt__(self, other):
-        return bind(operator.lt, (self, other))
-
-    def __le__(self, other):
-        return bind(operator.le, (self, other))
-
-    def __gt__(self, other):
-        return bind(operator.gt, (self, other))
-
-    def __ge__(self, other):
-        return bind(operator.ge, (self, other))
-
-    def __eq__(self, other):
-        return bind(operator.eq, (self, other))
-
-    def __ne__(self, other):
-        return bind(operator.ne, (self, other))
 
     # In-place operators rebind the name to a new Tensor (x += y is x = x + y), except that
     # under no_grad a leaf is updated in place, as in an optimizer step.
@@ -997,8 +997,8 @@ class Tensor:
 
 def _plain(value):
     """Strip every level of tracing from a value (for printing, .numpy(), .item())."""
-    while isinstance(value, _TRACED_TYPES):
-        value = value.value if type(value) is Tensor else value.primal
+    while isinstance(value, TracedValue):
+        value = value.value
     return value
 
 
@@ -1029,14 +1029,16 @@ def _into_plain_array(ufunc, method, inputs, kwargs):
     return out[0] if len(out) == 1 and isinstance(out[0], Tensor) else result
 
 
-def _plain_shape_carrier(a):
-    return a.value if type(a) is Tensor else a
+def _one_level_down(a):
+    """The value a traced value stands for (traced itself by an older trace, perhaps)."""
+    return a.value if isinstance(a, TracedValue) else a
 
 
+# NumPy functions that read only a shape or a dtype: answered without recording anything
 _STATIC_FUNCTIONS = {
-    np.shape: lambda a: np.shape(_plain_shape_carrier(a)),
-    np.ndim: lambda a: np.ndim(_plain_shape_carrier(a)),
-    np.size: lambda a, axis=None: np.size(_plain_shape_carrier(a), axis),
+    np.shape: lambda a: np.shape(_one_level_down(a)),
+    np.ndim: lambda a: np.ndim(_one_level_down(a)),
+    np.size: lambda a, axis=None: np.size(_one_level_down(a), axis),
     np.iscomplexobj: lambda x: np.iscomplexobj(_plain(x)),
     np.isrealobj: lambda x: np.isrealobj(_plain(x)),
     np.result_type: lambda *xs: np.result_type(*(_plain(x) for x in xs)),
@@ -1098,15 +1100,4 @@ def tensor(value, requires_grad: bool = True) -> Tensor:
 
 def is_traced(x) -> bool:
     """Whether ``x`` is a traced value (a Tensor or a Dual)."""
-    return isinstance(x, _TRACED_TYPES)
-
-
-# filled in by dual.py (Tensor and Dual dispatch on each other)
-_Dual: list = [None]
-_TRACED_TYPES: tuple = (Tensor,)
-
-
-def _register_traced_type(cls) -> None:
-    global _TRACED_TYPES
-    _Dual[0] = cls
-    _TRACED_TYPES = (Tensor, cls)
+    return isinstance(x, TracedValue)

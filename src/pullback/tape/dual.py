@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import MissingRuleError, NonDifferentiableError
 from ..rules.registry import is_nondiff, lookup
 from . import core
-from .core import _NO_KWARGS, _UFUNC_OF_OPERATOR, _op_name, _plain, _where, bind
+from .core import _NO_KWARGS, _UFUNC_OF_OPERATOR, TracedValue, _op_name, _plain, _where, bind
 from .namespace import dispatching_rule_fn
 
 __all__ = ["Dual", "ForwardTrace"]
@@ -94,7 +94,7 @@ class ForwardTrace:
         if t is Dual:
             if x.trace is self:
                 flags[0] = True
-                if isinstance(x.primal, core._TRACED_TYPES):
+                if isinstance(x.primal, TracedValue):
                     flags[1] = True
                 return x.primal, x.tangent
             flags[1] = True
@@ -110,7 +110,7 @@ class ForwardTrace:
         if t is dict:
             pairs = {k: self._unwrap(v, flags) for k, v in x.items()}
             return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
-        if core._is_traced(x):
+        if isinstance(x, TracedValue):
             flags[1] = True
         return x, None
 
@@ -132,11 +132,13 @@ def _tangent_of_kwarg(value, trace):
     return None
 
 
-class Dual:
-    """A value with a tangent: ``Dual(x, x_dot)``; NumPy functions on it push the tangent on."""
+class Dual(TracedValue):
+    """A value with a tangent: ``Dual(x, x_dot)``; NumPy functions on it push the tangent on.
+
+    Operators, indexing and ndarray methods come from ``TracedValue``.
+    """
 
     __slots__ = ("primal", "tangent", "trace")
-    __array_priority__ = 1000.0
 
     def __init__(self, primal, tangent, trace: ForwardTrace):
         self.primal = primal
@@ -160,45 +162,15 @@ class Dual:
             "np.stack([...]) to build arrays of them"
         )
 
-    def __array_function__(self, func, types, args, kwargs):
-        static = _STATIC.get(func)
-        if static is not None:
-            return static(*args, **kwargs)
-        return bind(func, args, kwargs)
-
-    # -- shape and type ----------------------------------------------------------------------
     @property
     def value(self):
         return self.primal
 
     @property
-    def shape(self) -> tuple:
-        return getattr(self.primal, "shape", ())
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=int))
-
-    @property
-    def dtype(self):
-        dtype = getattr(self.primal, "dtype", None)
-        return np.result_type(self.primal) if dtype is None else dtype
-
-    @property
     def T(self):
         return bind(np.transpose, (self,))
 
-    def __len__(self) -> int:
-        return len(self.primal)
-
-    def __iter__(self):
-        for i in range(len(self.primal)):
-            yield self[i]
-
+    # -- conversions: branch decisions take the primal, dropping the tangent is refused -----
     def __bool__(self) -> bool:
         return bool(self.primal)
 
@@ -220,19 +192,7 @@ class Dual:
     def __repr__(self) -> str:
         return f"Dual({self.primal!r}, {self.tangent!r})"
 
-    def __format__(self, spec: str) -> str:
-        return format(_plain(self.primal), spec)
-
-    __hash__ = object.__hash__
-
-    def __getitem__(self, index):
-        return bind(operator.getitem, (self, index))
-
-    def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return core.Tensor.__getattr__(self, name)  # the same method table
-
+    # -- ndarray methods that differ from the rule table's ---------------------------------
     def reshape(self, *shape, **kwargs):
         if len(shape) == 1 and not isinstance(shape[0], int):
             shape = shape[0]
@@ -243,94 +203,3 @@ class Dual:
 
     def astype(self, dtype, **kwargs):
         return self
-
-    def __add__(self, other):
-        return bind(operator.add, (self, other))
-
-    def __radd__(self, other):
-        return bind(operator.add, (other, self))
-
-    def __sub__(self, other):
-        return bind(operator.sub, (self, other))
-
-    def __rsub__(self, other):
-        return bind(operator.sub, (other, self))
-
-    def __mul__(self, other):
-        return bind(operator.mul, (self, other))
-
-    def __rmul__(self, other):
-        return bind(operator.mul, (other, self))
-
-    def __truediv__(self, other):
-        return bind(operator.truediv, (self, other))
-
-    def __rtruediv__(self, other):
-        return bind(operator.truediv, (other, self))
-
-    def __floordiv__(self, other):
-        return bind(operator.floordiv, (self, other))
-
-    def __rfloordiv__(self, other):
-        return bind(operator.floordiv, (other, self))
-
-    def __mod__(self, other):
-        return bind(operator.mod, (self, other))
-
-    def __rmod__(self, other):
-        return bind(operator.mod, (other, self))
-
-    def __pow__(self, other):
-        return bind(operator.pow, (self, other))
-
-    def __rpow__(self, other):
-        return bind(operator.pow, (other, self))
-
-    def __matmul__(self, other):
-        return bind(operator.matmul, (self, other))
-
-    def __rmatmul__(self, other):
-        return bind(operator.matmul, (other, self))
-
-    def __neg__(self):
-        return bind(operator.neg, (self,))
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return bind(operator.abs, (self,))
-
-    def __lt__(self, other):
-        return bind(operator.lt, (self, other))
-
-    def __le__(self, other):
-        return bind(operator.le, (self, other))
-
-    def __gt__(self, other):
-        return bind(operator.gt, (self, other))
-
-    def __ge__(self, other):
-        return bind(operator.ge, (self, other))
-
-    def __eq__(self, other):
-        return bind(operator.eq, (self, other))
-
-    def __ne__(self, other):
-        return bind(operator.ne, (self, other))
-
-
-def _primal_of(a):
-    return a.primal if type(a) is Dual else a
-
-
-_STATIC = {
-    np.shape: lambda a: np.shape(_primal_of(a)),
-    np.ndim: lambda a: np.ndim(_primal_of(a)),
-    np.size: lambda a, axis=None: np.size(_primal_of(a), axis),
-    np.iscomplexobj: lambda x: np.iscomplexobj(_plain(x)),
-    np.isrealobj: lambda x: np.isrealobj(_plain(x)),
-    np.result_type: lambda *xs: np.result_type(*(_plain(x) for x in xs)),
-}
-
-core._register_traced_type(Dual)
