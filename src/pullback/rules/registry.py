@@ -60,6 +60,7 @@ import inspect
 import sys
 import textwrap
 import threading
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -160,9 +161,6 @@ class Rule:
         for key, value in kwargs.items():
             bound[key] = value
         return {p: bound[p] for p in self.diff_params if p in bound}
-
-    def argnum_of(self, param: str) -> int:
-        return self.params.index(param)
 
     # -- per-argument functions ----------------------------------------------------------
     def vjp_fn(self, i: int) -> Callable:
@@ -311,6 +309,12 @@ def _zero(*args, **kwargs):
 
 
 def _params_of(fn: Callable, skip: int) -> tuple[str, ...]:
+    """``fn``'s parameter names from the ``skip``-th on, without ``*args`` and ``**kwargs``."""
+    if type(fn) is types.FunctionType and not hasattr(fn, "__wrapped__"):
+        # a plain def, as rules are: its code object lists them (inspect.signature would cost
+        # more than the rest of building the table)
+        code = fn.__code__
+        return code.co_varnames[: code.co_argcount + code.co_kwonlyargcount][skip:]
     sig = inspect.signature(fn)
     names = [
         p.name
@@ -369,7 +373,8 @@ def elementwise(*fns: Any, nondiff: tuple[str, ...] = (), name: str | None = Non
     """Decorator: register an elementwise primitive by its partial derivatives."""
 
     def decorate(partials: Callable) -> Callable:
-        params = tuple(p for p in _params_of(partials, 0) if p != "ans")
+        all_params = _params_of(partials, 0)
+        params = tuple(p for p in all_params if p != "ans")
         diff = tuple(p for p in params if p not in nondiff)
         rule = Rule(
             name=name or qualified_name(fns[0]),
@@ -381,26 +386,24 @@ def elementwise(*fns: Any, nondiff: tuple[str, ...] = (), name: str | None = Non
             broadcasts=True,
             kind="elementwise",
         )
-        rule._split_vjp = {}
-        rule._split_jvp = {}
-        _bind_elementwise(rule, partials)
+        _bind_elementwise(rule, partials, uses_ans="ans" in all_params)
         _register(rule)
         return partials
 
     return decorate
 
 
-def _bind_elementwise(rule: Rule, partials: Callable) -> None:
+def _bind_elementwise(rule: Rule, partials: Callable, uses_ans: bool) -> None:
     """Make vjp_fn/jvp_fn of an elementwise rule multiply its partials by g / the tangent."""
     import numpy as np
 
     from ..runtime import unbroadcast
 
-    uses_ans = "ans" in inspect.signature(partials).parameters
     n = len(rule.diff_params)
 
     def partial_fn(i):
-        return _split_partials(partials, i, n, rule.params, rule.diff_params)
+        """Entry i of the partials (one entry per differentiable parameter, in order)."""
+        return partials if n == 1 else _split(partials, i, n)
 
     def call_partial(p, ans, args, kwargs):
         if uses_ans:
@@ -434,20 +437,10 @@ def _bind_elementwise(rule: Rule, partials: Callable) -> None:
             rule._split_jvp[i] = fn
         return fn
 
-    def partial(i):
-        return partial_fn(i)
-
     rule.vjp_fn = vjp_fn  # type: ignore[method-assign]
     rule.jvp_fn = jvp_fn  # type: ignore[method-assign]
-    rule.partial_fn = partial  # type: ignore[attr-defined]
+    rule.partial_fn = partial_fn  # type: ignore[attr-defined]
     rule.uses_ans = uses_ans  # type: ignore[attr-defined]
-
-
-def _split_partials(partials, i, n, params, diff_params):
-    """Entry i of the partials (one entry per differentiable parameter, in order)."""
-    if n == 1:
-        return partials
-    return _split(partials, i, n)
 
 
 def defnondiff(*fns: Any, names: tuple[str, ...] = ()) -> None:
