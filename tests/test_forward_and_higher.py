@@ -47,6 +47,8 @@ def test_hvp_keeps_zero_tangents_of_inactive_inputs_symbolic():
     assert "(W1_dot, W2_dot, None," in text
     # the backward sweep's JVP knows which saved entries have tangents: no run-time checks
     assert "is not None" not in text and "X_dot" not in text
+    # tanh's (1 - h * h): its negated tangent is subtracted in place, not materialized
+    assert "_dot -= " in text and "= -" not in text
 
 
 def test_tuple_concatenation_with_a_constant_side():

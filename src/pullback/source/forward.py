@@ -134,6 +134,8 @@ class Forward:
         self.namer = ctx.namer
         self.dots: dict[str, str] = {}
         self.kinds: dict = {}  # variable -> kind of its tangent (DENSE if absent)
+        # v -> u where v_dot = -u_dot, both unchanged since: a sum may subtract u_dot's term
+        self.negations: dict[str, str] = {}
         self.params = [a.arg for a in [*fdef.args.posonlyargs, *fdef.args.args,
                                          *fdef.args.kwonlyargs]]
 
@@ -219,6 +221,7 @@ class Forward:
         return assign(self.dot(v), value, at)
 
     def if_(self, s, state):
+        self.negations.clear()  # they hold along straight-line code only
         defined = set(self.defined)
         body, s1 = self.block(s.body, set(state))
         self.defined = set(defined)
@@ -233,6 +236,7 @@ class Forward:
         return [node], joined
 
     def loop(self, s, state):
+        self.negations.clear()
         defined = set(self.defined)
         head = set(state)
         for _ in range(8):
@@ -304,11 +308,17 @@ class Forward:
         self_reference = v in names_read(s.value)
         ans = self.namer.fresh(f"{v}_new") if self_reference else v
         pre, tangent, kind = self.tangent(s.value, ans, state, s, self.dot(v))
+        self.negations = {k: u for k, u in self.negations.items() if v not in (k, u)}
         if tangent is None:
             state.discard(v)
             return [s], state
         state.add(v)
         self.widen(v, kind)
+        if isinstance(tangent, ast.UnaryOp) and isinstance(tangent.op, ast.USub) \
+                and isinstance(tangent.operand, ast.Name) and not self_reference:
+            u = next((u for u, d in self.dots.items() if d == tangent.operand.id), None)
+            if u is not None and u in state and level(self.kind(u)) != MAYBE:
+                self.negations[v] = u
         if isinstance(tangent, ast.Name) and tangent.id == self.dot(v):  # summed in place
             return [s, *pre], state
         tangent_stmt = assign(self.dot(v), tangent, s)
@@ -410,6 +420,7 @@ class Forward:
         splicer = self.ctx.splicer
         terms, pre, with_tangent = [], [], set()
         term_of: dict[str, ast.expr] = {}  # parameter -> its term
+        negated: dict[int, ast.expr] = {}  # term k is minus this (see self.negations)
         guarded = 0  # terms that may be None at run time
         sparse = False  # an operand's tangent is a container that may hold symbolic zeros
         shaped_by: set[str] = set()  # operands a term already broadcasts against
@@ -464,6 +475,10 @@ class Forward:
             if maybe:
                 term = self.guarded(a.id, term)
                 guarded += 1
+            elif spliced is not None and rule.kind == "elementwise" and a.id in self.negations:
+                u_dot = name(self.dot(self.negations[a.id]))
+                negated[len(terms)] = simplify(ast.BinOp(left=u_dot, op=ast.Mult(),
+                                                         right=copy.deepcopy(partial)))
             terms.append(term)
             term_of[p] = term
         if not terms:
@@ -483,6 +498,11 @@ class Forward:
                 if isinstance(t, ast.IfExp):  # guarded: double what the guard keeps
                     t.body = ast.BinOp(left=ast.Constant(2.0), op=ast.Mult(), right=t.body)
                     terms = [t]
+                elif isinstance(t, ast.BinOp) and target is not None \
+                        and target not in names_read(t):  # doubled in place
+                    pre += [assign(target, t, None), ast.AugAssign(
+                        target=name(target, ast.Store()), op=ast.Mult(), value=ast.Constant(2.0))]
+                    return pre, name(target), kind
                 else:
                     terms = [ast.BinOp(left=ast.Constant(2.0), op=ast.Mult(), right=t)]
                 guarded = min(guarded, 1)
@@ -490,8 +510,9 @@ class Forward:
                     target in names_read(t) for t in terms):
                 # x_dot * y + y_dot * x: the second product added into the first
                 pre.append(assign(target, terms[0], None))
-                pre += [ast.AugAssign(target=name(target, ast.Store()), op=ast.Add(), value=t)
-                        for t in terms[1:]]
+                for k, t in enumerate(terms[1:], 1):  # a - u_dot * h, not a + (-u_dot) * h
+                    op, t = (ast.Sub(), negated[k]) if k in negated else (ast.Add(), t)
+                    pre.append(ast.AugAssign(target=name(target, ast.Store()), op=op, value=t))
                 return pre, name(target), kind
             helper = "add_into" if in_place and len(terms) == 2 else "add_adjoints"
             total = terms[0]
