@@ -97,8 +97,10 @@ def _revalidating(entry, guards, rebuild):
 
 
 def clear() -> None:
+    from .. import api
     from . import _RECENT
 
     with _LOCK:
         _CACHE.clear()
         _RECENT.clear()
+        api.SOURCE_JVP.clear()  # pb.jvp's fast callers hold generated functions too
