@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import importlib
 import numbers
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -111,9 +112,13 @@ def match_leaf(g: Any, x: Any) -> Any:
 def match_tree(g: Any, x: Any) -> Any:
     if pytree.is_leaf(x):
         return match_leaf(g, x)
-    if g is not None and type(x) in (list, tuple) and isinstance(g, (list, tuple)) \
-            and len(g) == len(x):  # entry by entry: a None entry is a zero subtree
-        return type(x)(match_tree(gi, xi) for gi, xi in zip(g, x))
+    if (
+        g is not None
+        and type(x) in (list, tuple)
+        and isinstance(g, (list, tuple))
+        and len(g) == len(x)
+    ):  # entry by entry: a None entry is a zero subtree
+        return type(x)(match_tree(gi, xi) for gi, xi in zip(g, x, strict=True))
     if type(x) is dict and isinstance(g, dict):
         return {k: match_tree(g.get(k), v) for k, v in x.items()}
     leaves_x, td = pytree.flatten(x)
@@ -123,7 +128,7 @@ def match_tree(g: Any, x: Any) -> Any:
         leaves_g = pytree.flatten(g)[0]
         if len(leaves_g) != len(leaves_x):
             leaves_g = [None] * len(leaves_x)
-    return pytree.unflatten(td, [match_leaf(a, b) for a, b in zip(leaves_g, leaves_x)])
+    return pytree.unflatten(td, [match_leaf(a, b) for a, b in zip(leaves_g, leaves_x, strict=True)])
 
 
 # -- reverse ----------------------------------------------------------------------------------
@@ -135,7 +140,7 @@ def _partial(f: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...]) -> C
 
     def f_of_diff(*diff):
         full = list(args)
-        for i, v in zip(nums, diff):
+        for i, v in zip(nums, diff, strict=False):
             full[i] = v
         return f(*full, **kwargs)
 
@@ -172,10 +177,14 @@ def grad(
     impl = backend(mode)
     if hasattr(impl, "value_and_grad") and hasattr(impl, "grad"):  # a mode with its own grad
         return impl.grad(f, argnums, has_aux=has_aux)
-    vg = generic_value_and_grad(impl, f, argnums, has_aux)
+    return grad_from_value_and_grad(generic_value_and_grad(impl, f, argnums, has_aux), f, has_aux)
+
+
+def grad_from_value_and_grad(value_and_gradient: Callable, f: Callable, has_aux: bool) -> Callable:
+    """``grad(f)`` from ``value_and_grad(f)``: the gradient (and aux, if any) without the value."""
 
     def gradient(*args, **kwargs):
-        value, g = vg(*args, **kwargs)
+        value, g = value_and_gradient(*args, **kwargs)
         return (g, value[1]) if has_aux else g
 
     gradient.__name__ = f"grad_{_fname(f)}"
@@ -198,7 +207,7 @@ def generic_value_and_grad(impl, f: Callable, argnums, has_aux: bool) -> Callabl
             value, vjp_fn = out
         check_scalar_output(value, _fname(f))
         cotangent = 1.0 if not isinstance(value, np.ndarray) else np.ones_like(value, dtype=float)
-        grads = tuple(match_tree(g, p) for g, p in zip(vjp_fn(cotangent), primals))
+        grads = tuple(match_tree(g, p) for g, p in zip(vjp_fn(cotangent), primals, strict=False))
         g = grads[0] if isinstance(argnums, int) else grads
         value = _scalar(value)
         return ((value, aux), g) if has_aux else (value, g)
@@ -223,7 +232,7 @@ def vjp(f: Callable, *primals: Any, mode: str = "source", has_aux: bool = False)
 
     def vjp_matched(cotangent):
         grads = vjp_fn(cotangent)
-        return tuple(match_tree(g, p) for g, p in zip(grads, primals))
+        return tuple(match_tree(g, p) for g, p in zip(grads, primals, strict=False))
 
     if has_aux:
         return value, vjp_matched, out[2]

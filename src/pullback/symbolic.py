@@ -39,6 +39,7 @@ from .api import (
     _scalar,
     check_differentiable,
     check_scalar_output,
+    grad_from_value_and_grad,
     match_leaf,
 )
 from .errors import MissingRuleError, PullbackError, PullbackTypeError
@@ -564,15 +565,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
     """The gradient by the lambdified symbolic derivative; see ``value_and_grad``."""
-    value_and_gradient = value_and_grad(f, argnums, has_aux)
-
-    def gradient(*args, **kwargs):
-        value, g = value_and_gradient(*args, **kwargs)
-        return (g, value[1]) if has_aux else g
-
-    gradient.__name__ = f"grad_{_fname(f)}"
-    gradient.__wrapped__ = f
-    return gradient
+    return grad_from_value_and_grad(value_and_grad(f, argnums, has_aux), f, has_aux)
 
 
 def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:

@@ -27,6 +27,7 @@ from .. import api, pytree
 from ..errors import PathChangedError
 from ..tape.core import is_traced
 from ..tape.dual import Dual, ForwardTrace
+from ..tape.mode import split_duals
 from .differentiate import vjp_graph
 from .ir import Graph, Node, output_leaves
 from .tracing import trace
@@ -259,15 +260,8 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
 
 
 def grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
-    vg = value_and_grad(f, argnums, has_aux)
-
-    def gradient(*args, **kwargs):
-        value, g = vg(*args, **kwargs)
-        return (g, value[1]) if has_aux else g
-
-    gradient.__name__ = f"grad_{api._fname(f)}"
-    gradient.__wrapped__ = f
-    return gradient
+    """The gradient from ``value_and_grad``'s replay."""
+    return api.grad_from_value_and_grad(value_and_grad(f, argnums, has_aux), f, has_aux)
 
 
 def jvp(f: Callable, primals: tuple, tangents: tuple):
@@ -292,14 +286,4 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
                     t = np.broadcast_to(t, shape) + np.zeros(shape)
                 new.append(Dual(leaf, t, tr))
         args.append(pytree.unflatten(tree, new))
-    out = entry.graph.evaluate(*args)
-    values, tangents_out = [], []
-    leaves, tree = pytree.flatten(out)
-    for leaf in leaves:
-        if type(leaf) is Dual and leaf.trace is tr:
-            values.append(leaf.primal)
-            tangents_out.append(leaf.tangent)
-        else:
-            values.append(leaf)
-            tangents_out.append(0.0 if np.shape(leaf) == () else np.zeros(np.shape(leaf)))
-    return pytree.unflatten(tree, values), pytree.unflatten(tree, tangents_out)
+    return split_duals(entry.graph.evaluate(*args), tr)

@@ -20,7 +20,7 @@ from .core import ReverseTrace, Tensor, is_traced, tracing
 from .dual import Dual, ForwardTrace
 from .namespace import with_dispatching_namespace
 
-__all__ = ["vjp", "jvp", "record"]
+__all__ = ["vjp", "jvp", "record", "split_duals"]
 
 
 def _is_float_leaf(x) -> bool:
@@ -144,7 +144,12 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
                     t = np.broadcast_to(t, np.shape(leaf)) + np.zeros(np.shape(leaf))
                 new.append(Dual(leaf, t, trace))
         args.append(pytree.unflatten(tree, new))
-    out = with_dispatching_namespace(f)(*args)
+    return split_duals(with_dispatching_namespace(f)(*args), trace)
+
+
+def split_duals(out: Any, trace: ForwardTrace) -> tuple[Any, Any]:
+    """``(value, tangent)`` of a function's output: ``trace``'s Duals split into primal and
+    tangent, every other leaf a constant (zero tangent)."""
     out_leaves, out_tree = pytree.flatten(out)
     values, tangents_out = [], []
     for leaf in out_leaves:
