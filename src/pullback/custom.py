@@ -106,12 +106,27 @@ def _calling_function(custom) -> Callable:
     params = _positional_params(custom.fn)
     fname = custom.__name__ if custom.__name__.isidentifier() else "custom_function"
     names = [p if p != "custom" else "custom_arg" for p in params]
-    return _source_function(fname, [], [f"return custom({', '.join(names)})"],
-                            {"custom": custom}, fixed=names)
+    return _source_function(
+        fname, [], [f"return custom({', '.join(names)})"], {"custom": custom}, fixed=names
+    )
 
 
 class _Custom:
-    """What custom_vjp and custom_jvp share."""
+    """What custom_vjp and custom_jvp share: calling, binding as a method, and registering the
+    rule that the user's derivative defines."""
+
+    def __call__(self, *args, **kwargs):
+        return _call_rule(self, args, kwargs)
+
+    def __get__(self, obj, objtype=None):  # behave as a function when used as a method
+        return self if obj is None else functools.partial(self, obj)
+
+    def _register_rule(self, params: list, vjps: dict, jvps: dict) -> None:
+        rule = _callable_rule(
+            self, f"{self.__module__}.{self.__qualname__}", params, params, vjps, jvps
+        )
+        registry._register(rule)
+        self._rule_defined = True
 
     @property
     def __pullback_target__(self) -> Callable:
@@ -174,12 +189,6 @@ class custom_vjp(_Custom):
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
 
-    def __call__(self, *args, **kwargs):
-        return _call_rule(self, args, kwargs)
-
-    def __get__(self, obj, objtype=None):  # behave as a function when used as a method
-        return self if obj is None else functools.partial(self, obj)
-
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
         self.fwd, self.bwd = fwd, bwd
         params = _positional_params(self.fn)
@@ -189,11 +198,19 @@ class custom_vjp(_Custom):
             # plain source with the function's own parameters, so that source mode can
             # differentiate it again (grad of grad runs through the user's fwd and bwd)
             return _source_function(
-                f"{self.__name__}_vjp_{i}", ["g", "ans", *params],
-                ["residuals = fwd({args})[1]", "adjoints = bwd(residuals, g)",
-                 "check_adjoints(adjoints, {n}, {name!r})", "return adjoints[{i}]"],
+                f"{self.__name__}_vjp_{i}",
+                ["g", "ans", *params],
+                [
+                    "residuals = fwd({args})[1]",
+                    "adjoints = bwd(residuals, g)",
+                    "check_adjoints(adjoints, {n}, {name!r})",
+                    "return adjoints[{i}]",
+                ],
                 {"fwd": fwd, "bwd": bwd, "check_adjoints": _check_adjoints},
-                n=n, i=i, name=self.__name__)
+                n=n,
+                i=i,
+                name=self.__name__,
+            )
 
         def make_jvp(i):
             def jvp(t, ans, *args, **kwargs):
@@ -208,16 +225,9 @@ class custom_vjp(_Custom):
 
             return jvp
 
-        rule = _callable_rule(
-            self,
-            f"{self.__module__}.{self.__qualname__}",
-            params,
-            params,
-            {i: make_vjp(i) for i in range(n)},
-            {i: make_jvp(i) for i in range(n)},
+        self._register_rule(
+            params, {i: make_vjp(i) for i in range(n)}, {i: make_jvp(i) for i in range(n)}
         )
-        registry._register(rule)
-        self._rule_defined = True
 
 
 class custom_jvp(_Custom):
@@ -230,12 +240,6 @@ class custom_jvp(_Custom):
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.jvp: Callable | None = None
-
-    def __call__(self, *args, **kwargs):
-        return _call_rule(self, args, kwargs)
-
-    def __get__(self, obj, objtype=None):
-        return self if obj is None else functools.partial(self, obj)
 
     def defjvp(self, jvp: Callable) -> None:
         self.jvp = jvp
@@ -250,12 +254,15 @@ class custom_jvp(_Custom):
             return linear
 
         def make_jvp(i):
-            tangents = ", ".join("t" if j == i else f"zeros_like_value({p})"
-                                 for j, p in enumerate(params))
+            tangents = ", ".join(
+                "t" if j == i else f"zeros_like_value({p})" for j, p in enumerate(params)
+            )
             return _source_function(
-                f"{self.__name__}_jvp_{i}", ["t", "ans", *params],
+                f"{self.__name__}_jvp_{i}",
+                ["t", "ans", *params],
                 [f"return jvp(({{args}},), ({tangents},))[1]"],
-                {"jvp": jvp, "zeros_like_value": zeros_like_value})
+                {"jvp": jvp, "zeros_like_value": zeros_like_value},
+            )
 
         def taped_vjp(i):
             def vjp_i(g, ans, *args, **kwargs):
@@ -278,16 +285,7 @@ class custom_jvp(_Custom):
 
             return _Deferred(build)
 
-        rule = _callable_rule(
-            self,
-            f"{self.__module__}.{self.__qualname__}",
-            params,
-            params,
-            {i: make_vjp(i) for i in range(n)},
-            jvps,
-        )
-        registry._register(rule)
-        self._rule_defined = True
+        self._register_rule(params, {i: make_vjp(i) for i in range(n)}, jvps)
 
 
 def _transposed_jvp(name: str, i: int, params, jvp_i: Callable) -> Callable:
@@ -298,18 +296,28 @@ def _transposed_jvp(name: str, i: int, params, jvp_i: Callable) -> Callable:
 
     forward, backward = cached(jvp_i, (0,), False, "vjp", False, lambda module, gen: gen)
     return _source_function(
-        f"{name}_vjp_{i}", ["g", "ans", *params],
-        [f"t = zeros_like_value(({{args}},)[{i}])",
-         "residuals = forward(t, ans, {args})[1]",
-         "return backward(residuals, g)[0]"],
-        {"forward": forward, "backward": backward, "zeros_like_value": zeros_like_value})
+        f"{name}_vjp_{i}",
+        ["g", "ans", *params],
+        [
+            f"t = zeros_like_value(({{args}},)[{i}])",
+            "residuals = forward(t, ans, {args})[1]",
+            "return backward(residuals, g)[0]",
+        ],
+        {"forward": forward, "backward": backward, "zeros_like_value": zeros_like_value},
+    )
 
 
 _source_counter = iter(range(1, 1 << 62))
 
 
-def _source_function(fname: str, params: list[str], lines: list[str], env: dict,
-                     fixed: list[str] | None = None, **fmt):
+def _source_function(
+    fname: str,
+    params: list[str],
+    lines: list[str],
+    env: dict,
+    fixed: list[str] | None = None,
+    **fmt,
+):
     """A function made from source text registered in linecache (so source mode can read it).
 
     ``{args}`` in ``lines`` stands for the user function's parameters, comma separated; the
