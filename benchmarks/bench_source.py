@@ -1,10 +1,11 @@
 """Source mode: gradient time against the primal and against hand-written NumPy adjoints.
 
-In: the workloads W1, W2, W3, W5 (``workloads.py``), and a scalar loop kernel (``kernel``
-below) at n = 1000 and n = 4000.
+In: the workloads W1, W2, W3, W5 (``workloads.py``), a scalar loop kernel (``kernel`` below)
+and a recurrence filling an array (``recurrence``) at n = 1000 and n = 4000.
 Out: a table of ratios on stdout and ``results/source.json``. Targets: W1 and W2 gradient /
-primal <= 3; W3 and W5 gradient / hand-written <= 1.2; the loop kernel's gradient / primal
-about 5 or less, and the same at both sizes (linear in n); transforming the MLP loss <= 50 ms.
+primal <= 3; W3 and W5 gradient / hand-written <= 1.2; the loop kernel's and the recurrence's
+gradient / primal about 5 or less, and the same at both sizes (linear in n); transforming the
+MLP loss <= 50 ms.
 Run: ``PYTHONPATH=src python benchmarks/bench_source.py`` (one process, BLAS on one thread;
 autograd, JAX (jit) and PyTorch columns appear only where those are importable).
 """
@@ -83,6 +84,28 @@ def kernel_rows() -> list[dict]:
     return rows
 
 
+def recurrence(x):
+    y = np.zeros(len(x))
+    y[0] = x[0]
+    for i in range(1, len(x)):
+        y[i] = 0.9 * y[i - 1] + np.sin(x[i]) * x[i]
+    return np.sum(y * y)
+
+
+def recurrence_rows() -> list[dict]:
+    """An array filled by a recurrence (``y[i] = f(y[i - 1], x[i])``): gradient / primal at
+    two sizes (equal ratios: linear in n; each y[i] = ... once copied all of y)."""
+    rows = []
+    grad = pb.grad(recurrence)
+    for n in (1000, 4000):
+        x = np.random.default_rng(n).standard_normal(n)
+        t = interleaved({"primal": lambda x=x: recurrence(x), "source": lambda x=x: grad(x)},
+                        rounds=3)
+        rows.append({"workload": f"recurrence filling y n={n}", "primal_us": t["primal"] * 1e6,
+                     "grad_us": t["source"] * 1e6, "grad/primal": t["source"] / t["primal"]})
+    return rows
+
+
 def main() -> None:
     rows = []
     for _key, w in workloads().items():
@@ -102,6 +125,7 @@ def main() -> None:
             row[f"{other}/source"] = t[other] / t["source"]
         rows.append(row)
     rows += kernel_rows()
+    rows += recurrence_rows()
     mlp = workloads()["W3"]
     transform = []
     for _ in range(5):

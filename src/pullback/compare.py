@@ -23,9 +23,7 @@ numeric   evaluations of ``f``
 
 from __future__ import annotations
 
-import html
 import time
-import timeit
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -105,6 +103,8 @@ class Comparison:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
+        import html  # only notebooks ask (importing it costs more than this module)
+
         header, body = self._cells()
         esc = html.escape
         head = "".join(f"<th>{esc(h)}</th>" for h in header)
@@ -178,6 +178,8 @@ def _error_text(err: BaseException) -> str:
 
 def _time_per_call(call: Callable[[], Any], budget: float) -> float:
     """Seconds per call: the best of a few repeats, each a batch sized to the budget."""
+    import timeit
+
     start = time.perf_counter()
     call()
     once = time.perf_counter() - start

@@ -15,17 +15,22 @@ import operator
 import numpy as np
 
 from ..runtime import (
+    add_to_entry,
     additem,
     array_item,
     array_item_adjoint,
+    copy_value,
     getitem_adjoint,
     loop_sequence,
     loop_sequence_adjoint,
     loop_sequence_tangent,
+    owned_adjoint,
     setitem,
     setitem_adjoint_v,
     setitem_tangent_v,
     take_adjoint,
+    unbroadcast,
+    write_entry,
     zero_region,
 )
 from .registry import defrule
@@ -62,6 +67,35 @@ def additem_jvp(x_dot, v_dot, ans, x, index, v):
 
 
 defrule(additem, vjp=additem_vjp, jvp=additem_jvp, linear=True)
+
+# the in-place forms generated code uses (see reverse.py): as functions of values they are
+# setitem and additem, so they share those rules; tangents stay new values
+defrule(write_entry, vjp=setitem_vjp, jvp=setitem_jvp, linear=True,
+        name="pullback.runtime.write_entry")
+defrule(add_to_entry, vjp=additem_vjp, jvp=additem_jvp, linear=True,
+        name="pullback.runtime.add_to_entry")
+
+
+def owned_adjoint_vjp(g, ans, x_bar, x):
+    return unbroadcast(g, x_bar)
+
+
+def owned_adjoint_jvp(x_bar_dot, ans, x_bar, x):
+    return owned_adjoint(x_bar_dot, x)
+
+
+defrule(owned_adjoint, vjp=owned_adjoint_vjp, jvp=owned_adjoint_jvp, linear=True)
+
+
+def copy_value_vjp(g, ans, x):
+    return g
+
+
+def copy_value_jvp(x_dot, ans, x):
+    return x_dot
+
+
+defrule(copy_value, vjp=copy_value_vjp, jvp=copy_value_jvp, linear=True)
 
 
 def loop_sequence_vjp(g, ans, x):

@@ -21,6 +21,10 @@ __all__ = [
     "zero_region",
     "setitem_adjoint_v",
     "setitem_tangent_v",
+    "write_entry",
+    "add_to_entry",
+    "owned_adjoint",
+    "copy_value",
     "loop_sequence",
     "loop_sequence_adjoint",
     "loop_sequence_tangent",
@@ -85,6 +89,53 @@ def additem(x, index, v):
     y = np.array(x, copy=True)
     y[index] += v
     return y
+
+
+def write_entry(x, index, v):
+    """``x[index] = v`` in place; returns ``x``. As a function of values it is ``setitem``.
+
+    Generated code writes this way into an array only it holds (``np.zeros`` made in the
+    function, never shared): the forward sweep records the entries it overwrites and the
+    adjoint sweep writes them back, so the array costs no copy per assignment.
+
+    >>> y = np.zeros(3)
+    >>> write_entry(y, 1, 5.0) is y, y
+    (True, array([0., 5., 0.]))
+    """
+    x[index] = v
+    return x
+
+
+def add_to_entry(x, index, v):
+    """``x[index] += v`` in place; returns ``x``. As a function of values it is ``additem``."""
+    x[index] += v
+    return x
+
+
+def owned_adjoint(x_bar, x):
+    """A new float array of ``x``'s shape holding ``x_bar`` (zeros for ``None``): an adjoint
+    buffer the adjoint sweep may then change in place (``write_entry(y_bar, i, 0.0)``)."""
+    zeros = _float_zeros(x)
+    if x_bar is None:
+        return zeros
+    if x_bar.__class__ is np.ndarray and x_bar.shape == zeros.shape \
+            and x_bar.dtype == zeros.dtype:
+        return x_bar.copy()
+    out = np.zeros(zeros.shape, np.result_type(zeros.dtype, np.asarray(x_bar).dtype))
+    out[...] = x_bar
+    return out
+
+
+def copy_value(x):
+    """``x`` with its arrays copied (through tuples, lists and dicts): what a function returns
+    when its arrays are later written back in place by the adjoint sweep."""
+    if x.__class__ is np.ndarray:
+        return x.copy()
+    if isinstance(x, (list, tuple)):
+        return type(x)(copy_value(v) for v in x)
+    if isinstance(x, dict):
+        return {k: copy_value(v) for k, v in x.items()}
+    return x
 
 
 def _has_integer_array(index) -> bool:
@@ -157,9 +208,13 @@ def setitem_adjoint_v(g, x, index, v):
     """The adjoint of ``v`` in ``y = setitem(x, index, v)`` (and in ``additem``)."""
     from . import unbroadcast
 
+    if index.__class__ is int and g.__class__ is np.ndarray and g.ndim == 1:
+        return g[index]  # a NumPy scalar: a copy already
     if _is_container(x):
         return g[index]
     region = np.asarray(g)[index]
+    if region.__class__ is np.ndarray and region.base is not None:
+        region = region.copy()  # not a view: the adjoint sweep may zero g[index] in place
     if _has_integer_array(index):
         region = region * assigned_mask(x, index, v)
     return unbroadcast(region, v)

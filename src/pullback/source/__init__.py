@@ -222,10 +222,17 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
     else:
         value = out
 
+    restores = getattr(backward, "__pullback_restores__", False)
+    calls = [0]
+
     def vjp_fn(cotangent: Any) -> tuple:
-        # the backward sweep pops its stacks: give each call its own (jacobian calls it often)
-        fresh = tuple(list(r) if r.__class__ is list else r for r in saved)
+        nonlocal saved
         try:
+            if restores and calls[0]:  # the last backward call wrote back the forward's writes
+                saved = forward(*primals, **kwargs)[1]
+            calls[0] += 1
+            # the backward sweep pops its stacks: give each call its own (jacobian calls it)
+            fresh = tuple(list(r) if r.__class__ is list else r for r in saved)
             return tuple(backward(fresh, cotangent))
         except BaseException as error:
             annotate(error)

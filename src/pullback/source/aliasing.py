@@ -9,8 +9,9 @@ Out: nothing when every in-place update is safe to rewrite as a new value; other
 In Python, after ``y = x; y += 1`` an array ``x`` has changed too, and after ``ys = [x];
 ys[0] += 1`` so has ``x``. This pass tracks, statement by statement, which abstract objects
 each name may refer to (a points-to analysis over allocation sites): ``y = x``, ``y = x[i]``,
-``y = x.T`` or ``np.asarray(x)`` share ``x``'s object; ``[x, z]`` is a new container holding
-``x``'s and ``z``'s; ``xs.append(x)`` puts ``x``'s object into ``xs``'s; arithmetic and other
+``y = x.T`` or ``np.asarray(x)`` share ``x``'s object (but ``y = x[i, j]``, one index per axis
+of an ``x`` made by ``np.zeros((n, m))``, is a number of its own); ``[x, z]`` is a new
+container holding ``x``'s and ``z``'s; ``xs.append(x)`` puts ``x``'s object into ``xs``'s; arithmetic and other
 calls make new objects. An update is refused when an object it writes into may be reached
 later through another name (read after the update, or anywhere in an enclosing loop).
 
@@ -81,6 +82,8 @@ class _Aliasing:
             if e.id in state:
                 return set(state[e.id])
             return {("free", e.id)}
+        if isinstance(e, ast.Subscript) and self.picks_one_entry(e):
+            return {self.fresh(e)}  # y[i, j] of a 2-D array: a number, not a view
         if isinstance(e, (ast.Subscript, ast.Starred)):
             return self.reach(self.points_to(e.value, state))
         if isinstance(e, ast.Attribute):
@@ -115,8 +118,19 @@ class _Aliasing:
                 return self.points_to(e.args[0], state)
         return {self.fresh(e)}
 
+    def picks_one_entry(self, e: ast.Subscript) -> bool:
+        """``y[i]`` / ``y[i, j]`` with one integer per axis of an array ``y`` that is always
+        made by ``np.zeros``/``ones``/``empty``/``full`` with a shape of known length."""
+        if not isinstance(e.value, ast.Name) or e.value.id not in self.ndims:
+            return False
+        parts = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
+        scalar = all(isinstance(p, (ast.Name, ast.BinOp, ast.UnaryOp))
+                     or (isinstance(p, ast.Constant) and type(p.value) is int) for p in parts)
+        return scalar and len(parts) == self.ndims[e.value.id]
+
     # -- statements ----------------------------------------------------------------------------
     def run(self):
+        self.ndims = _allocated_ndims(self.node)
         a = self.node.args
         state = {p.arg: {("param", p.arg)} for p in [*a.posonlyargs, *a.args, *a.kwonlyargs]}
         self.block(self.node.body, state)
@@ -289,6 +303,55 @@ class _Aliasing:
         for n in ast.walk(self.node):
             if "lineno" in n._attributes and not hasattr(n, "lineno"):
                 ast.copy_location(n, self.node)
+
+
+_ALLOCATORS = {"zeros", "ones", "empty", "full"}
+
+
+def _allocated_ndims(node) -> dict[str, int]:
+    """Names bound only to ``np.zeros(shape)`` (``ones``, ``empty``, ``full``) with a shape of
+    known length (a tuple display, or one size: ``n``, ``len(x)``, ``x.shape[0]``), and never
+    to anything else: their number of axes."""
+    found: dict[str, set] = {}
+    for n in ast.walk(node):
+        targets = []
+        if isinstance(n, ast.Assign):
+            targets = [(t, n.value) for t in n.targets]
+        elif isinstance(n, (ast.AugAssign, ast.AnnAssign)):
+            targets = [(n.target, None)]
+        elif isinstance(n, (ast.For, ast.comprehension)):
+            targets = [(n.target, None)]
+        elif isinstance(n, ast.NamedExpr):
+            targets = [(n.target, None)]
+        elif isinstance(n, ast.arguments):
+            for a in [*n.posonlyargs, *n.args, *n.kwonlyargs]:
+                found.setdefault(a.arg, set()).add(None)
+        for t, value in targets:
+            if isinstance(t, ast.Name):
+                found.setdefault(t.id, set()).add(_ndim_of(value))
+            else:
+                for inner in ast.walk(t):
+                    if isinstance(inner, ast.Name) and t is not None \
+                            and not isinstance(t, ast.Subscript):
+                        found.setdefault(inner.id, set()).add(None)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1 and None not in v}
+
+
+def _ndim_of(value):
+    if not isinstance(value, ast.Call) or not value.args:
+        return None
+    f = value.func
+    fname = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+    if fname not in _ALLOCATORS:
+        return None
+    shape = value.args[0]
+    if isinstance(shape, ast.Tuple):
+        return None if any(isinstance(e, ast.Starred) for e in shape.elts) else len(shape.elts)
+    if isinstance(shape, (ast.BinOp, ast.Subscript)) or (
+            isinstance(shape, ast.Constant) and type(shape.value) is int) or (
+            isinstance(shape, ast.Call) and getattr(shape.func, "id", None) == "len"):
+        return 1
+    return None
 
 
 def _op(s) -> str:

@@ -105,7 +105,7 @@ def value_and_grad_entry(target, gen, module, nums, single, has_aux):
                     fast = False
                     api.check_differentiable(args[i], f"argument {i} of {fname}")
             value, g = gen(*args, **kwargs)
-            if fast and not has_aux and value.__class__ in _FLOATS:  # a float loss: nothing to check
+            if fast and not has_aux and value.__class__ in _FLOATS:  # a float loss: no checks
                 return value, g
             if not fast:
                 if single:

@@ -29,6 +29,12 @@ How it works:
 - ``x[i]`` read in a loop over a loop-invariant ``x``: its adjoint is added in place into the
   buffer allocated before the adjoint loop (``x_bar = scatter_add(x_bar, x, i, g)``), O(1) per
   read rather than a zeros array the size of ``x``.
+- ``y[i] = v`` in a loop, where ``y`` is an array the function made (``inplace``): the forward
+  sweep records the overwritten entry (``y_i_old = y[i].copy()``) and writes in place
+  (``y = write_entry(y, i, v)``); the adjoint sweep takes ``v``'s adjoint from ``y_bar[i]``,
+  zeroes that entry in a buffer it owns (``owned_adjoint`` before the loop) and writes the
+  old entry back. Linear in the loop's length (a recurrence filling ``y`` over n = 4000:
+  gradient / primal ~6, was ~31 with a copy of ``y`` per assignment).
 - Each adjoint is known, statically, to be zero (never materialized), a value, or maybe
   ``None`` at run time (after a branch or a loop that may not have run); only the last needs
   ``None`` checks. A rule's derivative is spliced from the rule table (``splice``), with
@@ -42,6 +48,7 @@ from __future__ import annotations
 import ast
 import copy
 import itertools
+import re
 import types
 from dataclasses import dataclass, field
 
@@ -49,6 +56,8 @@ from .. import runtime
 from ..errors import MissingRuleError, UnsupportedSyntaxError
 from ..rules import registry
 from ..runtime import adjoints as adjoint_helpers
+from ..runtime import indexing
+from . import inplace
 from .activity import (
     BINOPS,
     IDENTITY_METHODS,
@@ -82,6 +91,7 @@ class ReverseResult:
     activity: Activity
     inits: list[ast.stmt] = field(default_factory=list)
     bars: dict = field(default_factory=dict)
+    in_place: set = field(default_factory=set)  # arrays written in place (see inplace.py)
 
 
 class Context:
@@ -131,6 +141,7 @@ class Reverse:
         self.ns = ctx.ns
         self.namer = ctx.namer
         self.bars: dict[str, str] = {}
+        self.old_entries: dict = {}  # in-place write -> the name recording its old entry
         self.params = [a.arg for a in [*fdef.args.posonlyargs, *fdef.args.args,
                                          *fdef.args.kwonlyargs]]
 
@@ -146,6 +157,8 @@ class Reverse:
     # -- entry -----------------------------------------------------------------------------
     def run(self) -> ReverseResult:
         body = self.ssa(self.fdef.body)
+        self.in_place = inplace.arrays_written_in_place(body, self.params, self.value_of)
+        inplace.copy_other_writes(body, self.in_place, self.value_of, self._static_ref)
         body = [self.split_self_assignments(s, top=True) for s in body]
         body = [x for s in body for x in (s if isinstance(s, list) else [s])]
         ret = body[-1]
@@ -174,7 +187,13 @@ class Reverse:
                                                args=[name(p)], keywords=[])
         primal, adjoint, residuals, inits = self.finish_markers(primal, adjoint, adjoint_of_param)
         return ReverseResult(self.params, primal, adjoint, output, output_active,
-                             adjoint_of_param, residuals, self.activity, inits, self.bars)
+                             adjoint_of_param, residuals, self.activity, inits, self.bars,
+                             self.in_place)
+
+    def _static_ref(self, obj) -> ast.expr:
+        ref = self.ns.ref(obj)
+        ref._static = True
+        return ref
 
     # -- SSA for top-level straight-line code ------------------------------------------------
     def ssa(self, body):
@@ -219,6 +238,8 @@ class Reverse:
         if top or not isinstance(s, ast.Assign):
             return s
         v = s.targets[0].id
+        if v in self.in_place and inplace.write_kind(s.value, v, self.value_of):
+            return s  # written in place: the adjoint sweep restores the old entries
         if v not in names_read(s.value) or not self.reads_old_value(v, s.value):
             return s
         tmp = self.namer.fresh(describe(s.value))
@@ -369,6 +390,10 @@ class Reverse:
 
     def assign(self, s, state, compound):
         v = s.targets[0].id
+        if v in self.in_place and self.loop_depth:
+            kind = inplace.write_kind(s.value, v, self.value_of)
+            if kind is not None:
+                return self.write_in_place(s, v, kind, state)
         push, pop = self.markers(v, compound, s)
         active = v in self.activity.active
         st = state.get(v, ZERO)
@@ -412,6 +437,73 @@ class Reverse:
         for c in code:
             loc(c, s)
         return primal, code + pop, state
+
+    def write_in_place(self, s, y, kind, state):
+        """``y[index] = value`` (``+=`` for kind "add") into an array only this function holds:
+        the forward sweep records the entry it overwrites and writes in place; the adjoint sweep
+        takes ``value``'s adjoint from ``y_bar[index]``, zeroes that entry of ``y_bar`` (a buffer
+        the adjoint owns, see ``own_in_place_adjoints``) and writes the old entry back, so ``y``
+        holds at each point of the adjoint sweep what it held there in the forward sweep."""
+        _, index, value = s.value.args
+        entry = ast.Subscript(value=name(y), slice=copy.deepcopy(index), ctx=ast.Load())
+        key = (y, s.lineno, s.col_offset, ast.dump(index))  # one name over loop-body reruns
+        old = self.old_entries.get(key)
+        if old is None:
+            user_name = re.sub(r"_\d+$", "", y)  # y, not its SSA name y_2
+            old = self.namer.fresh(f"{user_name}_{describe(index)}_old")
+            self.old_entries[key] = old
+        push, pop = self.markers(old, True, s)
+        recorded = ast.Call(func=ast.Attribute(value=entry, attr="copy", ctx=ast.Load()),
+                            args=[], keywords=[])
+        writer = indexing.write_entry if kind == "set" else indexing.add_to_entry
+        write = ast.Call(func=self._static_ref(writer),
+                         args=[name(y), copy.deepcopy(index), value], keywords=[])
+        primal = push + [assign(old, recorded, s), assign(y, write, s)]
+        state = dict(state)
+        code: list = []
+        if y in self.activity.active and state.get(y, ZERO) != ZERO:
+            y_bar = self.bar(y)
+            inner: list = []
+            if isinstance(value, ast.Name) and self.activity.is_active(value):
+                taken = ast.Call(func=self.ctx.helper("setitem_adjoint_v"),
+                                 args=[name(y_bar), name(y), copy.deepcopy(index),
+                                       copy.deepcopy(value)], keywords=[])
+                self.accumulate(value.id, taken, False, state, inner, s)
+            if kind == "set":
+                cleared = ast.Call(func=self._static_ref(indexing.write_entry),
+                                   args=[name(y_bar), copy.deepcopy(index), ast.Constant(0.0)],
+                                   keywords=[])
+                inner.append(assign(y_bar, cleared, s))
+            if state.get(y) == MAYBE and inner:
+                test = ast.Compare(left=name(y_bar), ops=[ast.IsNot()],
+                                   comparators=[ast.Constant(None)])
+                inner = [loc(ast.If(test=test, body=inner, orelse=[]), s)]
+            code += inner
+        restore = ast.Call(func=self._static_ref(indexing.write_entry),
+                           args=[name(y), copy.deepcopy(index), name(old)], keywords=[])
+        code.append(assign(y, restore, s))
+        for c in code:
+            loc(c, s)
+        return primal, code + pop, state
+
+    def own_in_place_adjoints(self, loop, state):
+        """Before the adjoint of a loop that writes arrays in place: give each written array's
+        adjoint a buffer of its own (a copy; zeros when it is zero), which the loop's adjoint
+        then changes in place. Returns (statements, names newly owned)."""
+        written = assigned_names(loop.body) & self.in_place & self.activity.active
+        code, owned = [], set()
+        for y in sorted(written):
+            st = state.get(y, ZERO)
+            if st == VALUE and y in self.owned:
+                continue
+            current = name(self.bar(y)) if st != ZERO else ast.Constant(None)
+            call = ast.Call(func=self._static_ref(indexing.owned_adjoint),
+                            args=[current, name(y)], keywords=[])
+            code.append(assign(self.bar(y), call, loop))
+            state[y] = VALUE
+            owned.add(y)
+        self.owned |= owned
+        return code, owned
 
     def emit_contributions(self, v, contribs, state, code, at):
         grouped: dict[str, list] = {}
@@ -699,7 +791,14 @@ class Reverse:
     def for_(self, s, state, compound):
         assigned = assigned_names(s.body) | {s.target.id}
         bound_before = set(self.params) | self._defined_outside(assigned)
-        primal, adjoint, head, before = self.loop_body(s.body, state, assigned, s, bound_before)
+        state = dict(state)
+        owning, owned = self.own_in_place_adjoints(s, state)
+        try:
+            primal, adjoint, head, before = self.loop_body(s.body, state, assigned, s,
+                                                           bound_before)
+        finally:
+            self.owned -= owned
+        before = owning + before
         new_primal = [loc(ast.For(target=s.target, iter=s.iter, body=primal or [ast.Pass()],
                                   orelse=[]), s)]
         if not adjoint:
@@ -726,7 +825,14 @@ class Reverse:
     def while_(self, s, state, compound):
         assigned = assigned_names(s.body)
         bound_before = set(self.params) | self._defined_outside(assigned)
-        primal, adjoint, head, before = self.loop_body(s.body, state, assigned, s, bound_before)
+        state = dict(state)
+        owning, owned = self.own_in_place_adjoints(s, state)
+        try:
+            primal, adjoint, head, before = self.loop_body(s.body, state, assigned, s,
+                                                           bound_before)
+        finally:
+            self.owned -= owned
+        before = owning + before
         if not adjoint:
             return [loc(ast.While(test=s.test, body=primal or [ast.Pass()], orelse=[]), s)], \
                 [], head

@@ -68,6 +68,9 @@ class Transformation:
         self.callees: dict = {}
         self.pending: list = []
         self.owners: dict = {}  # id(function) -> the class its self.m(...) calls resolve in
+        # whether a backward sweep writes back arrays its forward sweep changed in place (so a
+        # second backward call from the same forward call needs the forward sweep run again)
+        self.restores = False
 
     # -- front end -------------------------------------------------------------------------
     def front_end(self, fn) -> Normalized:
@@ -111,7 +114,10 @@ class Transformation:
     def reverse(self, norm: Normalized, wrt: list[str]):
         ctx = Context(self.ns, norm.namer, norm.src, Splicer(self.ns, norm.namer),
                       self.callee_pair)
-        return Reverse(norm.fdef, wrt, ctx).run()
+        rev = Reverse(norm.fdef, wrt, ctx).run()
+        if rev.in_place:
+            self.restores = True
+        return rev
 
     def callee_pair(self, fn, active_params: tuple, at):
         key = (id(fn.__code__), id(fn), active_params)
@@ -210,7 +216,7 @@ def grad_piece(t: Transformation, norm: Normalized, rev, wrt, single, flavor, au
     keep = []  # the adjoint sweep restores overwritten variables: keep the outputs first
     if aux is not None:
         aux_value = norm.namer.fresh("aux_value")
-        keep.append(assign(aux_value, name(aux), None))
+        keep.append(assign(aux_value, _copied(t, rev, name(aux)), None))
         aux = aux_value
     if flavor == "grad":
         result = grads if aux is None else ast.Tuple(elts=[grads, name(aux)], ctx=ast.Load())
@@ -238,6 +244,7 @@ def split_pair(t: Transformation, norm: Normalized, rev, fwd: str, bwd: str, aux
     residuals = ast.Tuple(elts=[name(r) for r in rev.residuals], ctx=ast.Load())
     value = rev.output if aux is None else ast.Tuple(elts=[rev.output, name(aux)],
                                                      ctx=ast.Load())
+    value = _copied(t, rev, value)
     fwd_body = rev.inits + rev.primal + [ast.Return(value=ast.Tuple(
         elts=[value, residuals], ctx=ast.Load()))]
     fwd_node = ast.copy_location(function_def(fwd, norm.fdef.args, fwd_body), norm.fdef)
@@ -258,6 +265,15 @@ def split_pair(t: Transformation, norm: Normalized, rev, fwd: str, bwd: str, aux
         Piece(bwd_node, norm.src, f"Backward sweep of {base}: the adjoints of "
               f"{', '.join(rev_wrt(rev))} from the adjoint of its value."),
     ]
+
+
+def _copied(t: Transformation, rev, value):
+    """``value``, copied when it may hold an array the backward sweep writes back in place."""
+    if not rev.in_place:
+        return value
+    helper = name(t.ns.bind("copy_value", runtime.copy_value))
+    helper._static = True
+    return ast.Call(func=helper, args=[value], keywords=[])
 
 
 def rev_wrt(rev):
@@ -318,6 +334,7 @@ def build(fn, wrt_positions: tuple[int, ...], single: bool, flavor: str, has_aux
         bwd = t.ns.bind(f"{base}_backward", None)
         t.pieces += split_pair(t, norm, rev, fwd, bwd, aux)
         module = t.finish()
+        module.functions[bwd].__pullback_restores__ = t.restores
         return module, (module.functions[fwd], module.functions[bwd])
     except PullbackError:
         raise
