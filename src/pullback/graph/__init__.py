@@ -8,11 +8,11 @@
 - ``mode.py``: the mode primitives ``vjp``, ``jvp``, ``value_and_grad`` with a trace cache.
 """
 
-from .control import cond, while_loop  # noqa: E402
-from .differentiate import gradients, vjp_graph  # noqa: E402
-from .ir import Graph, Node  # first: tape mode records into it
-from .mode import grad, jvp, value_and_grad, vjp  # noqa: E402
-from .tracing import trace  # noqa: E402
+from .control import cond, while_loop
+from .differentiate import gradients, vjp_graph
+from .ir import Graph, Node
+from .mode import grad, jvp, value_and_grad, vjp
+from .tracing import trace
 
 __all__ = [
     "Graph",
