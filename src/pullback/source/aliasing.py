@@ -11,9 +11,10 @@ ys[0] += 1`` so has ``x``. This pass tracks, statement by statement, which abstr
 each name may refer to (a points-to analysis over allocation sites): ``y = x``, ``y = x[i]``,
 ``y = x.T`` or ``np.asarray(x)`` share ``x``'s object (but ``y = x[i, j]``, one index per axis
 of an ``x`` made by ``np.zeros((n, m))``, is a number of its own); ``[x, z]`` is a new
-container holding ``x``'s and ``z``'s; ``xs.append(x)`` puts ``x``'s object into ``xs``'s; arithmetic and other
-calls make new objects. An update is refused when an object it writes into may be reached
-later through another name (read after the update, or anywhere in an enclosing loop).
+container holding ``x``'s and ``z``'s; ``xs.append(x)`` puts ``x``'s object into ``xs``'s;
+arithmetic and other calls make new objects. An update is refused when an object it writes
+into may be reached later through another name (read after the update, or anywhere in an
+enclosing loop).
 
 What it accepts: ``total = 0.0; total += x[i]``, ``y = np.zeros(n); y[i] = v``,
 ``x = x.copy(); x[0] = v``, and updating a parameter that no other name shares (the caller's
