@@ -33,6 +33,19 @@ def central_grad(f, args, h=1e-6):
     return tuple(grads)
 
 
+def assert_grad_matches_central_differences(f, args, mode):
+    """``pb.grad`` of every argument in ``mode``: each gradient has its argument's shape and
+    matches central differences."""
+    import pullback as pb
+
+    argnums = tuple(range(len(args)))
+    got = pb.grad(f, argnums, mode=mode)(*args)
+    want = central_grad(f, args)
+    for g, w, a in zip(got, want, args, strict=True):
+        assert np.shape(g) == np.shape(a)
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+
+
 def poly(x, y):
     return 3.0 * x**3 - x * y + y**2 / x - 2.0 ** (x * 0.5) + abs(-x) - (-y)
 
