@@ -255,3 +255,20 @@ def test_tangents_summed_in_place_leave_the_callers_arrays_alone():
         np.testing.assert_array_equal(a, b)
     gen, _ = generated_jvp(f, (0, 1, 2))
     assert "z_dot += " in gen.__pullback_module__.text
+
+
+def test_a_fresh_tangent_read_once_is_scaled_in_place():
+    def f(x, y):
+        h = np.tanh(x + y)
+        return h * x
+
+    x, y = RNG.normal(size=(80, 80)), RNG.normal(size=80)
+    tx, ty = RNG.normal(size=(80, 80)), RNG.normal(size=80)
+    before = [a.copy() for a in (x, y, tx, ty)]
+    _, tangent = pb.jvp(f, (x, y), (tx, ty))
+    _, numeric = pb.numeric.jvp(f, (x, y), (tx, ty))
+    np.testing.assert_allclose(tangent, numeric, rtol=1e-5, atol=1e-6)
+    for a, b in zip((x, y, tx, ty), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    gen, _ = generated_jvp(f, (0, 1))
+    assert "x_plus_y_dot *= " in gen.__pullback_module__.text

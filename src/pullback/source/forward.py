@@ -29,6 +29,9 @@ How it works:
 - Where the first of several terms is a fresh product of the output's shape (it reads every
   operand), the others are added into it (``z_dot = x_dot * y`` then ``z_dot += y_dot * x``;
   ``add_into`` for matrix products and guarded terms): a large array is not allocated twice.
+  Likewise ``y_dot = x_dot * partial`` of a one-argument rule scales ``x_dot`` in place where
+  it is a fresh array read nowhere else (``scale_in_place``), and ``-u_dot`` is subtracted
+  where it is summed instead of being materialized.
 - Lists get lists of tangents: ``xs.append(v)`` appends ``v_dot`` to ``xs_dot`` and
   ``v = xs.pop()`` pops ``v_dot`` with it. This is how the tape stacks of a generated
   gradient are differentiated (Hessians are forward over reverse).
@@ -187,6 +190,7 @@ class Forward:
             out_dot = ast.Call(func=self.ctx.helper("zero_tangent"), args=[copy.deepcopy(output)],
                                keywords=[])
         out_kind = self.kind(out_name) if out_name is not None and out_name in state else MAYBE
+        scale_in_place(stmts, out_dot)
         return ForwardResult(stmts, output, out_dot, self.activity, self.dots, out_kind)
 
     # -- blocks ------------------------------------------------------------------------------
@@ -523,6 +527,10 @@ class Forward:
             if self.may_broadcast(bound, with_tangent, rule, shaped_by):
                 total = ast.Call(func=self.ctx.helper("broadcast_like"),
                                  args=[total, name(ans)], keywords=[])
+            elif len(rule.params) == 1 and isinstance(total, ast.BinOp) \
+                    and isinstance(total.op, ast.Mult) and isinstance(total.left, ast.Name) \
+                    and total.left.id in self.dots.values():
+                total._scales = total.left.id  # y = f(x): y_dot may be x_dot scaled in place
             return pre, total, kind
         helper = "add_into" if in_place else "add_adjoints"
         total = terms[0]
@@ -607,5 +615,43 @@ def _before_exits(stmts: list, stmt) -> None:
             _before_exits(s.orelse, stmt)
     if stmts and isinstance(stmts[-1], (ast.Break, ast.Continue)):
         stmts.insert(len(stmts) - 1, copy.deepcopy(stmt))
+
+def scale_in_place(body: list[ast.stmt], output: ast.expr) -> None:
+    """``y_dot = x_dot * partial`` of a one-argument elementwise rule becomes
+    ``x_dot *= partial; y_dot = x_dot`` where ``x_dot`` is a fresh array (assigned once, from
+    arithmetic) that nothing else reads: the tangent of ``tanh(a + b)`` reuses the sum's."""
+    stores: dict[str, int] = {}
+    loads: dict[str, int] = {}
+    fresh: set[str] = set()
+    for n in ast.walk(ast.Module(body=[*body, ast.Expr(value=output)], type_ignores=[])):
+        if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name):
+            v = n.targets[0].id
+            stores[v] = stores.get(v, 0) + 1
+            if isinstance(n.value, (ast.BinOp, ast.UnaryOp)):
+                fresh.add(v)
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            loads[n.id] = loads.get(n.id, 0) + 1
+        elif isinstance(n, (ast.For, ast.comprehension)):
+            for t in ast.walk(n.target):
+                if isinstance(t, ast.Name):
+                    stores[t.id] = stores.get(t.id, 0) + 2  # never a candidate
+
+    def rewrite(stmts):
+        out = []
+        for s in stmts:
+            for field in ("body", "orelse"):
+                if isinstance(getattr(s, field, None), list):
+                    setattr(s, field, rewrite(getattr(s, field)))
+            x = getattr(getattr(s, "value", None), "_scales", None)
+            if isinstance(s, ast.Assign) and x is not None and x in fresh \
+                    and stores.get(x) == 1 and loads.get(x) == 1:
+                out.append(loc(ast.AugAssign(target=name(x, ast.Store()), op=ast.Mult(),
+                                             value=s.value.right), s))
+                s.value = name(x)
+            out.append(s)
+        return out
+
+    body[:] = rewrite(body)
+
 
 __all__ = ["Forward", "ForwardContext", "ForwardResult"]
