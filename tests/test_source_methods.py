@@ -46,6 +46,30 @@ def test_hessian_and_grad_of_grad_of_a_bound_method():
     np.testing.assert_allclose(h, numeric, rtol=1e-5, atol=1e-6)
 
 
+def test_forward_mode_sees_a_subclass_override():
+    t = np.array([1.0, -0.5, 0.25])
+    g = pb.grad(SMOOTH.loss)(W)
+    _, bound = pb.jvp(SMOOTH.loss, (W,), (t,))
+    _, unbound = pb.jvp(Model.loss, (SMOOTH, W), (None, t))
+    assert bound == pytest.approx(float(g @ t))
+    assert unbound == pytest.approx(float(g @ t))
+    numeric = pb.jacobian(pb.grad(SMOOTH.loss), mode="numeric")(W)
+    np.testing.assert_allclose(pb.hessian(SMOOTH.loss)(W), numeric, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(pb.hessian(Model.loss, 1)(SMOOTH, W), numeric, rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_hessian_of_a_two_argument_bound_method():
+    args = (0.7, W)
+    for argnums in (0, 1):
+        h = pb.hessian(SMOOTH.scaled_loss, argnums)(*args)
+        numeric = pb.jacobian(pb.grad(SMOOTH.scaled_loss, argnums), argnums,
+                              mode="numeric")(*args)
+        np.testing.assert_allclose(h, numeric, rtol=1e-5, atol=1e-6)
+    rows = pb.jacobian(pb.grad(SMOOTH.scaled_loss, 1), 1)(*args)  # reverse over reverse
+    np.testing.assert_allclose(rows, pb.hessian(SMOOTH.scaled_loss, 1)(*args), rtol=1e-8)
+
+
 def test_argnums_count_the_visible_parameters():
     with pytest.raises(pb.PullbackError):
         pb.grad(MODEL.loss, argnums=1)

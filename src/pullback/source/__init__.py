@@ -157,7 +157,33 @@ def _per_receiver_class(df, fn, nums, derivative_for):
             return df(*args, **kwargs)
         return derivative_for(args[0].__class__)(*args, **kwargs)
 
-    return _copy_identity(method_derivative, df)
+    _copy_identity(method_derivative, df)
+    method_derivative.__pullback_for_class__ = (default, derivative_for)  # see _for_receiver
+    return method_derivative
+
+
+def _for_receiver(f, primals):
+    """A derivative of an unbound method (``pb.grad(Model.loss, 1)``) built for the class of
+    the receiver in ``primals``, where that is a subclass (transforming ``f`` again, as a
+    Hessian does, must see the subclass's overrides); ``f`` otherwise."""
+    per_class = getattr(f, "__pullback_for_class__", None)
+    if per_class is not None and primals and isinstance(primals[0], per_class[0]) \
+            and primals[0].__class__ is not per_class[0]:
+        return per_class[1](primals[0].__class__)
+    return f
+
+
+def _receiver_class(fn, receiver):
+    """The class an unbound method's ``self.m(...)`` calls resolve in when called with
+    ``receiver`` first: the receiver's own class where it is a subclass of the defining one
+    (which may override them), else None (the defining class, the default)."""
+    if not isinstance(fn, types.FunctionType):
+        return None
+    default = owner_class(fn)
+    if default is None or receiver.__class__ is default or receiver_kind(default, fn) \
+            != "instance" or not isinstance(receiver, default):
+        return None
+    return receiver.__class__
 
 
 def _on_receiver(transform, method, argnums, has_aux):
@@ -206,8 +232,16 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
         for i, p in zip(nums, primals, strict=True):
             full[i] = p
         primals, owner = tuple(full), None
+        f = _for_receiver(f, primals)
+        wrapped = _method(_target(f))
+        if wrapped is not None:  # a bound method (or its gradient): the receiver goes first
+            f, primals, nums = wrapped[0], (wrapped[1], *primals), tuple(i + 1 for i in nums)
+            owner = wrapped[1] if isinstance(wrapped[1], type) else type(wrapped[1])
     else:
+        f = _for_receiver(f, primals)
         nums, owner = tuple(range(len(primals))), None
+    if owner is None and primals:
+        owner = _receiver_class(_target(f), primals[0])
     kwargs = partial[2] if partial is not None and method is None else {}
     target = _target(f)
     pair = cached(target, nums, False, "vjp", has_aux, lambda module, gen: gen, owner=owner)
@@ -247,9 +281,6 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
     """``(f(*primals), tangent_out)`` from a generated forward-mode function (see ``jvp``)."""
     from .forward_mode import jvp as forward_jvp
 
-    method = _method(_target(f))
-    if method is not None:  # the receiver is a constant: a primal without a tangent
-        f, primals, tangents = method[0], (method[1], *primals), (None, *tangents)
     try:
         return forward_jvp(f, primals, tangents)
     except BaseException as error:

@@ -108,9 +108,12 @@ class ForwardTransformation(Transformation):
         return module
 
 
-def build_jvp(fn, positions: tuple[int, ...], single, flavor, has_aux):
-    """The generated ``jvp_f`` of ``fn`` with tangents for the parameters at ``positions``."""
+def build_jvp(fn, positions: tuple[int, ...], single, flavor, has_aux, owner=None):
+    """The generated ``jvp_f`` of ``fn`` with tangents for the parameters at ``positions``;
+    ``owner``: the class its ``self.m(...)`` calls resolve in (the receiver's)."""
     t = ForwardTransformation(f"jvp of {getattr(fn, '__qualname__', 'function')}")
+    if owner is not None:
+        t.owners[id(fn)] = owner
     norm = None
     try:
         norm = t.front_end(fn)
@@ -197,14 +200,32 @@ def fast_jvp(f, jvp_f, names):
     return namespace["fast"]
 
 
-def generated_jvp(f, positions: tuple[int, ...]):
-    """``(jvp_f, tangent keyword names)`` for ``f`` with tangents at ``positions``."""
+def generated_jvp(f, positions: tuple[int, ...], owner=None):
+    """``(jvp_f, tangent keyword names)`` for ``f`` with tangents at ``positions``; ``owner``
+    as in ``build_jvp``."""
     from . import _target
     from .cache import cached
 
     target = _target(f)
     return cached(target, positions, False, "jvp", False, lambda module, gen: gen,
-                  builder=build_jvp)
+                  builder=build_jvp, owner=owner)
+
+
+def _receiver_first(f, primals: tuple, tangents: tuple):
+    """``(function, primals, tangents, owner)``: a bound method (or a derivative of one) as its
+    function with the receiver a first primal without a tangent; ``owner`` is the class its
+    ``self.m(...)`` calls resolve in, the receiver's own class (also for an unbound method
+    called with an instance of a subclass), or None for the default."""
+    from . import _for_receiver, _method, _receiver_class, _target
+
+    f = _for_receiver(f, primals)
+    method = _method(_target(f))
+    if method is not None:
+        receiver = method[1]
+        owner = receiver if isinstance(receiver, type) else type(receiver)
+        return method[0], (receiver, *primals), (None, *tangents), owner
+    owner = _receiver_class(_target(f), primals[0]) if primals else None
+    return f, primals, tangents, owner
 
 
 def jvp(f, primals: tuple, tangents: tuple):
@@ -229,10 +250,11 @@ def jvp(f, primals: tuple, tangents: tuple):
             full[i] = p
             full_tangents[i] = t
         primals, tangents = tuple(full), tuple(full_tangents)
+    f, primals, tangents, owner = _receiver_first(f, primals, tangents)
     pairs = enumerate(zip(primals, tangents, strict=False))
     positions = tuple(i for i, (p, t) in pairs if _has_tangent(p, t))
-    gen, names = generated_jvp(f, positions)
-    if partial is None and positions and positions == tuple(range(len(primals))) \
+    gen, names = generated_jvp(f, positions, owner)
+    if partial is None and owner is None and positions and positions == tuple(range(len(primals))) \
             and getattr(f, "__code__", None) is not None:
         api.SOURCE_JVP[id(f)] = (f, fast_jvp(f, gen, names))
     kwargs = {k: tangents[i] for k, i in zip(names, positions, strict=False)}
