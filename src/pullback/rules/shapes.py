@@ -13,6 +13,7 @@ no derivative.
 import numpy as np
 
 from ..runtime import (
+    stack_adjoint_rows,
     append_adjoint,
     array_adjoint,
     array_tangent,
@@ -357,3 +358,23 @@ def asarray_jvp(a_dot, ans, a, dtype=None, order=None, *, device=None, copy=None
 
 
 defrule(np.asarray, vjp=asarray_vjp, jvp=asarray_jvp, linear=True)
+
+
+# list(x) / tuple(x) of an array: its rows. The adjoint stacks the rows' adjoints (zeros where
+# none flowed), so rule helpers that split an adjoint with list(...) differentiate again.
+
+
+def list_vjp(g, ans, iterable):
+    return stack_adjoint_rows(g, iterable)
+
+
+def list_jvp(iterable_dot, ans, iterable):
+    return list(iterable_dot)
+
+
+def tuple_jvp(iterable_dot, ans, iterable):
+    return tuple(iterable_dot)
+
+
+defrule(list, vjp=list_vjp, jvp=list_jvp, linear=True)
+defrule(tuple, vjp=list_vjp, jvp=tuple_jvp, linear=True)

@@ -12,6 +12,7 @@ import numpy as np
 from . import unreduce
 
 __all__ = [
+    "stack_adjoint_rows",
     "tie_shares",
     "prod_of_others",
     "reverse_cumsum",
@@ -426,3 +427,16 @@ def interp_slope(x, xp, fp, left=None, right=None):
     i, _, _ = interp_weights(x, xp, left, right)
     within = (x >= xp[0]) & (x <= xp[-1])
     return within * (fp[i + 1] - fp[i]) / (xp[i + 1] - xp[i])
+
+
+def stack_adjoint_rows(g, x):
+    """The adjoint of ``x`` in ``rows = list(x)``: the rows' adjoints stacked (None is zero).
+
+    For a list or tuple ``x`` (``list(a_list)`` copies it) the adjoint is ``g`` as a list.
+    """
+    if isinstance(x, (list, tuple)):
+        return list(g)
+    rows = [np.zeros(np.shape(x)[1:]) if r is None else r for r in g]
+    if not rows:
+        return np.zeros(np.shape(x))
+    return np.stack(rows)

@@ -75,6 +75,18 @@ class Desugarer:
         self.kinds: dict[str, str] = {}  # local name -> "dict" / "sequence" (see kind_of)
 
     # -- helpers ---------------------------------------------------------------------------
+    def unequal_lengths_raise(self, lengths, at):
+        """``if min(lengths) != max(lengths): raise ValueError(...)``, as zip(strict=True)."""
+        shortest = call(self.builtin("min"), *[copy.deepcopy(n) for n in lengths])
+        longest = call(self.builtin("max"), *[copy.deepcopy(n) for n in lengths])
+        error = call(self.builtin("ValueError"), ast.Constant("zip() arguments have different lengths"))
+        check = ast.If(
+            test=ast.Compare(left=shortest, ops=[ast.NotEq()], comparators=[longest]),
+            body=[ast.Raise(exc=error, cause=None)],
+            orelse=[],
+        )
+        return loc(check, at)
+
     def is_builtin(self, expr: ast.expr, fn_name: str) -> bool:
         return (
             isinstance(expr, ast.Name)
@@ -304,7 +316,13 @@ class Desugarer:
             return lambda i: loc(ast.Subscript(value=name(seq), slice=copy.deepcopy(i),
                                                ctx=ast.Load()), at)
 
-        if isinstance(it, ast.Call) and not it.keywords:
+        strict_zip = (
+            isinstance(it, ast.Call)
+            and self.is_builtin(it.func, "zip")
+            and [k.arg for k in it.keywords] == ["strict"]
+            and isinstance(it.keywords[0].value, ast.Constant)
+        )
+        if isinstance(it, ast.Call) and (not it.keywords or strict_zip):
             args = it.args
             if self.is_builtin(it.func, "enumerate") and len(args) in (1, 2):
                 length, item = self.walk(args[0], setup, at)
@@ -322,6 +340,8 @@ class Desugarer:
                 parts = [self.walk(a, setup, at) for a in args]
                 lengths = [p[0] for p in parts]
                 length = lengths[0] if len(lengths) == 1 else call(self.builtin("min"), *lengths)
+                if strict_zip and it.keywords[0].value.value and len(lengths) > 1:
+                    setup.append(self.unequal_lengths_raise(lengths, at))
                 return length, lambda i: loc(ast.Tuple(elts=[get(i) for _, get in parts],
                                                        ctx=ast.Load()), at)
             if self.is_builtin(it.func, "reversed") and len(args) == 1:
