@@ -493,6 +493,7 @@ class ANF:
             special = self.builtin_call(target, e, hint)
             if special is not None:
                 return special
+            self.refuse_local_function_arguments(e)
             p_func, fnode = self.simple(func)
             pre, args = self.atoms(e.args)
             kws = []
@@ -519,8 +520,32 @@ class ANF:
             node = ast.Call(func=ast.Attribute(value=obj, attr=func.attr, ctx=ast.Load()),
                             args=args, keywords=kws)
             return pre + p2, loc(node, e)
+        code = getattr(self.scope.fn, "__code__", None)
+        params = set(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]) \
+            if code is not None else set()
+        if isinstance(func, ast.Name) and func.id in params:
+            fname = getattr(self.scope.fn, "__name__", "f")
+            raise unsupported(
+                e, self.src, f"cannot tell what {func.id!r} calls before running: it is a "
+                f"parameter of {fname}, and the function passed in is known only at the call",
+                f"fix the function first, e.g. pb.grad(lambda w: {fname}(my_function, w)) "
+                "(a function passed from one function to another is supported), or call it "
+                "by its name")
         raise unsupported(e, self.src, f"cannot tell what {ast.unparse(func)!r} calls before "
                           "running", "call a function by its name")
+
+    def refuse_local_function_arguments(self, e: ast.Call) -> None:
+        """A nested def or lambda passed to a module-level function: it is inlined where this
+        function calls it, so it is no value the callee could call."""
+        for a in [*e.args, *(k.value for k in e.keywords)]:
+            named = self.function_named(a) if isinstance(a, ast.Name) else None
+            if isinstance(named, str):
+                raise unsupported(
+                    a, self.src, f"the nested function {a.id!r} is passed to "
+                    f"{ast.unparse(e.func)!r}: source mode passes module-level functions "
+                    "(and NumPy's) to other functions, not nested ones",
+                    f"define {a.id!r} at module level (its free values as extra parameters), "
+                    f"or nest {ast.unparse(e.func)!r} in this function too")
 
     def dict_view(self, e: ast.Call, hint):
         """``d.values()`` / ``d.items()`` as a list built by position over ``d``'s keys, so

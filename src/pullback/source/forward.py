@@ -69,6 +69,7 @@ from .namespace import value_of
 from .optimize import simplify
 from .resolve import MISSING
 from .reverse import assigned_names, registry_bind
+from .specialize import passed_functions
 
 _CONTAINER_METHODS = {"get", "pop", "copy", "values", "items"}
 # rules whose JVP terms are fresh arrays of the output's shape (matrix products)
@@ -585,7 +586,8 @@ class Forward:
             state.discard(v)
             return [s], state
         kinds = tuple(self.kind(bound[p].id) for p in active)
-        jvp_name, dot_params, out_kind = self.ctx.callee_jvp(fn, active, kinds)
+        fixed = passed_functions(fn, bound, self.value_of)
+        jvp_name, dot_params, out_kind = self.ctx.callee_jvp(fn, active, kinds, fixed)
         func = name(jvp_name)
         func._static = True
         dots = [ast.keyword(arg=dot_params[p], value=name(self.dot(bound[p].id)))

@@ -54,6 +54,7 @@ class ForwardTransformation(Transformation):
         super().__init__(title)
         self.jvp_callees: dict = {}
         self.jvp_pieces: list = []  # callees' pieces, in the order they were first called
+        self.fixed_alive: list = []  # functions passed to callees: their ids key jvp_callees
 
     def forward(self, norm: Normalized, wrt: list[str], dots: dict[str, str], kinds=()):
         for d in dots.values():
@@ -66,11 +67,14 @@ class ForwardTransformation(Transformation):
             fwd.widen(p, kind)
         return fwd.run()
 
-    def callee_jvp(self, fn, active: tuple[str, ...], kinds: tuple = ()):
+    def callee_jvp(self, fn, active: tuple[str, ...], kinds: tuple = (), fixed=None):
         """``(name, tangent keyword names, kind of its output tangent)`` of the JVP function of
         callee ``fn``, built now (so its output's kind is known to the caller), once per
-        callee, tangent parameters and their kinds; a recursive call sees the kind MAYBE."""
-        key = (id(fn.__code__), id(fn), active, kinds)
+        callee, tangent parameters and their kinds and functions passed to it (``fixed``:
+        parameter -> function, see ``specialize``); a recursive call sees the kind MAYBE."""
+        fixed = fixed or {}
+        key = (id(fn.__code__), id(fn), active, kinds,
+               tuple((p, id(f)) for p, f in sorted(fixed.items())))
         if key not in self.jvp_callees:
             base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
             jvp_name = self.ns.bind(f"{base}_jvp", object())
@@ -78,7 +82,8 @@ class ForwardTransformation(Transformation):
             self.jvp_callees[key] = (jvp_name, dots, MAYBE)
             slot = len(self.jvp_pieces)
             self.jvp_pieces.append(None)
-            norm = self.front_end(fn)
+            norm = self.front_end(fn, fixed)
+            self.fixed_alive.append(fixed)
             self.jvp_pieces[slot] = self.piece(norm, list(active), jvp_name, dots, kinds)
             self.jvp_callees[key] = (jvp_name, dots, self.last_output_kind)
         return self.jvp_callees[key]

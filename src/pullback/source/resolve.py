@@ -62,6 +62,9 @@ class Scope:
     cells: dict = field(default_factory=dict)
     generated: bool = False  # a function pullback generated: its globals are never rebound
     owner: object = None  # for a method: the class its ``self.m(...)`` calls resolve in
+    # names standing for functions fixed by the caller (a function passed as an argument; see
+    # ``specialize.fix_function_arguments``): name -> the function
+    fixed: dict = field(default_factory=dict)
 
     @classmethod
     def of(cls, fn, node: ast.FunctionDef) -> Scope:
@@ -80,7 +83,7 @@ class Scope:
     def home(self, name: str):
         """``(cell, None)`` for a closure variable, ``(globals dict, name)`` for a global, or
         ``None`` for a builtin or a local: where the current value of ``name`` is read."""
-        if name in self.locals:
+        if name in self.locals or name in self.fixed:
             return None
         if name in self.closure:
             return self.cells[name], None
@@ -90,6 +93,8 @@ class Scope:
 
     def lookup(self, name: str):
         """The object a free name refers to, or ``_MISSING``; locals are never looked up."""
+        if name in self.fixed:
+            return self.fixed[name]
         if name in self.locals:
             return _MISSING
         if name in self.closure:

@@ -74,6 +74,7 @@ from .namespace import value_of
 from .naming import describe
 from .optimize import simplify
 from .resolve import MISSING
+from .specialize import passed_functions
 
 ZERO, VALUE, MAYBE = "zero", "value", "maybe"
 _marker_ids = itertools.count()
@@ -696,7 +697,8 @@ class Reverse:
         active_params = tuple(p for p in params if p in bound and self.activity.is_active(bound[p]))
         if not active_params:
             return [], [], s, ([], [])
-        fwd, bwd = self.ctx.callee_pair(fn, active_params, s)
+        fixed = passed_functions(fn, bound, self.value_of)
+        fwd, bwd = self.ctx.callee_pair(fn, active_params, s, fixed)
         saved = self.namer.fresh(f"{fn.__name__}_saved")
         call = ast.Call(func=mark_static_name(fwd), args=value.args, keywords=value.keywords)
         primal = loc(ast.Assign(targets=[ast.Tuple(elts=[name(v, ast.Store()),

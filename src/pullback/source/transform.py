@@ -7,7 +7,8 @@ Out: a ``GeneratedModule`` (see ``codegen``) holding the generated functions.
 This module strings the passes together: lookup -> parse -> resolve -> fence -> desugar ->
 ANF (``front_end``, reusable by a forward transform) -> reverse -> optimize -> codegen.
 User functions called with active arguments get a forward/backward pair in the same module
-(requested through ``callee_pair``), which is how recursion works.
+(requested through ``callee_pair``), which is how recursion works; one pair per function
+passed to them as an argument (``specialize``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .optimize import optimize
 from .parse import parse_function
 from .resolve import Scope, owner_class
 from .reverse import Context, Reverse
+from .specialize import fix_function_arguments
 from .splice import Splicer
 
 
@@ -73,11 +75,15 @@ class Transformation:
         self.restores = False
 
     # -- front end -------------------------------------------------------------------------
-    def front_end(self, fn) -> Normalized:
-        """lookup, parse, resolve, fence, desugar and ANF: the normalized form of ``fn``."""
+    def front_end(self, fn, fixed=None) -> Normalized:
+        """lookup, parse, resolve, fence, desugar and ANF: the normalized form of ``fn``;
+        ``fixed``: parameters that hold a known function at every call (see
+        ``fix_function_arguments``)."""
         src = function_source(fn)
         node = parse_function(src)
         scope = Scope.of(fn, node)
+        if fixed:
+            fix_function_arguments(node, scope, fixed)
         scope.owner = self.owners.get(id(fn)) or owner_class(fn)
         fence.check(node, scope, src)
         aliasing.check(node, scope, src, self.ns)
@@ -119,21 +125,25 @@ class Transformation:
             self.restores = True
         return rev
 
-    def callee_pair(self, fn, active_params: tuple, at):
-        key = (id(fn.__code__), id(fn), active_params)
+    def callee_pair(self, fn, active_params: tuple, at, fixed=None):
+        """The names of the forward/backward pair of callee ``fn``, one per parameters to
+        differentiate and functions passed to it (``fixed``: parameter -> function)."""
+        fixed = fixed or {}
+        key = (id(fn.__code__), id(fn), active_params,
+               tuple((p, id(f)) for p, f in sorted(fixed.items())))
         if key in self.callees:
             return self.callees[key][:2]
         base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
         fwd = self.ns.bind(f"{base}_forward", object())
         bwd = self.ns.bind(f"{base}_backward", object())
-        self.callees[key] = (fwd, bwd, fn)
-        self.pending.append((fn, active_params, fwd, bwd))
+        self.callees[key] = (fwd, bwd, fn, fixed)  # fixed: its functions stay alive
+        self.pending.append((fn, active_params, fwd, bwd, fixed))
         return fwd, bwd
 
     def build_pending(self):
         while self.pending:
-            fn, active, fwd, bwd = self.pending.pop(0)
-            norm = self.front_end(fn)
+            fn, active, fwd, bwd, fixed = self.pending.pop(0)
+            norm = self.front_end(fn, fixed)
             rev = self.reverse(norm, list(active))
             self.pieces += split_pair(self, norm, rev, fwd, bwd)
 
@@ -146,7 +156,7 @@ class Transformation:
         module = codegen.generate(self.pieces, namespace, self.title)
         module.guards = tuple(self.ns.guards)
         for fwd_bwd in self.callees.values():
-            fwd, bwd, _ = fwd_bwd
+            fwd, bwd = fwd_bwd[:2]
             self.ns.bound[fwd] = module.functions.get(fwd)
             self.ns.bound[bwd] = module.functions.get(bwd)
         return module
