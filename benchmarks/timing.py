@@ -15,7 +15,9 @@ from pathlib import Path
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "XLA_FLAGS"):
     if _var == "XLA_FLAGS":
-        os.environ.setdefault(_var, "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+        os.environ.setdefault(
+            _var, "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        )
     else:
         os.environ.setdefault(_var, "1")
 
@@ -45,9 +47,9 @@ def seconds_per_call(fn, budget: float = 0.2, repeats: int = 5) -> float:
 def print_table(title: str, rows: list[dict], columns: list[str]) -> None:
     print(title)
     widths = [max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in columns]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=False)))
     for r in rows:
-        print("  ".join(_fmt(r.get(c)).ljust(w) for c, w in zip(columns, widths)))
+        print("  ".join(_fmt(r.get(c)).ljust(w) for c, w in zip(columns, widths, strict=False)))
     print()
 
 

@@ -6,8 +6,8 @@ hand-written gradient to compare against), shared by every benchmark script.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -21,7 +21,9 @@ def softplus(x):
     return np.log1p(np.exp(x))
 
 
-softplus.defjvp(lambda primals, tangents: (softplus(primals[0]), tangents[0] / (1 + np.exp(-primals[0]))))
+softplus.defjvp(
+    lambda primals, tangents: (softplus(primals[0]), tangents[0] / (1 + np.exp(-primals[0])))
+)
 
 
 @pytest.mark.parametrize("mode", MODES)

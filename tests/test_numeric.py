@@ -12,7 +12,9 @@ def f_log(x):
     return np.log(x * x)
 
 
-@pytest.mark.parametrize("method,tol", [("forward", 1e-6), ("central", 1e-9), ("complex", 1e-14), ("richardson", 1e-11)])
+@pytest.mark.parametrize(
+    "method,tol", [("forward", 1e-6), ("central", 1e-9), ("complex", 1e-14), ("richardson", 1e-11)]
+)
 @pytest.mark.parametrize("x", [0.5, 3.0, -2.0, 40.0])
 def test_methods_on_scalar(method, tol, x):
     assert abs(pb.numeric.grad(f_log, method=method)(x) - 2.0 / x) <= tol * max(1.0, abs(2.0 / x))

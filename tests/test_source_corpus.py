@@ -4,10 +4,10 @@ import copy
 
 import numpy as np
 import pytest
-
-import pullback as pb
 from corpus import CORPUS
 from fd import assert_close, numeric_grad
+
+import pullback as pb
 
 CASES = [c for c in CORPUS if "source" in c.modes]
 
@@ -24,7 +24,7 @@ def test_grad_matches_differences(case):
         expected = numeric_grad(case.fn, copy.deepcopy(case.args), case.argnums,
                                 kwargs=case.kwargs)
     assert_close(got, expected)
-    for a, b in zip(args, before):  # user arrays are never mutated
+    for a, b in zip(args, before, strict=False):  # user arrays are never mutated
         if isinstance(a, (float, int, np.ndarray, list, tuple, dict)):  # not a method's self
             assert_close(a, b, rtol=0, atol=0)
 

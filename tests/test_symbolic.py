@@ -243,7 +243,7 @@ def test_hessian_in_symbolic_mode_matches_differences_of_the_gradient():
     h = pb.hessian(f, (0, 1), mode="symbolic")(0.7, 1.3)
     gradient = pb.grad(f, (0, 1), mode="symbolic")
     numeric = np.array(
-        [pb.numeric.grad(lambda a, b: gradient(a, b)[k], (0, 1))(0.7, 1.3) for k in range(2)]
+        [pb.numeric.grad(lambda a, b, k=k: gradient(a, b)[k], (0, 1))(0.7, 1.3) for k in range(2)]
     )
     np.testing.assert_allclose(h, numeric, rtol=1e-6, atol=1e-8)
     single = pb.hessian(lambda x: np.log(x * x), mode="symbolic")(3.0)

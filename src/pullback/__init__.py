@@ -7,10 +7,14 @@
 0.666667
 """
 
+from . import (
+    numeric,
+    symbolic,  # SymPy is imported only when symbolic mode runs
+)
 from . import rules as _rules  # noqa: F401  (builds the rule table)
 from .api import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
-from .graph import Graph, cond, gradients, trace, while_loop  # before .tape: it records into
-from .tape import Tensor, no_grad, tensor
+from .compare import Comparison, compare
+from .custom import custom_jvp, custom_vjp, defjvp, defvjp, grad_of, stop_gradient
 from .errors import (
     MissingRuleError,
     NonDifferentiableError,
@@ -19,14 +23,12 @@ from .errors import (
     SourceUnavailableError,
     UnsupportedSyntaxError,
 )
-from .rules import supported_functions
-from . import numeric
+from .graph import Graph, cond, gradients, trace, while_loop  # before .tape: it records into
 from .numeric import check_grads
-from .custom import custom_jvp, custom_vjp, defjvp, defvjp, grad_of, stop_gradient
-from . import symbolic  # SymPy is imported only when symbolic mode runs
-from .compare import Comparison, compare
+from .rules import supported_functions
 from .source import source  # the function pb.source(df); the mode is pullback.source
 from .source.export import export  # a derivative as a standalone module
+from .tape import Tensor, no_grad, tensor
 
 __version__ = "0.1.0"
 

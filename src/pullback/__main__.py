@@ -100,7 +100,9 @@ def cmd_check(ns) -> int:
     except pb.numeric.GradientCheckError as error:
         print(error)
         return 1
-    print(f"{ns.target}: derivatives agree with finite differences (mode={ns.mode}, order={ns.order})")
+    print(
+        f"{ns.target}: derivatives agree with finite differences (mode={ns.mode}, order={ns.order})"
+    )
     if hasattr(pb, "compare"):
         print()
         print(pb.compare(f, *args))

@@ -14,7 +14,8 @@ report when analytic and numeric derivatives disagree.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -87,12 +88,15 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, method: str = "ce
     if len(t_leaves) != len(leaves):
         t_leaves = [None] * len(leaves)
     base = [_as_float_leaf(x, method) for x in leaves]
-    dirs = [np.zeros(np.shape(x)) if t is None else np.asarray(t, float) for x, t in zip(leaves, t_leaves)]
+    dirs = [
+        np.zeros(np.shape(x)) if t is None else np.asarray(t, float)
+        for x, t in zip(leaves, t_leaves, strict=False)
+    ]
     norm = max([float(np.max(np.abs(b))) for b in base if np.size(b)] + [1.0])
     h = float(_step(np.asarray(norm), method))
 
     def phi(s):
-        moved = [_rebuild(x, b + s * d) for x, b, d in zip(leaves, base, dirs)]
+        moved = [_rebuild(x, b + s * d) for x, b, d in zip(leaves, base, dirs, strict=False)]
         return f(*pytree.unflatten(td, moved))
 
     value = f(*primals)
@@ -132,7 +136,7 @@ def _gradient_of_scalar(f: Callable, primals: tuple, method: str) -> list:
                 arr = np.array(base[k], copy=True)
                 arr[idx] = arr[idx] + s
                 moved[k] = arr
-                rebuilt = [_rebuild(x, b) for x, b in zip(leaves, moved)]
+                rebuilt = [_rebuild(x, b) for x, b in zip(leaves, moved, strict=False)]
                 return f(*pytree.unflatten(td, rebuilt))
 
             g[idx] = np.real(_directional(phi, float(np.asarray(steps)[idx]), method))
@@ -154,7 +158,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, *, method: str = "centra
 
         def f_of(*diff):
             full = list(args)
-            for i, v in zip(nums, diff):
+            for i, v in zip(nums, diff, strict=False):
                 full[i] = v
             return f(*full, **kwargs)
 
@@ -163,7 +167,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, *, method: str = "centra
         check_scalar_output(f_of(*primals), getattr(f, "__name__", "f"))
         grads = _gradient_of_scalar(f_of, primals, method)
         leaves, td = pytree.flatten(primals)
-        tree = pytree.unflatten(td, [_match(g, x) for g, x in zip(grads, leaves)])
+        tree = pytree.unflatten(td, [_match(g, x) for g, x in zip(grads, leaves, strict=False)])
         return tree[0] if isinstance(argnums, int) else tuple(tree)
 
     numeric_gradient.__name__ = f"numeric_grad_{getattr(f, '__name__', 'f')}"
@@ -190,7 +194,9 @@ def vjp(f: Callable, primals: Sequence, has_aux: bool = False, *, method: str = 
 
         grads = _gradient_of_scalar(weighted, primals, method)
         leaves, td = pytree.flatten(primals)
-        return tuple(pytree.unflatten(td, [_match(g, x) for g, x in zip(grads, leaves)]))
+        return tuple(
+            pytree.unflatten(td, [_match(g, x) for g, x in zip(grads, leaves, strict=False)])
+        )
 
     return (value, vjp_fn, aux) if has_aux else (value, vjp_fn)
 
@@ -199,7 +205,7 @@ def _tree_dot(a: Any, b: Any) -> Any:
     la, lb = pytree.flatten(a)[0], pytree.flatten(b)[0]
     if len(la) == 1 and len(lb) > 1:
         la = la * len(lb)
-    return sum(np.sum(np.asarray(x) * y) for x, y in zip(la, lb))
+    return sum(np.sum(np.asarray(x) * y) for x, y in zip(la, lb, strict=False))
 
 
 # -- checking ---------------------------------------------------------------------------------
@@ -211,9 +217,11 @@ class GradientCheckError(PullbackError, AssertionError):
 
 def _random_like(x: Any, rng: np.random.Generator) -> Any:
     return pytree.tree_map(
-        lambda leaf: rng.standard_normal(np.shape(leaf))
-        if isinstance(leaf, np.ndarray)
-        else float(rng.standard_normal()),
+        lambda leaf: (
+            rng.standard_normal(np.shape(leaf))
+            if isinstance(leaf, np.ndarray)
+            else float(rng.standard_normal())
+        ),
         x,
     )
 
@@ -263,7 +271,7 @@ def check_grads(
         cotangent = _random_like(value, rng)
         analytic = vjp_fn(cotangent)
         numeric = vjp(f, args)[1](cotangent)
-        for k, (a, n) in enumerate(zip(analytic, numeric)):
+        for k, (a, n) in enumerate(zip(analytic, numeric, strict=False)):
             if not _tree_close(a, n, atol, rtol):
                 raise GradientCheckError(
                     _report("reverse (vjp)", f, f"argument {k}", a, n, atol, rtol)
@@ -279,7 +287,9 @@ def check_grads(
             f_vjp.__name__ = f"vjp_of_{getattr(f, '__name__', 'f')}"
             if hasattr(api.backend(mode), "vjp_of"):  # a mode that transforms source needs it
                 f_vjp = api.backend(mode).vjp_of(f, args, cotangent)
-            check_grads(f_vjp, args, ("fwd",), order - 1, mode=mode, atol=atol, rtol=rtol, seed=seed + 2)
+            check_grads(
+                f_vjp, args, ("fwd",), order - 1, mode=mode, atol=atol, rtol=rtol, seed=seed + 2
+            )
         if "fwd" in modes:
             tangents = _random_like(args, np.random.default_rng(seed + 3))
 
@@ -289,21 +299,23 @@ def check_grads(
             f_jvp.__name__ = f"jvp_of_{getattr(f, '__name__', 'f')}"
             if hasattr(api.backend(mode), "jvp_of"):
                 f_jvp = api.backend(mode).jvp_of(f, args, tangents)
-            check_grads(f_jvp, args, ("fwd",), order - 1, mode=mode, atol=atol, rtol=rtol, seed=seed + 4)
+            check_grads(
+                f_jvp, args, ("fwd",), order - 1, mode=mode, atol=atol, rtol=rtol, seed=seed + 4
+            )
 
 
 def _tree_close(a, b, atol, rtol) -> bool:
     la, lb = pytree.flatten(a)[0], pytree.flatten(b)[0]
     if len(la) != len(lb):
         return False
-    return all(_close(0.0 if x is None else x, y, atol, rtol) for x, y in zip(la, lb))
+    return all(_close(0.0 if x is None else x, y, atol, rtol) for x, y in zip(la, lb, strict=False))
 
 
 def _report(kind, f, what, analytic, numeric, atol, rtol) -> str:
     name = getattr(f, "__name__", "f")
     lines = [f"{kind} derivative of {name} disagrees with finite differences for {what}:"]
     la, lb = pytree.flatten(analytic)[0], pytree.flatten(numeric)[0]
-    for k, (x, y) in enumerate(zip(la, lb)):
+    for k, (x, y) in enumerate(zip(la, lb, strict=False)):
         x = np.asarray(0.0 if x is None else x, float)
         y = np.asarray(y, float)
         x, y = np.broadcast_arrays(x, y)
@@ -312,7 +324,7 @@ def _report(kind, f, what, analytic, numeric, atol, rtol) -> str:
             continue
         prefix = f"  leaf {k}: " if len(la) > 1 else "  "
         lines.append(f"{prefix}{int(bad.sum())} of {bad.size} entries differ")
-        for idx in list(zip(*np.nonzero(bad)))[:5] if x.ndim else [()]:
+        for idx in list(zip(*np.nonzero(bad), strict=False))[:5] if x.ndim else [()]:
             lines.append(
                 f"    entry {tuple(int(i) for i in idx)}: analytic {x[idx]:.10g}  "
                 f"numeric {y[idx]:.10g}  |diff| {abs(x[idx] - y[idx]):.3g}"

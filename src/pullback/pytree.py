@@ -12,7 +12,8 @@ gradient comes back with the same structure as its argument.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["flatten", "unflatten", "tree_map", "TreeDef", "is_leaf"]
 
@@ -49,7 +50,9 @@ def _flatten(x: Any, leaves: list) -> TreeDef:
     if x is None:
         return TreeDef("none")
     if isinstance(x, tuple) and hasattr(x, "_fields"):
-        return TreeDef("namedtuple", type(x), tuple(x._fields), tuple(_flatten(v, leaves) for v in x))
+        return TreeDef(
+            "namedtuple", type(x), tuple(x._fields), tuple(_flatten(v, leaves) for v in x)
+        )
     if isinstance(x, tuple):
         return TreeDef("tuple", tuple, (), tuple(_flatten(v, leaves) for v in x))
     if isinstance(x, list):
@@ -87,11 +90,11 @@ def _unflatten(td: TreeDef, it) -> Any:
         return td.node_type(*children)
     if kind == "dict":
         out = td.node_type() if td.node_type is not dict else {}
-        for k, v in zip(td.keys, children):
+        for k, v in zip(td.keys, children, strict=False):
             out[k] = v
         return out
     if kind == "dataclass":
-        return td.node_type(**dict(zip(td.keys, children)))
+        return td.node_type(**dict(zip(td.keys, children, strict=False)))
     raise AssertionError(kind)
 
 
@@ -99,4 +102,4 @@ def tree_map(fn: Callable, tree: Any, *rest: Any) -> Any:
     """Apply ``fn`` leaf by leaf to trees of the same structure."""
     leaves, td = flatten(tree)
     others = [flatten(r)[0] for r in rest]
-    return unflatten(td, [fn(x, *ys) for x, *ys in zip(leaves, *others)])
+    return unflatten(td, [fn(x, *ys) for x, *ys in zip(leaves, *others, strict=False)])

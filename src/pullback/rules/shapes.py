@@ -13,7 +13,6 @@ no derivative.
 import numpy as np
 
 from ..runtime import (
-    stack_adjoint_rows,
     append_adjoint,
     array_adjoint,
     array_tangent,
@@ -29,6 +28,7 @@ from ..runtime import (
     sort_tangent,
     split_adjoint,
     stack_adjoint,
+    stack_adjoint_rows,
     tile_adjoint,
     unbroadcast,
     vstack_adjoint,

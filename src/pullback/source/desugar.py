@@ -79,7 +79,8 @@ class Desugarer:
         """``if min(lengths) != max(lengths): raise ValueError(...)``, as zip(strict=True)."""
         shortest = call(self.builtin("min"), *[copy.deepcopy(n) for n in lengths])
         longest = call(self.builtin("max"), *[copy.deepcopy(n) for n in lengths])
-        error = call(self.builtin("ValueError"), ast.Constant("zip() arguments have different lengths"))
+        message = ast.Constant("zip() arguments have different lengths")
+        error = call(self.builtin("ValueError"), message)
         check = ast.If(
             test=ast.Compare(left=shortest, ops=[ast.NotEq()], comparators=[longest]),
             body=[ast.Raise(exc=error, cause=None)],
