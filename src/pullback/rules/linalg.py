@@ -39,6 +39,9 @@ from ..runtime import (
     matrix_power_tangent,
     matrix_transpose,
     norm_gradient,
+    norm_gradient_adjoint_norm,
+    norm_gradient_along_x,
+    norm_gradient_tangent_norm,
     solve_adjoint_a,
     solve_adjoint_b,
     solve_tangent_a,
@@ -334,3 +337,18 @@ def norm_jvp(x_dot, ans, x, ord=None, axis=None, keepdims=False):
 
 
 defrule(np.linalg.norm, vjp=norm_vjp, jvp=norm_jvp)
+
+
+# the helper above has a rule of its own: differentiating its source would meet the branches
+# of every ord (an svd among them) where only one runs
+def norm_gradient_vjp(g, ans, x, norm, ord=None, axis=None, keepdims=False):
+    return (norm_gradient_along_x(g, x, norm, ord, axis, keepdims),
+            norm_gradient_adjoint_norm(g, x, norm, ord, axis, keepdims))
+
+
+def norm_gradient_jvp(x_dot, norm_dot, ans, x, norm, ord=None, axis=None, keepdims=False):
+    return (norm_gradient_along_x(x_dot, x, norm, ord, axis, keepdims),
+            norm_gradient_tangent_norm(norm_dot, x, norm, ord, axis, keepdims))
+
+
+defrule(norm_gradient, vjp=norm_gradient_vjp, jvp=norm_gradient_jvp)

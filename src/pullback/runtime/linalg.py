@@ -34,6 +34,10 @@ __all__ = [
     "diagonal_adjoint",
     "diag_adjoint",
     "norm_gradient",
+    "norm_gradient_partials",
+    "norm_gradient_along_x",
+    "norm_gradient_tangent_norm",
+    "norm_gradient_adjoint_norm",
     "kron_adjoint_a",
     "kron_adjoint_b",
     "eigh_adjoint",
@@ -330,15 +334,18 @@ def _share_of_extremum(values, extremum, axes):
     return ties / np.sum(ties, axis=axes, keepdims=True)
 
 
-def norm_gradient(x, ans, ord=None, axis=None, keepdims=False):
-    """The gradient of ``np.linalg.norm(x, ord, axis)`` w.r.t. ``x``, shaped like ``x``.
+def norm_gradient(x, norm, ord=None, axis=None, keepdims=False):
+    """The gradient of ``np.linalg.norm(x, ord, axis)`` w.r.t. ``x``, shaped like ``x``, given
+    that norm ``norm``.
 
     Each entry holds the derivative of the norm of the vector (or matrix) it belongs to.
     At a tie of ``inf``-type norms the gradient is shared evenly among the tied entries.
+    Its own derivative (second order through a norm) is ``norm_gradient_partials``: a rule of
+    its own, so that differentiating again never meets the branches ``ord`` rules out.
     """
     x = np.asarray(x)
     axes, matrix = _norm_axes(x, ord, axis)
-    norm = ans if keepdims or axes is None else np.expand_dims(ans, axes)  # broadcasts against x
+    norm = norm if keepdims or axes is None else np.expand_dims(norm, axes)  # against x
     if ord is None or ord == "fro" or (ord == 2 and not matrix):
         return x / norm
     if not matrix:
@@ -363,6 +370,62 @@ def norm_gradient(x, ans, ord=None, axis=None, keepdims=False):
             grad = u[..., :, pick, None] * vt[..., None, pick, :]
         return np.moveaxis(grad, (-2, -1), (rows, cols))
     raise NotImplementedError(f"no derivative for np.linalg.norm with ord={ord!r}")
+
+
+def norm_gradient_partials(x, norm, ord=None, axis=None, keepdims=False):
+    """``(d/dx, d/dnorm)`` of ``norm_gradient(x, norm, ord, axis, keepdims)``, entry by entry
+    (for a fixed norm each entry of the gradient depends on its own entry of ``x`` only), both
+    shaped like ``x``: the second derivative of a vector norm, or of a Frobenius norm. The
+    piecewise constant gradients (``inf``, ``0``, ``1`` and matrix ``1``/``inf`` norms) have
+    zero derivatives; the spectral and nuclear norms have none here."""
+    x = np.asarray(x)
+    axes, matrix = _norm_axes(x, ord, axis)
+    norm = norm if keepdims or axes is None else np.expand_dims(norm, axes)
+    if ord is None or ord == "fro" or (ord == 2 and not matrix):
+        return np.broadcast_to(1.0 / norm, x.shape), -x / (norm * norm)
+    if matrix and ord in (2, -2, "nuc"):
+        raise NotImplementedError(
+            f"no second derivative for np.linalg.norm with ord={ord!r} of a matrix")
+    if matrix or ord in (np.inf, -np.inf, 0, 1):
+        return np.zeros(x.shape), np.zeros(x.shape)
+    magnitude = np.abs(x)
+    ratio = magnitude / norm
+    with np.errstate(divide="ignore", invalid="ignore"):
+        along_x = (ord - 1) * ratio ** (ord - 2) / norm
+    along_norm = -(ord - 1) * np.sign(x) * ratio ** (ord - 1) / norm
+    return along_x, along_norm
+
+
+def _norm_reduced(values, x, ord, axis, keepdims):
+    """``values`` (shaped like ``x``) summed to the shape of ``np.linalg.norm(x, ord, axis)``."""
+    axes, _ = _norm_axes(np.asarray(x), ord, axis)
+    if axes is None:
+        return np.sum(values)
+    return np.sum(values, axis=axes, keepdims=keepdims)
+
+
+def _norm_expanded(t, x, ord, axis, keepdims):
+    """``t`` (shaped like the norm) broadcast against ``x``."""
+    axes, _ = _norm_axes(np.asarray(x), ord, axis)
+    return t if keepdims or axes is None else np.expand_dims(t, axes)
+
+
+def norm_gradient_tangent_norm(norm_dot, x, norm, ord=None, axis=None, keepdims=False):
+    """The tangent of ``norm_gradient(x, norm, ...)`` along ``norm_dot``, shaped like ``x``."""
+    along_norm = norm_gradient_partials(x, norm, ord, axis, keepdims)[1]
+    return along_norm * _norm_expanded(norm_dot, x, ord, axis, keepdims)
+
+
+def norm_gradient_along_x(g, x, norm, ord=None, axis=None, keepdims=False):
+    """Both the tangent along ``x``'s tangent ``g`` and the adjoint of ``x`` from the
+    cotangent ``g`` of ``norm_gradient(x, norm, ...)``: its Jacobian in ``x`` is diagonal."""
+    return norm_gradient_partials(x, norm, ord, axis, keepdims)[0] * g
+
+
+def norm_gradient_adjoint_norm(g, x, norm, ord=None, axis=None, keepdims=False):
+    """The adjoint of ``norm`` in ``norm_gradient(x, norm, ...)``."""
+    along_norm = norm_gradient_partials(x, norm, ord, axis, keepdims)[1]
+    return _norm_reduced(along_norm * g, x, ord, axis, keepdims)
 
 
 # -- kron, eigh, matrix_power --------------------------------------------------------------
