@@ -94,10 +94,21 @@ def loss(model_fn, w):
     return np.sum(model_fn(w, 2.0) ** 2)
 
 
+def other_model(w, x):
+    return np.sin(w) * x
+
+
 def test_a_function_argument_of_the_differentiated_function():
+    gradient = pb.grad(loss, argnums=1)  # built per function passed, when called
+    for m in (model, other_model, model):
+        expected = pb.numeric.grad(lambda w, m=m: loss(m, w))(Y0)
+        np.testing.assert_allclose(gradient(m, Y0), expected, rtol=1e-6)
+    value, g = pb.value_and_grad(loss, argnums=1)(other_model, Y0)
+    assert value == pytest.approx(loss(other_model, Y0))
+    np.testing.assert_allclose(g, gradient(other_model, Y0))
     with pytest.raises(pb.UnsupportedSyntaxError, match="parameter of loss") as err:
-        pb.grad(loss, argnums=1)(model, Y0)
+        gradient(3.0, Y0)  # not a function
     assert "pb.grad(lambda" in str(err.value)
-    fixed = pb.grad(lambda w: loss(model, w))  # the workaround the hint gives
+    fixed = pb.grad(lambda w: loss(model, w))  # the other way the hint gives
     np.testing.assert_allclose(fixed(Y0), pb.numeric.grad(lambda w: loss(model, w))(Y0),
                                rtol=1e-6)

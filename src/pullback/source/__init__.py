@@ -22,6 +22,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..errors import UnsupportedSyntaxError
 from .cache import cached
 from .entry import grad_entry, value_and_grad_entry
 from .resolve import owner_class, receiver_kind
@@ -95,9 +96,14 @@ def _grad(f, argnums, has_aux, owner=None):
     nums, single = _positions(argnums)
     target = _target(f)
     nums = _resolve_positions(target, nums)
-    df = cached(target, nums, single, "grad", has_aux,
-                lambda module, gen: grad_entry(target, gen, module, nums, single, has_aux),
-                owner=owner)
+
+    def make(module, gen):
+        return grad_entry(target, gen, module, nums, single, has_aux)
+
+    try:
+        df = cached(target, nums, single, "grad", has_aux, make, owner=owner)
+    except UnsupportedSyntaxError as error:
+        return _per_function_argument(error, target, nums, single, "grad", has_aux, make)
     if owner is None:
         return _per_receiver_class(df, target, nums, lambda cls: _grad(f, argnums, has_aux, cls))
     return df
@@ -116,14 +122,49 @@ def _value_and_grad(f, argnums, has_aux, owner=None):
     nums, single = _positions(argnums)
     target = _target(f)
     nums = _resolve_positions(target, nums)
-    df = cached(target, nums, single, "value_and_grad", has_aux,
-                lambda module, gen: value_and_grad_entry(target, gen, module, nums, single,
-                                                         has_aux),
-                owner=owner)
+
+    def make(module, gen):
+        return value_and_grad_entry(target, gen, module, nums, single, has_aux)
+
+    try:
+        df = cached(target, nums, single, "value_and_grad", has_aux, make, owner=owner)
+    except UnsupportedSyntaxError as error:
+        return _per_function_argument(error, target, nums, single, "value_and_grad", has_aux,
+                                      make)
     if owner is None:
         return _per_receiver_class(df, target, nums,
                                    lambda cls: _value_and_grad(f, argnums, has_aux, cls))
     return df
+
+
+def _per_function_argument(error, fn, nums, single, flavor, has_aux, make):
+    """A derivative of ``fn`` that calls a function it is given (``loss(model, w)`` calling
+    ``model(w, x)``): built when called, once per function passed (module-level or NumPy's),
+    as if ``fn`` named that function itself; ``error`` (from building without one) otherwise.
+    """
+    parameter = getattr(error, "function_parameter", None)
+    code = getattr(fn, "__code__", None)
+    if parameter is None or code is None:
+        raise error
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    if parameter not in params or params.index(parameter) in nums:
+        raise error
+    position = params.index(parameter)
+
+    def by_function(*args, **kwargs):
+        given = args[position] if position < len(args) else kwargs.get(parameter)
+        if not callable(given) or isinstance(given, type):
+            raise error
+        fixed = {parameter: given}
+        for i, value in enumerate(args[:len(params)]):  # every function passed is fixed
+            if i not in nums and callable(value) and not isinstance(value, type):
+                fixed[params[i]] = value
+        df = cached(fn, nums, single, flavor, has_aux, make, fixed=fixed)
+        return df(*args, **kwargs)
+
+    by_function.__name__ = f"{flavor}_{getattr(fn, '__name__', 'f')}"
+    by_function.__wrapped__ = fn
+    return by_function
 
 
 # -- bound methods: model.loss is loss(model, ...) with argnums counting what follows model --

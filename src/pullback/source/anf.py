@@ -525,12 +525,13 @@ class ANF:
             if code is not None else set()
         if isinstance(func, ast.Name) and func.id in params:
             fname = getattr(self.scope.fn, "__name__", "f")
-            raise unsupported(
+            error = unsupported(
                 e, self.src, f"cannot tell what {func.id!r} calls before running: it is a "
                 f"parameter of {fname}, and the function passed in is known only at the call",
-                f"fix the function first, e.g. pb.grad(lambda w: {fname}(my_function, w)) "
-                "(a function passed from one function to another is supported), or call it "
-                "by its name")
+                f"pass a module-level function (or NumPy's) for {func.id!r}, or fix it first: "
+                f"pb.grad(lambda w: {fname}(my_function, w))")
+            error.function_parameter = func.id  # grad builds per function passed: see source
+            raise error
         raise unsupported(e, self.src, f"cannot tell what {ast.unparse(func)!r} calls before "
                           "running", "call a function by its name")
 

@@ -23,13 +23,15 @@ _CACHE: dict = {}
 _LOCK = threading.RLock()
 
 
-def cached(fn, nums, single, flavor, has_aux, make, builder=None, owner=None):
+def cached(fn, nums, single, flavor, has_aux, make, builder=None, owner=None, fixed=None):
     """``make(module, generated)`` for ``fn``, built once per key. ``owner`` is the class whose
-    methods ``self.m(...)`` calls in ``fn`` resolve to (a bound method's receiver's class)."""
+    methods ``self.m(...)`` calls in ``fn`` resolve to (a bound method's receiver's class);
+    ``fixed``: parameters of ``fn`` holding the functions given (see ``specialize``)."""
     code = getattr(fn, "__code__", None)
     cells = fn.__closure__ if code is not None else None
     key = (id(code), id(cells), id(getattr(fn, "__globals__", None)), id(fn), nums, single,
-           flavor, has_aux, owner)
+           flavor, has_aux, owner,
+           tuple((p, id(f)) for p, f in sorted(fixed.items())) if fixed else None)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is code and hit[1] is fn and not stale(hit[3]):
         return hit[2]
@@ -43,16 +45,17 @@ def cached(fn, nums, single, flavor, has_aux, make, builder=None, owner=None):
             raise SourceUnavailableError(
                 f"{fn!r} is not a Python function, so it has no source to transform; use "
                 "mode='tape'")
-        if owner is None:
-            module, gen = (builder or build)(fn, nums, single, flavor, has_aux)
-        else:
-            module, gen = (builder or build)(fn, nums, single, flavor, has_aux, owner=owner)
+        extra = {"owner": owner} if owner is not None else {}
+        if fixed:
+            extra["fixed"] = fixed
+        module, gen = (builder or build)(fn, nums, single, flavor, has_aux, **extra)
         result = make(module, gen)
         guards = getattr(module, "guards", ())
         if guards and callable(result):
             result = _revalidating(result, guards, lambda: cached(fn, nums, single, flavor,
-                                                                 has_aux, make, builder, owner))
-        _CACHE[key] = (code, fn, result, guards)
+                                                                 has_aux, make, builder, owner,
+                                                                 fixed))
+        _CACHE[key] = (code, fn, result, guards, fixed)  # fixed: its functions stay alive
         return result
 
 

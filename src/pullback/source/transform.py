@@ -315,14 +315,15 @@ def split_aux(norm: Normalized) -> str:
 
 
 def build(fn, wrt_positions: tuple[int, ...], single: bool, flavor: str, has_aux: bool,
-          owner=None):
-    """Run the whole pipeline; internal failures become errors at the user's function."""
+          owner=None, fixed=None):
+    """Run the whole pipeline; internal failures become errors at the user's function.
+    ``fixed``: parameters holding functions known for this derivative (see ``specialize``)."""
     t = Transformation(f"{flavor} of {getattr(fn, '__qualname__', 'function')}")
     if owner is not None:
         t.owners[id(fn)] = owner
     norm = None
     try:
-        norm = t.front_end(fn)
+        norm = t.front_end(fn, fixed)
         params = norm.params
         for i in wrt_positions:
             if i >= len(params):
