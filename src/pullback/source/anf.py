@@ -36,7 +36,7 @@ from ..rules import registry
 from ..runtime import indexing
 from .desugar import Desugarer, ExitLowering, assign, call, loc, name, static_name
 from .diagnostics import unsupported
-from .namespace import Namespace, value_of
+from .namespace import Namespace, generated_target, value_of
 from .naming import Namer, describe
 from .resolve import MISSING, Scope, is_data, local_names, receiver_kind
 
@@ -586,7 +586,7 @@ class ANF:
         behind the method (``m(self, a)``), which is then differentiated like any other."""
         func = e.func
         if not isinstance(func, ast.Attribute):
-            return None
+            return self.bound_method_call(e)
         attr = self.receiver_attribute(func)
         if attr is not None:
             owner = self.scope.owner
@@ -628,6 +628,21 @@ class ANF:
             return None
         self.owners.setdefault(id(fn), owner)
         fnode = mark_static(self.ns.ref(fn))
+        return loc(ast.Call(func=fnode, args=first + list(e.args), keywords=list(e.keywords)), e)
+
+    def bound_method_call(self, e):
+        """``m(a)`` where the name ``m`` holds a bound method (``m = model.loss``, or the
+        derivative ``pb.grad(model.loss)``), as ``function(receiver, a)``."""
+        bound = value_of(self.ns, e.func) if is_static(e.func) else self.static(e.func)
+        bound = generated_target(bound)
+        if not isinstance(bound, types.MethodType) \
+                or not isinstance(bound.__func__, types.FunctionType):
+            return None
+        receiver = bound.__self__
+        owner = receiver if isinstance(receiver, type) else type(receiver)
+        self.owners.setdefault(id(bound.__func__), owner)
+        first = [mark_static(self.ns.ref(receiver))]
+        fnode = mark_static(self.ns.ref(bound.__func__))
         return loc(ast.Call(func=fnode, args=first + list(e.args), keywords=list(e.keywords)), e)
 
     def adapt(self, method, obj, args, kws, at):

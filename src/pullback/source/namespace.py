@@ -113,7 +113,23 @@ def _module_of(obj) -> str | None:
 
 
 def value_of(ns: Namespace, e: ast.expr):
-    """The object a static reference (a bound name or an attribute chain on one) names."""
+    """The object a static reference (a bound name or an attribute chain on one) names.
+
+    A derivative made by pullback (``g = pb.grad(f)``) stands for its generated function, so a
+    function calling ``g`` is differentiated through the generated code, not through the thin
+    entry wrapper around it.
+    """
+    return generated_target(_value_of(ns, e))
+
+
+def generated_target(obj):
+    """The generated function behind a derivative pullback made (``pb.grad(f)``), else obj."""
+    if getattr(obj, "__pullback_generated__", None) is not None:
+        return getattr(obj, "__pullback_target__", obj)
+    return obj
+
+
+def _value_of(ns: Namespace, e: ast.expr):
     from .resolve import MISSING
 
     if isinstance(e, ast.Name):
