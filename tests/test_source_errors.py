@@ -6,9 +6,9 @@ import traceback
 
 import numpy as np
 import pytest
+import source_rejects
 
 import pullback as pb
-import source_rejects
 from pullback.source import cache
 
 

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
+from showcase import SHOWCASE
 
 import pullback as pb
-from showcase import SHOWCASE
 
 GOLDEN = Path(__file__).parent / "golden"
 

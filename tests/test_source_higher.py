@@ -4,9 +4,9 @@ import copy
 
 import numpy as np
 import pytest
+from corpus import CORPUS
 
 import pullback as pb
-from corpus import CORPUS
 
 SCALAR_CASES = [c for c in CORPUS if c.args and isinstance(c.args[0], float) and c.argnums == 0
                 and c.name not in ("stop_gradient", "for_list", "side_effects")]
