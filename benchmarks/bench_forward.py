@@ -113,8 +113,15 @@ def main() -> None:
     }
     times = best(w1)
     for k in ("generated jvp", "pb.jvp"):
-        rows.append({"workload": "W1 log(x*x)", "what": f"{k} / primal",
-                     "ratio": times[k] / times["primal"], "seconds": times[k], "target": 3.0})
+        rows.append(
+            {
+                "workload": "W1 log(x*x)",
+                "what": f"{k} / primal",
+                "ratio": times[k] / times["primal"],
+                "seconds": times[k],
+                "target": 3.0,
+            }
+        )
 
     # -- W3: Hessian-vector product against the gradient -------------------------------------
     params = W3_ARGS[:4]
@@ -126,9 +133,15 @@ def main() -> None:
         "pb.hvp": lambda: pb.hvp(mlp_params_loss, params, vs),
     }
     times = best(w3)
-    rows.append({"workload": "W3 MLP loss", "what": "pb.hvp / pb.grad",
-                 "ratio": times["pb.hvp"] / times["gradient"], "seconds": times["pb.hvp"],
-                 "target": 4.0})
+    rows.append(
+        {
+            "workload": "W3 MLP loss",
+            "what": "pb.hvp / pb.grad",
+            "ratio": times["pb.hvp"] / times["gradient"],
+            "seconds": times["pb.hvp"],
+            "target": 4.0,
+        }
+    )
 
     # -- Jacobian of a 10 -> 10 map in both directions ---------------------------------------
     x = np.linspace(-1.0, 1.0, 10)
@@ -137,36 +150,80 @@ def main() -> None:
     assert np.allclose(fwd(x), rev(x))
     times = best({"primal": lambda: ten_to_ten(x), "fwd": lambda: fwd(x), "rev": lambda: rev(x)})
     for k in ("fwd", "rev"):
-        rows.append({"workload": "10->10 map", "what": f"jacobian {k} / primal",
-                     "ratio": times[k] / times["primal"], "seconds": times[k]})
+        rows.append(
+            {
+                "workload": "10->10 map",
+                "what": f"jacobian {k} / primal",
+                "ratio": times[k] / times["primal"],
+                "seconds": times[k],
+            }
+        )
 
     # -- peers, each beside a fresh measurement of pullback -----------------------------------
     jx = jax_columns()
     if jx:
         times = best({**w1, "jax jvp (jit)": jx["w1_jvp"]})
-        rows.append({"workload": "W1 log(x*x)", "what": "jax jvp (jit) / primal",
-                     "ratio": times["jax jvp (jit)"] / times["primal"],
-                     "seconds": times["jax jvp (jit)"]})
-        times = best({**w3, "jax grad (jit)": lambda: jx["grad"](params),
-                      "jax hvp (jit)": lambda: jx["hvp"](params, vs)})
-        rows.append({"workload": "W3 MLP loss", "what": "jax hvp / jax grad (jit)",
-                     "ratio": times["jax hvp (jit)"] / times["jax grad (jit)"],
-                     "seconds": times["jax hvp (jit)"]})
-        rows.append({"workload": "W3 MLP loss", "what": "pb.hvp / jax hvp (jit)",
-                     "ratio": times["pb.hvp"] / times["jax hvp (jit)"]})
+        rows.append(
+            {
+                "workload": "W1 log(x*x)",
+                "what": "jax jvp (jit) / primal",
+                "ratio": times["jax jvp (jit)"] / times["primal"],
+                "seconds": times["jax jvp (jit)"],
+            }
+        )
+        times = best(
+            {
+                **w3,
+                "jax grad (jit)": lambda: jx["grad"](params),
+                "jax hvp (jit)": lambda: jx["hvp"](params, vs),
+            }
+        )
+        rows.append(
+            {
+                "workload": "W3 MLP loss",
+                "what": "jax hvp / jax grad (jit)",
+                "ratio": times["jax hvp (jit)"] / times["jax grad (jit)"],
+                "seconds": times["jax hvp (jit)"],
+            }
+        )
+        rows.append(
+            {
+                "workload": "W3 MLP loss",
+                "what": "pb.hvp / jax hvp (jit)",
+                "ratio": times["pb.hvp"] / times["jax hvp (jit)"],
+            }
+        )
     ag = autograd_hvp()
     if ag is not None:
         make_hvp, ag_grad = ag
-        times = best({**w3, "autograd grad": lambda: ag_grad(params),
-                      "autograd make_hvp": lambda: make_hvp(params)[0](vs)})
-        rows.append({"workload": "W3 MLP loss", "what": "autograd make_hvp / autograd grad",
-                     "ratio": times["autograd make_hvp"] / times["autograd grad"],
-                     "seconds": times["autograd make_hvp"]})
-        rows.append({"workload": "W3 MLP loss", "what": "pb.hvp / autograd make_hvp",
-                     "ratio": times["pb.hvp"] / times["autograd make_hvp"]})
+        times = best(
+            {
+                **w3,
+                "autograd grad": lambda: ag_grad(params),
+                "autograd make_hvp": lambda: make_hvp(params)[0](vs),
+            }
+        )
+        rows.append(
+            {
+                "workload": "W3 MLP loss",
+                "what": "autograd make_hvp / autograd grad",
+                "ratio": times["autograd make_hvp"] / times["autograd grad"],
+                "seconds": times["autograd make_hvp"],
+            }
+        )
+        rows.append(
+            {
+                "workload": "W3 MLP loss",
+                "what": "pb.hvp / autograd make_hvp",
+                "ratio": times["pb.hvp"] / times["autograd make_hvp"],
+            }
+        )
 
-    timing.print_table("source mode: forward and higher order", rows,
-                       ["workload", "what", "ratio", "seconds", "target"])
+    timing.print_table(
+        "source mode: forward and higher order",
+        rows,
+        ["workload", "what", "ratio", "seconds", "target"],
+    )
     path = timing.save("forward", rows)
     print(f"saved {path}")
 

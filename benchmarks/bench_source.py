@@ -75,12 +75,24 @@ def kernel_rows() -> list[dict]:
     grad = pb.grad(kernel)
     for n in (1000, 4000):
         x = np.random.default_rng(n).standard_normal(n)
-        t = interleaved({"primal": lambda x=x: kernel(x), "source": lambda x=x: grad(x),
-                         "by_hand": lambda x=x: kernel_by_hand(x)}, rounds=3)
-        rows.append({"workload": f"scalar loop kernel n={n}", "primal_us": t["primal"] * 1e6,
-                     "grad_us": t["source"] * 1e6, "hand_us": t["by_hand"] * 1e6,
-                     "grad/primal": t["source"] / t["primal"],
-                     "grad/hand": t["source"] / t["by_hand"]})
+        t = interleaved(
+            {
+                "primal": lambda x=x: kernel(x),
+                "source": lambda x=x: grad(x),
+                "by_hand": lambda x=x: kernel_by_hand(x),
+            },
+            rounds=3,
+        )
+        rows.append(
+            {
+                "workload": f"scalar loop kernel n={n}",
+                "primal_us": t["primal"] * 1e6,
+                "grad_us": t["source"] * 1e6,
+                "hand_us": t["by_hand"] * 1e6,
+                "grad/primal": t["source"] / t["primal"],
+                "grad/hand": t["source"] / t["by_hand"],
+            }
+        )
     return rows
 
 
@@ -99,10 +111,17 @@ def recurrence_rows() -> list[dict]:
     grad = pb.grad(recurrence)
     for n in (1000, 4000):
         x = np.random.default_rng(n).standard_normal(n)
-        t = interleaved({"primal": lambda x=x: recurrence(x), "source": lambda x=x: grad(x)},
-                        rounds=3)
-        rows.append({"workload": f"recurrence filling y n={n}", "primal_us": t["primal"] * 1e6,
-                     "grad_us": t["source"] * 1e6, "grad/primal": t["source"] / t["primal"]})
+        t = interleaved(
+            {"primal": lambda x=x: recurrence(x), "source": lambda x=x: grad(x)}, rounds=3
+        )
+        rows.append(
+            {
+                "workload": f"recurrence filling y n={n}",
+                "primal_us": t["primal"] * 1e6,
+                "grad_us": t["source"] * 1e6,
+                "grad/primal": t["source"] / t["primal"],
+            }
+        )
     return rows
 
 
@@ -117,10 +136,14 @@ def main() -> None:
         }
         fns.update(optional_columns(w))
         t = interleaved(fns)
-        row = {"workload": w.name, "primal_us": t["primal"] * 1e6,
-               "grad_us": t["source"] * 1e6, "hand_us": t["by_hand"] * 1e6,
-               "grad/primal": t["source"] / t["primal"],
-               "grad/hand": t["source"] / t["by_hand"]}
+        row = {
+            "workload": w.name,
+            "primal_us": t["primal"] * 1e6,
+            "grad_us": t["source"] * 1e6,
+            "hand_us": t["by_hand"] * 1e6,
+            "grad/primal": t["source"] / t["primal"],
+            "grad/hand": t["source"] / t["by_hand"],
+        }
         for other in set(t) - {"primal", "source", "by_hand"}:
             row[f"{other}/source"] = t[other] / t["source"]
         rows.append(row)
@@ -134,13 +157,13 @@ def main() -> None:
         pb.grad(mlp.fn, mlp.argnums)
         transform.append(time.perf_counter() - start)
     cached = timing.seconds_per_call(lambda: pb.grad(mlp.fn, mlp.argnums), budget=0.1)
-    rows.append({"workload": "transform MLP loss (us; target <= 50000)",
-                 "grad_us": min(transform) * 1e6})
+    rows.append(
+        {"workload": "transform MLP loss (us; target <= 50000)", "grad_us": min(transform) * 1e6}
+    )
     rows.append({"workload": "cached pb.grad(f) call (us)", "grad_us": cached * 1e6})
     columns = ["workload", "primal_us", "grad_us", "hand_us", "grad/primal", "grad/hand"]
     columns += sorted({c for r in rows for c in r} - set(columns))
-    timing.print_table("source mode (BLAS on one thread; best of interleaved runs)", rows,
-                       columns)
+    timing.print_table("source mode (BLAS on one thread; best of interleaved runs)", rows, columns)
     print("results:", timing.save("source", rows))
     np.seterr(all="warn")
 

@@ -43,5 +43,4 @@ def assert_close(actual, expected, rtol=1e-5, atol=1e-6):
     assert len(la) == len(le), (actual, expected)
     for a, e in zip(la, le, strict=False):
         assert np.shape(a) == np.shape(e), (np.shape(a), np.shape(e))
-        np.testing.assert_allclose(np.asarray(a, float), np.asarray(e, float), rtol=rtol,
-                                   atol=atol)
+        np.testing.assert_allclose(np.asarray(a, float), np.asarray(e, float), rtol=rtol, atol=atol)

@@ -54,7 +54,7 @@ def test_corpus_hessian_in_tape_mode_agrees_with_differences(case):
     """Forward over reverse in tape mode (dual numbers through the recorded backward sweep)."""
     hessian = pb.hessian(case.fn, case.argnums, mode="tape")(*case.args, **case.kwargs)
     gradient = pb.grad(case.fn, case.argnums, mode="source")
-    numeric = pb.jacobian(
-        lambda *a: gradient(*a, **case.kwargs), case.argnums, mode="numeric"
-    )(*case.args)
+    numeric = pb.jacobian(lambda *a: gradient(*a, **case.kwargs), case.argnums, mode="numeric")(
+        *case.args
+    )
     np.testing.assert_allclose(hessian, numeric, rtol=1e-5, atol=1e-5)

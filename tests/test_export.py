@@ -56,8 +56,12 @@ def test_exported_gradient_runs_in_a_fresh_process(tmp_path, fn, x):
     df = pb.grad(fn)
     path = pb.export(df, tmp_path / f"exported_{fn.__name__}.py")
     text = path.read_text()
-    assert imported_modules(text) <= {"numpy", "math", "pullback.runtime",
-                                      "pullback.runtime.adjoints"}
+    assert imported_modules(text) <= {
+        "numpy",
+        "math",
+        "pullback.runtime",
+        "pullback.runtime.adjoints",
+    }
     assert "# grad of:" in text and f"def grad_{fn.__name__}(x):" in text
     script = (
         "import json, sys, numpy as np\n"
@@ -70,8 +74,13 @@ def test_exported_gradient_runs_in_a_fresh_process(tmp_path, fn, x):
     src = os.path.join(os.path.dirname(pb.__file__), os.pardir)
     env["PYTHONPATH"] = os.path.abspath(src) + os.pathsep + env.get("PYTHONPATH", "")
     kind = "array" if isinstance(x, np.ndarray) else "float"
-    out = subprocess.run([sys.executable, "-c", script, json.dumps(np.asarray(x).tolist()), kind],
-                         capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(np.asarray(x).tolist()), kind],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     np.testing.assert_allclose(json.loads(out.stdout), df(x), rtol=1e-14)
 
 
@@ -93,7 +102,7 @@ def test_an_edited_export_plugs_back_in_as_a_rule(tmp_path):
     # the edit: a gradient clipped to [-0.5, 0.5]
     lines = text.splitlines()
     last = max(k for k, line in enumerate(lines) if line.strip().startswith("return "))
-    value = lines[last].strip()[len("return "):]
+    value = lines[last].strip()[len("return ") :]
     lines[last] = f"    return np.clip({value}, -0.5, 0.5)"
     path.write_text("\n".join(lines) + "\n")
     exported = load(path, "grad_smooth_edited")

@@ -95,6 +95,7 @@ def test_jvp_fast_path_follows_redefinitions():
     global scale
     original = scale
     try:
+
         def scale(x):  # noqa: F811  (a helper redefined after the first call)
             return 3.0 * x
 
@@ -157,9 +158,12 @@ def test_hessian_and_grad_of_grad_through_a_custom_jvp():
     def on_arrays(x):
         return np.sum(sin_times(x, x * x))
 
-    np.testing.assert_allclose(pb.hessian(on_arrays)(xs),
-                               pb.jacobian(pb.grad(on_arrays), mode="numeric")(xs), rtol=1e-5,
-                               atol=1e-8)
+    np.testing.assert_allclose(
+        pb.hessian(on_arrays)(xs),
+        pb.jacobian(pb.grad(on_arrays), mode="numeric")(xs),
+        rtol=1e-5,
+        atol=1e-8,
+    )
 
 
 def test_a_custom_function_differentiated_itself_uses_its_rule():
@@ -217,18 +221,28 @@ def test_vjp_and_jvp_of_pytree_primals():
     _, numeric = pb.numeric.jvp(f, (params, pair), (t_params, t_pair))
     np.testing.assert_allclose(tangent, numeric, rtol=1e-6)
     # <ct, J t> two ways
-    dot_rev = sum(np.sum(a * b) for a, b in [(g_params["w"], t_params["w"]),
-                                             (g_params["b"], t_params["b"]),
-                                             (g_pair[0], t_pair[0]), (g_pair[1], t_pair[1])])
+    dot_rev = sum(
+        np.sum(a * b)
+        for a, b in [
+            (g_params["w"], t_params["w"]),
+            (g_params["b"], t_params["b"]),
+            (g_pair[0], t_pair[0]),
+            (g_pair[1], t_pair[1]),
+        ]
+    )
     assert np.isclose(dot_rev, np.sum(ct * tangent))
 
 
 # -- reverse over reverse across the corpus ---------------------------------------------------
 
-SCALAR_CASES = [c for c in CORPUS if "source" in c.modes and not c.kwargs
-                and c.name != "stop_gradient"  # differences see through the stop
-                and isinstance(c.args[c.argnums if isinstance(c.argnums, int)
-                                      else c.argnums[0]], float)]
+SCALAR_CASES = [
+    c
+    for c in CORPUS
+    if "source" in c.modes
+    and not c.kwargs
+    and c.name != "stop_gradient"  # differences see through the stop
+    and isinstance(c.args[c.argnums if isinstance(c.argnums, int) else c.argnums[0]], float)
+]
 
 
 @pytest.mark.parametrize("case", SCALAR_CASES, ids=[c.name for c in SCALAR_CASES])

@@ -44,8 +44,7 @@ def test_check_grads_to_second_order(case):
         pytest.skip("check_grads differentiates every argument")
     if case.name == "index_assign_arg":
         pytest.skip("the plain function mutates its argument, which finite differences call")
-    pb.check_grads(case.fn, copy.deepcopy(case.args), order=2, mode="source", atol=1e-5,
-                   rtol=1e-4)
+    pb.check_grads(case.fn, copy.deepcopy(case.args), order=2, mode="source", atol=1e-5, rtol=1e-4)
 
 
 def loss(w):
@@ -69,8 +68,9 @@ def test_hessian_of_a_loop_differentiates_the_tape():
     gradient = pb.grad(loss)
     gen, _ = generated_jvp(gradient, (0,))
     text = source(gen)
-    assert "_stack_dot" in text or "_dot.append" in text or ".pop()" in text \
-        or "_tape[i]" in text  # a counted loop's tape: a list indexed by the loop counter
+    assert (
+        "_stack_dot" in text or "_dot.append" in text or ".pop()" in text or "_tape[i]" in text
+    )  # a counted loop's tape: a list indexed by the loop counter
 
 
 def wavy(x):

@@ -53,14 +53,17 @@ def element_of_list_float(x):
     return ys[0] * x
 
 
-@pytest.mark.parametrize("f, x", [
-    (running_total, np.array([0.3, -1.2, 0.8])),
-    (fills_zeros, np.array([0.3, -1.2, 0.8])),
-    (copies_then_writes, np.array([0.3, -1.2, 0.8])),
-    (float_alias, 0.7),
-    (list_slot_rebound, np.array([0.3, -1.2])),
-    (element_of_list_float, 0.7),
-])
+@pytest.mark.parametrize(
+    "f, x",
+    [
+        (running_total, np.array([0.3, -1.2, 0.8])),
+        (fills_zeros, np.array([0.3, -1.2, 0.8])),
+        (copies_then_writes, np.array([0.3, -1.2, 0.8])),
+        (float_alias, 0.7),
+        (list_slot_rebound, np.array([0.3, -1.2])),
+        (element_of_list_float, 0.7),
+    ],
+)
 def test_ordinary_in_place_code_is_accepted(f, x):
     check(f, x)
 
@@ -93,12 +96,15 @@ def nested_container_write(x):
     return np.sum(x)
 
 
-@pytest.mark.parametrize("f, line", [
-    (alias_then_index_assign, "b[0] = 5.0"),
-    (row_view_assign, "row[1] = 0.0"),
-    (alias_in_loop, "b[i] = 0.0"),
-    (nested_container_write, "ys[0][0] = 1.0"),
-])
+@pytest.mark.parametrize(
+    "f, line",
+    [
+        (alias_then_index_assign, "b[0] = 5.0"),
+        (row_view_assign, "row[1] = 0.0"),
+        (alias_in_loop, "b[i] = 0.0"),
+        (nested_container_write, "ys[0][0] = 1.0"),
+    ],
+)
 def test_index_assignment_into_a_shared_value_is_refused(f, line):
     with pytest.raises(pb.UnsupportedSyntaxError) as info:
         pb.grad(f)
@@ -122,10 +128,13 @@ def element_of_list_augmented(x):
     return np.sum(ys[0] * x)
 
 
-@pytest.mark.parametrize("f, line", [
-    (alias_then_augment, "y += 1.0"),
-    (element_of_list_augmented, "ys[0] += 1.0"),
-])
+@pytest.mark.parametrize(
+    "f, line",
+    [
+        (alias_then_augment, "y += 1.0"),
+        (element_of_list_augmented, "ys[0] += 1.0"),
+    ],
+)
 def test_augmented_update_of_a_shared_array_is_refused_when_run(f, line):
     check(f, 0.7)  # a float: += makes a new value, nothing is shared
     with pytest.raises(pb.UnsupportedSyntaxError) as info:

@@ -84,8 +84,13 @@ def with_array(x):
 
 
 CASES = [
-    (first_big, 0.4), (first_big, 3.0), (stepped_range, 0.3), (over_a_list, 0.7),
-    (inactive_after_break, 0.6), (nested, 1.3), (nested_exit_in_a_branch, 0.8),
+    (first_big, 0.4),
+    (first_big, 3.0),
+    (stepped_range, 0.3),
+    (over_a_list, 0.7),
+    (inactive_after_break, 0.6),
+    (nested, 1.3),
+    (nested_exit_in_a_branch, 0.8),
     (with_array, np.array([1.0, -0.5, 1.5, 2.0, 0.5])),
 ]
 

@@ -21,8 +21,7 @@ def test_grad_matches_differences(case):
     if case.expected is not None:
         expected = case.expected(*copy.deepcopy(case.args))
     else:
-        expected = numeric_grad(case.fn, copy.deepcopy(case.args), case.argnums,
-                                kwargs=case.kwargs)
+        expected = numeric_grad(case.fn, copy.deepcopy(case.args), case.argnums, kwargs=case.kwargs)
     assert_close(got, expected)
     for a, b in zip(args, before, strict=False):  # user arrays are never mutated
         if isinstance(a, (float, int, np.ndarray, list, tuple, dict)):  # not a method's self

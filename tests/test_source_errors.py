@@ -38,8 +38,9 @@ def test_rejection_is_a_pullback_error_only(fn):
     try:
         pb.grad(fn)
     except pb.PullbackError as err:
-        assert not isinstance(err, (KeyError, AttributeError, NameError, IndexError,
-                                    AssertionError))
+        assert not isinstance(
+            err, (KeyError, AttributeError, NameError, IndexError, AssertionError)
+        )
         assert err.__cause__ is None or isinstance(err.__cause__, pb.PullbackError)
 
 
@@ -142,13 +143,21 @@ def test_cache_returns_same_function_and_is_cheap():
 def test_redefined_function_gets_new_derivative():
     namespace = {}
     code = "import numpy as np\ndef f(x):\n    return x * {k}\n"
-    linecache.cache["<redefine-test>"] = (1, None, code.format(k=2).splitlines(True),
-                                          "<redefine-test>")
+    linecache.cache["<redefine-test>"] = (
+        1,
+        None,
+        code.format(k=2).splitlines(True),
+        "<redefine-test>",
+    )
     exec(compile(code.format(k=2), "<redefine-test>", "exec"), namespace)
     first = pb.grad(namespace["f"])
     assert first(1.0) == 2.0
-    linecache.cache["<redefine-test>"] = (1, None, code.format(k=3).splitlines(True),
-                                          "<redefine-test>")
+    linecache.cache["<redefine-test>"] = (
+        1,
+        None,
+        code.format(k=3).splitlines(True),
+        "<redefine-test>",
+    )
     exec(compile(code.format(k=3), "<redefine-test>", "exec"), namespace)
     second = pb.grad(namespace["f"])
     assert second is not first

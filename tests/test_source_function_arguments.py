@@ -110,5 +110,4 @@ def test_a_function_argument_of_the_differentiated_function():
         gradient(3.0, Y0)  # not a function
     assert "pb.grad(lambda" in str(err.value)
     fixed = pb.grad(lambda w: loss(model, w))  # the other way the hint gives
-    np.testing.assert_allclose(fixed(Y0), pb.numeric.grad(lambda w: loss(model, w))(Y0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(fixed(Y0), pb.numeric.grad(lambda w: loss(model, w))(Y0), rtol=1e-6)

@@ -8,8 +8,14 @@ from corpus import CORPUS
 
 import pullback as pb
 
-SCALAR_CASES = [c for c in CORPUS if c.args and isinstance(c.args[0], float) and c.argnums == 0
-                and c.name not in ("stop_gradient", "for_list", "side_effects")]
+SCALAR_CASES = [
+    c
+    for c in CORPUS
+    if c.args
+    and isinstance(c.args[0], float)
+    and c.argnums == 0
+    and c.name not in ("stop_gradient", "for_list", "side_effects")
+]
 
 
 @pytest.mark.parametrize("case", SCALAR_CASES, ids=[c.name for c in SCALAR_CASES])

@@ -148,6 +148,7 @@ def test_a_parameter_is_never_written_in_place():
     before = y.copy()
     g = pb.grad(into_parameter, argnums=(0, 1))(X, y)
     np.testing.assert_array_equal(y, before)
+
     def on_a_copy(x, y):  # the plain function writes into y
         return into_parameter(x, y.copy())
 
@@ -171,8 +172,9 @@ def with_previous(x):
 
 
 def test_an_entry_read_into_a_name_is_not_a_view():
-    np.testing.assert_allclose(pb.grad(with_previous)(X), pb.numeric.grad(with_previous)(X),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        pb.grad(with_previous)(X), pb.numeric.grad(with_previous)(X), rtol=1e-6
+    )
 
 
 def test_a_row_read_into_a_name_is_still_a_view():

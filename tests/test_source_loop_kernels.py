@@ -43,11 +43,14 @@ def over_a_list(xs):
 X = np.array([0.3, -1.2, 0.8, 2.1])
 
 
-@pytest.mark.parametrize("f, x", [
-    (kernel, X),
-    (repeated_positions, X),
-    (nested_loops, X.reshape(2, 2)),
-])
+@pytest.mark.parametrize(
+    "f, x",
+    [
+        (kernel, X),
+        (repeated_positions, X),
+        (nested_loops, X.reshape(2, 2)),
+    ],
+)
 def test_gradient_matches_differences(f, x):
     np.testing.assert_allclose(pb.grad(f)(x), pb.numeric.grad(f)(x), rtol=1e-6, atol=1e-8)
 

@@ -55,16 +55,14 @@ def test_forward_mode_sees_a_subclass_override():
     assert unbound == pytest.approx(float(g @ t))
     numeric = pb.jacobian(pb.grad(SMOOTH.loss), mode="numeric")(W)
     np.testing.assert_allclose(pb.hessian(SMOOTH.loss)(W), numeric, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(pb.hessian(Model.loss, 1)(SMOOTH, W), numeric, rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(pb.hessian(Model.loss, 1)(SMOOTH, W), numeric, rtol=1e-5, atol=1e-6)
 
 
 def test_hessian_of_a_two_argument_bound_method():
     args = (0.7, W)
     for argnums in (0, 1):
         h = pb.hessian(SMOOTH.scaled_loss, argnums)(*args)
-        numeric = pb.jacobian(pb.grad(SMOOTH.scaled_loss, argnums), argnums,
-                              mode="numeric")(*args)
+        numeric = pb.jacobian(pb.grad(SMOOTH.scaled_loss, argnums), argnums, mode="numeric")(*args)
         np.testing.assert_allclose(h, numeric, rtol=1e-5, atol=1e-6)
     rows = pb.jacobian(pb.grad(SMOOTH.scaled_loss, 1), 1)(*args)  # reverse over reverse
     np.testing.assert_allclose(rows, pb.hessian(SMOOTH.scaled_loss, 1)(*args), rtol=1e-8)

@@ -35,8 +35,7 @@ def rows(a):
     return np.sum(np.linalg.norm(a, axis=1) ** 2 * np.sin(np.linalg.norm(a, axis=0)[:2]))
 
 
-CASES = [(euclidean, X), (frobenius, A), (named_frobenius, A), (taxicab, X), (three, X),
-         (rows, A)]
+CASES = [(euclidean, X), (frobenius, A), (named_frobenius, A), (taxicab, X), (three, X), (rows, A)]
 
 
 @pytest.mark.parametrize("fn, x", CASES, ids=[c[0].__name__ for c in CASES])

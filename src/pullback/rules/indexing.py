@@ -70,10 +70,16 @@ defrule(additem, vjp=additem_vjp, jvp=additem_jvp, linear=True)
 
 # the in-place forms generated code uses (see reverse.py): as functions of values they are
 # setitem and additem, so they share those rules; tangents stay new values
-defrule(write_entry, vjp=setitem_vjp, jvp=setitem_jvp, linear=True,
-        name="pullback.runtime.write_entry")
-defrule(add_to_entry, vjp=additem_vjp, jvp=additem_jvp, linear=True,
-        name="pullback.runtime.add_to_entry")
+defrule(
+    write_entry, vjp=setitem_vjp, jvp=setitem_jvp, linear=True, name="pullback.runtime.write_entry"
+)
+defrule(
+    add_to_entry,
+    vjp=additem_vjp,
+    jvp=additem_jvp,
+    linear=True,
+    name="pullback.runtime.add_to_entry",
+)
 
 
 def owned_adjoint_vjp(g, ans, x_bar, x):
@@ -117,8 +123,9 @@ def loop_sequence_adjoint_jvp(g_in_dot, ans, g_in, x):
     return loop_sequence_adjoint(g_in_dot, x)
 
 
-defrule(loop_sequence_adjoint, vjp=loop_sequence_adjoint_vjp, jvp=loop_sequence_adjoint_jvp,
-        linear=True)
+defrule(
+    loop_sequence_adjoint, vjp=loop_sequence_adjoint_vjp, jvp=loop_sequence_adjoint_jvp, linear=True
+)
 
 
 def loop_sequence_tangent_vjp(g, ans, t, x):
@@ -129,8 +136,9 @@ def loop_sequence_tangent_jvp(t_dot, ans, t, x):
     return loop_sequence_tangent(t_dot, x)
 
 
-defrule(loop_sequence_tangent, vjp=loop_sequence_tangent_vjp, jvp=loop_sequence_tangent_jvp,
-        linear=True)
+defrule(
+    loop_sequence_tangent, vjp=loop_sequence_tangent_vjp, jvp=loop_sequence_tangent_jvp, linear=True
+)
 
 
 def take_vjp(g, ans, a, indices, axis=None, out=None, mode="raise"):

@@ -342,13 +342,17 @@ defrule(np.linalg.norm, vjp=norm_vjp, jvp=norm_jvp)
 # the helper above has a rule of its own: differentiating its source would meet the branches
 # of every ord (an svd among them) where only one runs
 def norm_gradient_vjp(g, ans, x, norm, ord=None, axis=None, keepdims=False):
-    return (norm_gradient_along_x(g, x, norm, ord, axis, keepdims),
-            norm_gradient_adjoint_norm(g, x, norm, ord, axis, keepdims))
+    return (
+        norm_gradient_along_x(g, x, norm, ord, axis, keepdims),
+        norm_gradient_adjoint_norm(g, x, norm, ord, axis, keepdims),
+    )
 
 
 def norm_gradient_jvp(x_dot, norm_dot, ans, x, norm, ord=None, axis=None, keepdims=False):
-    return (norm_gradient_along_x(x_dot, x, norm, ord, axis, keepdims),
-            norm_gradient_tangent_norm(norm_dot, x, norm, ord, axis, keepdims))
+    return (
+        norm_gradient_along_x(x_dot, x, norm, ord, axis, keepdims),
+        norm_gradient_tangent_norm(norm_dot, x, norm, ord, axis, keepdims),
+    )
 
 
 defrule(norm_gradient, vjp=norm_gradient_vjp, jvp=norm_gradient_jvp)

@@ -13,8 +13,17 @@ from . import unbroadcast as _unbroadcast
 from .indexing import _has_integer_array
 from .indexing import getitem_adjoint as _getitem_adjoint
 
-__all__ = ["add_adjoints", "item", "seed", "adjoint_or_zeros", "head", "tail", "unbroadcast",
-           "add_at", "scatter_add"]
+__all__ = [
+    "add_adjoints",
+    "item",
+    "seed",
+    "adjoint_or_zeros",
+    "head",
+    "tail",
+    "unbroadcast",
+    "add_at",
+    "scatter_add",
+]
 
 _ndarray = np.ndarray
 
@@ -37,8 +46,9 @@ def unbroadcast(g, x):
     return _unbroadcast(g, x)
 
 
-_SCALARS = frozenset({float, int, np.float64, np.float32, np.int64, np.int32, np.complex128,
-                      complex})
+_SCALARS = frozenset(
+    {float, int, np.float64, np.float32, np.int64, np.int32, np.complex128, complex}
+)
 
 
 def add_adjoints(a, b):
@@ -112,7 +122,7 @@ def tail(adjoint, left):
     """The adjoint of ``right`` in ``left + right`` for tuples and lists (concatenation)."""
     if adjoint is None:
         return None
-    return list(adjoint[len(left):])
+    return list(adjoint[len(left) :])
 
 
 def add_at(adjoint, index, g):

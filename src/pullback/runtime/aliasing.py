@@ -33,4 +33,8 @@ def check_unshared(value, other: str, filename: str, lineno: int, col_offset: in
         f"this in-place update changes {kind} that {other!r} shares: in "
         f"Python {other!r} would change too, and source mode's derivative would not see that",
         hint=f"copy first (y = {other}.copy()) or write the update as a new value: y = y + v",
-        filename=filename, lineno=lineno, col_offset=col_offset, line=line)
+        filename=filename,
+        lineno=lineno,
+        col_offset=col_offset,
+        line=line,
+    )

@@ -118,8 +118,7 @@ def owned_adjoint(x_bar, x):
     zeros = _float_zeros(x)
     if x_bar is None:
         return zeros
-    if x_bar.__class__ is np.ndarray and x_bar.shape == zeros.shape \
-            and x_bar.dtype == zeros.dtype:
+    if x_bar.__class__ is np.ndarray and x_bar.shape == zeros.shape and x_bar.dtype == zeros.dtype:
         return x_bar.copy()
     out = np.zeros(zeros.shape, np.result_type(zeros.dtype, np.asarray(x_bar).dtype))
     out[...] = x_bar

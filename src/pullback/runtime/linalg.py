@@ -385,7 +385,8 @@ def norm_gradient_partials(x, norm, ord=None, axis=None, keepdims=False):
         return np.broadcast_to(1.0 / norm, x.shape), -x / (norm * norm)
     if matrix and ord in (2, -2, "nuc"):
         raise NotImplementedError(
-            f"no second derivative for np.linalg.norm with ord={ord!r} of a matrix")
+            f"no second derivative for np.linalg.norm with ord={ord!r} of a matrix"
+        )
     if matrix or ord in (np.inf, -np.inf, 0, 1):
         return np.zeros(x.shape), np.zeros(x.shape)
     magnitude = np.abs(x)

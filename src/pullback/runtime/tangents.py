@@ -10,9 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["zero_tangent", "broadcast_like", "sum_tangent", "split_tangent", "add_into",
-           "reduce_like",
-           "item_adjoint", "head_adjoint", "tail_adjoint", "prefix_adjoint"]
+__all__ = [
+    "zero_tangent",
+    "broadcast_like",
+    "sum_tangent",
+    "split_tangent",
+    "add_into",
+    "reduce_like",
+    "item_adjoint",
+    "head_adjoint",
+    "tail_adjoint",
+    "prefix_adjoint",
+]
 
 
 def zero_tangent(x):
@@ -91,8 +100,11 @@ def add_into(a, b):
         return b
     if b is None:
         return a
-    if a.__class__ is np.ndarray and a.size >= _IN_PLACE and (
-            b.__class__ is float or b.__class__ is np.ndarray and b.dtype == a.dtype):
+    if (
+        a.__class__ is np.ndarray
+        and a.size >= _IN_PLACE
+        and (b.__class__ is float or b.__class__ is np.ndarray and b.dtype == a.dtype)
+    ):
         a += b
         return a
     return a + b
@@ -118,7 +130,7 @@ def head_adjoint(g, adjoint, left):
     """The transpose of ``head(adjoint, left)``: ``g`` followed by zeros."""
     if g is None or adjoint is None:
         return None
-    return list(g) + [zero_tangent(a) for a in adjoint[len(left):]]
+    return list(g) + [zero_tangent(a) for a in adjoint[len(left) :]]
 
 
 def tail_adjoint(g, adjoint, left):

@@ -40,7 +40,8 @@ def _positions(argnums) -> tuple[tuple[int, ...], bool]:
         nums = tuple(argnums)
     except TypeError:
         raise PullbackTypeError(
-            f"argnums must be an int or a tuple of ints, got {argnums!r}") from None
+            f"argnums must be an int or a tuple of ints, got {argnums!r}"
+        ) from None
     if not all(isinstance(a, int) and not isinstance(a, bool) for a in nums):
         raise PullbackTypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
     return nums, False
@@ -58,7 +59,8 @@ def _resolve_positions(f, nums):
         if not -n <= a < n:
             raise PullbackValueError(
                 f"argnums {a} is out of range for {f.__name__}, which takes {n} positional "
-                "parameter(s)")
+                "parameter(s)"
+            )
         out.append(a % n)
     return tuple(out)
 
@@ -77,13 +79,19 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
         hit = _RECENT.get((f, argnums, has_aux))
     except TypeError:  # unhashable argnums (a list)
         hit = None
-    if hit is not None and hit[0] is getattr(f, "__code__", None) \
-            and hit[1] is getattr(f, "__closure__", None):
+    if (
+        hit is not None
+        and hit[0] is getattr(f, "__code__", None)
+        and hit[1] is getattr(f, "__closure__", None)
+    ):
         return hit[2]
     df = _grad(f, argnums, has_aux)
     try:
-        _RECENT[(f, argnums, has_aux)] = (getattr(f, "__code__", None),
-                                          getattr(f, "__closure__", None), df)
+        _RECENT[(f, argnums, has_aux)] = (
+            getattr(f, "__code__", None),
+            getattr(f, "__closure__", None),
+            df,
+        )
     except TypeError:
         pass
     return df
@@ -109,8 +117,9 @@ def _grad(f, argnums, has_aux, owner=None):
     return df
 
 
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
-                   has_aux: bool = False) -> Callable:
+def value_and_grad(
+    f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable:
     """``(f(*args), gradient)``, as a generated Python function."""
     return _value_and_grad(f, argnums, has_aux)
 
@@ -129,11 +138,11 @@ def _value_and_grad(f, argnums, has_aux, owner=None):
     try:
         df = cached(target, nums, single, "value_and_grad", has_aux, make, owner=owner)
     except UnsupportedSyntaxError as error:
-        return _per_function_argument(error, target, nums, single, "value_and_grad", has_aux,
-                                      make)
+        return _per_function_argument(error, target, nums, single, "value_and_grad", has_aux, make)
     if owner is None:
-        return _per_receiver_class(df, target, nums,
-                                   lambda cls: _value_and_grad(f, argnums, has_aux, cls))
+        return _per_receiver_class(
+            df, target, nums, lambda cls: _value_and_grad(f, argnums, has_aux, cls)
+        )
     return df
 
 
@@ -146,7 +155,7 @@ def _per_function_argument(error, fn, nums, single, flavor, has_aux, make):
     code = getattr(fn, "__code__", None)
     if parameter is None or code is None:
         raise error
-    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    params = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
     if parameter not in params or params.index(parameter) in nums:
         raise error
     position = params.index(parameter)
@@ -156,7 +165,7 @@ def _per_function_argument(error, fn, nums, single, flavor, has_aux, make):
         if not callable(given) or isinstance(given, type):
             raise error
         fixed = {parameter: given}
-        for i, value in enumerate(args[:len(params)]):  # every function passed is fixed
+        for i, value in enumerate(args[: len(params)]):  # every function passed is fixed
             if i not in nums and callable(value) and not isinstance(value, type):
                 fixed[params[i]] = value
         df = cached(fn, nums, single, flavor, has_aux, make, fixed=fixed)
@@ -169,10 +178,14 @@ def _per_function_argument(error, fn, nums, single, flavor, has_aux, make):
 
 # -- bound methods: model.loss is loss(model, ...) with argnums counting what follows model --
 
+
 def _method(f):
     """``(function, receiver)`` of a bound method of a Python function, else None."""
-    if isinstance(f, types.MethodType) and isinstance(f.__func__, types.FunctionType) \
-            and not hasattr(f.__func__, "__pullback_target__"):
+    if (
+        isinstance(f, types.MethodType)
+        and isinstance(f.__func__, types.FunctionType)
+        and not hasattr(f.__func__, "__pullback_target__")
+    ):
         return f.__func__, f.__self__
     return None
 
@@ -208,8 +221,12 @@ def _for_receiver(f, primals):
     the receiver in ``primals``, where that is a subclass (transforming ``f`` again, as a
     Hessian does, must see the subclass's overrides); ``f`` otherwise."""
     per_class = getattr(f, "__pullback_for_class__", None)
-    if per_class is not None and primals and isinstance(primals[0], per_class[0]) \
-            and primals[0].__class__ is not per_class[0]:
+    if (
+        per_class is not None
+        and primals
+        and isinstance(primals[0], per_class[0])
+        and primals[0].__class__ is not per_class[0]
+    ):
         return per_class[1](primals[0].__class__)
     return f
 
@@ -221,8 +238,12 @@ def _receiver_class(fn, receiver):
     if not isinstance(fn, types.FunctionType):
         return None
     default = owner_class(fn)
-    if default is None or receiver.__class__ is default or receiver_kind(default, fn) \
-            != "instance" or not isinstance(receiver, default):
+    if (
+        default is None
+        or receiver.__class__ is default
+        or receiver_kind(default, fn) != "instance"
+        or not isinstance(receiver, default)
+    ):
         return None
     return receiver.__class__
 
@@ -240,7 +261,8 @@ def _on_receiver(transform, method, argnums, has_aux):
 
             raise PullbackValueError(
                 f"argnums {a} is out of range for {fn.__qualname__}, whose bound method takes "
-                f"{visible} positional parameter(s)")
+                f"{visible} positional parameter(s)"
+            )
     shifted = tuple(a % visible + 1 for a in nums)
     owner = receiver if isinstance(receiver, type) else type(receiver)
     df = transform(fn, shifted[0] if single else shifted, has_aux, owner)
@@ -357,5 +379,6 @@ def source(df: Callable) -> str:
 
         raise PullbackTypeError(
             f"{getattr(df, '__name__', df)!r} is not a source-mode derivative; pb.source "
-            "takes what pb.grad(f) or pb.value_and_grad(f) returned")
+            "takes what pb.grad(f) or pb.value_and_grad(f) returned"
+        )
     return module.text

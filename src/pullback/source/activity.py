@@ -26,18 +26,47 @@ from .anf import is_static
 from .resolve import MISSING
 
 BINOPS = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
-    ast.Pow: operator.pow, ast.MatMult: operator.matmul, ast.BitAnd: operator.and_,
-    ast.BitOr: operator.or_, ast.BitXor: operator.xor, ast.LShift: operator.lshift,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.MatMult: operator.matmul,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
+    ast.LShift: operator.lshift,
     ast.RShift: operator.rshift,
 }
 UNARYOPS = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
-_NONDIFF_OPS = {operator.floordiv, operator.and_, operator.or_, operator.xor, operator.lshift,
-                operator.rshift, operator.invert}
+_NONDIFF_OPS = {
+    operator.floordiv,
+    operator.and_,
+    operator.or_,
+    operator.xor,
+    operator.lshift,
+    operator.rshift,
+    operator.invert,
+}
 IDENTITY_METHODS = {"copy", "astype", "item", "tolist"}
-NONDIFF_METHODS = {"keys", "index", "count", "__len__", "format", "join", "split", "strip",
-                   "startswith", "endswith", "lower", "upper", "replace", "is_integer"}
+NONDIFF_METHODS = {
+    "keys",
+    "index",
+    "count",
+    "__len__",
+    "format",
+    "join",
+    "split",
+    "strip",
+    "startswith",
+    "endswith",
+    "lower",
+    "upper",
+    "replace",
+    "is_integer",
+}
 
 
 @dataclass
@@ -52,8 +81,12 @@ class Activity:
         return self.varied & self.useful
 
     def is_active(self, e) -> bool:
-        return isinstance(e, ast.Name) and not is_static(e) and e.id in self.varied \
+        return (
+            isinstance(e, ast.Name)
+            and not is_static(e)
+            and e.id in self.varied
             and e.id in self.useful
+        )
 
 
 def names_read(e: ast.expr) -> list[str]:
@@ -131,9 +164,13 @@ def _assignments(stmts):
     for s in stmts:
         if isinstance(s, ast.Assign):
             yield s.targets[0].id, s.value
-        elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) \
-                and isinstance(s.value.func, ast.Attribute) and s.value.func.attr == "append" \
-                and isinstance(s.value.func.value, ast.Name):
+        elif (
+            isinstance(s, ast.Expr)
+            and isinstance(s.value, ast.Call)
+            and isinstance(s.value.func, ast.Attribute)
+            and s.value.func.attr == "append"
+            and isinstance(s.value.func.value, ast.Name)
+        ):
             yield s.value.func.value.id, ast.List(elts=s.value.args, ctx=ast.Load())
         elif isinstance(s, ast.If):
             yield from _assignments(s.body)
@@ -171,7 +208,8 @@ def analyze(fn: ast.FunctionDef, wrt: list[str], output: str | None, ns_lookup) 
             if target in sequences:
                 continue
             if isinstance(value, (ast.Tuple, ast.List)) or (
-                isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Mult))
+                isinstance(value, ast.BinOp)
+                and isinstance(value.op, (ast.Add, ast.Mult))
                 and any(n in sequences for n in names_read(value))
             ):
                 sequences.add(target)

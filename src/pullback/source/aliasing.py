@@ -31,14 +31,47 @@ from .diagnostics import unsupported
 
 # calls and attributes that may return their argument itself or a view of it
 _VIEW_FUNCTIONS = {
-    "asarray", "asanyarray", "ascontiguousarray", "asfortranarray", "reshape", "ravel",
-    "transpose", "squeeze", "swapaxes", "moveaxis", "rollaxis", "expand_dims", "atleast_1d",
-    "atleast_2d", "atleast_3d", "broadcast_to", "diagonal", "real", "imag", "view",
-    "split", "array_split", "hsplit", "vsplit", "dsplit",
+    "asarray",
+    "asanyarray",
+    "ascontiguousarray",
+    "asfortranarray",
+    "reshape",
+    "ravel",
+    "transpose",
+    "squeeze",
+    "swapaxes",
+    "moveaxis",
+    "rollaxis",
+    "expand_dims",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "broadcast_to",
+    "diagonal",
+    "real",
+    "imag",
+    "view",
+    "split",
+    "array_split",
+    "hsplit",
+    "vsplit",
+    "dsplit",
 }
 _VIEW_ATTRIBUTES = {"T", "mT", "real", "imag", "flat", "base"}
-_VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "view", "diagonal",
-                 "__array__", "get", "values", "items", "keys"}
+_VIEW_METHODS = {
+    "reshape",
+    "ravel",
+    "transpose",
+    "squeeze",
+    "swapaxes",
+    "view",
+    "diagonal",
+    "__array__",
+    "get",
+    "values",
+    "items",
+    "keys",
+}
 _ADDING_METHODS = {"append", "extend", "insert", "add", "update", "setdefault"}
 
 
@@ -125,8 +158,11 @@ class _Aliasing:
         if not isinstance(e.value, ast.Name) or e.value.id not in self.ndims:
             return False
         parts = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
-        scalar = all(isinstance(p, (ast.Name, ast.BinOp, ast.UnaryOp))
-                     or (isinstance(p, ast.Constant) and type(p.value) is int) for p in parts)
+        scalar = all(
+            isinstance(p, (ast.Name, ast.BinOp, ast.UnaryOp))
+            or (isinstance(p, ast.Constant) and type(p.value) is int)
+            for p in parts
+        )
         return scalar and len(parts) == self.ndims[e.value.id]
 
     # -- statements ----------------------------------------------------------------------------
@@ -138,7 +174,7 @@ class _Aliasing:
 
     def block(self, stmts, state):
         for k, s in enumerate(stmts):
-            self.rests.append(stmts[k + 1:])
+            self.rests.append(stmts[k + 1 :])
             try:
                 state = self.stmt(s, state)
             finally:
@@ -156,9 +192,12 @@ class _Aliasing:
     def stmt(self, s, state):
         state = {k: set(v) for k, v in state.items()}
         if isinstance(s, ast.Assign):
-            if len(s.targets) == 1 and isinstance(s.targets[0], (ast.Tuple, ast.List)) \
-                    and isinstance(s.value, (ast.Tuple, ast.List)) \
-                    and len(s.value.elts) == len(s.targets[0].elts):
+            if (
+                len(s.targets) == 1
+                and isinstance(s.targets[0], (ast.Tuple, ast.List))
+                and isinstance(s.value, (ast.Tuple, ast.List))
+                and len(s.value.elts) == len(s.targets[0].elts)
+            ):
                 values = [self.points_to(v, state) for v in s.value.elts]
                 for t, v in zip(s.targets[0].elts, values, strict=True):
                     self.bind(t, v, state)
@@ -206,8 +245,11 @@ class _Aliasing:
                 inner = {k: set(v) for k, v in head.items()}
                 if isinstance(s, ast.For):
                     it = s.iter
-                    counted = isinstance(it, ast.Call) and isinstance(it.func, ast.Name) \
+                    counted = (
+                        isinstance(it, ast.Call)
+                        and isinstance(it.func, ast.Name)
                         and it.func.id == "range"
+                    )
                     objs = {self.fresh(s)} if counted else self.reach(self.points_to(it, inner))
                     self.bind(s.target, objs, inner)
                 end = self.block(s.body, inner)
@@ -260,19 +302,22 @@ class _Aliasing:
         if augmented:  # ys[i] += v also updates the element ys[i] itself, if it is mutable
             shared = self.observers(self.reach(objs) - objs, y, state)
             if shared:
-                element = ast.Subscript(value=ast.Name(id=base.id, ctx=ast.Load()),
-                                        slice=target.slice, ctx=ast.Load())
+                element = ast.Subscript(
+                    value=ast.Name(id=base.id, ctx=ast.Load()), slice=target.slice, ctx=ast.Load()
+                )
                 self.checks[id(s)] = (s, element, shared[0])
 
     def refuse(self, s, target, y, z, augmented):
         code = ast.unparse(target)
         op = f"{_op(s)}=" if augmented else "="
         raise unsupported(
-            s, self.src,
+            s,
+            self.src,
             f"'{code} {op} ...' writes into {y!r} in place, but {y!r} may share its value "
             f"with {z!r}, which is used afterwards: in Python {z!r} would change too, and "
             "source mode's derivative would not see that",
-            f"copy first: {y} = {y}.copy() (or build {y} with its own np.zeros / list)")
+            f"copy first: {y} = {y}.copy() (or build {y} with its own np.zeros / list)",
+        )
 
     def insert_checks(self, ns):
         """Put ``check_unshared(value, ...)`` before each update that needs one."""
@@ -292,10 +337,17 @@ class _Aliasing:
                     _, value, other = self.checks[id(s)]
                     func = ast.Name(id=helper, ctx=ast.Load())
                     func._static = True
-                    call = ast.Call(func=func, args=[
-                        value, ast.Constant(other), ast.Constant(self.src.filename),
-                        ast.Constant(s.lineno), ast.Constant(s.col_offset + self.src.col_shift),
-                    ], keywords=[])
+                    call = ast.Call(
+                        func=func,
+                        args=[
+                            value,
+                            ast.Constant(other),
+                            ast.Constant(self.src.filename),
+                            ast.Constant(s.lineno),
+                            ast.Constant(s.col_offset + self.src.col_shift),
+                        ],
+                        keywords=[],
+                    )
                     out.append(ast.copy_location(ast.Expr(value=call), s))
                 out.append(s)
             return out
@@ -332,8 +384,11 @@ def _allocated_ndims(node) -> dict[str, int]:
                 found.setdefault(t.id, set()).add(_ndim_of(value))
             else:
                 for inner in ast.walk(t):
-                    if isinstance(inner, ast.Name) and t is not None \
-                            and not isinstance(t, ast.Subscript):
+                    if (
+                        isinstance(inner, ast.Name)
+                        and t is not None
+                        and not isinstance(t, ast.Subscript)
+                    ):
                         found.setdefault(inner.id, set()).add(None)
     return {k: next(iter(v)) for k, v in found.items() if len(v) == 1 and None not in v}
 
@@ -348,9 +403,11 @@ def _ndim_of(value):
     shape = value.args[0]
     if isinstance(shape, ast.Tuple):
         return None if any(isinstance(e, ast.Starred) for e in shape.elts) else len(shape.elts)
-    if isinstance(shape, (ast.BinOp, ast.Subscript)) or (
-            isinstance(shape, ast.Constant) and type(shape.value) is int) or (
-            isinstance(shape, ast.Call) and getattr(shape.func, "id", None) == "len"):
+    if (
+        isinstance(shape, (ast.BinOp, ast.Subscript))
+        or (isinstance(shape, ast.Constant) and type(shape.value) is int)
+        or (isinstance(shape, ast.Call) and getattr(shape.func, "id", None) == "len")
+    ):
         return 1
     return None
 
@@ -358,8 +415,16 @@ def _ndim_of(value):
 def _op(s) -> str:
     if not isinstance(s, ast.AugAssign):
         return ""
-    ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
-           ast.MatMult: "@", ast.FloorDiv: "//", ast.Mod: "%"}
+    ops = {
+        ast.Add: "+",
+        ast.Sub: "-",
+        ast.Mult: "*",
+        ast.Div: "/",
+        ast.Pow: "**",
+        ast.MatMult: "@",
+        ast.FloorDiv: "//",
+        ast.Mod: "%",
+    }
     return ops.get(type(s.op), "op")
 
 

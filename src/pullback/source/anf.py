@@ -41,8 +41,19 @@ from .naming import Namer, describe
 from .resolve import MISSING, Scope, is_data, local_names, receiver_kind
 
 _NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
-_PLAIN_METHODS = {"append", "copy", "keys", "values", "items", "astype", "tolist", "item",
-                  "get", "index", "count"}
+_PLAIN_METHODS = {
+    "append",
+    "copy",
+    "keys",
+    "values",
+    "items",
+    "astype",
+    "tolist",
+    "item",
+    "get",
+    "index",
+    "count",
+}
 
 
 def is_static(e: ast.expr) -> bool:
@@ -70,8 +81,15 @@ class _Sym:
 
 
 class ANF:
-    def __init__(self, scope: Scope, src, namer: Namer, ns: Namespace, desugarer: Desugarer,
-                 owners: dict | None = None):
+    def __init__(
+        self,
+        scope: Scope,
+        src,
+        namer: Namer,
+        ns: Namespace,
+        desugarer: Desugarer,
+        owners: dict | None = None,
+    ):
         self.scope = scope
         self.src = src
         self.namer = namer
@@ -93,8 +111,14 @@ class ANF:
         self.receiver = _receiver(node, self.scope)
         body = self.block(node.body)
         body = [assign(v, e, node) for v, e in self.reads_at_call.items()] + body
-        out = ast.FunctionDef(name=node.name, args=node.args, body=body, decorator_list=[],
-                              returns=None, type_comment=None)
+        out = ast.FunctionDef(
+            name=node.name,
+            args=node.args,
+            body=body,
+            decorator_list=[],
+            returns=None,
+            type_comment=None,
+        )
         return ast.copy_location(out, node)
 
     def block(self, stmts):
@@ -124,8 +148,9 @@ class ANF:
             orelse = self.block(s.orelse)
             return pre + [loc(ast.If(test=test, body=body, orelse=orelse), s)]
         if isinstance(s, ast.While):
-            cond = self.namer.fresh(describe(s.test) if not isinstance(s.test, ast.BoolOp)
-                                    else "more")
+            cond = self.namer.fresh(
+                describe(s.test) if not isinstance(s.test, ast.BoolOp) else "more"
+            )
             pre, value = self.simple(s.test, hint=cond)
             compute = pre + [assign(cond, value, s)]
             body = self.block(s.body)
@@ -135,8 +160,12 @@ class ANF:
             it = s.iter
             pre = []
             args = []
-            assigned = {n.id for st in s.body for n in ast.walk(st)
-                        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            assigned = {
+                n.id
+                for st in s.body
+                for n in ast.walk(st)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
             for a in it.args:
                 p, at = self.atom(a)
                 pre += p
@@ -149,8 +178,9 @@ class ANF:
             body = self.block(s.body) or [loc(ast.Pass(), s)]
             return pre + [loc(ast.For(target=s.target, iter=rng, body=body, orelse=[]), s)]
         if isinstance(s, ast.Return):
-            pre, a = self.atom(s.value if s.value is not None else ast.Constant(None),
-                               hint="result")
+            pre, a = self.atom(
+                s.value if s.value is not None else ast.Constant(None), hint="result"
+            )
             return pre + [loc(ast.Return(value=a), s)]
         if isinstance(s, (ast.Raise, ast.Break, ast.Continue)):
             return [s]
@@ -213,18 +243,19 @@ class ANF:
             holder, key = self.scope.home(v)
             if key is None:
                 cell = self.ns.bind(f"{v}_cell", holder)
-                read = ast.Attribute(value=static_name(cell), attr="cell_contents",
-                                     ctx=ast.Load())
+                read = ast.Attribute(value=static_name(cell), attr="cell_contents", ctx=ast.Load())
             else:
                 module = _module_with_globals(holder, self.scope.fn)
                 if module is not None:
-                    base = self.ns.bind(module.__name__.rpartition(".")[2].strip("_")
-                                        or "module", module)
+                    base = self.ns.bind(
+                        module.__name__.rpartition(".")[2].strip("_") or "module", module
+                    )
                     read = ast.Attribute(value=static_name(base), attr=v, ctx=ast.Load())
                 else:
                     base = self.ns.bind(f"{self.scope.fn.__name__}_globals", holder)
-                    read = ast.Subscript(value=static_name(base), slice=ast.Constant(v),
-                                         ctx=ast.Load())
+                    read = ast.Subscript(
+                        value=static_name(base), slice=ast.Constant(v), ctx=ast.Load()
+                    )
             self.reads_at_call[v] = read
             self.shadowed.add(v)
         return v
@@ -234,12 +265,14 @@ class ANF:
 
     def expr_Attribute(self, e, hint):
         attr = self.receiver_attribute(e)
-        if isinstance(attr, property) and attr.fget is not None \
-                and self.is_receiver(e.value):  # self.prop: its getter, called
+        if (
+            isinstance(attr, property) and attr.fget is not None and self.is_receiver(e.value)
+        ):  # self.prop: its getter, called
             getter = mark_static(self.ns.ref(attr.fget))
             self.owners.setdefault(id(attr.fget), self.scope.owner)
-            return self.simple(loc(ast.Call(func=getter, args=[name(e.value.id)], keywords=[]),
-                                   e), hint)
+            return self.simple(
+                loc(ast.Call(func=getter, args=[name(e.value.id)], keywords=[]), e), hint
+            )
         value = self.static(e)
         if value is not MISSING:
             root = e
@@ -250,8 +283,7 @@ class ANF:
                 self.ns.bind_user(root.id, root_value)
                 self.ns.guard(self.scope.home(root.id), root_value)
             node = ast.Attribute(value=self._static_copy(e.value), attr=e.attr, ctx=ast.Load())
-            if is_data(value) and not self.scope.generated \
-                    and not _library_constant(e, self.scope):
+            if is_data(value) and not self.scope.generated and not _library_constant(e, self.scope):
                 return [], loc(node, e)  # a user module's or class's data: read when run
             return [], mark_static(loc(node, e))
         pre, obj = self.atom(e.value)
@@ -273,8 +305,11 @@ class ANF:
         return pre, loc(ast.BinOp(left=a, op=e.op, right=b), e)
 
     def expr_UnaryOp(self, e, hint):
-        if isinstance(e.op, ast.USub) and isinstance(e.operand, ast.Constant) \
-                and isinstance(e.operand.value, (int, float)):
+        if (
+            isinstance(e.op, ast.USub)
+            and isinstance(e.operand, ast.Constant)
+            and isinstance(e.operand.value, (int, float))
+        ):
             return [], loc(ast.Constant(-e.operand.value), e)
         if isinstance(e.op, ast.UAdd):
             return self.simple(e.operand, hint)
@@ -317,8 +352,9 @@ class ANF:
                 if isinstance(e.op, ast.And):
                     holder.append(loc(ast.If(test=name(var), body=nxt, orelse=[]), e))
                 else:
-                    holder.append(loc(ast.If(test=name(var), body=[loc(ast.Pass(), e)],
-                                             orelse=nxt), e))
+                    holder.append(
+                        loc(ast.If(test=name(var), body=[loc(ast.Pass(), e)], orelse=nxt), e)
+                    )
                 holder = nxt
         return stmts, name(var)
 
@@ -374,14 +410,19 @@ class ANF:
         return self.atom(sl)
 
     def expr_Lambda(self, e, hint):
-        raise unsupported(e, self.src, "a lambda can only be assigned to a name and called",
-                          "define it with def, or assign it: sq = lambda v: v * v")
+        raise unsupported(
+            e,
+            self.src,
+            "a lambda can only be assigned to a name and called",
+            "define it with def, or assign it: sq = lambda v: v * v",
+        )
 
     def expr_ListComp(self, e, hint):
         var = self.namer.fresh(hint or "values")
         stmts = [assign(var, ast.List(elts=[], ctx=ast.Load()), e)]
-        append = ast.Expr(value=call(ast.Attribute(value=name(var), attr="append",
-                                                   ctx=ast.Load()), e.elt))
+        append = ast.Expr(
+            value=call(ast.Attribute(value=name(var), attr="append", ctx=ast.Load()), e.elt)
+        )
         stmts += self.comprehension_loops(e, [loc(append, e)])
         return self.block_in_place(stmts), name(var)
 
@@ -409,8 +450,12 @@ class ANF:
         saved = self.at
         lowered = self.d.block(stmts)
         bind_helpers(self.ns, self.d)
-        self.shadowed |= {n.id for s in lowered for n in ast.walk(s)
-                          if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        self.shadowed |= {
+            n.id
+            for s in lowered
+            for n in ast.walk(s)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
         out = self.block(lowered)
         self.at = saved
         return out
@@ -441,31 +486,48 @@ class ANF:
     def unpacked(self, e: ast.Call) -> ast.Call:
         """``f(*args, **kwargs)`` with ``args``/``kwargs`` a nested function's packed parameters
         (a tuple or dict of known size) as ``f(args[0], args[1], k=kwargs["k"])``."""
-        if not any(isinstance(a, ast.Starred) for a in e.args) \
-                and all(k.arg is not None for k in e.keywords):
+        if not any(isinstance(a, ast.Starred) for a in e.args) and all(
+            k.arg is not None for k in e.keywords
+        ):
             return e
         args, keywords = [], []
         for a in e.args:
             if isinstance(a, ast.Starred):
                 n = self.packed.get(getattr(a.value, "id", None))
                 if not isinstance(n, int):
-                    raise unsupported(a, self.src, "star-arguments f(*args) are supported only "
-                                      "for the *args of a nested function",
-                                      "pass the arguments one by one")
-                args += [ast.Subscript(value=name(a.value.id), slice=ast.Constant(i),
-                                       ctx=ast.Load()) for i in range(n)]
+                    raise unsupported(
+                        a,
+                        self.src,
+                        "star-arguments f(*args) are supported only "
+                        "for the *args of a nested function",
+                        "pass the arguments one by one",
+                    )
+                args += [
+                    ast.Subscript(value=name(a.value.id), slice=ast.Constant(i), ctx=ast.Load())
+                    for i in range(n)
+                ]
             else:
                 args.append(a)
         for k in e.keywords:
             if k.arg is None:
                 keys = self.packed.get(getattr(k.value, "id", None))
                 if not isinstance(keys, list):
-                    raise unsupported(k.value, self.src, "keyword unpacking f(**kwargs) is "
-                                      "supported only for the **kwargs of a nested function",
-                                      "pass the keywords one by one")
-                keywords += [ast.keyword(arg=key, value=ast.Subscript(
-                    value=name(k.value.id), slice=ast.Constant(key), ctx=ast.Load()))
-                    for key in keys]
+                    raise unsupported(
+                        k.value,
+                        self.src,
+                        "keyword unpacking f(**kwargs) is "
+                        "supported only for the **kwargs of a nested function",
+                        "pass the keywords one by one",
+                    )
+                keywords += [
+                    ast.keyword(
+                        arg=key,
+                        value=ast.Subscript(
+                            value=name(k.value.id), slice=ast.Constant(key), ctx=ast.Load()
+                        ),
+                    )
+                    for key in keys
+                ]
             else:
                 keywords.append(k)
         return loc(ast.Call(func=e.func, args=args, keywords=keywords), e)
@@ -479,14 +541,22 @@ class ANF:
                 return self.inline(self.local_functions[fn], e, hint)
             e = loc(ast.Call(func=copy.deepcopy(fn), args=e.args, keywords=e.keywords), e)
             func = e.func
-        if isinstance(func, ast.Name) and func.id in self.local_functions \
-                and func.id in self.shadowed:
+        if (
+            isinstance(func, ast.Name)
+            and func.id in self.local_functions
+            and func.id in self.shadowed
+        ):
             return self.inline(self.local_functions[func.id], e, hint)
         as_function = self.method_call(e)
         if as_function is not None:
             return self.simple(as_function, hint)
-        if isinstance(func, ast.Attribute) and func.attr in ("values", "items") and not e.args \
-                and not e.keywords and self.static(func) is MISSING:
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("values", "items")
+            and not e.args
+            and not e.keywords
+            and self.static(func) is MISSING
+        ):
             return self.dict_view(e, hint)
         target = value_of(self.ns, func) if is_static(func) else self.static(func)
         if target is not MISSING:
@@ -517,23 +587,36 @@ class ANF:
                     if out is not None:
                         p3, simple = out
                         return pre + p2 + p3, simple
-            node = ast.Call(func=ast.Attribute(value=obj, attr=func.attr, ctx=ast.Load()),
-                            args=args, keywords=kws)
+            node = ast.Call(
+                func=ast.Attribute(value=obj, attr=func.attr, ctx=ast.Load()),
+                args=args,
+                keywords=kws,
+            )
             return pre + p2, loc(node, e)
         code = getattr(self.scope.fn, "__code__", None)
-        params = set(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]) \
-            if code is not None else set()
+        params = (
+            set(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+            if code is not None
+            else set()
+        )
         if isinstance(func, ast.Name) and func.id in params:
             fname = getattr(self.scope.fn, "__name__", "f")
             error = unsupported(
-                e, self.src, f"cannot tell what {func.id!r} calls before running: it is a "
+                e,
+                self.src,
+                f"cannot tell what {func.id!r} calls before running: it is a "
                 f"parameter of {fname}, and the function passed in is known only at the call",
                 f"pass a module-level function (or NumPy's) for {func.id!r}, or fix it first: "
-                f"pb.grad(lambda w: {fname}(my_function, w))")
+                f"pb.grad(lambda w: {fname}(my_function, w))",
+            )
             error.function_parameter = func.id  # grad builds per function passed: see source
             raise error
-        raise unsupported(e, self.src, f"cannot tell what {ast.unparse(func)!r} calls before "
-                          "running", "call a function by its name")
+        raise unsupported(
+            e,
+            self.src,
+            f"cannot tell what {ast.unparse(func)!r} calls before running",
+            "call a function by its name",
+        )
 
     def refuse_local_function_arguments(self, e: ast.Call) -> None:
         """A nested def or lambda passed to a module-level function: it is inlined where this
@@ -542,32 +625,44 @@ class ANF:
             named = self.function_named(a) if isinstance(a, ast.Name) else None
             if isinstance(named, str):
                 raise unsupported(
-                    a, self.src, f"the nested function {a.id!r} is passed to "
+                    a,
+                    self.src,
+                    f"the nested function {a.id!r} is passed to "
                     f"{ast.unparse(e.func)!r}: source mode passes module-level functions "
                     "(and NumPy's) to other functions, not nested ones",
                     f"define {a.id!r} at module level (its free values as extra parameters), "
-                    f"or nest {ast.unparse(e.func)!r} in this function too")
+                    f"or nest {ast.unparse(e.func)!r} in this function too",
+                )
 
     def dict_view(self, e: ast.Call, hint):
         """``d.values()`` / ``d.items()`` as a list built by position over ``d``'s keys, so
         ``sum(d.values())``, ``max(...)`` and ``list(...)`` see a differentiable list."""
         pre, obj = self.atom(e.func.value)
         key = self.namer.fresh("key")
-        keys = call(mark_static(self.builtin_ref("list")),
-                    call(ast.Attribute(value=copy.deepcopy(obj), attr="keys", ctx=ast.Load())))
+        keys = call(
+            mark_static(self.builtin_ref("list")),
+            call(ast.Attribute(value=copy.deepcopy(obj), attr="keys", ctx=ast.Load())),
+        )
         value = ast.Subscript(value=copy.deepcopy(obj), slice=name(key), ctx=ast.Load())
         if e.func.attr == "items":
             value = ast.Tuple(elts=[name(key), value], ctx=ast.Load())
-        comp = ast.ListComp(elt=value, generators=[ast.comprehension(
-            target=name(key, ast.Store()), iter=keys, ifs=[], is_async=0)])
+        comp = ast.ListComp(
+            elt=value,
+            generators=[
+                ast.comprehension(target=name(key, ast.Store()), iter=keys, ifs=[], is_async=0)
+            ],
+        )
         p2, simple = self.simple(loc(comp, e), hint or "values")
         return pre + p2, simple
 
     def receiver_attribute(self, e):
         """What ``self.name`` names in the class of a method's receiver (a function, a
         property, a staticmethod ...), or None where it is not a class attribute."""
-        if self.receiver is None or not isinstance(e, ast.Attribute) \
-                or not (self.is_receiver(e.value) or self.is_receiver_class(e.value)):
+        if (
+            self.receiver is None
+            or not isinstance(e, ast.Attribute)
+            or not (self.is_receiver(e.value) or self.is_receiver_class(e.value))
+        ):
             return None
         return _class_attribute(self.scope.owner, e.attr)
 
@@ -576,9 +671,14 @@ class ANF:
 
     def is_receiver_class(self, e) -> bool:
         """``type(self)`` in a method."""
-        return isinstance(e, ast.Call) and len(e.args) == 1 and not e.keywords \
-            and self.receiver[1] == "instance" and self.is_receiver(e.args[0]) \
+        return (
+            isinstance(e, ast.Call)
+            and len(e.args) == 1
+            and not e.keywords
+            and self.receiver[1] == "instance"
+            and self.is_receiver(e.args[0])
             and self.static(e.func) is builtins.type
+        )
 
     def method_call(self, e):
         """``self.m(a)`` in a method, or ``obj.m(a)`` with ``obj.m`` a bound method known before
@@ -600,11 +700,13 @@ class ANF:
                 first = [name(func.value.id)] if on_instance else []
             else:
                 return None
-        elif isinstance(func.value, ast.Name) and not is_static(func.value) \
-                and func.value.id not in self.shadowed \
-                and not isinstance(self.scope.lookup(func.value.id),
-                                   (type, types.ModuleType)) \
-                and is_data(self.scope.lookup(func.value.id)):
+        elif (
+            isinstance(func.value, ast.Name)
+            and not is_static(func.value)
+            and func.value.id not in self.shadowed
+            and not isinstance(self.scope.lookup(func.value.id), (type, types.ModuleType))
+            and is_data(self.scope.lookup(func.value.id))
+        ):
             # a method of a global or captured object (model.predict(x)), read when running
             owner = type(self.scope.lookup(func.value.id))
             attr = _class_attribute(owner, func.attr)
@@ -618,8 +720,9 @@ class ANF:
                 return None
         else:
             bound = value_of(self.ns, func) if is_static(func) else self.static(func)
-            if not isinstance(bound, types.MethodType) \
-                    or not isinstance(bound.__func__, types.FunctionType):
+            if not isinstance(bound, types.MethodType) or not isinstance(
+                bound.__func__, types.FunctionType
+            ):
                 return None
             fn = bound.__func__
             owner = bound.__self__ if isinstance(bound.__self__, type) else type(bound.__self__)
@@ -635,8 +738,9 @@ class ANF:
         derivative ``pb.grad(model.loss)``), as ``function(receiver, a)``."""
         bound = value_of(self.ns, e.func) if is_static(e.func) else self.static(e.func)
         bound = generated_target(bound)
-        if not isinstance(bound, types.MethodType) \
-                or not isinstance(bound.__func__, types.FunctionType):
+        if not isinstance(bound, types.MethodType) or not isinstance(
+            bound.__func__, types.FunctionType
+        ):
             return None
         receiver = bound.__self__
         owner = receiver if isinstance(receiver, type) else type(receiver)
@@ -703,8 +807,9 @@ class ANF:
             test = self.namer.fresh(describe(ast.Compare(left=b, ops=[better], comparators=[a])))
             stmts = pre + [
                 assign(test, ast.Compare(left=b, ops=[better], comparators=[a]), e),
-                loc(ast.If(test=name(test), body=[assign(var, b, e)], orelse=[assign(var, a, e)]),
-                    e),
+                loc(
+                    ast.If(test=name(test), body=[assign(var, b, e)], orelse=[assign(var, a, e)]), e
+                ),
             ]
             return stmts, name(var)
         if len(args) not in (1, 2) or (len(args) == 2 and target is not builtins.sum):
@@ -735,18 +840,31 @@ class ANF:
         else:
             init = assign(var, ast.Subscript(value=seq, slice=ast.Constant(0), ctx=ast.Load()), e)
             better = ast.Gt() if target is builtins.max else ast.Lt()
-            body = [loc(ast.If(test=ast.Compare(left=copy.deepcopy(seq_i), ops=[better],
-                                                comparators=[name(var)]),
-                               body=[assign(var, seq_i, e)], orelse=[]), e)]
+            body = [
+                loc(
+                    ast.If(
+                        test=ast.Compare(
+                            left=copy.deepcopy(seq_i), ops=[better], comparators=[name(var)]
+                        ),
+                        body=[assign(var, seq_i, e)],
+                        orelse=[],
+                    ),
+                    e,
+                )
+            ]
             rng = call(self.builtin_ref("range"), ast.Constant(1), length)
         loop = loc(ast.For(target=name(i, ast.Store()), iter=rng, body=body, orelse=[]), e)
         return pre + self.block([init, loop]), name(var)
 
     def inline(self, fdef: ast.FunctionDef, e: ast.Call, hint):
         if fdef.name in self.inlining:
-            raise unsupported(e, self.src, f"the nested function {fdef.name!r} calls itself; "
-                              "recursion is supported for module-level functions only",
-                              "define the function at module level")
+            raise unsupported(
+                e,
+                self.src,
+                f"the nested function {fdef.name!r} calls itself; "
+                "recursion is supported for module-level functions only",
+                "define the function at module level",
+            )
         params = [a.arg for a in [*fdef.args.posonlyargs, *fdef.args.args]]
         kwonly = [a.arg for a in fdef.args.kwonlyargs]
         vararg = fdef.args.vararg.arg if fdef.args.vararg else None
@@ -764,8 +882,9 @@ class ANF:
                 raise unsupported(e, self.src, f"{fdef.name}() has no parameter {k.arg!r}")
         first_default = len(params) - len(fdef.args.defaults)
         defaults = dict(zip(params[first_default:], fdef.args.defaults, strict=True))
-        defaults.update({k: d for k, d in zip(kwonly, fdef.args.kw_defaults, strict=True)
-                         if d is not None})
+        defaults.update(
+            {k: d for k, d in zip(kwonly, fdef.args.kw_defaults, strict=True) if d is not None}
+        )
         renames = {n: self.namer.fresh(n) for n in local_names(fdef)}
         pre = []
         for p in params + kwonly:
@@ -777,7 +896,7 @@ class ANF:
             if not self.alias(renames[p], simple):  # a function argument: its name
                 pre.append(assign(renames[p], simple, e))
         if vararg is not None:  # *args: a tuple of known length
-            p_stmts, extra = self.atoms(e.args[len(params):])
+            p_stmts, extra = self.atoms(e.args[len(params) :])
             pre += p_stmts + [assign(renames[vararg], ast.Tuple(elts=extra, ctx=ast.Load()), e)]
             self.packed[renames[vararg]] = len(extra)
         if kwarg is not None:  # **kwargs: a dict of known keys
@@ -792,16 +911,26 @@ class ANF:
                     n.name = renames[n.name]
         inner = Desugarer(self.scope, self.src, self.namer)
         inner.local_functions = self.local_functions
-        lowered_fn = ast.FunctionDef(name=fdef.name, args=fdef.args, body=inner.block(body),
-                                     decorator_list=[], returns=None, type_comment=None)
+        lowered_fn = ast.FunctionDef(
+            name=fdef.name,
+            args=fdef.args,
+            body=inner.block(body),
+            decorator_list=[],
+            returns=None,
+            type_comment=None,
+        )
         self.shadowed |= set(self.local_functions)  # nested functions defined in the body
         self.d.needs_setitem |= inner.needs_setitem
         self.d.needs_loop_sequence |= inner.needs_loop_sequence
         self.d.builtins_used |= inner.builtins_used
         bind_helpers(self.ns, self.d)
         body = ExitLowering(inner).function_body(lowered_fn.body, e)
-        self.shadowed |= {n.id for s in body for n in ast.walk(s)
-                          if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        self.shadowed |= {
+            n.id
+            for s in body
+            for n in ast.walk(s)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
         result = self.namer.fresh(hint or describe(e))
         final = body[-1]
         body = body[:-1] + [assign(result, final.value, final)]

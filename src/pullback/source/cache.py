@@ -29,9 +29,18 @@ def cached(fn, nums, single, flavor, has_aux, make, builder=None, owner=None, fi
     ``fixed``: parameters of ``fn`` holding the functions given (see ``specialize``)."""
     code = getattr(fn, "__code__", None)
     cells = fn.__closure__ if code is not None else None
-    key = (id(code), id(cells), id(getattr(fn, "__globals__", None)), id(fn), nums, single,
-           flavor, has_aux, owner,
-           tuple((p, id(f)) for p, f in sorted(fixed.items())) if fixed else None)
+    key = (
+        id(code),
+        id(cells),
+        id(getattr(fn, "__globals__", None)),
+        id(fn),
+        nums,
+        single,
+        flavor,
+        has_aux,
+        owner,
+        tuple((p, id(f)) for p, f in sorted(fixed.items())) if fixed else None,
+    )
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is code and hit[1] is fn and not stale(hit[3]):
         return hit[2]
@@ -44,7 +53,8 @@ def cached(fn, nums, single, flavor, has_aux, make, builder=None, owner=None, fi
 
             raise SourceUnavailableError(
                 f"{fn!r} is not a Python function, so it has no source to transform; use "
-                "mode='tape'")
+                "mode='tape'"
+            )
         extra = {"owner": owner} if owner is not None else {}
         if fixed:
             extra["fixed"] = fixed
@@ -52,9 +62,11 @@ def cached(fn, nums, single, flavor, has_aux, make, builder=None, owner=None, fi
         result = make(module, gen)
         guards = getattr(module, "guards", ())
         if guards and callable(result):
-            result = _revalidating(result, guards, lambda: cached(fn, nums, single, flavor,
-                                                                 has_aux, make, builder, owner,
-                                                                 fixed))
+            result = _revalidating(
+                result,
+                guards,
+                lambda: cached(fn, nums, single, flavor, has_aux, make, builder, owner, fixed),
+            )
         _CACHE[key] = (code, fn, result, guards, fixed)  # fixed: its functions stay alive
         return result
 

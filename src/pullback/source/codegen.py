@@ -109,8 +109,7 @@ class _Emitter:
         node = piece.node
         self.src = piece.src
         self.last_comment = None
-        self.line(f"def {node.name}({ast.unparse(node.args)}):", 0,
-                  getattr(node, "lineno", None))
+        self.line(f"def {node.name}({ast.unparse(node.args)}):", 0, getattr(node, "lineno", None))
         if piece.docstring:
             self.line('"""' + piece.docstring + '"""', 1)
         self.stmts(node.body, 1)

@@ -47,16 +47,22 @@ def vjp_of(f, primals: tuple, cotangent):
     forward, backward = cached(target, nums, False, "vjp", False, lambda module, gen: gen)
     xs = _names(len(primals))
     base = getattr(target, "__name__", "f").replace("<lambda>", "lambda")
-    return _function(f"vjp_of_{base}", xs, [
-        f"value, saved = forward({', '.join(xs)})",
-        "return backward(saved, cotangent)",
-    ], {"forward": forward, "backward": backward, "cotangent": cotangent})
+    return _function(
+        f"vjp_of_{base}",
+        xs,
+        [
+            f"value, saved = forward({', '.join(xs)})",
+            "return backward(saved, cotangent)",
+        ],
+        {"forward": forward, "backward": backward, "cotangent": cotangent},
+    )
 
 
 def jvp_of(f, primals: tuple, tangents: tuple):
     """``jvp_of_f(*xs)``: the output tangent of ``f`` at ``xs`` along the fixed ``tangents``."""
-    positions = tuple(i for i, (p, t) in enumerate(zip(primals, tangents, strict=True))
-                      if _has_tangent(p, t))
+    positions = tuple(
+        i for i, (p, t) in enumerate(zip(primals, tangents, strict=True)) if _has_tangent(p, t)
+    )
     gen, names = generated_jvp(f, positions)
     xs = _names(len(primals))
     env = {"jvp_function": gen}
@@ -65,10 +71,15 @@ def jvp_of(f, primals: tuple, tangents: tuple):
         env[f"tangent_{k}"] = tangents[i]
         keywords.append(f"{key}=tangent_{k}")
     base = getattr(f, "__name__", "f").replace("<lambda>", "lambda")
-    return _function(f"jvp_of_{base}", xs, [
-        f"value, tangent = jvp_function({', '.join(xs + keywords)})",
-        "return tangent",
-    ], env)
+    return _function(
+        f"jvp_of_{base}",
+        xs,
+        [
+            f"value, tangent = jvp_function({', '.join(xs + keywords)})",
+            "return tangent",
+        ],
+        env,
+    )
 
 
 __all__ = ["vjp_of", "jvp_of"]

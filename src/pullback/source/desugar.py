@@ -106,7 +106,11 @@ class Desugarer:
         body = self.block(node.body)
         body = ExitLowering(self).function_body(body, node)
         out = ast.FunctionDef(
-            name=node.name, args=node.args, body=body, decorator_list=[], returns=None,
+            name=node.name,
+            args=node.args,
+            body=body,
+            decorator_list=[],
+            returns=None,
             type_comment=None,
         )
         return ast.copy_location(out, node)
@@ -182,8 +186,9 @@ class Desugarer:
                 base = t.value.id
                 value = call(static_name(ADDITEM), name(base), _index_expr(t.slice), s.value)
                 return [assign(base, loc(value, s), s)]
-            current = ast.Subscript(value=copy.deepcopy(t.value), slice=copy.deepcopy(t.slice),
-                                    ctx=ast.Load())
+            current = ast.Subscript(
+                value=copy.deepcopy(t.value), slice=copy.deepcopy(t.slice), ctx=ast.Load()
+            )
             value = ast.BinOp(left=current, op=s.op, right=s.value)
             return self.assign_to(t, loc(value, s), s)
         raise unsupported(t, self.src, "this augmented assignment target is not supported")
@@ -191,9 +196,14 @@ class Desugarer:
     def assign_to(self, target: ast.expr, value: ast.expr, at) -> list[ast.stmt]:
         if isinstance(target, ast.Name):
             if isinstance(value, ast.Lambda):
-                fn = ast.FunctionDef(name=target.id, args=value.args,
-                                     body=[loc(ast.Return(value=value.body), value)],
-                                     decorator_list=[], returns=None, type_comment=None)
+                fn = ast.FunctionDef(
+                    name=target.id,
+                    args=value.args,
+                    body=[loc(ast.Return(value=value.body), value)],
+                    decorator_list=[],
+                    returns=None,
+                    type_comment=None,
+                )
                 self.local_functions[target.id] = loc(fn, at)
                 return []
             return [assign(target.id, value, at)]
@@ -232,14 +242,19 @@ class Desugarer:
         """``a, *rest, b = value``: ``rest`` gets the middle, as a list for a literal, as a
         slice (``value[1:-1]``) otherwise."""
         after = len(elts) - star - 1
-        if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) >= len(elts) - 1 \
-                and not any(isinstance(v, ast.Starred) for v in value.elts):
+        if (
+            isinstance(value, (ast.Tuple, ast.List))
+            and len(value.elts) >= len(elts) - 1
+            and not any(isinstance(v, ast.Starred) for v in value.elts)
+        ):
             n = len(value.elts)
-            rest = ast.List(elts=value.elts[star:n - after], ctx=ast.Load())
-            target = ast.Tuple(elts=[*elts[:star], elts[star].value, *elts[star + 1:]],
-                               ctx=ast.Store())
-            items = ast.Tuple(elts=[*value.elts[:star], rest, *value.elts[n - after:]],
-                              ctx=ast.Load())
+            rest = ast.List(elts=value.elts[star : n - after], ctx=ast.Load())
+            target = ast.Tuple(
+                elts=[*elts[:star], elts[star].value, *elts[star + 1 :]], ctx=ast.Store()
+            )
+            items = ast.Tuple(
+                elts=[*value.elts[:star], rest, *value.elts[n - after :]], ctx=ast.Load()
+            )
             return self.assign_to(target, loc(items, at), at)
         tmp = self.namer.fresh("unpacked")
         out = [assign(tmp, value, at)]
@@ -250,8 +265,11 @@ class Desugarer:
         for k in range(star):
             out.extend(self.assign_to(elts[k], part(ast.Constant(k)), at))
         upper = ast.Constant(-after) if after else None
-        out.extend(self.assign_to(elts[star].value,
-                                  part(ast.Slice(lower=ast.Constant(star), upper=upper)), at))
+        out.extend(
+            self.assign_to(
+                elts[star].value, part(ast.Slice(lower=ast.Constant(star), upper=upper)), at
+            )
+        )
         for j in range(after):
             out.extend(self.assign_to(elts[star + 1 + j], part(ast.Constant(j - after)), at))
         return out
@@ -259,30 +277,43 @@ class Desugarer:
     # -- definitions -----------------------------------------------------------------------
     def stmt_FunctionDef(self, s):
         if s.name in self.local_functions:
-            raise unsupported(s, self.src, f"the nested function {s.name!r} is defined twice",
-                              "give each nested function its own name")
+            raise unsupported(
+                s,
+                self.src,
+                f"the nested function {s.name!r} is defined twice",
+                "give each nested function its own name",
+            )
         self.local_functions[s.name] = s
         return []
 
     # -- compound statements ---------------------------------------------------------------
     def stmt_If(self, s):
-        return [loc(ast.If(test=s.test, body=self.block(s.body), orelse=self.block(s.orelse)),
-                    s)]
+        return [loc(ast.If(test=s.test, body=self.block(s.body), orelse=self.block(s.orelse)), s)]
 
     def stmt_While(self, s):
         return [loc(ast.While(test=s.test, body=self.block(s.body), orelse=[]), s)]
 
     def stmt_For(self, s):
         it, target = s.iter, s.target
-        if isinstance(it, ast.Call) and not it.keywords and self.is_builtin(it.func, "range") \
-                and isinstance(target, ast.Name):
+        if (
+            isinstance(it, ast.Call)
+            and not it.keywords
+            and self.is_builtin(it.func, "range")
+            and isinstance(target, ast.Name)
+        ):
             return [loc(ast.For(target=target, iter=it, body=self.block(s.body), orelse=[]), s)]
         setup: list[ast.stmt] = []
         head = []
         index_var = None
-        if isinstance(it, ast.Call) and self.is_builtin(it.func, "enumerate") \
-                and len(it.args) == 1 and not it.keywords and isinstance(target, ast.Tuple) \
-                and len(target.elts) == 2 and isinstance(target.elts[0], ast.Name):
+        if (
+            isinstance(it, ast.Call)
+            and self.is_builtin(it.func, "enumerate")
+            and len(it.args) == 1
+            and not it.keywords
+            and isinstance(target, ast.Tuple)
+            and len(target.elts) == 2
+            and isinstance(target.elts[0], ast.Name)
+        ):
             # for i, v in enumerate(vs): i is the loop's own counter
             index_var = target.elts[0].id
             length, item = self.walk(it.args[0], setup, s)
@@ -292,8 +323,9 @@ class Desugarer:
             index_var = self.namer.fresh("i")
         head = [loc(ast.Assign(targets=[target], value=item(name(index_var))), s)]
         rng = loc(call(self.builtin("range"), length), s)
-        loop = ast.For(target=name(index_var, ast.Store()), iter=rng,
-                       body=self.block(head + s.body), orelse=[])
+        loop = ast.For(
+            target=name(index_var, ast.Store()), iter=rng, body=self.block(head + s.body), orelse=[]
+        )
         return setup + [loc(loop, s)]
 
     def walk(self, it, setup: list, at):
@@ -314,8 +346,9 @@ class Desugarer:
             return call(self.builtin("len"), name(seq))
 
         def indexed(seq):
-            return lambda i: loc(ast.Subscript(value=name(seq), slice=copy.deepcopy(i),
-                                               ctx=ast.Load()), at)
+            return lambda i: loc(
+                ast.Subscript(value=name(seq), slice=copy.deepcopy(i), ctx=ast.Load()), at
+            )
 
         strict_zip = (
             isinstance(it, ast.Call)
@@ -332,8 +365,13 @@ class Desugarer:
                     start = name(bind(start, "start"))
 
                 def counted(i):
-                    count = copy.deepcopy(i) if start is None else ast.BinOp(
-                        left=copy.deepcopy(i), op=ast.Add(), right=copy.deepcopy(start))
+                    count = (
+                        copy.deepcopy(i)
+                        if start is None
+                        else ast.BinOp(
+                            left=copy.deepcopy(i), op=ast.Add(), right=copy.deepcopy(start)
+                        )
+                    )
                     return loc(ast.Tuple(elts=[count, item(i)], ctx=ast.Load()), at)
 
                 return length, counted
@@ -343,24 +381,32 @@ class Desugarer:
                 length = lengths[0] if len(lengths) == 1 else call(self.builtin("min"), *lengths)
                 if strict_zip and it.keywords[0].value.value and len(lengths) > 1:
                     setup.append(self.unequal_lengths_raise(lengths, at))
-                return length, lambda i: loc(ast.Tuple(elts=[get(i) for _, get in parts],
-                                                       ctx=ast.Load()), at)
+                return length, lambda i: loc(
+                    ast.Tuple(elts=[get(i) for _, get in parts], ctx=ast.Load()), at
+                )
             if self.is_builtin(it.func, "reversed") and len(args) == 1:
                 length, item = self.walk(args[0], setup, at)
                 count = bind(length, "count")
                 last = ast.BinOp(left=name(count), op=ast.Sub(), right=ast.Constant(1))
-                return name(count), lambda i: item(ast.BinOp(left=copy.deepcopy(last),
-                                                             op=ast.Sub(),
-                                                             right=copy.deepcopy(i)))
+                return name(count), lambda i: item(
+                    ast.BinOp(left=copy.deepcopy(last), op=ast.Sub(), right=copy.deepcopy(i))
+                )
             if self.is_builtin(it.func, "range"):
                 seq = bind(it, "positions")
                 return length_of(seq), indexed(seq)
-        if isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and not it.args \
-                and not it.keywords and it.func.attr in ("items", "keys", "values"):
+        if (
+            isinstance(it, ast.Call)
+            and isinstance(it.func, ast.Attribute)
+            and not it.args
+            and not it.keywords
+            and it.func.attr in ("items", "keys", "values")
+        ):
             container = bind(it.func.value, "mapping")
             keys = self.namer.fresh("keys")
-            keys_call = call(self.builtin("list"), call(ast.Attribute(
-                value=name(container), attr="keys", ctx=ast.Load())))
+            keys_call = call(
+                self.builtin("list"),
+                call(ast.Attribute(value=name(container), attr="keys", ctx=ast.Load())),
+            )
             setup.append(assign(keys, loc(keys_call, at), at))
             key = indexed(keys)
             value = indexed(container)
@@ -368,13 +414,16 @@ class Desugarer:
                 return length_of(keys), key
             if it.func.attr == "values":
                 return length_of(keys), lambda i: value(key(i))
-            return length_of(keys), lambda i: loc(ast.Tuple(elts=[key(i), value(key(i))],
-                                                            ctx=ast.Load()), at)
+            return length_of(keys), lambda i: loc(
+                ast.Tuple(elts=[key(i), value(key(i))], ctx=ast.Load()), at
+            )
         kind = self.kind_of(it)
         if kind == "dict":
             keys = self.namer.fresh("keys")
-            keys_call = call(self.builtin("list"), call(ast.Attribute(
-                value=name(bind(it, "mapping")), attr="keys", ctx=ast.Load())))
+            keys_call = call(
+                self.builtin("list"),
+                call(ast.Attribute(value=name(bind(it, "mapping")), attr="keys", ctx=ast.Load())),
+            )
             setup.append(assign(keys, loc(keys_call, at), at))
             return length_of(keys), indexed(keys)
         if kind == "sequence":
@@ -394,14 +443,20 @@ class Desugarer:
             return self.kinds.get(e.id, "unknown")
         return _kind_of_value(e, self)
 
+
 def _kind_of_value(e, d: Desugarer) -> str:
     if isinstance(e, (ast.List, ast.Tuple, ast.ListComp, ast.GeneratorExp)):
         return "sequence"
     if isinstance(e, ast.Dict):
         return "dict"
     if isinstance(e, ast.Call):
-        for fn_name, kind in (("dict", "dict"), ("list", "sequence"), ("tuple", "sequence"),
-                              ("sorted", "sequence"), ("range", "sequence")):
+        for fn_name, kind in (
+            ("dict", "dict"),
+            ("list", "sequence"),
+            ("tuple", "sequence"),
+            ("sorted", "sequence"),
+            ("range", "sequence"),
+        ):
             if d.is_builtin(e.func, fn_name):
                 return kind
         module = getattr(d.scope.static_value(e.func, d.scope.locals), "__module__", None)
@@ -419,8 +474,7 @@ def _kinds(node: ast.FunctionDef, d: Desugarer) -> dict[str, str]:
     found: dict[str, set[str]] = {}
     plain: set[int] = set()  # the targets of plain ``name = value`` assignments
     for n in ast.walk(node):
-        if isinstance(n, ast.Assign) and len(n.targets) == 1 \
-                and isinstance(n.targets[0], ast.Name):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
             found.setdefault(n.targets[0].id, set()).add(_kind_of_value(n.value, d))
             plain.add(id(n.targets[0]))
     for n in ast.walk(node):
@@ -501,7 +555,8 @@ class ExitLowering:
         lowered = self.block(body, loop=None)
         uses_flag = any(
             isinstance(n, ast.Name) and n.id == self.returned and isinstance(n.ctx, ast.Load)
-            for s in lowered for n in ast.walk(s)
+            for s in lowered
+            for n in ast.walk(s)
         )
         if uses_flag:
             lowered = [assign(self.returned, ast.Constant(False), node)] + lowered
@@ -514,7 +569,7 @@ class ExitLowering:
     def block(self, stmts, loop) -> list[ast.stmt]:
         out: list[ast.stmt] = []
         for k, s in enumerate(stmts):
-            rest = stmts[k + 1:]
+            rest = stmts[k + 1 :]
             if isinstance(s, ast.Return):
                 value = s.value if s.value is not None else ast.Constant(None)
                 if self.result is None:  # the single final return
@@ -540,8 +595,14 @@ class ExitLowering:
                     elif always_returns(s.orelse) and rest:
                         s = loc(ast.If(test=s.test, body=s.body + rest, orelse=s.orelse), s)
                         rest = []
-                new = loc(ast.If(test=s.test, body=self.block(s.body, loop) or [ast.Pass()],
-                                 orelse=self.block(s.orelse, loop)), s)
+                new = loc(
+                    ast.If(
+                        test=s.test,
+                        body=self.block(s.body, loop) or [ast.Pass()],
+                        orelse=self.block(s.orelse, loop),
+                    ),
+                    s,
+                )
                 if not new.orelse and all(isinstance(b, ast.Pass) for b in new.body):
                     new = None
                 if new is not None:
@@ -614,8 +675,9 @@ class ExitLowering:
         structured = _structured_exits(s.body) if exits and not returns else None
         if structured is not None:  # break/continue kept: a for loop that reads like the user's
             body = self.block(structured, _KEEP_EXITS)
-            return [loc(ast.For(target=s.target, iter=s.iter, body=body or [ast.Pass()],
-                                orelse=[]), s)]
+            return [
+                loc(ast.For(target=s.target, iter=s.iter, body=body or [ast.Pass()], orelse=[]), s)
+            ]
         ctx, returns = self.loop_ctx(s)
         if not ctx["broke"] and not returns:
             body = self.body_with_skip(ctx, self.block(s.body, ctx))
@@ -628,8 +690,9 @@ class ExitLowering:
         out.append(assign(pos, ast.Constant(0), s))
         if ctx["broke"]:
             out.append(assign(ctx["broke"], ast.Constant(False), s))
-        more = ast.Compare(left=name(pos), ops=[ast.Lt()],
-                           comparators=[call(self.d.builtin("len"), name(rng))])
+        more = ast.Compare(
+            left=name(pos), ops=[ast.Lt()], comparators=[call(self.d.builtin("len"), name(rng))]
+        )
         test = self.stop_test(ctx, returns, more)
         head = [
             assign(s.target.id, ast.Subscript(value=name(rng), slice=name(pos), ctx=ast.Load()), s),
@@ -660,7 +723,7 @@ def _structured_exits(stmts):
             body_exits, orelse_exits = _always_exits(body), _always_exits(orelse)
             if not (body_exits or orelse_exits):
                 return None
-            rest = stmts[k + 1:]
+            rest = stmts[k + 1 :]
             if rest and not (body_exits and orelse_exits):
                 tail = _structured_exits(rest)
                 if tail is None:
@@ -672,7 +735,8 @@ def _structured_exits(stmts):
             out.append(loc(ast.If(test=s.test, body=body or [ast.Pass()], orelse=orelse), s))
             return out
         if not isinstance(s, (ast.For, ast.While, ast.If)) and any(
-                isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
+            isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)
+        ):
             return None  # an exit inside a with block, say
         out.append(s)
     return out
@@ -690,15 +754,19 @@ def _always_exits(stmts) -> bool:
 def _none_of(flags: list[str]) -> ast.expr:
     if len(flags) == 1:
         return ast.UnaryOp(op=ast.Not(), operand=name(flags[0]))
-    return ast.UnaryOp(op=ast.Not(), operand=ast.BoolOp(op=ast.Or(),
-                                                       values=[name(f) for f in flags]))
+    return ast.UnaryOp(
+        op=ast.Not(), operand=ast.BoolOp(op=ast.Or(), values=[name(f) for f in flags])
+    )
 
 
 def _drop_assignments(stmts, var):
     out = []
     for s in stmts:
-        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) \
-                and s.targets[0].id == var:
+        if (
+            isinstance(s, ast.Assign)
+            and isinstance(s.targets[0], ast.Name)
+            and s.targets[0].id == var
+        ):
             continue
         if isinstance(s, ast.If):
             s.body = _drop_assignments(s.body, var) or [ast.Pass()]

@@ -40,8 +40,12 @@ def grad_entry(target, gen, module, nums, single, has_aux):
         return tuple(api.match_tree(gi, args[i]) for gi, i in zip(g, nums, strict=False))
 
     code = getattr(target, "__code__", None)
-    one_param = code is not None and code.co_argcount == 1 and not code.co_kwonlyargcount \
+    one_param = (
+        code is not None
+        and code.co_argcount == 1
+        and not code.co_kwonlyargcount
         and not (code.co_flags & 0x0C)
+    )
     if single and nums == (0,) and one_param and not has_aux:
         float_ = float
 
@@ -73,8 +77,10 @@ def grad_entry(target, gen, module, nums, single, has_aux):
             except BaseException as error:  # point the traceback at the user's lines
                 annotate(error)
                 raise
+
         del i0
     else:
+
         def gradient(*args, **kwargs):
             try:
                 for i in nums:

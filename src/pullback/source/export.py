@@ -32,8 +32,11 @@ _MODULE_ALIASES = {"numpy": "np", "math": "math"}
 
 def _generated(obj) -> bool:
     code = getattr(obj, "__code__", None)
-    return isinstance(obj, types.FunctionType) and code is not None \
+    return (
+        isinstance(obj, types.FunctionType)
+        and code is not None
         and code.co_filename.startswith("<pullback")
+    )
 
 
 def _text_of(fn) -> str:
@@ -73,7 +76,8 @@ class _Exporter:
             if self.bound[name] is not obj and not _same_constant(self.bound[name], obj):
                 raise PullbackValueError(
                     f"cannot export: the name {name!r} means two different things in the "
-                    "generated modules being combined")
+                    "generated modules being combined"
+                )
             return
         self.bound[name] = obj
         line = self.statement(name, obj)
@@ -117,8 +121,7 @@ class _Exporter:
             if obj.__name__.startswith("pullback"):
                 raise PullbackValueError(f"cannot export a reference to {obj.__name__}")
             self.user_modules.add(obj.__name__)
-            return f"import {obj.__name__} as {name}" if name != obj.__name__ \
-                else f"import {name}"
+            return f"import {obj.__name__} as {name}" if name != obj.__name__ else f"import {name}"
         if obj is None or isinstance(obj, (bool, int, float, complex, str)):
             return f"{name} = {obj!r}"
         if isinstance(obj, np.generic):
@@ -126,7 +129,8 @@ class _Exporter:
         if isinstance(obj, np.ndarray) and obj.dtype.kind in "biufc" and obj.size <= 100_000:
             return f"{name} = np.array({obj.tolist()!r}, dtype=np.{obj.dtype.name})"
         if isinstance(obj, (tuple, list)) and all(
-                isinstance(v, (bool, int, float, str, type(None))) for v in obj):
+            isinstance(v, (bool, int, float, str, type(None))) for v in obj
+        ):
             return f"{name} = {obj!r}"
         if getattr(builtins, getattr(obj, "__name__", ""), None) is obj:
             return None if name == obj.__name__ else f"{name} = {obj.__name__}"
@@ -152,16 +156,19 @@ class _Exporter:
                 if module_name.startswith("pullback"):
                     raise PullbackValueError(
                         f"cannot export: the derivative calls {module_name}.{attr}, which is "
-                        "not part of pullback.runtime (a rule written as a closure?)")
+                        "not part of pullback.runtime (a rule written as a closure?)"
+                    )
                 if module_name == "__main__":
                     raise PullbackValueError(
                         f"cannot export: the derivative calls {attr} from the __main__ script; "
-                        "move it into an importable module")
+                        "move it into an importable module"
+                    )
                 self.user_modules.add(module_name.split(".")[0])
                 return _from_import(module_name, attr, name)
         raise PullbackTypeError(
             f"cannot export {name!r} = {type(obj).__name__} object: it is neither a constant "
-            "nor a function importable by name")
+            "nor a function importable by name"
+        )
 
 
 def _data_reads(text: str, name: str, obj) -> set[str] | None:
@@ -173,14 +180,18 @@ def _data_reads(text: str, name: str, obj) -> set[str] | None:
     from .resolve import is_data
 
     user_module = isinstance(obj, types.ModuleType) and not obj.__name__.startswith(
-        ("numpy", "math", "scipy", "pullback"))
+        ("numpy", "math", "scipy", "pullback")
+    )
     if not (user_module or isinstance(obj, types.CellType)):
         return None
     attrs = set()
     bases = set()
     for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-                and node.value.id == name:
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == name
+        ):
             attrs.add(node.attr)
             bases.add(id(node.value))
         elif isinstance(node, ast.Name) and node.id == name and id(node) not in bases:
@@ -210,7 +221,7 @@ def _same_constant(a, b) -> bool:
 
 _STUBS = {
     "check_adjoints": "def check_adjoints(adjoints, n, name):\n"
-                      "    \"\"\"(pullback checks a custom rule's bwd result here.)\"\"\"\n",
+    '    """(pullback checks a custom rule\'s bwd result here.)"""\n',
 }
 
 
@@ -220,16 +231,20 @@ def export_text(df) -> str:
     if not _generated(gen):
         raise PullbackTypeError(
             f"{getattr(df, '__name__', df)!r} is not a source-mode derivative; pb.export takes "
-            "what pb.grad(f) (mode='source') returned")
+            "what pb.grad(f) (mode='source') returned"
+        )
     ex = _Exporter()
     ex.add_text(gen)
     module = getattr(gen, "__pullback_module__", None)
     title = module.filename if module is not None else gen.__code__.co_filename
     from ..custom import _check_adjoints
 
-    stubs = [text for name, text in _STUBS.items()
-             if any(name in _used_names(b) for b in ex.bodies)
-             and ex.bound.get(name, _check_adjoints) is _check_adjoints]
+    stubs = [
+        text
+        for name, text in _STUBS.items()
+        if any(name in _used_names(b) for b in ex.bodies)
+        and ex.bound.get(name, _check_adjoints) is _check_adjoints
+    ]
     lines = [
         f'"""Exported by pullback: {title.strip("<>")}.',
         "",
@@ -238,13 +253,19 @@ def export_text(df) -> str:
         '"""',
         "",
         "# Imports: numpy, math and pullback.runtime"
-        + (f"; user modules whose code the derivative calls: {', '.join(sorted(ex.user_modules))}"
-           if ex.user_modules else " only."),
+        + (
+            f"; user modules whose code the derivative calls: {', '.join(sorted(ex.user_modules))}"
+            if ex.user_modules
+            else " only."
+        ),
     ]
     snapshots = []
     for name, (holder, attrs) in sorted(ex.snapshots.items()):
-        what = f"{holder.__name__}'s globals" if isinstance(holder, types.ModuleType) \
+        what = (
+            f"{holder.__name__}'s globals"
+            if isinstance(holder, types.ModuleType)
             else "the closure variable"
+        )
         body = [f'    """The values of {what} the derivative reads, as they were when exported."""']
         for attr in sorted(attrs):
             value = getattr(holder, attr)

@@ -35,16 +35,24 @@ _REJECT = {
         "move the try block out of the differentiated function, or use mode='tape'",
     ),
     ast.Delete: ("'del' is not supported in source mode", "drop the del or rebind the name"),
-    ast.ClassDef: ("class definitions inside a differentiated function are not supported",
-                   "define the class outside the function"),
-    ast.Import: ("imports inside a differentiated function are not supported",
-                 "import at module level"),
-    ast.ImportFrom: ("imports inside a differentiated function are not supported",
-                     "import at module level"),
+    ast.ClassDef: (
+        "class definitions inside a differentiated function are not supported",
+        "define the class outside the function",
+    ),
+    ast.Import: (
+        "imports inside a differentiated function are not supported",
+        "import at module level",
+    ),
+    ast.ImportFrom: (
+        "imports inside a differentiated function are not supported",
+        "import at module level",
+    ),
     ast.NamedExpr: ("the walrus operator ':=' is not supported", "assign on a line of its own"),
     ast.SetComp: ("set comprehensions are not supported", "use a list comprehension"),
-    ast.DictComp: ("dict comprehensions are not supported",
-                   "build the dict in a for loop: d[k] = v"),
+    ast.DictComp: (
+        "dict comprehensions are not supported",
+        "build the dict in a for loop: d[k] = v",
+    ),
     ast.Set: ("sets are not supported (their order is not defined)", "use a list or tuple"),
 }
 if hasattr(ast, "TryStar"):
@@ -67,9 +75,26 @@ _FORBIDDEN_CALLS = {
 }
 
 _MUTATING_METHODS = {
-    "sort", "fill", "resize", "itemset", "put", "partition", "setfield", "setflags",
-    "append", "extend", "insert", "pop", "remove", "clear", "update", "popitem",
-    "setdefault", "reverse", "__setitem__", "__iadd__",
+    "sort",
+    "fill",
+    "resize",
+    "itemset",
+    "put",
+    "partition",
+    "setfield",
+    "setflags",
+    "append",
+    "extend",
+    "insert",
+    "pop",
+    "remove",
+    "clear",
+    "update",
+    "popitem",
+    "setdefault",
+    "reverse",
+    "__setitem__",
+    "__iadd__",
 }
 
 
@@ -84,8 +109,7 @@ class _Fence(ast.NodeVisitor):
         self.src = src
         self.top = top
         self.depth = 0
-        self.params = {a.arg for a in [*top.args.posonlyargs, *top.args.args,
-                                         *top.args.kwonlyargs]}
+        self.params = {a.arg for a in [*top.args.posonlyargs, *top.args.args, *top.args.kwonlyargs]}
         self.loop_depth = 0
         self.packed: list[set[str]] = []  # the *args/**kwargs names of enclosing nested defs
 
@@ -95,11 +119,17 @@ class _Fence(ast.NodeVisitor):
     def run(self):
         args = self.top.args
         if args.vararg is not None:
-            self.fail(args.vararg, f"*{args.vararg.arg} parameters are not supported",
-                      "take a tuple or list argument instead")
+            self.fail(
+                args.vararg,
+                f"*{args.vararg.arg} parameters are not supported",
+                "take a tuple or list argument instead",
+            )
         if args.kwarg is not None:
-            self.fail(args.kwarg, f"**{args.kwarg.arg} parameters are not supported",
-                      "take a dict argument instead")
+            self.fail(
+                args.kwarg,
+                f"**{args.kwarg.arg} parameters are not supported",
+                "take a dict argument instead",
+            )
         for stmt in self.top.body:
             self.visit(stmt)
 
@@ -111,8 +141,11 @@ class _Fence(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node):
         if node.decorator_list:
-            self.fail(node, "decorated nested functions are not supported",
-                      "define the decorated function at module level")
+            self.fail(
+                node,
+                "decorated nested functions are not supported",
+                "define the decorated function at module level",
+            )
         a = node.args
         # a nested function is inlined where it is called: its *args and **kwargs have a
         # known size there, and may be passed on (g(*args, **kwargs))
@@ -156,34 +189,54 @@ class _Fence(ast.NodeVisitor):
     def visit_Call(self, node):
         for a in node.args:
             if isinstance(a, ast.Starred) and not self._packed(a.value):
-                self.fail(a, "star-arguments f(*args) are not supported",
-                          "pass the arguments one by one")
+                self.fail(
+                    a, "star-arguments f(*args) are not supported", "pass the arguments one by one"
+                )
         for k in node.keywords:
             if k.arg is None and not self._packed(k.value):
-                self.fail(k.value, "keyword unpacking f(**kwargs) is not supported",
-                          "pass the keywords one by one")
+                self.fail(
+                    k.value,
+                    "keyword unpacking f(**kwargs) is not supported",
+                    "pass the keywords one by one",
+                )
             elif k.arg == "out":
-                self.fail(k.value, "out= arguments write into arrays in place",
-                          "assign the result instead: y = np.f(x)")
+                self.fail(
+                    k.value,
+                    "out= arguments write into arrays in place",
+                    "assign the result instead: y = np.f(x)",
+                )
         func = node.func
         if isinstance(func, ast.Name) and not self._local(func.id):
             value = self.scope.lookup(func.id)
             if func.id in _FORBIDDEN_CALLS and value is getattr(builtins, func.id, None):
-                self.fail(node, f"{func.id}() is not supported: {_FORBIDDEN_CALLS[func.id]}",
-                          "write the computation out in plain code")
+                self.fail(
+                    node,
+                    f"{func.id}() is not supported: {_FORBIDDEN_CALLS[func.id]}",
+                    "write the computation out in plain code",
+                )
         if isinstance(func, ast.Attribute) and func.attr in _MUTATING_METHODS:
             base = func.value
             if isinstance(base, ast.Name) and (base.id in self.params or not self._local(base.id)):
-                self.fail(node, f"'{ast.unparse(node)}' mutates a value passed in or captured "
-                          "from outside the function, which would make gradients silently wrong",
-                          "work on a copy: y = list(x) or y = x.copy()")
+                self.fail(
+                    node,
+                    f"'{ast.unparse(node)}' mutates a value passed in or captured "
+                    "from outside the function, which would make gradients silently wrong",
+                    "work on a copy: y = list(x) or y = x.copy()",
+                )
             if func.attr in ("sort", "fill", "resize", "itemset", "put", "partition"):
-                self.fail(node, f"the in-place method .{func.attr}() is not supported",
-                          f"use the functional form, e.g. np.{func.attr}(x)" if func.attr in
-                          ("sort", "partition", "resize", "put") else "build a new array")
+                self.fail(
+                    node,
+                    f"the in-place method .{func.attr}() is not supported",
+                    f"use the functional form, e.g. np.{func.attr}(x)"
+                    if func.attr in ("sort", "partition", "resize", "put")
+                    else "build a new array",
+                )
         if isinstance(func, ast.Attribute) and func.attr == "at":
-            self.fail(node, "ufunc.at writes into an array in place",
-                      "use pb.runtime.additem or build a new array")
+            self.fail(
+                node,
+                "ufunc.at writes into an array in place",
+                "use pb.runtime.additem or build a new array",
+            )
         self.generic_visit(node)
 
     def visit_Assign(self, node):
@@ -210,30 +263,45 @@ class _Fence(ast.NodeVisitor):
 
     def _check_target(self, t, stmt):
         if isinstance(t, ast.Starred):
-            self.fail(t, "a starred name is only allowed inside a tuple target: a, *b = s",
-                      "index the sequence: b = s[1:]")
+            self.fail(
+                t,
+                "a starred name is only allowed inside a tuple target: a, *b = s",
+                "index the sequence: b = s[1:]",
+            )
         if isinstance(t, (ast.Tuple, ast.List)):
             starred = [e for e in t.elts if isinstance(e, ast.Starred)]
             if len(starred) > 1:
-                self.fail(starred[1], "two starred names in one assignment",
-                          "keep one: a, *b = s")
+                self.fail(starred[1], "two starred names in one assignment", "keep one: a, *b = s")
             for e in t.elts:
                 self._check_target(e.value if isinstance(e, ast.Starred) else e, stmt)
             return
         if isinstance(t, ast.Attribute):
-            self.fail(t, "assigning an attribute mutates an object the derivative cannot track",
-                      "keep the value in a local variable")
+            self.fail(
+                t,
+                "assigning an attribute mutates an object the derivative cannot track",
+                "keep the value in a local variable",
+            )
         if isinstance(t, ast.Subscript):
             base = t.value
             while isinstance(base, ast.Subscript):
                 base = base.value
             if not isinstance(base, ast.Name):
-                self.fail(t, "index assignment into an expression is not supported",
-                          "assign the container to a name first")
+                self.fail(
+                    t,
+                    "index assignment into an expression is not supported",
+                    "assign the container to a name first",
+                )
             if not self._local(base.id) and self.scope.lookup(base.id) is not MISSING:
-                self.fail(t, f"'{ast.unparse(t)} = ...' writes into {base.id!r}, which is "
-                          "captured from outside the function; its gradient would be silently "
-                          "wrong", f"copy it first: {base.id}_copy = {base.id}.copy()")
+                self.fail(
+                    t,
+                    f"'{ast.unparse(t)} = ...' writes into {base.id!r}, which is "
+                    "captured from outside the function; its gradient would be silently "
+                    "wrong",
+                    f"copy it first: {base.id}_copy = {base.id}.copy()",
+                )
             if isinstance(t.value, ast.Subscript):
-                self.fail(t, "chained index assignment x[i][j] = v is not supported",
-                          "use one index: x[i, j] = v")
+                self.fail(
+                    t,
+                    "chained index assignment x[i][j] = v is not supported",
+                    "use one index: x[i, j] = v",
+                )

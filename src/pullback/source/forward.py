@@ -140,8 +140,9 @@ class Forward:
         self.kinds: dict = {}  # variable -> kind of its tangent (DENSE if absent)
         # v -> u where v_dot = -u_dot, both unchanged since: a sum may subtract u_dot's term
         self.negations: dict[str, str] = {}
-        self.params = [a.arg for a in [*fdef.args.posonlyargs, *fdef.args.args,
-                                         *fdef.args.kwonlyargs]]
+        self.params = [
+            a.arg for a in [*fdef.args.posonlyargs, *fdef.args.args, *fdef.args.kwonlyargs]
+        ]
 
     # -- names -----------------------------------------------------------------------------
     def dot(self, v: str) -> str:
@@ -164,8 +165,9 @@ class Forward:
         """``expr``, or ``None`` where the tangent of ``v`` is a symbolic zero at run time."""
         if level(self.kind(v)) != MAYBE:
             return expr
-        test = ast.Compare(left=name(self.dot(v)), ops=[ast.IsNot()], comparators=[
-            ast.Constant(None)])
+        test = ast.Compare(
+            left=name(self.dot(v)), ops=[ast.IsNot()], comparators=[ast.Constant(None)]
+        )
         return ast.IfExp(test=test, body=expr, orelse=ast.Constant(None))
 
     # -- entry -----------------------------------------------------------------------------
@@ -179,17 +181,24 @@ class Forward:
         output = ret.value
         out_name = output.id if isinstance(output, ast.Name) and not is_static(output) else None
         self.activity = analyze(self.fdef, self.wrt, out_name, self.value_of)
-        self.none_valued = {t.id for n in ast.walk(self.fdef) if isinstance(n, ast.Assign)
-                            and isinstance(n.value, ast.Constant) and n.value.value is None
-                            for t in n.targets if isinstance(t, ast.Name)}
+        self.none_valued = {
+            t.id
+            for n in ast.walk(self.fdef)
+            if isinstance(n, ast.Assign)
+            and isinstance(n.value, ast.Constant)
+            and n.value.value is None
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
         state = {p for p in self.wrt}
         self.defined = set(self.params)
         stmts, state = self.block(body[:-1], state)
         if out_name is not None and out_name in state:
             out_dot = name(self.dot(out_name))
         else:
-            out_dot = ast.Call(func=self.ctx.helper("zero_tangent"), args=[copy.deepcopy(output)],
-                               keywords=[])
+            out_dot = ast.Call(
+                func=self.ctx.helper("zero_tangent"), args=[copy.deepcopy(output)], keywords=[]
+            )
         out_kind = self.kind(out_name) if out_name is not None and out_name in state else MAYBE
         scale_in_place(stmts, out_dot)
         return ForwardResult(stmts, output, out_dot, self.activity, self.dots, out_kind)
@@ -265,9 +274,13 @@ class Forward:
     # -- statements --------------------------------------------------------------------------
     def expr_stmt(self, s, state):
         c = s.value
-        if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) \
-                and isinstance(c.func.value, ast.Name) and not is_static(c.func.value) \
-                and c.func.value.id in self.activity.active:
+        if (
+            isinstance(c, ast.Call)
+            and isinstance(c.func, ast.Attribute)
+            and isinstance(c.func.value, ast.Name)
+            and not is_static(c.func.value)
+            and c.func.value.id in self.activity.active
+        ):
             lst = c.func.value.id
             out = [s]
             if lst not in state:
@@ -276,13 +289,18 @@ class Forward:
             if c.func.attr == "append" and len(c.args) == 1:
                 item, kind = self.tangent_or_none(c.args[0], state)
                 self.widen(lst, SPARSE if level(kind) != DENSE else DENSE)
-                call = ast.Call(func=ast.Attribute(value=name(self.dot(lst)), attr="append",
-                                                   ctx=ast.Load()), args=[item], keywords=[])
+                call = ast.Call(
+                    func=ast.Attribute(value=name(self.dot(lst)), attr="append", ctx=ast.Load()),
+                    args=[item],
+                    keywords=[],
+                )
                 return out + [loc(ast.Expr(value=call), s)], state
             if c.func.attr == "pop":
-                call = ast.Call(func=ast.Attribute(value=name(self.dot(lst)), attr="pop",
-                                                   ctx=ast.Load()),
-                                args=copy.deepcopy(c.args), keywords=[])
+                call = ast.Call(
+                    func=ast.Attribute(value=name(self.dot(lst)), attr="pop", ctx=ast.Load()),
+                    args=copy.deepcopy(c.args),
+                    keywords=[],
+                )
                 return out + [loc(ast.Expr(value=call), s)], state
         return [s], state
 
@@ -295,8 +313,13 @@ class Forward:
     def container(self, entries, state, fixed=False):
         """(entries' tangents, the container's kind: entry by entry where ``fixed``)."""
         got = [self.tangent_or_none(e, state) for e in entries]
-        kind = tuple(k for _, k in got) if fixed else \
-            SPARSE if any(level(k) != DENSE for _, k in got) else DENSE
+        kind = (
+            tuple(k for _, k in got)
+            if fixed
+            else SPARSE
+            if any(level(k) != DENSE for _, k in got)
+            else DENSE
+        )
         return [t for t, _ in got], kind
 
     def assign(self, s, state):
@@ -307,8 +330,11 @@ class Forward:
             return [s], state
         if isinstance(s.value, ast.Call) and is_static(s.value.func):
             fn = self.value_of(s.value.func)
-            if isinstance(fn, types.FunctionType) and registry.lookup(fn) is None \
-                    and not registry.is_nondiff(fn):
+            if (
+                isinstance(fn, types.FunctionType)
+                and registry.lookup(fn) is None
+                and not registry.is_nondiff(fn)
+            ):
                 return self.callee(fn, s, v, state)
         self_reference = v in names_read(s.value)
         ans = self.namer.fresh(f"{v}_new") if self_reference else v
@@ -319,8 +345,12 @@ class Forward:
             return [s], state
         state.add(v)
         self.widen(v, kind)
-        if isinstance(tangent, ast.UnaryOp) and isinstance(tangent.op, ast.USub) \
-                and isinstance(tangent.operand, ast.Name) and not self_reference:
+        if (
+            isinstance(tangent, ast.UnaryOp)
+            and isinstance(tangent.op, ast.USub)
+            and isinstance(tangent.operand, ast.Name)
+            and not self_reference
+        ):
             u = next((u for u, d in self.dots.items() if d == tangent.operand.id), None)
             if u is not None and u in state and level(self.kind(u)) != MAYBE:
                 self.negations[v] = u
@@ -346,8 +376,9 @@ class Forward:
             if not self.has(value.value, state):
                 return [], None, DENSE
             c = value.value.id
-            entry = ast.Subscript(value=name(self.dot(c)), slice=copy.deepcopy(value.slice),
-                                  ctx=ast.Load())
+            entry = ast.Subscript(
+                value=name(self.dot(c)), slice=copy.deepcopy(value.slice), ctx=ast.Load()
+            )
             kind = self.kind(c)
             k = value.slice.value if isinstance(value.slice, ast.Constant) else None
             if isinstance(kind, tuple) and isinstance(k, int) and -len(kind) <= k < len(kind):
@@ -364,8 +395,11 @@ class Forward:
             return [], ast.Dict(keys=copy.deepcopy(value.keys), values=values), kind
         if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.UAdd):
             return self.tangent(value.operand, ans, state, s, target)
-        if isinstance(value, ast.Call) and not is_static(value.func) \
-                and isinstance(value.func, ast.Attribute):
+        if (
+            isinstance(value, ast.Call)
+            and not is_static(value.func)
+            and isinstance(value.func, ast.Attribute)
+        ):
             return self.method(value, state, s)
         got = self.rule_call(value)
         if got is not None:
@@ -376,13 +410,15 @@ class Forward:
             if registry.is_nondiff(fn):
                 return [], None, DENSE
             raise MissingRuleError(registry.qualified_name(fn), **where(s, self.ctx.src))
-        if isinstance(value, (ast.BinOp, ast.UnaryOp)) and not isinstance(value.op, ast.Not) \
-                and any(self.has(n, state) for n in ast.walk(value)):
+        if (
+            isinstance(value, (ast.BinOp, ast.UnaryOp))
+            and not isinstance(value.op, ast.Not)
+            and any(self.has(n, state) for n in ast.walk(value))
+        ):
             fn = BINOPS.get(type(value.op)) or UNARYOPS.get(type(value.op))
             if fn is not None and registry.is_nondiff(fn):
                 return [], None, DENSE
-            raise MissingRuleError(f"operator {type(value.op).__name__}",
-                                   **where(s, self.ctx.src))
+            raise MissingRuleError(f"operator {type(value.op).__name__}", **where(s, self.ctx.src))
         return [], None, DENSE
 
     def method(self, value, state, s):
@@ -394,9 +430,11 @@ class Forward:
         if method in IDENTITY_METHODS:
             return [], name(self.dot(obj.id)), kind
         if method in _CONTAINER_METHODS:
-            call = ast.Call(func=ast.Attribute(value=name(self.dot(obj.id)), attr=method,
-                                               ctx=ast.Load()),
-                            args=copy.deepcopy(value.args), keywords=copy.deepcopy(value.keywords))
+            call = ast.Call(
+                func=ast.Attribute(value=name(self.dot(obj.id)), attr=method, ctx=ast.Load()),
+                args=copy.deepcopy(value.args),
+                keywords=copy.deepcopy(value.keywords),
+            )
             if method in ("get", "pop") and kind != DENSE:
                 kind = MAYBE  # an entry of a container that may hold symbolic zeros
             return [], self.guarded(obj.id, call), kind
@@ -450,8 +488,11 @@ class Forward:
                         continue
                     term = simplify(ast.BinOp(left=a_dot, op=ast.Mult(), right=partial))
                     shaped_by |= set(names_read(partial))
-                    in_place = in_place and isinstance(term, ast.BinOp) and (
-                        terms or self.covers(bound, rule, {a.id, *names_read(partial)}, ans))
+                    in_place = (
+                        in_place
+                        and isinstance(term, ast.BinOp)
+                        and (terms or self.covers(bound, rule, {a.id, *names_read(partial)}, ans))
+                    )
             elif rule.kind == "general":
                 got = splicer.entries(rule.jvp, n)
                 if got is not None:
@@ -473,8 +514,11 @@ class Forward:
             if spliced is None:
                 in_place = in_place and rule.kind != "elementwise"
                 fn_ref = self.ctx.ref(rule.jvp_fn(i))
-                term = ast.Call(func=fn_ref, args=[a_dot, name(ans), *copy.deepcopy(args)],
-                                keywords=copy.deepcopy(keywords))
+                term = ast.Call(
+                    func=fn_ref,
+                    args=[a_dot, name(ans), *copy.deepcopy(args)],
+                    keywords=copy.deepcopy(keywords),
+                )
             else:
                 pre += stmts
             if maybe:
@@ -482,37 +526,54 @@ class Forward:
                 guarded += 1
             elif spliced is not None and rule.kind == "elementwise" and a.id in self.negations:
                 u_dot = name(self.dot(self.negations[a.id]))
-                negated[len(terms)] = simplify(ast.BinOp(left=u_dot, op=ast.Mult(),
-                                                         right=copy.deepcopy(partial)))
+                negated[len(terms)] = simplify(
+                    ast.BinOp(left=u_dot, op=ast.Mult(), right=copy.deepcopy(partial))
+                )
             terms.append(term)
             term_of[p] = term
         if not terms:
             return pre, None, DENSE
         kind = MAYBE if guarded == len(terms) else SPARSE if sparse else DENSE
         if rule.kind == "elementwise":
-            if rule is registry.lookup(operator.add) and len(rule.diff_params) == 2 and (
-                    guarded or self.may_broadcast(bound, with_tangent, rule, shaped_by)):
+            if (
+                rule is registry.lookup(operator.add)
+                and len(rule.diff_params) == 2
+                and (guarded or self.may_broadcast(bound, with_tangent, rule, shaped_by))
+            ):
                 # a + b: numbers and arrays add, tuples and lists concatenate
                 x, y = rule.diff_params
                 sides = [term_of.get(x, ast.Constant(None)), term_of.get(y, ast.Constant(None))]
-                total = ast.Call(func=self.ctx.helper("sum_tangent"),
-                                 args=[*sides, copy.deepcopy(bound[x]), name(ans)], keywords=[])
+                total = ast.Call(
+                    func=self.ctx.helper("sum_tangent"),
+                    args=[*sides, copy.deepcopy(bound[x]), name(ans)],
+                    keywords=[],
+                )
                 return pre, total, (MAYBE if guarded == len(terms) else SPARSE)
             if len(terms) == 2 and ast.dump(terms[0]) == ast.dump(terms[1]):  # x * x
                 t = terms[0]
                 if isinstance(t, ast.IfExp):  # guarded: double what the guard keeps
                     t.body = ast.BinOp(left=ast.Constant(2.0), op=ast.Mult(), right=t.body)
                     terms = [t]
-                elif isinstance(t, ast.BinOp) and target is not None \
-                        and target not in names_read(t):  # doubled in place
-                    pre += [assign(target, t, None), ast.AugAssign(
-                        target=name(target, ast.Store()), op=ast.Mult(), value=ast.Constant(2.0))]
+                elif (
+                    isinstance(t, ast.BinOp) and target is not None and target not in names_read(t)
+                ):  # doubled in place
+                    pre += [
+                        assign(target, t, None),
+                        ast.AugAssign(
+                            target=name(target, ast.Store()), op=ast.Mult(), value=ast.Constant(2.0)
+                        ),
+                    ]
                     return pre, name(target), kind
                 else:
                     terms = [ast.BinOp(left=ast.Constant(2.0), op=ast.Mult(), right=t)]
                 guarded = min(guarded, 1)
-            if in_place and len(terms) > 1 and not guarded and target is not None and not any(
-                    target in names_read(t) for t in terms):
+            if (
+                in_place
+                and len(terms) > 1
+                and not guarded
+                and target is not None
+                and not any(target in names_read(t) for t in terms)
+            ):
                 # x_dot * y + y_dot * x: the second product added into the first
                 pre.append(assign(target, terms[0], None))
                 for k, t in enumerate(terms[1:], 1):  # a - u_dot * h, not a + (-u_dot) * h
@@ -522,15 +583,22 @@ class Forward:
             helper = "add_into" if in_place and len(terms) == 2 else "add_adjoints"
             total = terms[0]
             for t in terms[1:]:
-                total = ast.Call(func=self.ctx.helper(helper), args=[total, t],
-                                 keywords=[]) if guarded else ast.BinOp(left=total, op=ast.Add(),
-                                                                        right=t)
+                total = (
+                    ast.Call(func=self.ctx.helper(helper), args=[total, t], keywords=[])
+                    if guarded
+                    else ast.BinOp(left=total, op=ast.Add(), right=t)
+                )
             if self.may_broadcast(bound, with_tangent, rule, shaped_by):
-                total = ast.Call(func=self.ctx.helper("broadcast_like"),
-                                 args=[total, name(ans)], keywords=[])
-            elif len(rule.params) == 1 and isinstance(total, ast.BinOp) \
-                    and isinstance(total.op, ast.Mult) and isinstance(total.left, ast.Name) \
-                    and total.left.id in self.dots.values():
+                total = ast.Call(
+                    func=self.ctx.helper("broadcast_like"), args=[total, name(ans)], keywords=[]
+                )
+            elif (
+                len(rule.params) == 1
+                and isinstance(total, ast.BinOp)
+                and isinstance(total.op, ast.Mult)
+                and isinstance(total.left, ast.Name)
+                and total.left.id in self.dots.values()
+            ):
                 total._scales = total.left.id  # y = f(x): y_dot may be x_dot scaled in place
             return pre, total, kind
         helper = "add_into" if in_place else "add_adjoints"
@@ -560,8 +628,9 @@ class Forward:
         for q, other in bound.items():
             if q in with_tangent or q not in rule.params:
                 continue
-            if isinstance(other, ast.Constant) and (other.value is None or isinstance(
-                    other.value, (int, float, bool, str))):
+            if isinstance(other, ast.Constant) and (
+                other.value is None or isinstance(other.value, (int, float, bool, str))
+            ):
                 continue
             if isinstance(other, ast.Name) and not is_static(other) and other.id in mine:
                 continue
@@ -590,16 +659,16 @@ class Forward:
         jvp_name, dot_params, out_kind = self.ctx.callee_jvp(fn, active, kinds, fixed)
         func = name(jvp_name)
         func._static = True
-        dots = [ast.keyword(arg=dot_params[p], value=name(self.dot(bound[p].id)))
-                for p in active]
-        call = ast.Call(func=func, args=copy.deepcopy(value.args),
-                        keywords=copy.deepcopy(value.keywords) + dots)
-        target = ast.Tuple(elts=[name(v, ast.Store()), name(self.dot(v), ast.Store())],
-                           ctx=ast.Store())
+        dots = [ast.keyword(arg=dot_params[p], value=name(self.dot(bound[p].id))) for p in active]
+        call = ast.Call(
+            func=func, args=copy.deepcopy(value.args), keywords=copy.deepcopy(value.keywords) + dots
+        )
+        target = ast.Tuple(
+            elts=[name(v, ast.Store()), name(self.dot(v), ast.Store())], ctx=ast.Store()
+        )
         state.add(v)
         self.widen(v, out_kind)  # MAYBE for a recursive call: its kind is not known yet
         return [loc(ast.Assign(targets=[target], value=call), s)], state
-
 
 
 def _at_end_and_exits(stmts: list, stmt) -> None:
@@ -617,6 +686,7 @@ def _before_exits(stmts: list, stmt) -> None:
             _before_exits(s.orelse, stmt)
     if stmts and isinstance(stmts[-1], (ast.Break, ast.Continue)):
         stmts.insert(len(stmts) - 1, copy.deepcopy(stmt))
+
 
 def scale_in_place(body: list[ast.stmt], output: ast.expr) -> None:
     """``y_dot = x_dot * partial`` of a one-argument elementwise rule becomes
@@ -645,10 +715,21 @@ def scale_in_place(body: list[ast.stmt], output: ast.expr) -> None:
                 if isinstance(getattr(s, field, None), list):
                     setattr(s, field, rewrite(getattr(s, field)))
             x = getattr(getattr(s, "value", None), "_scales", None)
-            if isinstance(s, ast.Assign) and x is not None and x in fresh \
-                    and stores.get(x) == 1 and loads.get(x) == 1:
-                out.append(loc(ast.AugAssign(target=name(x, ast.Store()), op=ast.Mult(),
-                                             value=s.value.right), s))
+            if (
+                isinstance(s, ast.Assign)
+                and x is not None
+                and x in fresh
+                and stores.get(x) == 1
+                and loads.get(x) == 1
+            ):
+                out.append(
+                    loc(
+                        ast.AugAssign(
+                            target=name(x, ast.Store()), op=ast.Mult(), value=s.value.right
+                        ),
+                        s,
+                    )
+                )
                 s.value = name(x)
             out.append(s)
         return out

@@ -59,8 +59,9 @@ class ForwardTransformation(Transformation):
     def forward(self, norm: Normalized, wrt: list[str], dots: dict[str, str], kinds=()):
         for d in dots.values():
             norm.namer.reserve(d)
-        ctx = ForwardContext(self.ns, norm.namer, norm.src, Splicer(self.ns, norm.namer),
-                             self.callee_jvp)
+        ctx = ForwardContext(
+            self.ns, norm.namer, norm.src, Splicer(self.ns, norm.namer), self.callee_jvp
+        )
         fwd = Forward(norm.fdef, wrt, ctx)
         fwd.dots.update(dots)
         for p, kind in zip(wrt, kinds, strict=False):
@@ -73,8 +74,13 @@ class ForwardTransformation(Transformation):
         callee, tangent parameters and their kinds and functions passed to it (``fixed``:
         parameter -> function, see ``specialize``); a recursive call sees the kind MAYBE."""
         fixed = fixed or {}
-        key = (id(fn.__code__), id(fn), active, kinds,
-               tuple((p, id(f)) for p, f in sorted(fixed.items())))
+        key = (
+            id(fn.__code__),
+            id(fn),
+            active,
+            kinds,
+            tuple((p, id(f)) for p, f in sorted(fixed.items())),
+        )
         if key not in self.jvp_callees:
             base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
             jvp_name = self.ns.bind(f"{base}_jvp", object())
@@ -88,21 +94,28 @@ class ForwardTransformation(Transformation):
             self.jvp_callees[key] = (jvp_name, dots, self.last_output_kind)
         return self.jvp_callees[key]
 
-    def piece(self, norm: Normalized, wrt: list[str], fname: str, dots: dict[str, str],
-              kinds=()):
+    def piece(self, norm: Normalized, wrt: list[str], fname: str, dots: dict[str, str], kinds=()):
         result = self.forward(norm, wrt, dots, kinds)
         self.last_output_kind = result.output_kind  # what callee_jvp reports to the caller
         a = norm.fdef.args
         args = ast.arguments(
-            posonlyargs=a.posonlyargs, args=a.args, vararg=None,
+            posonlyargs=a.posonlyargs,
+            args=a.args,
+            vararg=None,
             kwonlyargs=a.kwonlyargs + [ast.arg(arg=dots[p]) for p in wrt],
-            kw_defaults=a.kw_defaults + [None] * len(wrt), kwarg=None, defaults=a.defaults)
-        ret = ast.Return(value=ast.Tuple(elts=[result.output, result.output_tangent],
-                                         ctx=ast.Load()))
+            kw_defaults=a.kw_defaults + [None] * len(wrt),
+            kwarg=None,
+            defaults=a.defaults,
+        )
+        ret = ast.Return(
+            value=ast.Tuple(elts=[result.output, result.output_tangent], ctx=ast.Load())
+        )
         node = ast.copy_location(function_def(fname, args, result.body + [ret]), norm.fdef)
         base = norm.fn.__name__ if norm.fn.__name__ != "<lambda>" else "lambda"
-        doc = (f"Value and tangent of {base} ({norm.src.short_filename}:{norm.fdef.lineno}) "
-               f"along the tangents of {', '.join(wrt)}.")
+        doc = (
+            f"Value and tangent of {base} ({norm.src.short_filename}:{norm.fdef.lineno}) "
+            f"along the tangents of {', '.join(wrt)}."
+        )
         return Piece(node, norm.src, doc)
 
     def finish(self):
@@ -127,7 +140,8 @@ def build_jvp(fn, positions: tuple[int, ...], single, flavor, has_aux, owner=Non
             if i >= len(params):
                 raise PullbackValueError(
                     f"jvp got {i + 1} primals or more, but {fn.__name__} takes {len(params)} "
-                    "parameter(s)")
+                    "parameter(s)"
+                )
         wrt = [params[i] for i in positions]
         dots = dot_names(fn, tuple(wrt))
         base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
@@ -138,8 +152,11 @@ def build_jvp(fn, positions: tuple[int, ...], single, flavor, has_aux, owner=Non
     except PullbackError:
         raise
     except RecursionError as exc:
-        raise unsupported(norm.fdef if norm else None, norm.src if norm else None,
-                          f"the function is too deeply nested to transform ({exc})") from None
+        raise unsupported(
+            norm.fdef if norm else None,
+            norm.src if norm else None,
+            f"the function is too deeply nested to transform ({exc})",
+        ) from None
     except Exception as exc:  # an internal failure: point at the user's code
         raise internal(norm.fdef if norm else None, norm.src if norm else None, exc) from exc
 
@@ -149,10 +166,11 @@ def _has_tangent(primal, tangent) -> bool:
         return False
     leaves = api.pytree.flatten(primal)[0]
     integral = all(
-        isinstance(x, (bool, np.bool_)) or (isinstance(x, numbers.Integral)
-                                             and not isinstance(x, np.ndarray))
+        isinstance(x, (bool, np.bool_))
+        or (isinstance(x, numbers.Integral) and not isinstance(x, np.ndarray))
         or (isinstance(x, np.ndarray) and x.dtype.kind in "biu")
-        for x in leaves)
+        for x in leaves
+    )
     if integral and leaves:
         return False
     return True
@@ -196,11 +214,19 @@ def fast_jvp(f, jvp_f, names):
     ts = ", ".join(f"t{i}" for i in range(n))
     plain = " and ".join(
         f"({v}.__class__ is float or ({v}.__class__ is ndarray and {v}.dtype.kind == 'f'))"
-        for v in [f"p{i}" for i in range(n)] + [f"t{i}" for i in range(n)])
+        for v in [f"p{i}" for i in range(n)] + [f"t{i}" for i in range(n)]
+    )
     kw = ", ".join(f"{k}=t{i}" for i, k in enumerate(names))
-    namespace = {"f": f, "code": f.__code__, "jvp_f": jvp_f, "stale": stale,
-                 "guards": getattr(getattr(jvp_f, "__pullback_module__", None), "guards", ()),
-                 "float64": np.float64, "ndarray": np.ndarray, "match_tree": api.match_tree}
+    namespace = {
+        "f": f,
+        "code": f.__code__,
+        "jvp_f": jvp_f,
+        "stale": stale,
+        "guards": getattr(getattr(jvp_f, "__pullback_module__", None), "guards", ()),
+        "float64": np.float64,
+        "ndarray": np.ndarray,
+        "match_tree": api.match_tree,
+    }
     exec(_FAST_TEMPLATE.format(n=n, ps=ps, ts=ts, plain=plain, kw=kw), namespace)
     return namespace["fast"]
 
@@ -212,8 +238,16 @@ def generated_jvp(f, positions: tuple[int, ...], owner=None):
     from .cache import cached
 
     target = _target(f)
-    return cached(target, positions, False, "jvp", False, lambda module, gen: gen,
-                  builder=build_jvp, owner=owner)
+    return cached(
+        target,
+        positions,
+        False,
+        "jvp",
+        False,
+        lambda module, gen: gen,
+        builder=build_jvp,
+        owner=owner,
+    )
 
 
 def _receiver_first(f, primals: tuple, tangents: tuple):
@@ -259,8 +293,13 @@ def jvp(f, primals: tuple, tangents: tuple):
     pairs = enumerate(zip(primals, tangents, strict=False))
     positions = tuple(i for i, (p, t) in pairs if _has_tangent(p, t))
     gen, names = generated_jvp(f, positions, owner)
-    if partial is None and owner is None and positions and positions == tuple(range(len(primals))) \
-            and getattr(f, "__code__", None) is not None:
+    if (
+        partial is None
+        and owner is None
+        and positions
+        and positions == tuple(range(len(primals)))
+        and getattr(f, "__code__", None) is not None
+    ):
         api.SOURCE_JVP[id(f)] = (f, fast_jvp(f, gen, names))
     kwargs = {k: tangents[i] for k, i in zip(names, positions, strict=False)}
     value, tangent = gen(*primals, **fixed, **kwargs)

@@ -33,8 +33,18 @@ AS_COPY = {indexing.write_entry: indexing.setitem, indexing.add_to_entry: indexi
 
 # calls that return a new array the function alone holds
 _ALLOCATORS = (
-    np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
-    np.full_like, np.eye, np.identity, runtime.zeros_like_value, indexing.owned_adjoint,
+    np.zeros,
+    np.ones,
+    np.empty,
+    np.full,
+    np.zeros_like,
+    np.ones_like,
+    np.empty_like,
+    np.full_like,
+    np.eye,
+    np.identity,
+    runtime.zeros_like_value,
+    indexing.owned_adjoint,
 )
 
 
@@ -106,8 +116,7 @@ def arrays_written_in_place(body, params, value_of) -> set[str]:
     visit(body, 0)
     arrays = {y for y, fs in forms.items() if y not in params and None not in fs}
     while True:  # a copy of an array is an array: keep the names whose sources stay arrays
-        keep = {y for y in arrays
-                if all(f in ("new", "self") or f[1] in arrays for f in forms[y])}
+        keep = {y for y in arrays if all(f in ("new", "self") or f[1] in arrays for f in forms[y])}
         if keep == arrays:
             break
         arrays = keep
@@ -120,8 +129,12 @@ def _form(value, y, value_of):
     if _allocates(value, value_of):
         return "new"
     fn = _callee(value, value_of)  # a copy (an in-place write of another name is made one)
-    if (_lookup(COPYING, fn) or _lookup(IN_PLACE, fn)) and value.args \
-            and isinstance(value.args[0], ast.Name) and not is_static(value.args[0]):
+    if (
+        (_lookup(COPYING, fn) or _lookup(IN_PLACE, fn))
+        and value.args
+        and isinstance(value.args[0], ast.Name)
+        and not is_static(value.args[0])
+    ):
         return ("copy", value.args[0].id)
     return None
 
@@ -138,14 +151,21 @@ def copy_other_writes(body, in_place: set[str], value_of, ref) -> None:
                 copying = _lookup(AS_COPY, fn)
                 if copying is not None:
                     target = s.targets[0]
-                    keep = depth and isinstance(target, ast.Name) and target.id in in_place \
+                    keep = (
+                        depth
+                        and isinstance(target, ast.Name)
+                        and target.id in in_place
                         and write_kind(s.value, target.id, value_of)
+                    )
                     if not keep:
                         s.value.func = ref(copying)
             for field in ("body", "orelse"):
                 inner = getattr(s, field, None)
                 if isinstance(inner, list):
-                    visit(inner, depth + (1 if isinstance(s, (ast.For, ast.While))
-                                          and field == "body" else 0))
+                    visit(
+                        inner,
+                        depth
+                        + (1 if isinstance(s, (ast.For, ast.While)) and field == "body" else 0),
+                    )
 
     visit(body, 0)

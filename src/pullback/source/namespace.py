@@ -67,8 +67,9 @@ class Namespace:
             alias = _ALIASES.get(obj.__name__)
             if alias is None and parent and parent in sys.modules:
                 if getattr(sys.modules[parent], last, None) is obj:
-                    return ast.Attribute(value=self.ref(sys.modules[parent]), attr=last,
-                                         ctx=ast.Load())
+                    return ast.Attribute(
+                        value=self.ref(sys.modules[parent]), attr=last, ctx=ast.Load()
+                    )
             return ast.Name(id=self.bind(alias or last, obj), ctx=ast.Load())
         if getattr(builtins, getattr(obj, "__name__", ""), None) is obj:
             name = obj.__name__
@@ -81,7 +82,11 @@ class Namespace:
         if module_name and attr and module_name in sys.modules:
             module = sys.modules[module_name]
             if getattr(module, attr, None) is obj and module_name.split(".")[0] in (
-                "numpy", "math", "scipy", "operator", "cmath"
+                "numpy",
+                "math",
+                "scipy",
+                "operator",
+                "cmath",
             ):
                 return ast.Attribute(value=self.ref(module), attr=attr, ctx=ast.Load())
         if attr == "<lambda>":

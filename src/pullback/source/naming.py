@@ -12,18 +12,39 @@ import re
 MAX_LEN = 32
 
 _BINOP = {
-    ast.Add: "plus", ast.Sub: "minus", ast.Mult: "times", ast.Div: "over",
-    ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.MatMult: "matmul",
-    ast.BitAnd: "and", ast.BitOr: "or", ast.BitXor: "xor", ast.LShift: "lshift",
+    ast.Add: "plus",
+    ast.Sub: "minus",
+    ast.Mult: "times",
+    ast.Div: "over",
+    ast.FloorDiv: "floordiv",
+    ast.Mod: "mod",
+    ast.Pow: "pow",
+    ast.MatMult: "matmul",
+    ast.BitAnd: "and",
+    ast.BitOr: "or",
+    ast.BitXor: "xor",
+    ast.LShift: "lshift",
     ast.RShift: "rshift",
 }
 _BINOP_NOUN = {
-    ast.Add: "total", ast.Sub: "difference", ast.Mult: "product", ast.Div: "quotient",
-    ast.Pow: "power", ast.MatMult: "matmul",
+    ast.Add: "total",
+    ast.Sub: "difference",
+    ast.Mult: "product",
+    ast.Div: "quotient",
+    ast.Pow: "power",
+    ast.MatMult: "matmul",
 }
 _CMP = {
-    ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne",
-    ast.Is: "is", ast.IsNot: "is_not", ast.In: "in", ast.NotIn: "not_in",
+    ast.Lt: "lt",
+    ast.LtE: "le",
+    ast.Gt: "gt",
+    ast.GtE: "ge",
+    ast.Eq: "eq",
+    ast.NotEq: "ne",
+    ast.Is: "is",
+    ast.IsNot: "is_not",
+    ast.In: "in",
+    ast.NotIn: "not_in",
 }
 _UNARY = {ast.USub: "neg", ast.UAdd: "pos", ast.Not: "not", ast.Invert: "invert"}
 
@@ -96,8 +117,11 @@ def _describe(e: ast.expr, long: bool) -> str:
         return f"{word(e.left)}_{_CMP.get(type(e.ops[0]), 'cmp')}_{word(e.comparators[0])}"
     if isinstance(e, ast.Call):
         f = e.func
-        fname = f.attr if isinstance(f, ast.Attribute) else (f.id if isinstance(f, ast.Name)
-                                                               else "call")
+        fname = (
+            f.attr
+            if isinstance(f, ast.Attribute)
+            else (f.id if isinstance(f, ast.Name) else "call")
+        )
         if long and e.args:
             return fname + "_" + "_".join(word(a) for a in e.args)
         return fname

@@ -13,13 +13,32 @@ import copy
 
 from ..rules import registry
 
-_PURE_BUILTINS = {"len", "range", "reversed", "slice", "float", "int", "abs", "min", "max",
-                  "tuple", "list", "dict", "isinstance", "zip", "enumerate"}
+_PURE_BUILTINS = {
+    "len",
+    "range",
+    "reversed",
+    "slice",
+    "float",
+    "int",
+    "abs",
+    "min",
+    "max",
+    "tuple",
+    "list",
+    "dict",
+    "isinstance",
+    "zip",
+    "enumerate",
+}
 
 
 def _num(e, value) -> bool:
-    return isinstance(e, ast.Constant) and not isinstance(e.value, bool) \
-        and isinstance(e.value, (int, float)) and e.value == value
+    return (
+        isinstance(e, ast.Constant)
+        and not isinstance(e.value, bool)
+        and isinstance(e.value, (int, float))
+        and e.value == value
+    )
 
 
 def simplify(e: ast.expr) -> ast.expr:
@@ -27,15 +46,26 @@ def simplify(e: ast.expr) -> ast.expr:
     return _Simplify().visit(e)
 
 
-_FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
-         ast.Mult: lambda a, b: a * b, ast.Pow: lambda a, b: a ** b}
-_CMP = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
-        ast.Lt: lambda a, b: a < b, ast.Gt: lambda a, b: a > b}
+_FOLD = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Pow: lambda a, b: a**b,
+}
+_CMP = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.Gt: lambda a, b: a > b,
+}
 
 
 def _is_num(e) -> bool:
-    return isinstance(e, ast.Constant) and isinstance(e.value, (int, float)) \
+    return (
+        isinstance(e, ast.Constant)
+        and isinstance(e.value, (int, float))
         and not isinstance(e.value, bool)
+    )
 
 
 class _Simplify(ast.NodeTransformer):
@@ -55,22 +85,34 @@ class _Simplify(ast.NodeTransformer):
                 return right
             if _num(right, -1):
                 return ast.UnaryOp(op=ast.USub(), operand=left)
-            if isinstance(right, ast.BinOp) and isinstance(right.op, ast.Div) \
-                    and _num(right.left, 1):
+            if (
+                isinstance(right, ast.BinOp)
+                and isinstance(right.op, ast.Div)
+                and _num(right.left, 1)
+            ):
                 return ast.BinOp(left=left, op=ast.Div(), right=right.right)
-            if isinstance(right, ast.Call) and isinstance(right.func, ast.Attribute) \
-                    and right.func.attr == "divide" and len(right.args) == 2 \
-                    and not right.keywords and _num(right.args[0], 1):
+            if (
+                isinstance(right, ast.Call)
+                and isinstance(right.func, ast.Attribute)
+                and right.func.attr == "divide"
+                and len(right.args) == 2
+                and not right.keywords
+                and _num(right.args[0], 1)
+            ):
                 # g * (1 / x) is g / x; the rule writes np.divide so that a zero x gives inf in
                 # the rule's own use, while here g / x is a plain division, far faster on floats
                 return ast.BinOp(left=left, op=ast.Div(), right=right.args[1])
             if isinstance(right, ast.UnaryOp) and isinstance(right.op, ast.USub):
-                return ast.UnaryOp(op=ast.USub(), operand=ast.BinOp(left=left, op=ast.Mult(),
-                                                                    right=right.operand))
+                return ast.UnaryOp(
+                    op=ast.USub(), operand=ast.BinOp(left=left, op=ast.Mult(), right=right.operand)
+                )
         if isinstance(e.op, ast.Pow) and _num(right, 1):
             return left
-        if isinstance(e.op, ast.Add) and isinstance(right, ast.UnaryOp) \
-                and isinstance(right.op, ast.USub):
+        if (
+            isinstance(e.op, ast.Add)
+            and isinstance(right, ast.UnaryOp)
+            and isinstance(right.op, ast.USub)
+        ):
             return ast.BinOp(left=left, op=ast.Sub(), right=right.operand)
         return e
 
@@ -94,8 +136,12 @@ class _Simplify(ast.NodeTransformer):
         self.generic_visit(e)
         f = e.func
         if isinstance(f, ast.Attribute) and not e.keywords:
-            if f.attr == "where" and len(e.args) == 3 and isinstance(e.args[0], ast.Constant) \
-                    and isinstance(e.args[0].value, bool):
+            if (
+                f.attr == "where"
+                and len(e.args) == 3
+                and isinstance(e.args[0], ast.Constant)
+                and isinstance(e.args[0].value, bool)
+            ):
                 return e.args[1] if e.args[0].value else e.args[2]
             if f.attr == "power" and len(e.args) == 2 and _num(e.args[1], 1):
                 return e.args[0]
@@ -111,8 +157,12 @@ def _reads(node) -> set[str]:
 
 def _targets(s) -> set[str]:
     """Names an assignment binds (``x_tape[i] = v`` binds none: it writes into ``x_tape``)."""
-    return {n.id for t in s.targets for n in ast.walk(t)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return {
+        n.id
+        for t in s.targets
+        for n in ast.walk(t)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
 
 
 class Purity:
@@ -135,8 +185,11 @@ class Purity:
                 fn = self.callee(n.func)
                 if fn is None:
                     return False
-                if isinstance(n.func, ast.Name) and n.func.id in _PURE_BUILTINS \
-                        and fn is _builtin(n.func.id):
+                if (
+                    isinstance(n.func, ast.Name)
+                    and n.func.id in _PURE_BUILTINS
+                    and fn is _builtin(n.func.id)
+                ):
                     continue
                 module = getattr(fn, "__module__", "") or ""
                 if module.startswith("pullback.runtime"):
@@ -219,8 +272,12 @@ def copy_propagation(fdef, keep=frozenset()) -> bool:
     changed = False
     body = fdef.body
     for _k, s in enumerate(list(body)):
-        if not (isinstance(s, ast.Assign) and len(s.targets) == 1
-                and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Name)):
+        if not (
+            isinstance(s, ast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], ast.Name)
+            and isinstance(s.value, ast.Name)
+        ):
             continue
         a, b = s.targets[0].id, s.value.id
         if counts.get(a) != 1 or counts.get(b, 0) > 1 or a == b or a in keep:
@@ -228,7 +285,7 @@ def copy_propagation(fdef, keep=frozenset()) -> bool:
         if getattr(s.value, "_static", False):
             continue
         idx = body.index(s)
-        for later in body[idx + 1:]:
+        for later in body[idx + 1 :]:
             for n in ast.walk(later):
                 if isinstance(n, ast.Name) and n.id == a and isinstance(n.ctx, ast.Load):
                     n.id = b
@@ -266,8 +323,12 @@ def flatten_exits(stmts):
                 rest, s.orelse = s.orelse, []
                 out += [s, *rest]
                 continue
-            if s.orelse and _ends_in_exit(s.orelse) and not _ends_in_exit(s.body) \
-                    and not all(isinstance(x, ast.Pass) for x in s.body):
+            if (
+                s.orelse
+                and _ends_in_exit(s.orelse)
+                and not _ends_in_exit(s.body)
+                and not all(isinstance(x, ast.Pass) for x in s.body)
+            ):
                 rest = s.body
                 s.test = ast.UnaryOp(op=ast.Not(), operand=s.test)
                 s.body, s.orelse = s.orelse, []

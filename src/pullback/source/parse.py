@@ -39,7 +39,11 @@ def parse_function(src: FunctionSource) -> ast.FunctionDef:
         ret = ast.Return(value=lam.body)
         ast.copy_location(ret, lam.body)
         node = ast.FunctionDef(
-            name="lambda", args=lam.args, body=[ret], decorator_list=[], returns=None,
+            name="lambda",
+            args=lam.args,
+            body=[ret],
+            decorator_list=[],
+            returns=None,
             type_comment=None,
         )
         ast.copy_location(node, lam)

@@ -76,9 +76,14 @@ class Scope:
                 closure[name] = cell.cell_contents
             except ValueError:  # an empty cell: a name assigned later in the outer function
                 pass
-        return cls(fn, local_names(node), closure, fn.__globals__,
-                   dict(zip(code.co_freevars, cells, strict=False)),
-                   code.co_filename.startswith("<pullback"))
+        return cls(
+            fn,
+            local_names(node),
+            closure,
+            fn.__globals__,
+            dict(zip(code.co_freevars, cells, strict=False)),
+            code.co_filename.startswith("<pullback"),
+        )
 
     def home(self, name: str):
         """``(cell, None)`` for a closure variable, ``(globals dict, name)`` for a global, or

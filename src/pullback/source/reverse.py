@@ -143,8 +143,9 @@ class Reverse:
         self.namer = ctx.namer
         self.bars: dict[str, str] = {}
         self.old_entries: dict = {}  # in-place write -> the name recording its old entry
-        self.params = [a.arg for a in [*fdef.args.posonlyargs, *fdef.args.args,
-                                         *fdef.args.kwonlyargs]]
+        self.params = [
+            a.arg for a in [*fdef.args.posonlyargs, *fdef.args.args, *fdef.args.kwonlyargs]
+        ]
 
     # -- names -----------------------------------------------------------------------------
     def bar(self, v: str) -> str:
@@ -166,9 +167,12 @@ class Reverse:
         assert isinstance(ret, ast.Return)
         output = ret.value
         out_name = output.id if isinstance(output, ast.Name) and not is_static(output) else None
-        self.activity = analyze(ast.FunctionDef(name="f", args=self.fdef.args, body=body,
-                                                decorator_list=[]),
-                                self.wrt, out_name, self.value_of)
+        self.activity = analyze(
+            ast.FunctionDef(name="f", args=self.fdef.args, body=body, decorator_list=[]),
+            self.wrt,
+            out_name,
+            self.value_of,
+        )
         output_active = out_name is not None and out_name in self.activity.active
         state = {out_name: VALUE} if output_active else {}
         self.loop_depth = 0
@@ -181,15 +185,29 @@ class Reverse:
             if st == VALUE:
                 adjoint_of_param[p] = name(self.bar(p))
             elif st == MAYBE:
-                adjoint_of_param[p] = ast.Call(func=self.ctx.helper("adjoint_or_zeros"),
-                                               args=[name(self.bar(p)), name(p)], keywords=[])
+                adjoint_of_param[p] = ast.Call(
+                    func=self.ctx.helper("adjoint_or_zeros"),
+                    args=[name(self.bar(p)), name(p)],
+                    keywords=[],
+                )
             else:
-                adjoint_of_param[p] = ast.Call(func=self.ctx.helper("zeros_like_value"),
-                                               args=[name(p)], keywords=[])
+                adjoint_of_param[p] = ast.Call(
+                    func=self.ctx.helper("zeros_like_value"), args=[name(p)], keywords=[]
+                )
         primal, adjoint, residuals, inits = self.finish_markers(primal, adjoint, adjoint_of_param)
-        return ReverseResult(self.params, primal, adjoint, output, output_active,
-                             adjoint_of_param, residuals, self.activity, inits, self.bars,
-                             self.in_place)
+        return ReverseResult(
+            self.params,
+            primal,
+            adjoint,
+            output,
+            output_active,
+            adjoint_of_param,
+            residuals,
+            self.activity,
+            inits,
+            self.bars,
+            self.in_place,
+        )
 
     def _static_ref(self, obj) -> ast.expr:
         ref = self.ns.ref(obj)
@@ -329,42 +347,73 @@ class Reverse:
 
     def is_active_append(self, s):
         c = s.value
-        return (isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
-                and c.func.attr == "append" and isinstance(c.func.value, ast.Name)
-                and c.func.value.id in self.activity.active and c.args
-                and self.activity.is_active(c.args[0]))
+        return (
+            isinstance(c, ast.Call)
+            and isinstance(c.func, ast.Attribute)
+            and c.func.attr == "append"
+            and isinstance(c.func.value, ast.Name)
+            and c.func.value.id in self.activity.active
+            and c.args
+            and self.activity.is_active(c.args[0])
+        )
 
     def is_active_pop(self, value):
-        return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-                and value.func.attr == "pop" and not value.args and not value.keywords
-                and isinstance(value.func.value, ast.Name)
-                and value.func.value.id in self.activity.active)
+        return (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "pop"
+            and not value.args
+            and not value.keywords
+            and isinstance(value.func.value, ast.Name)
+            and value.func.value.id in self.activity.active
+        )
 
     def pop(self, s, v, st, push, pop, state, compound):
         """``v = values.pop()``: the popped entry's position receives ``v``'s adjoint."""
         lst = s.value.func.value.id
         length = self.namer.fresh(f"{lst}_length")
-        measure = assign(length, ast.Call(func=self.ctx.builtin("len"), args=[name(lst)],
-                                          keywords=[]), s)
+        measure = assign(
+            length, ast.Call(func=self.ctx.builtin("len"), args=[name(lst)], keywords=[]), s
+        )
         push_length, pop_length = self.markers(length, compound, s)
         primal = push + [s] + push_length + [measure]
         if st == ZERO:
             state.pop(v, None)
             return primal, pop_length + pop, state
         current = name(self.bar(lst)) if state.get(lst, ZERO) != ZERO else ast.Constant(None)
-        added = ast.Call(func=self.ctx.helper("add_at"),
-                         args=[current, name(length), name(self.bar(v))], keywords=[])
+        added = ast.Call(
+            func=self.ctx.helper("add_at"),
+            args=[current, name(length), name(self.bar(v))],
+            keywords=[],
+        )
         code = [assign(self.bar(lst), added, s)]
         if st == MAYBE:
             if state.get(lst, ZERO) == ZERO:
-                code = [assign(self.bar(lst), ast.Constant(None), s),
-                        loc(ast.If(test=ast.Compare(left=name(self.bar(v)), ops=[ast.IsNot()],
-                                                    comparators=[ast.Constant(None)]),
-                                   body=[assign(self.bar(lst), ast.Call(
-                                       func=self.ctx.helper("add_at"),
-                                       args=[name(self.bar(lst)), name(length),
-                                             name(self.bar(v))], keywords=[]), s)],
-                                   orelse=[]), s)]
+                code = [
+                    assign(self.bar(lst), ast.Constant(None), s),
+                    loc(
+                        ast.If(
+                            test=ast.Compare(
+                                left=name(self.bar(v)),
+                                ops=[ast.IsNot()],
+                                comparators=[ast.Constant(None)],
+                            ),
+                            body=[
+                                assign(
+                                    self.bar(lst),
+                                    ast.Call(
+                                        func=self.ctx.helper("add_at"),
+                                        args=[name(self.bar(lst)), name(length), name(self.bar(v))],
+                                        keywords=[],
+                                    ),
+                                    s,
+                                )
+                            ],
+                            orelse=[],
+                        ),
+                        s,
+                    ),
+                ]
                 state[lst] = MAYBE
         else:
             state[lst] = VALUE if state.get(lst, ZERO) != MAYBE else MAYBE
@@ -376,14 +425,16 @@ class Reverse:
     def append(self, s, state, compound):
         lst = s.value.func.value.id
         length = self.namer.fresh(f"{lst}_length")
-        measure = assign(length, ast.Call(func=self.ctx.builtin("len"), args=[name(lst)],
-                                          keywords=[]), s)
+        measure = assign(
+            length, ast.Call(func=self.ctx.builtin("len"), args=[name(lst)], keywords=[]), s
+        )
         push, pop = self.markers(length, compound, s)
         primal = push + [measure, s]
         if state.get(lst, ZERO) == ZERO:
             return primal, pop, state
-        item = ast.Call(func=self.ctx.helper("item"), args=[name(self.bar(lst)), name(length)],
-                        keywords=[])
+        item = ast.Call(
+            func=self.ctx.helper("item"), args=[name(self.bar(lst)), name(length)], keywords=[]
+        )
         code = []
         state = dict(state)
         self.accumulate(s.value.args[0].id, item, True, state, code, s)
@@ -429,8 +480,9 @@ class Reverse:
                 state[v] = MAYBE
             else:
                 state.pop(v, None)
-            test = ast.Compare(left=name(self.bar(v)), ops=[ast.IsNot()],
-                               comparators=[ast.Constant(None)])
+            test = ast.Compare(
+                left=name(self.bar(v)), ops=[ast.IsNot()], comparators=[ast.Constant(None)]
+            )
             code = before + [loc(ast.If(test=test, body=inner, orelse=[]), s)]
         else:
             code = list(pre)
@@ -454,11 +506,13 @@ class Reverse:
             old = self.namer.fresh(f"{user_name}_{describe(index)}_old")
             self.old_entries[key] = old
         push, pop = self.markers(old, True, s)
-        recorded = ast.Call(func=ast.Attribute(value=entry, attr="copy", ctx=ast.Load()),
-                            args=[], keywords=[])
+        recorded = ast.Call(
+            func=ast.Attribute(value=entry, attr="copy", ctx=ast.Load()), args=[], keywords=[]
+        )
         writer = indexing.write_entry if kind == "set" else indexing.add_to_entry
-        write = ast.Call(func=self._static_ref(writer),
-                         args=[name(y), copy.deepcopy(index), value], keywords=[])
+        write = ast.Call(
+            func=self._static_ref(writer), args=[name(y), copy.deepcopy(index), value], keywords=[]
+        )
         primal = push + [assign(old, recorded, s), assign(y, write, s)]
         state = dict(state)
         code: list = []
@@ -466,22 +520,30 @@ class Reverse:
             y_bar = self.bar(y)
             inner: list = []
             if isinstance(value, ast.Name) and self.activity.is_active(value):
-                taken = ast.Call(func=self.ctx.helper("setitem_adjoint_v"),
-                                 args=[name(y_bar), name(y), copy.deepcopy(index),
-                                       copy.deepcopy(value)], keywords=[])
+                taken = ast.Call(
+                    func=self.ctx.helper("setitem_adjoint_v"),
+                    args=[name(y_bar), name(y), copy.deepcopy(index), copy.deepcopy(value)],
+                    keywords=[],
+                )
                 self.accumulate(value.id, taken, False, state, inner, s)
             if kind == "set":
-                cleared = ast.Call(func=self._static_ref(indexing.write_entry),
-                                   args=[name(y_bar), copy.deepcopy(index), ast.Constant(0.0)],
-                                   keywords=[])
+                cleared = ast.Call(
+                    func=self._static_ref(indexing.write_entry),
+                    args=[name(y_bar), copy.deepcopy(index), ast.Constant(0.0)],
+                    keywords=[],
+                )
                 inner.append(assign(y_bar, cleared, s))
             if state.get(y) == MAYBE and inner:
-                test = ast.Compare(left=name(y_bar), ops=[ast.IsNot()],
-                                   comparators=[ast.Constant(None)])
+                test = ast.Compare(
+                    left=name(y_bar), ops=[ast.IsNot()], comparators=[ast.Constant(None)]
+                )
                 inner = [loc(ast.If(test=test, body=inner, orelse=[]), s)]
             code += inner
-        restore = ast.Call(func=self._static_ref(indexing.write_entry),
-                           args=[name(y), copy.deepcopy(index), name(old)], keywords=[])
+        restore = ast.Call(
+            func=self._static_ref(indexing.write_entry),
+            args=[name(y), copy.deepcopy(index), name(old)],
+            keywords=[],
+        )
         code.append(assign(y, restore, s))
         for c in code:
             loc(c, s)
@@ -498,8 +560,9 @@ class Reverse:
             if st == VALUE and y in self.owned:
                 continue
             current = name(self.bar(y)) if st != ZERO else ast.Constant(None)
-            call = ast.Call(func=self._static_ref(indexing.owned_adjoint),
-                            args=[current, name(y)], keywords=[])
+            call = ast.Call(
+                func=self._static_ref(indexing.owned_adjoint), args=[current, name(y)], keywords=[]
+            )
             code.append(assign(self.bar(y), call, loop))
             state[y] = VALUE
             owned.add(y)
@@ -528,22 +591,43 @@ class Reverse:
         if scatter is not None and st == VALUE and not maybe and t in self.owned:
             # x[i] read in a loop: add into the buffer allocated before the loop, in place
             x, index, g = (copy.deepcopy(e) for e in scatter)
-            code.append(assign(tb, ast.Call(func=self.ctx.helper("scatter_add"),
-                                            args=[name(tb), x, index, g], keywords=[]), at))
+            code.append(
+                assign(
+                    tb,
+                    ast.Call(
+                        func=self.ctx.helper("scatter_add"),
+                        args=[name(tb), x, index, g],
+                        keywords=[],
+                    ),
+                    at,
+                )
+            )
             return
         if st == ZERO:
             code.append(assign(tb, expr, at))
             state[t] = MAYBE if maybe else VALUE
         elif st == VALUE and not maybe and t in self.owned and t in self.activity.numeric:
             # a fresh zeros array only this loop adds into: accumulate in place
-            code.append(loc(ast.AugAssign(target=name(tb, ast.Store()), op=ast.Add(),
-                                          value=simplify(expr)), at))
+            code.append(
+                loc(
+                    ast.AugAssign(target=name(tb, ast.Store()), op=ast.Add(), value=simplify(expr)),
+                    at,
+                )
+            )
         elif st == VALUE and not maybe and t in self.activity.numeric:
-            code.append(assign(tb, simplify(ast.BinOp(left=name(tb), op=ast.Add(), right=expr)),
-                               at))
+            code.append(
+                assign(tb, simplify(ast.BinOp(left=name(tb), op=ast.Add(), right=expr)), at)
+            )
         else:
-            code.append(assign(tb, ast.Call(func=self.ctx.helper("add_adjoints"),
-                                            args=[name(tb), expr], keywords=[]), at))
+            code.append(
+                assign(
+                    tb,
+                    ast.Call(
+                        func=self.ctx.helper("add_adjoints"), args=[name(tb), expr], keywords=[]
+                    ),
+                    at,
+                )
+            )
             state[t] = VALUE if (st == VALUE or not maybe) else MAYBE
 
     # -- contributions of one assignment ----------------------------------------------------
@@ -559,24 +643,40 @@ class Reverse:
             if not act(value.value):
                 return [], [], s, none
             index = _index_value(value.slice, self.ctx)
-            expr = ast.Call(func=self.ctx.helper("getitem_adjoint"),
-                            args=[g, value.value, index], keywords=[])
+            expr = ast.Call(
+                func=self.ctx.helper("getitem_adjoint"), args=[g, value.value, index], keywords=[]
+            )
             expr._scatter = (value.value, index, g)  # see accumulate
             return [(value.value.id, expr, False)], [], s, none
         if isinstance(value, (ast.Tuple, ast.List)):
-            out = [(e.id, ast.Call(func=self.ctx.helper("item"), args=[g, ast.Constant(k)],
-                                   keywords=[]), True)
-                   for k, e in enumerate(value.elts) if act(e)]
+            out = [
+                (
+                    e.id,
+                    ast.Call(func=self.ctx.helper("item"), args=[g, ast.Constant(k)], keywords=[]),
+                    True,
+                )
+                for k, e in enumerate(value.elts)
+                if act(e)
+            ]
             return out, [], s, none
         if isinstance(value, ast.Dict):
-            out = [(e.id, ast.Call(func=self.ctx.helper("item"), args=[g, copy.deepcopy(k)],
-                                   keywords=[]), True)
-                   for k, e in zip(value.keys, value.values, strict=False) if act(e)]
+            out = [
+                (
+                    e.id,
+                    ast.Call(func=self.ctx.helper("item"), args=[g, copy.deepcopy(k)], keywords=[]),
+                    True,
+                )
+                for k, e in zip(value.keys, value.values, strict=False)
+                if act(e)
+            ]
             return out, [], s, none
         if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.UAdd):
             return ([(value.operand.id, g, False)] if act(value.operand) else []), [], s, none
-        if isinstance(value, ast.Call) and not is_static(value.func) \
-                and isinstance(value.func, ast.Attribute):
+        if (
+            isinstance(value, ast.Call)
+            and not is_static(value.func)
+            and isinstance(value.func, ast.Attribute)
+        ):
             method = value.func.attr
             obj = value.func.value
             if method in IDENTITY_METHODS:
@@ -591,16 +691,25 @@ class Reverse:
                     "derivative with respect to its arguments is unknown",
                     hint="call a function by its name (a method of self, of a class or of a "
                     "global object is resolved), or register a rule with pb.defvjp",
-                    **where(s, self.ctx.src))
+                    **where(s, self.ctx.src),
+                )
             raise MissingRuleError(f"numpy.ndarray.{method}", **where(s, self.ctx.src))
-        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and any(
+        if (
+            isinstance(value, ast.BinOp)
+            and isinstance(value.op, ast.Add)
+            and any(
                 isinstance(x, ast.Name) and x.id in self.activity.sequences
-                for x in (value.left, value.right)):
+                for x in (value.left, value.right)
+            )
+        ):
             out = []
             for side, helper in ((value.left, "head"), (value.right, "tail")):
                 if act(side):
-                    expr = ast.Call(func=self.ctx.helper(helper),
-                                    args=[g, copy.deepcopy(value.left)], keywords=[])
+                    expr = ast.Call(
+                        func=self.ctx.helper(helper),
+                        args=[g, copy.deepcopy(value.left)],
+                        keywords=[],
+                    )
                     out.append((side.id, expr, True))
             return out, [], s, none
         got = self.rule_call(value)
@@ -660,8 +769,7 @@ class Reverse:
                     stmts, partial = spliced
                     if isinstance(partial, ast.Constant) and partial.value is None:
                         continue
-                    expr = simplify(ast.BinOp(left=copy.deepcopy(g), op=ast.Mult(),
-                                              right=partial))
+                    expr = simplify(ast.BinOp(left=copy.deepcopy(g), op=ast.Mult(), right=partial))
             elif rule.kind == "general":
                 got = splicer.entries(rule.vjp, n)
                 if got is not None:
@@ -678,8 +786,9 @@ class Reverse:
             if spliced is None:
                 fn_ref = self.ns.ref(rule.vjp_fn(i))
                 fn_ref._static = True
-                expr = ast.Call(func=fn_ref, args=[copy.deepcopy(g), name(v), *args],
-                                keywords=list(keywords))
+                expr = ast.Call(
+                    func=fn_ref, args=[copy.deepcopy(g), name(v), *args], keywords=list(keywords)
+                )
                 out.append((a.id, expr, True))
                 continue
             pre += stmts
@@ -701,12 +810,21 @@ class Reverse:
         fwd, bwd = self.ctx.callee_pair(fn, active_params, s, fixed)
         saved = self.namer.fresh(f"{fn.__name__}_saved")
         call = ast.Call(func=mark_static_name(fwd), args=value.args, keywords=value.keywords)
-        primal = loc(ast.Assign(targets=[ast.Tuple(elts=[name(v, ast.Store()),
-                                                         name(saved, ast.Store())],
-                                                   ctx=ast.Store())], value=call), s)
+        primal = loc(
+            ast.Assign(
+                targets=[
+                    ast.Tuple(
+                        elts=[name(v, ast.Store()), name(saved, ast.Store())], ctx=ast.Store()
+                    )
+                ],
+                value=call,
+            ),
+            s,
+        )
         adjoints = self.namer.fresh(f"{fn.__name__}_adjoints")
-        back = ast.Call(func=mark_static_name(bwd), args=[name(saved), copy.deepcopy(g)],
-                        keywords=[])
+        back = ast.Call(
+            func=mark_static_name(bwd), args=[name(saved), copy.deepcopy(g)], keywords=[]
+        )
         pre = [assign(adjoints, back, s)]
         out = []
         for k, p in enumerate(active_params):
@@ -742,8 +860,14 @@ class Reverse:
             return primal, [], new_state
         adj = loc(ast.If(test=copy.deepcopy(s.test), body=a1 or [ast.Pass()], orelse=a2), s)
         if not a1:
-            adj = loc(ast.If(test=ast.UnaryOp(op=ast.Not(), operand=copy.deepcopy(s.test)),
-                             body=a2, orelse=[]), s)
+            adj = loc(
+                ast.If(
+                    test=ast.UnaryOp(op=ast.Not(), operand=copy.deepcopy(s.test)),
+                    body=a2,
+                    orelse=[],
+                ),
+                s,
+            )
         return primal, [adj], new_state
 
     def loop_body(self, body, state, assigned, at, bound_before):
@@ -780,8 +904,15 @@ class Reverse:
         before = []
         for k in sorted(materialize):
             if state.get(k, ZERO) == ZERO:
-                before.append(assign(self.bar(k), ast.Call(
-                    func=self.ctx.helper("zeros_like_value"), args=[name(k)], keywords=[]), at))
+                before.append(
+                    assign(
+                        self.bar(k),
+                        ast.Call(
+                            func=self.ctx.helper("zeros_like_value"), args=[name(k)], keywords=[]
+                        ),
+                        at,
+                    )
+                )
         for k, h in head.items():
             if h == MAYBE and state.get(k, ZERO) == ZERO:
                 before.append(assign(self.bar(k), ast.Constant(None), at))
@@ -796,13 +927,13 @@ class Reverse:
         state = dict(state)
         owning, owned = self.own_in_place_adjoints(s, state)
         try:
-            primal, adjoint, head, before = self.loop_body(s.body, state, assigned, s,
-                                                           bound_before)
+            primal, adjoint, head, before = self.loop_body(s.body, state, assigned, s, bound_before)
         finally:
             self.owned -= owned
         before = owning + before
-        new_primal = [loc(ast.For(target=s.target, iter=s.iter, body=primal or [ast.Pass()],
-                                  orelse=[]), s)]
+        new_primal = [
+            loc(ast.For(target=s.target, iter=s.iter, body=primal or [ast.Pass()], orelse=[]), s)
+        ]
         if not adjoint:
             return new_primal, [], head
         iterated = copy.deepcopy(s.iter)
@@ -810,16 +941,18 @@ class Reverse:
         if _breaks(s.body):  # count the iterations that ran: the adjoint runs those backwards
             count = self.namer.fresh("iterations")
             push, pop = self.markers(count, compound, s)
-            increment = assign(count, ast.BinOp(left=name(count), op=ast.Add(),
-                                                right=ast.Constant(1)), s)
+            increment = assign(
+                count, ast.BinOp(left=name(count), op=ast.Add(), right=ast.Constant(1)), s
+            )
             increment._counter = True
             new_primal[0].body.insert(0, increment)
             new_primal = push + [assign(count, ast.Constant(0), s)] + new_primal
             if len(iterated.args) == 1:  # range(n)[:count] is range(count)
                 iterated.args = [name(count)]
             else:
-                iterated = ast.Subscript(value=iterated, slice=ast.Slice(upper=name(count)),
-                                         ctx=ast.Load())
+                iterated = ast.Subscript(
+                    value=iterated, slice=ast.Slice(upper=name(count)), ctx=ast.Load()
+                )
         rev = ast.Call(func=self.ctx.builtin("reversed"), args=[iterated], keywords=[])
         adj = loc(ast.For(target=copy.deepcopy(s.target), iter=rev, body=adjoint, orelse=[]), s)
         return new_primal, before + [adj] + pop, head
@@ -830,25 +963,29 @@ class Reverse:
         state = dict(state)
         owning, owned = self.own_in_place_adjoints(s, state)
         try:
-            primal, adjoint, head, before = self.loop_body(s.body, state, assigned, s,
-                                                           bound_before)
+            primal, adjoint, head, before = self.loop_body(s.body, state, assigned, s, bound_before)
         finally:
             self.owned -= owned
         before = owning + before
         if not adjoint:
-            return [loc(ast.While(test=s.test, body=primal or [ast.Pass()], orelse=[]), s)], \
-                [], head
+            return (
+                [loc(ast.While(test=s.test, body=primal or [ast.Pass()], orelse=[]), s)],
+                [],
+                head,
+            )
         count = self.namer.fresh("iterations")
         push, pop = self.markers(count, compound, s)
-        increment = assign(count, ast.BinOp(left=name(count), op=ast.Add(),
-                                            right=ast.Constant(1)), s)
+        increment = assign(
+            count, ast.BinOp(left=name(count), op=ast.Add(), right=ast.Constant(1)), s
+        )
         increment._counter = True
-        new_primal = push + [assign(count, ast.Constant(0), s),
-                             loc(ast.While(test=s.test, body=primal + [increment], orelse=[]), s)]
+        new_primal = push + [
+            assign(count, ast.Constant(0), s),
+            loc(ast.While(test=s.test, body=primal + [increment], orelse=[]), s),
+        ]
         counter = self.namer.fresh("iteration")
         rng = ast.Call(func=self.ctx.builtin("range"), args=[name(count)], keywords=[])
-        adj = loc(ast.For(target=name(counter, ast.Store()), iter=rng, body=adjoint,
-                          orelse=[]), s)
+        adj = loc(ast.For(target=name(counter, ast.Store()), iter=rng, body=adjoint, orelse=[]), s)
         return new_primal, before + [adj] + pop, head
 
     def _defined_outside(self, assigned):
@@ -887,25 +1024,32 @@ class Reverse:
                     if v not in needed:
                         continue
                     if v in tapes:  # v_tape[i] = v ... v = v_tape[i]
-                        slot = ast.Subscript(value=name(stack(v)), slice=name(tapes[v].target.id),
-                                             ctx=ast.Load())
+                        slot = ast.Subscript(
+                            value=name(stack(v)), slice=name(tapes[v].target.id), ctx=ast.Load()
+                        )
                         if kind == "push":
                             slot.ctx = ast.Store()
-                            out.append(ast.copy_location(
-                                ast.Assign(targets=[slot], value=name(v)), s))
+                            out.append(
+                                ast.copy_location(ast.Assign(targets=[slot], value=name(v)), s)
+                            )
                         else:
                             restore = assign(v, slot, s)
                             restore._bookkeeping = True
                             out.append(restore)
                         continue
                     if kind == "push":
-                        call = ast.Call(func=ast.Attribute(value=name(stack(v)), attr="append",
-                                                           ctx=ast.Load()),
-                                        args=[name(v)], keywords=[])
+                        call = ast.Call(
+                            func=ast.Attribute(value=name(stack(v)), attr="append", ctx=ast.Load()),
+                            args=[name(v)],
+                            keywords=[],
+                        )
                         out.append(ast.copy_location(ast.Expr(value=call), s))
                     else:
-                        call = ast.Call(func=ast.Attribute(value=name(stack(v)), attr="pop",
-                                                           ctx=ast.Load()), args=[], keywords=[])
+                        call = ast.Call(
+                            func=ast.Attribute(value=name(stack(v)), attr="pop", ctx=ast.Load()),
+                            args=[],
+                            keywords=[],
+                        )
                         restore = assign(v, call, s)
                         restore._bookkeeping = True
                         out.append(restore)
@@ -918,16 +1062,18 @@ class Reverse:
                     recorded = sorted(v for v, loop in tapes.items() if loop is s)
                     for v in recorded:  # sized by the trip count, known at loop entry
                         count = copy.deepcopy(s.iter.args[0])
-                        size = ast.BinOp(left=ast.List(elts=[ast.Constant(None)], ctx=ast.Load()),
-                                         op=ast.Mult(), right=count)
+                        size = ast.BinOp(
+                            left=ast.List(elts=[ast.Constant(None)], ctx=ast.Load()),
+                            op=ast.Mult(),
+                            right=count,
+                        )
                         out.append(assign(stack(v), size, s))
                 out.append(s)
             return out
 
         primal = convert(primal)
         adjoint = convert(adjoint)
-        inits = [assign(st, ast.List(elts=[], ctx=ast.Load()), self.fdef)
-                 for st in stacks.values()]
+        inits = [assign(st, ast.List(elts=[], ctx=ast.Load()), self.fdef) for st in stacks.values()]
         defined = set(self.params)
         none_inits = []
         for s in primal:
@@ -980,10 +1126,16 @@ def _counted_tapes(primal, needed) -> dict:
 def _counted(loop: ast.For) -> bool:
     """``for i in range(n)``, with ``i`` left alone by the body."""
     it = loop.iter
-    return (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-            and len(it.args) == 1 and not it.keywords and isinstance(loop.target, ast.Name)
-            and isinstance(it.args[0], (ast.Name, ast.Constant))
-            and loop.target.id not in assigned_names(loop.body))
+    return (
+        isinstance(it, ast.Call)
+        and isinstance(it.func, ast.Name)
+        and it.func.id == "range"
+        and len(it.args) == 1
+        and not it.keywords
+        and isinstance(loop.target, ast.Name)
+        and isinstance(it.args[0], (ast.Name, ast.Constant))
+        and loop.target.id not in assigned_names(loop.body)
+    )
 
 
 def _is_marker(s) -> bool:
@@ -1023,14 +1175,12 @@ def _collect_reads(s, reads, needed):
     if _is_marker(s) or _idle(s, needed):
         return
     if isinstance(s, ast.If):
-        reads.update(n.id for n in ast.walk(s.test) if isinstance(n, ast.Name)
-                     and not is_static(n))
+        reads.update(n.id for n in ast.walk(s.test) if isinstance(n, ast.Name) and not is_static(n))
         for x in s.body + s.orelse:
             _collect_reads(x, reads, needed)
         return
     if isinstance(s, ast.For):
-        reads.update(n.id for n in ast.walk(s.iter) if isinstance(n, ast.Name)
-                     and not is_static(n))
+        reads.update(n.id for n in ast.walk(s.iter) if isinstance(n, ast.Name) and not is_static(n))
         for x in s.body:
             _collect_reads(x, reads, needed)
         return
@@ -1058,8 +1208,10 @@ def _may_give_none(rule) -> bool:
     """Whether a rule's spliced VJP may be ``None`` (a symbolic zero): the rules of the helpers
     generated adjoint code calls (met when it is differentiated again) pass on ``None``
     entries, as ``item(adjoint, i)`` of a list adjoint does."""
-    return rule.kind != "elementwise" \
+    return (
+        rule.kind != "elementwise"
         and getattr(rule.vjp, "__module__", None) == "pullback.rules.runtime_rules"
+    )
 
 
 def registry_bind(rule, args, keywords) -> dict:
@@ -1082,8 +1234,9 @@ def _index_value(sl, ctx):
         parts = [sl.lower or ast.Constant(None), sl.upper or ast.Constant(None)]
         if sl.step is not None:
             parts.append(sl.step)
-        return ast.Call(func=ctx.builtin("slice"), args=[copy.deepcopy(p) for p in parts],
-                        keywords=[])
+        return ast.Call(
+            func=ctx.builtin("slice"), args=[copy.deepcopy(p) for p in parts], keywords=[]
+        )
     if isinstance(sl, ast.Tuple):
         return ast.Tuple(elts=[_index_value(e, ctx) for e in sl.elts], ctx=ast.Load())
     return copy.deepcopy(sl)

@@ -19,8 +19,9 @@ from .resolve import Scope, local_names
 
 
 def _all_names(node) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | \
-        {n.arg for n in ast.walk(node) if isinstance(n, ast.arg)}
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {
+        n.arg for n in ast.walk(node) if isinstance(n, ast.arg)
+    }
 
 
 def passed_functions(fn, bound: dict, value_of) -> dict:
@@ -44,8 +45,10 @@ def fix_function_arguments(node: ast.FunctionDef, scope: Scope, fixed: dict) -> 
     parameter stays, unused, so callers pass the same arguments."""
     taken = local_names(node) | _all_names(node)
     for p, fn in fixed.items():
-        if any(isinstance(n, ast.Name) and n.id == p and not isinstance(n.ctx, ast.Load)
-               for n in ast.walk(node)):
+        if any(
+            isinstance(n, ast.Name) and n.id == p and not isinstance(n.ctx, ast.Load)
+            for n in ast.walk(node)
+        ):
             continue  # rebound in the body: not always the caller's function
         own = getattr(fn, "__name__", "")
         new = own if own.isidentifier() and own not in taken else f"{p}_fn"

@@ -24,8 +24,10 @@ from ..custom import grad_of
 from .desugar import assign, loc, name
 from .diagnostics import unsupported
 
-HINT = "write 'with pb.grad_of(x) as x_bar:' with x a local variable; other with blocks " \
+HINT = (
+    "write 'with pb.grad_of(x) as x_bar:' with x a local variable; other with blocks "
     "cannot be differentiated"
+)
 
 
 def parts(node: ast.With, scope, src, shadowed=frozenset()):
@@ -42,8 +44,12 @@ def parts(node: ast.With, scope, src, shadowed=frozenset()):
         raise unsupported(node, src, "grad_of needs a name for the adjoint: 'as x_bar'", HINT)
     for n in ast.walk(ast.Module(body=node.body, type_ignores=[])):
         if isinstance(n, (ast.Return, ast.Break, ast.Continue)):
-            raise unsupported(n, src, "a grad_of block cannot return, break or continue",
-                              "compute the new adjoint and assign it to the 'as' name")
+            raise unsupported(
+                n,
+                src,
+                "a grad_of block cannot return, break or continue",
+                "compute the new adjoint and assign it to the 'as' name",
+            )
     return call.args[0].id, item.optional_vars.id
 
 
@@ -55,8 +61,10 @@ def fence(visitor, node: ast.With) -> None:
 
 
 def marked(node: ast.With, body: list[ast.stmt], x: str, x_bar: str) -> ast.With:
-    new = loc(ast.With(items=copy.deepcopy(node.items), body=body or [ast.Pass()],
-                       type_comment=None), node)
+    new = loc(
+        ast.With(items=copy.deepcopy(node.items), body=body or [ast.Pass()], type_comment=None),
+        node,
+    )
     new._grad_of = (x, x_bar)
     return new
 
@@ -81,11 +89,23 @@ def reverse(rev, node: ast.With, state: dict):
     st = state.get(x, ZERO)
     code: list[ast.stmt] = []
     if st == ZERO:
-        code.append(assign(bar, ast.Call(func=rev.ctx.helper("zeros_like_value"), args=[name(x)],
-                                         keywords=[]), node))
+        code.append(
+            assign(
+                bar,
+                ast.Call(func=rev.ctx.helper("zeros_like_value"), args=[name(x)], keywords=[]),
+                node,
+            )
+        )
     elif st == MAYBE:
-        code.append(assign(bar, ast.Call(func=rev.ctx.helper("adjoint_or_zeros"),
-                                         args=[name(bar), name(x)], keywords=[]), node))
+        code.append(
+            assign(
+                bar,
+                ast.Call(
+                    func=rev.ctx.helper("adjoint_or_zeros"), args=[name(bar), name(x)], keywords=[]
+                ),
+                node,
+            )
+        )
     for s in copy.deepcopy(node.body):
         for n in ast.walk(s):
             if isinstance(n, ast.Name) and n.id == alias:

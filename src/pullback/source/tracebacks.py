@@ -62,7 +62,6 @@ def _note(module, function: str, lineno: int) -> str | None:
     filename, user_line = origin
     text = linecache.getline(filename, user_line).strip()
     note = (
-        f"in the derivative {function}, generated line {lineno} comes from "
-        f"{filename}:{user_line}"
+        f"in the derivative {function}, generated line {lineno} comes from {filename}:{user_line}"
     )
     return f"{note}:\n    {text}" if text else note

@@ -104,12 +104,13 @@ class Transformation:
         positional = [*a.posonlyargs, *a.args]
         values = list(fn.__defaults__ or ())
         new = []
-        for arg, value in zip(positional[len(positional) - len(values):], values, strict=False):
+        for arg, value in zip(positional[len(positional) - len(values) :], values, strict=False):
             new.append(self._default(arg.arg, value))
         a.defaults = new
         kw = fn.__kwdefaults__ or {}
-        a.kw_defaults = [self._default(x.arg, kw[x.arg]) if x.arg in kw else None
-                         for x in a.kwonlyargs]
+        a.kw_defaults = [
+            self._default(x.arg, kw[x.arg]) if x.arg in kw else None for x in a.kwonlyargs
+        ]
 
     def _default(self, param, value):
         if value is None or isinstance(value, (bool, int, float, str)):
@@ -118,8 +119,7 @@ class Transformation:
 
     # -- derivatives -----------------------------------------------------------------------
     def reverse(self, norm: Normalized, wrt: list[str]):
-        ctx = Context(self.ns, norm.namer, norm.src, Splicer(self.ns, norm.namer),
-                      self.callee_pair)
+        ctx = Context(self.ns, norm.namer, norm.src, Splicer(self.ns, norm.namer), self.callee_pair)
         rev = Reverse(norm.fdef, wrt, ctx).run()
         if rev.in_place:
             self.restores = True
@@ -129,8 +129,12 @@ class Transformation:
         """The names of the forward/backward pair of callee ``fn``, one per parameters to
         differentiate and functions passed to it (``fixed``: parameter -> function)."""
         fixed = fixed or {}
-        key = (id(fn.__code__), id(fn), active_params,
-               tuple((p, id(f)) for p, f in sorted(fixed.items())))
+        key = (
+            id(fn.__code__),
+            id(fn),
+            active_params,
+            tuple((p, id(f)) for p, f in sorted(fixed.items())),
+        )
         if key in self.callees:
             return self.callees[key][:2]
         base = fn.__name__ if fn.__name__ != "<lambda>" else "lambda"
@@ -200,8 +204,9 @@ def _seed(t: Transformation, rev):
         return []
     out = rev.output.id
     bar = rev_bar(rev, out)
-    call = ast.Call(func=name(t.ns.bind("seed", runtime.adjoints.seed)), args=[name(out)],
-                    keywords=[])
+    call = ast.Call(
+        func=name(t.ns.bind("seed", runtime.adjoints.seed)), args=[name(out)], keywords=[]
+    )
     return [assign(bar, call, None)]
 
 
@@ -210,14 +215,22 @@ def rev_bar(rev, v):
 
 
 def function_def(name_: str, args: ast.arguments, body) -> ast.FunctionDef:
-    node = ast.FunctionDef(name=name_, args=args, body=body, decorator_list=[], returns=None,
-                           type_comment=None)
+    node = ast.FunctionDef(
+        name=name_, args=args, body=body, decorator_list=[], returns=None, type_comment=None
+    )
     return node
 
 
 def _plain_args(names: list[str]) -> ast.arguments:
-    return ast.arguments(posonlyargs=[], args=[ast.arg(arg=n) for n in names], vararg=None,
-                         kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+    return ast.arguments(
+        posonlyargs=[],
+        args=[ast.arg(arg=n) for n in names],
+        vararg=None,
+        kwonlyargs=[],
+        kw_defaults=[],
+        kwarg=None,
+        defaults=[],
+    )
 
 
 def grad_piece(t: Transformation, norm: Normalized, rev, wrt, single, flavor, aux=None):
@@ -233,17 +246,21 @@ def grad_piece(t: Transformation, norm: Normalized, rev, wrt, single, flavor, au
     else:
         output = norm.namer.fresh("value")
         keep.append(assign(output, rev.output, None))
-        value = name(output) if aux is None else ast.Tuple(elts=[name(output), name(aux)],
-                                                           ctx=ast.Load())
+        value = (
+            name(output)
+            if aux is None
+            else ast.Tuple(elts=[name(output), name(aux)], ctx=ast.Load())
+        )
         result = ast.Tuple(elts=[value, grads], ctx=ast.Load())
-    body = rev.inits + rev.primal + keep + _seed(t, rev) + rev.adjoint + \
-        [ast.Return(value=result)]
+    body = rev.inits + rev.primal + keep + _seed(t, rev) + rev.adjoint + [ast.Return(value=result)]
     base = norm.fn.__name__ if norm.fn.__name__ != "<lambda>" else "lambda"
     fname = t.ns.bind(f"{flavor}_{base}", object())
     node = function_def(fname, norm.fdef.args, body)
     ast.copy_location(node, norm.fdef)
-    doc = f"{'Gradient' if flavor == 'grad' else 'Value and gradient'} of {base} " \
-          f"({norm.src.short_filename}:{norm.fdef.lineno}) with respect to {', '.join(wrt)}."
+    doc = (
+        f"{'Gradient' if flavor == 'grad' else 'Value and gradient'} of {base} "
+        f"({norm.src.short_filename}:{norm.fdef.lineno}) with respect to {', '.join(wrt)}."
+    )
     return Piece(node, norm.src, doc), fname
 
 
@@ -252,11 +269,13 @@ def split_pair(t: Transformation, norm: Normalized, rev, fwd: str, bwd: str, aux
     mark_adjoint(rev.adjoint)
     saved = norm.namer.fresh("saved")
     residuals = ast.Tuple(elts=[name(r) for r in rev.residuals], ctx=ast.Load())
-    value = rev.output if aux is None else ast.Tuple(elts=[rev.output, name(aux)],
-                                                     ctx=ast.Load())
+    value = rev.output if aux is None else ast.Tuple(elts=[rev.output, name(aux)], ctx=ast.Load())
     value = _copied(t, rev, value)
-    fwd_body = rev.inits + rev.primal + [ast.Return(value=ast.Tuple(
-        elts=[value, residuals], ctx=ast.Load()))]
+    fwd_body = (
+        rev.inits
+        + rev.primal
+        + [ast.Return(value=ast.Tuple(elts=[value, residuals], ctx=ast.Load()))]
+    )
     fwd_node = ast.copy_location(function_def(fwd, norm.fdef.args, fwd_body), norm.fdef)
     out = rev.output.id if rev.output_active else norm.namer.fresh("output")
     out_bar = rev_bar(rev, out) if rev.output_active else norm.namer.fresh("output_bar")
@@ -266,14 +285,22 @@ def split_pair(t: Transformation, norm: Normalized, rev, fwd: str, bwd: str, aux
         unpack = [ast.Assign(targets=[target], value=name(saved))]
     grads = ast.Tuple(elts=[rev.adjoint_of_param[p] for p in rev_wrt(rev)], ctx=ast.Load())
     bwd_body = unpack + rev.adjoint + [ast.Return(value=grads)]
-    bwd_node = ast.copy_location(function_def(bwd, _plain_args([saved, out_bar]), bwd_body),
-                                 norm.fdef)
+    bwd_node = ast.copy_location(
+        function_def(bwd, _plain_args([saved, out_bar]), bwd_body), norm.fdef
+    )
     base = norm.fn.__name__
     return [
-        Piece(fwd_node, norm.src, f"Forward sweep of {base}: its value and what its backward "
-              "sweep needs."),
-        Piece(bwd_node, norm.src, f"Backward sweep of {base}: the adjoints of "
-              f"{', '.join(rev_wrt(rev))} from the adjoint of its value."),
+        Piece(
+            fwd_node,
+            norm.src,
+            f"Forward sweep of {base}: its value and what its backward sweep needs.",
+        ),
+        Piece(
+            bwd_node,
+            norm.src,
+            f"Backward sweep of {base}: the adjoints of "
+            f"{', '.join(rev_wrt(rev))} from the adjoint of its value.",
+        ),
     ]
 
 
@@ -303,19 +330,32 @@ def split_aux(norm: Normalized) -> str:
     ]
     defining = None
     for s in body[:-1]:
-        if isinstance(s, ast.Assign) and isinstance(pair, ast.Name) \
-                and s.targets[0].id == pair.id and isinstance(s.value, ast.Tuple) \
-                and len(s.value.elts) == 2:
+        if (
+            isinstance(s, ast.Assign)
+            and isinstance(pair, ast.Name)
+            and s.targets[0].id == pair.id
+            and isinstance(s.value, ast.Tuple)
+            and len(s.value.elts) == 2
+        ):
             defining = s
     if defining is not None:
-        items = [assign(value_name, defining.value.elts[0], ret),
-                 assign(aux_name, defining.value.elts[1], ret)]
+        items = [
+            assign(value_name, defining.value.elts[0], ret),
+            assign(aux_name, defining.value.elts[1], ret),
+        ]
     norm.fdef.body = body[:-1] + items + [ast.Return(value=name(value_name))]
     return aux_name
 
 
-def build(fn, wrt_positions: tuple[int, ...], single: bool, flavor: str, has_aux: bool,
-          owner=None, fixed=None):
+def build(
+    fn,
+    wrt_positions: tuple[int, ...],
+    single: bool,
+    flavor: str,
+    has_aux: bool,
+    owner=None,
+    fixed=None,
+):
     """Run the whole pipeline; internal failures become errors at the user's function.
     ``fixed``: parameters holding functions known for this derivative (see ``specialize``)."""
     t = Transformation(f"{flavor} of {getattr(fn, '__qualname__', 'function')}")
@@ -331,7 +371,8 @@ def build(fn, wrt_positions: tuple[int, ...], single: bool, flavor: str, has_aux
 
                 raise PullbackValueError(
                     f"argnums {i} is out of range for {fn.__name__}, which takes "
-                    f"{len(params)} parameter(s)")
+                    f"{len(params)} parameter(s)"
+                )
         wrt = [params[i] for i in wrt_positions]
         aux = split_aux(norm) if has_aux else None
         rev = t.reverse(norm, wrt)
@@ -350,8 +391,11 @@ def build(fn, wrt_positions: tuple[int, ...], single: bool, flavor: str, has_aux
     except PullbackError:
         raise
     except RecursionError as exc:
-        raise unsupported(norm.fdef if norm else None, norm.src if norm else None,
-                          f"the function is too deeply nested to transform ({exc})") from None
+        raise unsupported(
+            norm.fdef if norm else None,
+            norm.src if norm else None,
+            f"the function is too deeply nested to transform ({exc})",
+        ) from None
     except Exception as exc:  # an internal failure: point at the user's code
         src = norm.src if norm is not None else None
         raise internal(norm.fdef if norm else None, src, exc) from exc
