@@ -27,6 +27,7 @@ except Exception:
     pass
 
 import numpy as np  # noqa: E402
+from peers import as_numpy, gradient_callables  # noqa: E402
 from workloads import workloads  # noqa: E402
 
 import pullback as pb  # noqa: E402
@@ -125,6 +126,32 @@ def recurrence_rows() -> list[dict]:
     return rows
 
 
+def peer_rows() -> list[dict]:
+    """JAX (jit) and PyTorch beside source mode, measured after pullback's own ratios (a peer
+    loaded into the process slows NumPy's allocations) and checked against its gradient."""
+    rows = []
+    for key, w in workloads().items():
+        grad = pb.grad(w.fn, w.argnums)
+        ours = as_numpy(grad(*w.args))
+        fns = {"source": lambda grad=grad, w=w: grad(*w.args)}
+        for label, run in gradient_callables(key, w.args, w.argnums).items():
+            theirs = as_numpy(run())
+            agree = all(
+                np.allclose(a, b, rtol=1e-8, atol=1e-10) for a, b in zip(ours, theirs, strict=True)
+            )
+            if not agree:
+                raise AssertionError(f"{label} disagrees with pullback on {w.name}")
+            fns[label] = run
+        if len(fns) == 1:
+            continue
+        t = interleaved(fns, rounds=3)
+        row = {"workload": f"{w.name} (peers)", "grad_us": t["source"] * 1e6}
+        for label in set(t) - {"source"}:
+            row[f"{label}/source"] = t[label] / t["source"]
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     rows = []
     for _key, w in workloads().items():
@@ -149,6 +176,7 @@ def main() -> None:
         rows.append(row)
     rows += kernel_rows()
     rows += recurrence_rows()
+    rows += peer_rows()
     mlp = workloads()["W3"]
     transform = []
     for _ in range(5):
