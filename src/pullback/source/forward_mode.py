@@ -178,19 +178,21 @@ def _has_tangent(primal, tangent) -> bool:
 
 _FAST_TEMPLATE = """
 def fast(primals, tangents):
-    if len(primals) != {n} or len(tangents) != {n} or f.__code__ is not code \
-            or (guards and stale(guards)):
+    if f.__code__ is not code or (guards and stale(guards)):
         return None
-    {ps}, = primals
-    {ts}, = tangents
+    try:
+        {ps}, = primals
+        {ts}, = tangents
+    except (TypeError, ValueError):  # not {n} of each: the checked path says what is wrong
+        return None
     if not ({plain}):
         return None
     value, tangent = jvp_f({ps}, {kw})
     vc = value.__class__
     tc = tangent.__class__
     if vc is float or vc is float64:
-        if tc is float or tc is float64:
-            return value, float(tangent)
+        if tc is float or tc is float64:  # float64 is a float: no conversion needed
+            return value, tangent
     elif vc is ndarray and tc is ndarray and value.shape == tangent.shape:
         return value, tangent
     elif vc is tuple and tc is tuple and len(value) == len(tangent):  # a gradient, in an hvp
