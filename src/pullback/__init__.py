@@ -26,6 +26,7 @@ from .errors import (
 from .graph import Graph, cond, gradients, trace, while_loop  # before .tape: it records into
 from .numeric import check_grads
 from .rules import supported_functions
+from .show import show
 from .source import source  # the function pb.source(df); the mode is pullback.source
 from .source.export import export  # a derivative as a standalone module
 from .tape import Tensor, no_grad, tensor
@@ -41,6 +42,7 @@ __all__ = [
     "hessian",
     "hvp",
     "supported_functions",
+    "show",
     "trace",
     "gradients",
     "Graph",

@@ -62,32 +62,10 @@ def cmd_show(ns) -> int:
     import pullback as pb
 
     f = _load(ns.target)
-    argnums = _argnums(ns.argnums)
-    if ns.mode == "source":
-        text = pb.source(pb.grad(f, argnums))
-        _print_code(text)
-        return 0
-    if not ns.args:
+    if ns.mode == "graph" and not ns.args:
         raise SystemExit("pullback: show --mode graph needs --args to trace with")
-    graph = pb.trace(f, *_args(ns.args))
-    print(graph)
-    print()
-    print(pb.gradients(graph))
+    pb.show(f, *_args(ns.args), argnums=_argnums(ns.argnums), mode=ns.mode)
     return 0
-
-
-def _print_code(text: str) -> None:
-    if sys.stdout.isatty():
-        try:
-            from pygments import highlight
-            from pygments.formatters import TerminalFormatter
-            from pygments.lexers import PythonLexer
-
-            print(highlight(text, PythonLexer(), TerminalFormatter()), end="")
-            return
-        except ImportError:
-            pass
-    print(text)
 
 
 def cmd_check(ns) -> int:
