@@ -68,7 +68,7 @@ from .diagnostics import where
 from .namespace import value_of
 from .optimize import simplify
 from .resolve import MISSING
-from .reverse import assigned_names, registry_bind
+from .reverse import Context, assigned_names, registry_bind
 from .specialize import passed_functions
 
 _CONTAINER_METHODS = {"get", "pop", "copy", "values", "items"}
@@ -86,28 +86,13 @@ class ForwardResult:
     output_kind: object = 2  # MAYBE: the kind of the output's tangent (see Forward.kind)
 
 
-class ForwardContext:
-    """What the forward transform needs from its surroundings."""
+class ForwardContext(Context):
+    """What the forward transform needs from its surroundings: the reverse transform's
+    context, with a way to get a callee's JVP in place of its forward/backward pair."""
 
     def __init__(self, ns, namer, src, splicer, callee_jvp):
-        self.ns = ns
-        self.namer = namer
-        self.src = src
-        self.splicer = splicer
+        super().__init__(ns, namer, src, splicer, callee_pair=None)
         self.callee_jvp = callee_jvp
-
-    def helper(self, fn_name: str) -> ast.expr:
-        from ..runtime import adjoints
-
-        obj = getattr(adjoints, fn_name, None) or getattr(runtime, fn_name)
-        ref = self.ns.ref(obj)
-        ref._static = True
-        return ref
-
-    def ref(self, obj) -> ast.expr:
-        ref = self.ns.ref(obj)
-        ref._static = True
-        return ref
 
 
 DENSE, SPARSE, MAYBE = 0, 1, 2  # tangent kinds, from surely a value to possibly None

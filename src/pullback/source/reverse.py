@@ -106,15 +106,17 @@ class Context:
         self.callee_pair = callee_pair
 
     def helper(self, fn_name: str) -> ast.expr:
-        obj = getattr(adjoint_helpers, fn_name, None) or getattr(runtime, fn_name)
-        ref = self.ns.ref(obj)
-        ref._static = True
-        return ref
+        """A reference to the runtime helper ``fn_name`` (``unbroadcast``, ``seed`` ...)."""
+        return self.ref(getattr(adjoint_helpers, fn_name, None) or getattr(runtime, fn_name))
 
     def builtin(self, fn_name: str) -> ast.expr:
         import builtins
 
-        ref = self.ns.ref(getattr(builtins, fn_name))
+        return self.ref(getattr(builtins, fn_name))
+
+    def ref(self, obj) -> ast.expr:
+        """A static reference to ``obj`` in the generated code."""
+        ref = self.ns.ref(obj)
         ref._static = True
         return ref
 
