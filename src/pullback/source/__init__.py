@@ -98,23 +98,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
 
 
 def _grad(f, argnums, has_aux, owner=None):
-    method = _method(_target(f))
-    if method is not None:
-        return _on_receiver(_grad, method, argnums, has_aux)
-    nums, single = _positions(argnums)
-    target = _target(f)
-    nums = _resolve_positions(target, nums)
-
-    def make(module, gen):
-        return grad_entry(target, gen, module, nums, single, has_aux)
-
-    try:
-        df = cached(target, nums, single, "grad", has_aux, make, owner=owner)
-    except UnsupportedSyntaxError as error:
-        return _per_function_argument(error, target, nums, single, "grad", has_aux, make)
-    if owner is None:
-        return _per_receiver_class(df, target, nums, lambda cls: _grad(f, argnums, has_aux, cls))
-    return df
+    return _derivative("grad", grad_entry, f, argnums, has_aux, owner)
 
 
 def value_and_grad(
@@ -125,23 +109,30 @@ def value_and_grad(
 
 
 def _value_and_grad(f, argnums, has_aux, owner=None):
+    return _derivative("value_and_grad", value_and_grad_entry, f, argnums, has_aux, owner)
+
+
+def _derivative(flavor, entry, f, argnums, has_aux, owner=None):
+    """The ``flavor`` ("grad" or "value_and_grad") derivative of ``f``, wrapped by ``entry``;
+    for a method per receiver class, for a function taking functions per function passed."""
     method = _method(_target(f))
     if method is not None:
-        return _on_receiver(_value_and_grad, method, argnums, has_aux)
+        again = _grad if flavor == "grad" else _value_and_grad
+        return _on_receiver(again, method, argnums, has_aux)
     nums, single = _positions(argnums)
     target = _target(f)
     nums = _resolve_positions(target, nums)
 
     def make(module, gen):
-        return value_and_grad_entry(target, gen, module, nums, single, has_aux)
+        return entry(target, gen, module, nums, single, has_aux)
 
     try:
-        df = cached(target, nums, single, "value_and_grad", has_aux, make, owner=owner)
+        df = cached(target, nums, single, flavor, has_aux, make, owner=owner)
     except UnsupportedSyntaxError as error:
-        return _per_function_argument(error, target, nums, single, "value_and_grad", has_aux, make)
+        return _per_function_argument(error, target, nums, single, flavor, has_aux, make)
     if owner is None:
         return _per_receiver_class(
-            df, target, nums, lambda cls: _value_and_grad(f, argnums, has_aux, cls)
+            df, target, nums, lambda cls: _derivative(flavor, entry, f, argnums, has_aux, cls)
         )
     return df
 
