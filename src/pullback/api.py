@@ -37,6 +37,8 @@ _BACKENDS: dict = {}
 
 def backend(mode: str):
     """The module implementing ``mode``."""
+    if not isinstance(mode, str):
+        raise PullbackTypeError(f"mode must be a string, one of {', '.join(MODES)}; got {mode!r}")
     impl = _BACKENDS.get(mode)
     if impl is not None:
         return impl
@@ -49,9 +51,39 @@ def backend(mode: str):
 # -- argument checks --------------------------------------------------------------------------
 
 
+def check_callable(f: Any, who: str) -> None:
+    """Raise a TypeError if ``f`` is not a function (or other callable) to differentiate."""
+    if not callable(f):
+        raise PullbackTypeError(
+            f"{who} takes a function to differentiate as its first argument, got "
+            f"{type(f).__name__} {f!r:.60}; pass the function itself, not its value"
+        )
+
+
 def check_differentiable(value: Any, what: str) -> None:
-    """Raise a TypeError if ``value`` (a pytree) holds an integer or boolean leaf."""
+    """Raise a TypeError if ``value`` (a pytree) holds an integer, boolean or non-number leaf."""
+    if value is None:
+        raise PullbackTypeError(
+            f"{what} is None; only floating-point values (and pytrees of them) have "
+            "derivatives. Pass a float or a float array, or exclude it from argnums."
+        )
     for leaf in pytree.flatten(value)[0]:
+        if leaf is None:
+            continue
+        if isinstance(leaf, np.ndarray) and leaf.dtype.kind not in "biufc":
+            raise PullbackTypeError(
+                f"{what} is an array of dtype {leaf.dtype}; only floating-point arrays have "
+                "derivatives. Convert it with .astype(float) or exclude it from argnums."
+            )
+        if not isinstance(leaf, (numbers.Number, np.ndarray, np.generic)) or isinstance(
+            leaf, (str, bytes)
+        ):
+            if not hasattr(leaf, "__array_ufunc__") or isinstance(leaf, np.generic):
+                raise PullbackTypeError(
+                    f"{what} is a {type(leaf).__name__} ({leaf!r:.60}); only floating-point "
+                    "values (and tuples, lists, dicts and dataclasses of them) have "
+                    "derivatives. Pass a float or a float array, or exclude it from argnums."
+                )
         if isinstance(leaf, (bool, np.bool_)) or (
             isinstance(leaf, numbers.Integral) and not isinstance(leaf, np.ndarray)
         ):
@@ -66,7 +98,44 @@ def check_differentiable(value: Any, what: str) -> None:
             )
 
 
+def check_aux_pair(out: Any, fname: str) -> Any:
+    """With has_aux, ``out`` must be a pair ``(value, aux)``; returns it."""
+    if isinstance(out, (tuple, list)) and len(out) == 2:
+        return out
+    what = (
+        f"a {type(out).__name__} of length {len(out)}"
+        if isinstance(out, (tuple, list))
+        else (f"{type(out).__name__} {out!r:.40}")
+    )
+    raise PullbackTypeError(
+        f"has_aux=True requires {fname} to return a pair (value, aux), but it returned {what}; "
+        "return (value, aux) or drop has_aux"
+    )
+
+
+def _numeric_value(value: Any) -> bool:
+    if isinstance(value, (str, bytes, np.str_, np.bytes_)):
+        return False
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "biufc"
+    return isinstance(value, (numbers.Number, np.generic)) or hasattr(value, "__array_ufunc__")
+
+
+def check_numeric_output(value: Any, fname: str, who: str) -> None:
+    """Raise a TypeError unless ``value`` is a number or a numeric array."""
+    if not _numeric_value(value):
+        raise PullbackTypeError(
+            f"{who} requires {fname} to return a number or a numeric array, but it returned "
+            f"{type(value).__name__} {value!r:.40}; return np.array(...) of the outputs"
+        )
+
+
 def check_scalar_output(value: Any, fname: str) -> None:
+    if not isinstance(value, (tuple, list, dict)) and not _numeric_value(value):
+        raise PullbackTypeError(
+            f"grad requires {fname} to return a scalar, but it returned {value!r:.40}; "
+            "return the (float) value to differentiate"
+        )
     if np.ndim(value) != 0 or isinstance(value, (tuple, list, dict)):
         shape = np.shape(value) if not isinstance(value, (tuple, list, dict)) else type(value)
         raise PullbackTypeError(
@@ -77,17 +146,26 @@ def check_scalar_output(value: Any, fname: str) -> None:
 
 
 def _normalize_argnums(argnums, nargs: int) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool):
+        nums = (argnums,)
+    elif isinstance(argnums, (tuple, list)):
+        nums = tuple(argnums)
+    else:
+        raise PullbackTypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
     out = []
     for a in nums:
-        if not isinstance(a, int):
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise PullbackTypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
         if not -nargs <= a < nargs:
             raise PullbackValueError(
                 f"argnums {argnums!r} is out of range for a call with {nargs} positional "
                 "argument(s)"
             )
-        out.append(a % nargs)
+        if a % nargs in out:
+            raise PullbackValueError(
+                f"argnums {argnums!r} names argument {a % nargs} twice; list each argument once"
+            )
+        out.append(int(a % nargs))
     return tuple(out)
 
 
@@ -159,6 +237,7 @@ def value_and_grad(
     >>> pb.value_and_grad(lambda x: x * x, mode="tape")(3.0)
     (9.0, 6.0)
     """
+    check_callable(f, "pb.value_and_grad")
     impl = backend(mode)
     if hasattr(impl, "value_and_grad"):
         return impl.value_and_grad(f, argnums, has_aux=has_aux)
@@ -174,6 +253,7 @@ def grad(
     >>> round(pb.grad(lambda x: np.log(x * x), mode="tape")(3.0), 6)
     0.666667
     """
+    check_callable(f, "pb.grad")
     impl = backend(mode)
     if hasattr(impl, "value_and_grad") and hasattr(impl, "grad"):  # a mode with its own grad
         return impl.grad(f, argnums, has_aux=has_aux)
@@ -225,18 +305,86 @@ def _scalar(value):
 
 def vjp(f: Callable, *primals: Any, mode: str = "source", has_aux: bool = False):
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one adjoint per primal."""
+    check_callable(f, "pb.vjp")
+    if not primals:
+        raise PullbackTypeError(
+            f"pb.vjp needs the point to differentiate {_fname(f)} at: pb.vjp(f, *primals)"
+        )
     for i, p in enumerate(primals):
         check_differentiable(p, f"primal {i} of {_fname(f)}")
     out = backend(mode).vjp(f, tuple(primals), has_aux=has_aux)
     value, vjp_fn = out[0], out[1]
 
     def vjp_matched(cotangent):
+        check_cotangent(cotangent, value)
         grads = vjp_fn(cotangent)
         return tuple(match_tree(g, p) for g, p in zip(grads, primals, strict=False))
 
     if has_aux:
         return value, vjp_matched, out[2]
     return value, vjp_matched
+
+
+def check_cotangent(cotangent: Any, value: Any) -> None:
+    """Raise unless ``cotangent`` is a number or array shaped like the output ``value``."""
+    if not pytree.is_leaf(value) or isinstance(value, (str, bytes)) or value is None:
+        return  # a structured output: its cotangent is a pytree, checked leaf by leaf later
+    if (
+        cotangent is None
+        or isinstance(cotangent, (str, bytes))
+        or not isinstance(cotangent, (numbers.Number, np.ndarray, np.generic))
+    ):
+        raise PullbackTypeError(
+            f"the cotangent must be a number or an array shaped like the output "
+            f"{np.shape(value)}, got {type(cotangent).__name__} {cotangent!r:.40}"
+        )
+    if np.shape(cotangent) != np.shape(value):
+        raise PullbackValueError(
+            f"the cotangent has shape {np.shape(cotangent)} but the output has shape "
+            f"{np.shape(value)}; pass a cotangent of the output's shape"
+        )
+
+
+def check_tangents(primals: Any, tangents: Any, who: str) -> tuple[tuple, tuple]:
+    """``primals`` and ``tangents`` as tuples, one tangent of the right shape per primal."""
+    for what, seq in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(seq, (tuple, list)):
+            raise PullbackTypeError(
+                f"{who} takes {what} as a tuple, one entry per argument of the function, got "
+                f"{type(seq).__name__} {seq!r:.40}; write ({seq!r:.20},) for one argument"
+            )
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise PullbackValueError(
+            f"{who} needs one tangent per primal: got {len(primals)} primals and "
+            f"{len(tangents)} tangents"
+        )
+    for i, (p, t) in enumerate(zip(primals, tangents, strict=True)):
+        if t is None or (isinstance(t, (int, float)) and t == 0):
+            continue  # the documented zero tangent
+        p_leaves, p_def = pytree.flatten(p)
+        t_leaves, t_def = pytree.flatten(t)
+        if len(p_leaves) != len(t_leaves):
+            raise PullbackValueError(
+                f"{who}: tangent {i} has {len(t_leaves)} leaves but primal {i} has "
+                f"{len(p_leaves)}; give each tangent its primal's structure"
+            )
+        for pl, tl in zip(p_leaves, t_leaves, strict=True):
+            if tl is None:
+                continue
+            if isinstance(tl, (str, bytes)) or not isinstance(
+                tl, (numbers.Number, np.ndarray, np.generic)
+            ):
+                raise PullbackTypeError(
+                    f"{who}: tangent {i} holds a {type(tl).__name__} ({tl!r:.40}); tangents are "
+                    "numbers or arrays shaped like their primals"
+                )
+            if np.ndim(tl) != 0 and np.shape(tl) != np.shape(pl):
+                raise PullbackValueError(
+                    f"{who}: tangent {i} has shape {np.shape(tl)} but its primal has shape "
+                    f"{np.shape(pl)}; give each tangent its primal's shape"
+                )
+    return primals, tangents
 
 
 # -- forward ----------------------------------------------------------------------------------
@@ -256,13 +404,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "sour
             out = hit[1](primals, tangents)
             if out is not None:
                 return out
-    primals = tuple(primals)
-    tangents = tuple(tangents)
-    if len(primals) != len(tangents):
-        raise PullbackValueError(
-            f"jvp needs one tangent per primal: got {len(primals)} primals and "
-            f"{len(tangents)} tangents"
-        )
+    check_callable(f, "pb.jvp")
+    primals, tangents = check_tangents(primals, tangents, "pb.jvp")
     return backend(mode).jvp(f, primals, tangents)
 
 
@@ -283,6 +426,7 @@ def jacobian(
     direction: str = "rev",
 ) -> Callable:
     """The Jacobian, shaped ``out.shape + arg.shape``; built by rows ("rev") or columns ("fwd")."""
+    check_callable(f, "pb.jacobian")
     if direction not in ("rev", "fwd"):
         raise PullbackValueError(f"direction must be 'rev' or 'fwd', got {direction!r}")
 
@@ -304,6 +448,7 @@ def jacobian(
 
 def _jacobian_rev(g, primals, mode):
     value, vjp_fn = vjp(g, *primals, mode=mode)
+    check_numeric_output(value, _fname(g), "pb.jacobian")
     out_shape = np.shape(value)
     rows = [[] for _ in primals]
     for _, e in _one_hot_leaves(value):
@@ -324,10 +469,13 @@ def _jacobian_fwd(g, primals, mode):
         for _, e in _one_hot_leaves(p):
             tangents = tuple(e if j == k else _zero_tangent(q) for j, q in enumerate(primals))
             value, t = jvp(g, primals, tangents, mode=mode)
+            check_numeric_output(value, _fname(g), "pb.jacobian")
             out_shape = np.shape(value)
             cols.append(np.broadcast_to(np.asarray(0.0 if t is None else t, float), out_shape))
         if out_shape is None:
-            out_shape = np.shape(g(*primals))
+            value = g(*primals)
+            check_numeric_output(value, _fname(g), "pb.jacobian")
+            out_shape = np.shape(value)
         stacked = np.stack(cols, axis=-1) if cols else np.zeros(out_shape + (0,))
         jacs.append(_as_result(stacked.reshape(out_shape + np.shape(p))))
     return jacs
@@ -346,6 +494,7 @@ def hessian(f: Callable, argnums: int = 0, *, mode: str = "source") -> Callable:
 
     A mode may compute it its own way (symbolic mode differentiates its expression twice).
     """
+    check_callable(f, "pb.hessian")
     impl = backend(mode)
     if hasattr(impl, "hessian"):
         return impl.hessian(f, argnums)
@@ -357,7 +506,10 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "sour
 
     With one primal the result is one array; with several, a tuple.
     """
-    primals = tuple(primals)
+    check_callable(f, "pb.hvp")
+    primals, tangents = check_tangents(primals, tangents, "pb.hvp")
+    if not primals:
+        raise PullbackTypeError("pb.hvp needs at least one primal: pb.hvp(f, (x,), (v,))")
     nums = tuple(range(len(primals)))
     gradient = grad(f, nums, mode=mode)
     _, out = jvp(gradient, primals, tuple(tangents), mode=mode)

@@ -127,6 +127,12 @@ def compare(
     >>> table["tape"]["disagreement"] < 1e-12                  # doctest: +SKIP
     True
     """
+    from .api import check_callable
+    from .errors import PullbackTypeError
+
+    check_callable(f, "pb.compare")
+    if not args:
+        raise PullbackTypeError("pb.compare needs the point to compare at: pb.compare(f, *args)")
     argnums = tuple(range(len(args)))
     rows = [_run_mode(f, args, argnums, mode, budget) for mode in modes]
     ran = {row["mode"]: row for row in rows if row["ok"]}

@@ -152,7 +152,25 @@ def defjvp(fn: Callable, *jvps: Callable | None, name: str | None = None) -> Non
     _define(fn, name, vjps=None, jvps=jvps)
 
 
+def _check_rule_callables(who: str, fn: Any, rules: tuple, allow_none: bool = True) -> None:
+    if not callable(fn):
+        raise PullbackTypeError(
+            f"{who} takes the function to give a rule to first, got {type(fn).__name__} {fn!r:.40}"
+        )
+    for r in rules:
+        if not (callable(r) or (allow_none and r is None)):
+            raise PullbackTypeError(
+                f"{who}: a rule must be a function (or None for no derivative), got "
+                f"{type(r).__name__} {r!r:.40}"
+            )
+
+
 def _define(fn, name, vjps, jvps) -> None:
+    who = "pb.defvjp" if vjps is not None else "pb.defjvp"
+    given = vjps if vjps is not None else jvps
+    _check_rule_callables(who, fn, tuple(given))
+    if not any(g is not None for g in given):
+        raise PullbackTypeError(f"{who}(fn, rule, ...) needs at least one rule, one per argument")
     name = name or registry.qualified_name(fn)
     existing = registry.lookup(fn)
     given = vjps or jvps
@@ -184,12 +202,14 @@ class custom_vjp(_Custom):
     """
 
     def __init__(self, fn: Callable):
+        _check_rule_callables("pb.custom_vjp", fn, ())
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+        _check_rule_callables(".defvjp", self.fn, (fwd, bwd), allow_none=False)
         self.fwd, self.bwd = fwd, bwd
         params = _positional_params(self.fn)
         n = len(params)
@@ -201,7 +221,9 @@ class custom_vjp(_Custom):
                 f"{self.__name__}_vjp_{i}",
                 ["g", "ans", *params],
                 [
-                    "residuals = fwd({args})[1]",
+                    "out_and_residuals = fwd({args})",
+                    "check_adjoints(out_and_residuals, 2, {name!r}, 'fwd')",
+                    "residuals = out_and_residuals[1]",
                     "adjoints = bwd(residuals, g)",
                     "check_adjoints(adjoints, {n}, {name!r})",
                     "return adjoints[{i}]",
@@ -237,11 +259,13 @@ class custom_jvp(_Custom):
     """
 
     def __init__(self, fn: Callable):
+        _check_rule_callables("pb.custom_jvp", fn, ())
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.jvp: Callable | None = None
 
     def defjvp(self, jvp: Callable) -> None:
+        _check_rule_callables(".defjvp", self.fn, (jvp,), allow_none=False)
         self.jvp = jvp
         params = _positional_params(self.fn)
         n = len(params)
@@ -249,7 +273,9 @@ class custom_jvp(_Custom):
         def tangent_map(i, args, kwargs):
             def linear(t):
                 tangents = tuple(t if j == i else _zeros_like(a) for j, a in enumerate(args))
-                return jvp(tuple(args), tangents, **kwargs)[1]
+                out = jvp(tuple(args), tangents, **kwargs)
+                _check_adjoints(out, 2, self.__name__, "jvp")
+                return out[1]
 
             return linear
 
@@ -260,8 +286,16 @@ class custom_jvp(_Custom):
             return _source_function(
                 f"{self.__name__}_jvp_{i}",
                 ["t", "ans", *params],
-                [f"return jvp(({{args}},), ({tangents},))[1]"],
-                {"jvp": jvp, "zeros_like_value": zeros_like_value},
+                [
+                    f"out_and_tangent = jvp(({{args}},), ({tangents},))",
+                    f"check_adjoints(out_and_tangent, 2, {self.__name__!r}, 'jvp')",
+                    "return out_and_tangent[1]",
+                ],
+                {
+                    "jvp": jvp,
+                    "zeros_like_value": zeros_like_value,
+                    "check_adjoints": _check_adjoints,
+                },
             )
 
         def taped_vjp(i):
@@ -328,7 +362,15 @@ def _source_function(
     if fixed is not None:
         params, renamed = list(fixed), []
     else:
-        taken = set(env) | {"g", "ans", "t", "residuals", "adjoints"}
+        taken = set(env) | {
+            "g",
+            "ans",
+            "t",
+            "residuals",
+            "adjoints",
+            "out_and_residuals",
+            "out_and_tangent",
+        }
         renamed = [p if p not in taken else f"{p}_arg" for p in params[2:]]
         params = params[:2]
     args = ", ".join(renamed)
@@ -341,7 +383,21 @@ def _source_function(
     return namespace[fname]
 
 
-def _check_adjoints(adjoints, n: int, name: str) -> None:
+def _check_adjoints(adjoints, n: int, name: str, role: str = "bwd") -> None:
+    """A custom rule's result has the agreed form: bwd's a tuple of ``n`` adjoints, fwd's and
+    a custom_jvp rule's a pair."""
+    if role != "bwd":
+        if not isinstance(adjoints, (tuple, list)) or len(adjoints) != 2:
+            got = (
+                f"a {type(adjoints).__name__} of length {len(adjoints)}"
+                if isinstance(adjoints, (tuple, list))
+                else type(adjoints).__name__
+            )
+            pair = "(output, residuals)" if role == "fwd" else "(primal_out, tangent_out)"
+            raise PullbackTypeError(
+                f"the {role} rule of {name} must return a pair {pair}; got {got}"
+            )
+        return
     if not isinstance(adjoints, tuple) or len(adjoints) != n:
         raise PullbackTypeError(
             f"the bwd of {name} must return a tuple of {n} adjoint(s), one per argument; "

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import pytree
-from .errors import PullbackError, PullbackValueError
+from .errors import PullbackError, PullbackTypeError, PullbackValueError
 
 __all__ = ["grad", "jvp", "vjp", "derivative", "check_grads", "GradientCheckError", "METHODS"]
 
@@ -74,6 +74,20 @@ def _rebuild(leaf: Any, arr: np.ndarray):
     return arr[()] if arr.ndim == 0 else arr
 
 
+def _on_copies(f: Callable) -> Callable:
+    """``f`` called on copies of its array arguments: a function that writes into its
+    argument (``x += 1``, ``x[i] = v``) must change neither the user's array nor the next
+    evaluation's point."""
+
+    def f_on_copies(*args, **kwargs):
+        fresh = pytree.tree_map(lambda a: a.copy() if isinstance(a, np.ndarray) else a, args)
+        return f(*fresh, **kwargs)
+
+    f_on_copies.__name__ = getattr(f, "__name__", type(f).__name__)
+    f_on_copies.__wrapped__ = f
+    return f_on_copies
+
+
 def _check_method(method: str) -> None:
     if method not in METHODS:
         raise PullbackValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
@@ -82,6 +96,7 @@ def _check_method(method: str) -> None:
 def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, method: str = "central"):
     """``(f(*primals), directional derivative along tangents)`` by one finite difference."""
     _check_method(method)
+    f = _on_copies(f)
     primals = tuple(primals)
     leaves, td = pytree.flatten(primals)
     t_leaves = pytree.flatten(tuple(tangents))[0]
@@ -100,6 +115,10 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, method: str = "ce
         return f(*pytree.unflatten(td, moved))
 
     value = f(*primals)
+    from . import api
+
+    for leaf in pytree.flatten(value)[0]:
+        api.check_numeric_output(leaf, api._fname(f), "pb.jvp")
     out = pytree.tree_map(lambda v, d: d, value, _tree_directional(phi, value, h, method))
     return value, out
 
@@ -151,6 +170,7 @@ def _match(g: np.ndarray, x: Any):
 def grad(f: Callable, argnums: int | Sequence[int] = 0, *, method: str = "central") -> Callable:
     """The finite-difference gradient of scalar-valued ``f`` (pytrees keep their structure)."""
     _check_method(method)
+    f = _on_copies(f)
 
     def numeric_gradient(*args, **kwargs):
         nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
@@ -181,9 +201,19 @@ def derivative(f: Callable, x: float, *, method: str = "central") -> float:
 
 def vjp(f: Callable, primals: Sequence, has_aux: bool = False, *, method: str = "central"):
     """Numeric mode's VJP: ``vjp_fn(u)`` differentiates ``<u, f(x)>`` entry by entry."""
+    from . import api
+
+    f = _on_copies(f)
     primals = tuple(primals)
+    for leaf in pytree.flatten(primals)[0]:
+        if np.iscomplexobj(leaf):
+            raise PullbackTypeError(
+                "numeric mode differentiates real arguments only, got a complex one; use "
+                "mode='source' or 'tape' for complex arguments (method='complex' is the "
+                "complex-step method for real ones)"
+            )
     out = f(*primals)
-    value, aux = (out[0], out[1]) if has_aux else (out, None)
+    value, aux = api.check_aux_pair(out, api._fname(f)) if has_aux else (out, None)
 
     def vjp_fn(cotangent):
         def weighted(*xs):
@@ -253,7 +283,17 @@ def check_grads(
     """
     from . import api
 
+    api.check_callable(f, "pb.check_grads")
+    if not isinstance(args, (tuple, list)):
+        raise PullbackTypeError(
+            f"check_grads takes args as a tuple, one entry per argument, got "
+            f"{type(args).__name__} {args!r:.40}; write ({args!r:.20},) for one argument"
+        )
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+        raise PullbackValueError(f"check_grads order must be an int >= 1, got {order!r}")
     args = tuple(args)
+    for i, a in enumerate(args):  # every argument is checked, so every one must be a float
+        api.check_differentiable(a, f"argument {i} of {api._fname(f)}")
     rng = np.random.default_rng(seed)
     for m in modes:
         if m not in ("fwd", "rev"):
@@ -278,7 +318,7 @@ def check_grads(
                 )
     if order > 1:
         if "rev" in modes:
-            value = f(*args)
+            value = _on_copies(f)(*args)
             cotangent = _random_like(value, np.random.default_rng(seed + 1))
 
             def f_vjp(*xs):

@@ -155,4 +155,9 @@ def gradients(graph: Graph) -> Graph:
     >>> round(g(2.0)[0], 6)  # sin(2) + 2 cos(2)
     0.077004
     """
+    if not isinstance(graph, Graph):
+        raise PullbackTypeError(
+            f"pb.gradients takes a Graph from pb.trace(f, *args), got {type(graph).__name__}; "
+            "write pb.gradients(pb.trace(f, *args))"
+        )
     return vjp_graph(graph, cotangents=False)

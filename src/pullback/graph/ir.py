@@ -11,6 +11,7 @@ A node is one primitive call. Its ``args`` and ``kwargs`` hold either other ``No
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,6 +154,20 @@ class Graph:
             )
         env = {} if env is None else env
         for node, value in zip(self.inputs, leaves, strict=True):
+            if not getattr(node, "nondiff", False) and (
+                value is None
+                or isinstance(value, (str, bytes))
+                or not (
+                    isinstance(value, (numbers.Number, np.ndarray, np.generic))
+                    or hasattr(value, "__array_ufunc__")
+                )
+            ):
+                from ..errors import PullbackTypeError
+
+                raise PullbackTypeError(
+                    f"input {node.label} of graph {self.name} was traced with a number, got "
+                    f"{type(value).__name__} {value!r:.40}; pass a number or an array"
+                )
             if np.shape(value) != node.shape:
                 raise PathChangedError(
                     f"input {node.label} of graph {self.name} was traced with shape "

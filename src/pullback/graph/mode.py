@@ -192,7 +192,7 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
     entry, out, env = traced(f, tuple(primals))
     graph = entry.graph
     if has_aux:
-        value, aux = out
+        value, aux = api.check_aux_pair(out, api._fname(f))
         differentiated = graph.outputs[0]
     else:
         value, aux = out, None
@@ -232,7 +232,7 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
         fn = f if not kwargs else (lambda *a: f(*a, **kwargs))
         entry, out, env = traced(fn, args)
         graph = entry.graph
-        value = out[0] if has_aux else out
+        value = api.check_aux_pair(out, api._fname(f))[0] if has_aux else out
         api.check_scalar_output(value, api._fname(f))
         ranges = _input_ranges(graph, len(args))
         wrt = [j for i in nums for j in ranges[i]]

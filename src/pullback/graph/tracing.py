@@ -98,6 +98,9 @@ def trace(f: Callable, *args: Any) -> Graph:
     >>> round(g(1.0), 6)
     0.841471
     """
+    from ..api import check_callable
+
+    check_callable(f, "pb.trace")
     names = parameter_names(f, len(args))
     tr = ReverseTrace(replayable=True)
     leaves_per_arg = []

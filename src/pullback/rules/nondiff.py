@@ -12,6 +12,7 @@ import operator
 import numpy as np
 
 from ..runtime import astype_integer
+from ..runtime.adjoints import aux_pair
 from .registry import defnondiff
 
 # fmt: off
@@ -23,7 +24,7 @@ defnondiff(
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose, np.array_equal,
     np.all, np.any, math.isnan, math.isinf, math.isfinite, math.isclose,
-    builtins.bool, builtins.isinstance, builtins.all, builtins.any,
+    builtins.bool, builtins.isinstance, builtins.all, builtins.any, aux_pair,
 )
 
 # integer-valued results: rounding, signs, integer division, bit operations, positions

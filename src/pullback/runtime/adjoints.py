@@ -17,6 +17,7 @@ __all__ = [
     "add_adjoints",
     "item",
     "seed",
+    "aux_pair",
     "adjoint_or_zeros",
     "head",
     "tail",
@@ -86,10 +87,34 @@ def item(adjoint, index):
         return None
 
 
+def aux_pair(out, name):
+    """With has_aux, check that ``name``'s output ``out`` is a pair ``(value, aux)``."""
+    if (out.__class__ is tuple or out.__class__ is list) and len(out) == 2:
+        return
+    from ..errors import PullbackTypeError
+
+    what = (
+        f"a {type(out).__name__} of length {len(out)}"
+        if isinstance(out, (tuple, list))
+        else type(out).__name__
+    )
+    raise PullbackTypeError(
+        f"has_aux=True requires {name} to return a pair (value, aux), but it returned {what}; "
+        "return (value, aux) or drop has_aux"
+    )
+
+
 def seed(y):
     """The cotangent 1.0 that starts the backward sweep of a scalar output ``y``."""
     if y.__class__ is float or y.__class__ is np.float64:
         return 1.0
+    if y is None or isinstance(y, (str, bytes)):
+        from ..errors import PullbackTypeError
+
+        raise PullbackTypeError(
+            f"grad requires a scalar output, but the function returned {y!r:.40}; return the "
+            "(float) value to differentiate"
+        )
     if np.ndim(y) != 0 or isinstance(y, (tuple, list, dict)):
         from ..errors import PullbackTypeError
 

@@ -22,6 +22,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .. import api
 from ..errors import UnsupportedSyntaxError
 from .cache import cached
 from .entry import grad_entry, value_and_grad_entry
@@ -44,6 +45,10 @@ def _positions(argnums) -> tuple[tuple[int, ...], bool]:
         ) from None
     if not all(isinstance(a, int) and not isinstance(a, bool) for a in nums):
         raise PullbackTypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+    if len(set(nums)) != len(nums):
+        from ..errors import PullbackValueError
+
+        raise PullbackValueError(f"argnums {argnums!r} names an argument twice; list each once")
     return nums, False
 
 
@@ -60,6 +65,10 @@ def _resolve_positions(f, nums):
             raise PullbackValueError(
                 f"argnums {a} is out of range for {f.__name__}, which takes {n} positional "
                 "parameter(s)"
+            )
+        if a % n in out:
+            raise PullbackValueError(
+                f"argnums {tuple(nums)!r} names argument {a % n} twice; list each argument once"
             )
         out.append(a % n)
     return tuple(out)
@@ -306,7 +315,7 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
         annotate(error)
         raise
     if has_aux:
-        value, aux = out
+        value, aux = api.check_aux_pair(out, api._fname(target))
     else:
         value = out
 

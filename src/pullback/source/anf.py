@@ -182,7 +182,15 @@ class ANF:
                 s.value if s.value is not None else ast.Constant(None), hint="result"
             )
             return pre + [loc(ast.Return(value=a), s)]
-        if isinstance(s, (ast.Raise, ast.Break, ast.Continue)):
+        if isinstance(s, ast.Raise):  # kept as written: the free names it uses must resolve
+            for part in (s.exc, s.cause):
+                for n in ast.walk(part) if part is not None else ():
+                    if isinstance(n, ast.Name) and n.id not in self.shadowed:
+                        value = self.scope.lookup(n.id)
+                        if value is not MISSING:
+                            self.ns.bind_user(n.id, value)
+            return [s]
+        if isinstance(s, (ast.Break, ast.Continue)):
             return [s]
         if isinstance(s, ast.Pass):
             return []

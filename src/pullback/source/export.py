@@ -220,7 +220,7 @@ def _same_constant(a, b) -> bool:
 
 
 _STUBS = {
-    "check_adjoints": "def check_adjoints(adjoints, n, name):\n"
+    "check_adjoints": "def check_adjoints(adjoints, n, name, role='bwd'):\n"
     '    """(pullback checks a custom rule\'s bwd result here.)"""\n',
 }
 
@@ -296,6 +296,11 @@ def export(df, path) -> Path:
     >>> "def grad_f(x):" in p.read_text()
     True
     """
+    if not isinstance(path, (str, bytes)) and not hasattr(path, "__fspath__"):
+        raise PullbackTypeError(
+            f"pb.export takes a file path (str or pathlib.Path) to write, got "
+            f"{type(path).__name__} {path!r:.40}"
+        )
     path = Path(path)
     text = export_text(df)
     compile(text, str(path), "exec")  # never write a module that does not parse

@@ -201,6 +201,13 @@ def _grads_expr(rev, wrt, single: bool):
 
 def _seed(t: Transformation, rev):
     if not rev.output_active:
+        output = getattr(rev, "output", None)
+        if isinstance(output, ast.Constant) and not isinstance(output.value, (int, float)):
+            # a constant that is no number (None, a string): grad refuses it, as when active
+            call = ast.Call(
+                func=name(t.ns.bind("seed", runtime.adjoints.seed)), args=[output], keywords=[]
+            )
+            return [ast.Expr(value=call)]
         return []
     out = rev.output.id
     bar = rev_bar(rev, out)
@@ -317,13 +324,21 @@ def rev_wrt(rev):
     return list(rev.adjoint_of_param)
 
 
-def split_aux(norm: Normalized) -> str:
+def split_aux(t: Transformation, norm: Normalized) -> str:
     """With has_aux, make the function return its first output; returns the aux's name."""
     body = norm.fdef.body
     ret = body[-1]
     value_name = norm.namer.fresh("value")
     aux_name = norm.namer.fresh("aux")
     pair = ret.value
+    if isinstance(pair, ast.Tuple) and len(pair.elts) != 2:
+        from ..errors import PullbackTypeError
+
+        raise PullbackTypeError(
+            f"has_aux=True requires {norm.fdef.name} to return a pair (value, aux), but it "
+            f"returns a tuple of {len(pair.elts)} (line {getattr(ret, 'lineno', '?')}); "
+            "return (value, aux) or drop has_aux"
+        )
     items = [
         assign(value_name, ast.Subscript(value=pair, slice=ast.Constant(0), ctx=ast.Load()), ret),
         assign(aux_name, ast.Subscript(value=pair, slice=ast.Constant(1), ctx=ast.Load()), ret),
@@ -343,6 +358,13 @@ def split_aux(norm: Normalized) -> str:
             assign(value_name, defining.value.elts[0], ret),
             assign(aux_name, defining.value.elts[1], ret),
         ]
+    elif not isinstance(pair, ast.Tuple):  # known only when it runs: check it is a pair
+        from ..runtime.adjoints import aux_pair
+
+        check = ast.Call(
+            func=t.ns.ref(aux_pair), args=[pair, ast.Constant(norm.fdef.name)], keywords=[]
+        )
+        items.insert(0, ast.copy_location(ast.Expr(value=check), ret))
     norm.fdef.body = body[:-1] + items + [ast.Return(value=name(value_name))]
     return aux_name
 
@@ -374,7 +396,7 @@ def build(
                     f"{len(params)} parameter(s)"
                 )
         wrt = [params[i] for i in wrt_positions]
-        aux = split_aux(norm) if has_aux else None
+        aux = split_aux(t, norm) if has_aux else None
         rev = t.reverse(norm, wrt)
         if flavor in ("grad", "value_and_grad"):
             piece, fname = grad_piece(t, norm, rev, wrt, single, flavor, aux)

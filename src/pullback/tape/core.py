@@ -38,6 +38,7 @@ from ..errors import (
     PathChangedError,
     PullbackError,
     PullbackTypeError,
+    PullbackValueError,
 )
 from ..graph.ir import Node
 from ..rules.registry import is_nondiff, lookup, lookup_method, qualified_name
@@ -891,6 +892,18 @@ class Tensor(TracedValue):
                     "pass the cotangent: t.backward(np.ones(t.shape))"
                 )
             gradient = 1.0
+        elif isinstance(gradient, (str, bytes)) or not isinstance(
+            gradient, (int, float, complex, np.number, np.ndarray)
+        ):
+            raise PullbackTypeError(
+                f"backward(gradient) takes a number or an array shaped like the Tensor "
+                f"{self.shape}, got {type(gradient).__name__} {gradient!r:.40}"
+            )
+        elif np.shape(gradient) != tuple(self.shape):
+            raise PullbackValueError(
+                f"backward(gradient): the gradient has shape {np.shape(gradient)} but the Tensor "
+                f"has shape {self.shape}; pass a gradient of the Tensor's shape"
+            )
         backward_into_leaves(self.node, gradient)
 
     def detach(self) -> Tensor:

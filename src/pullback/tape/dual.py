@@ -166,6 +166,16 @@ class Dual(TracedValue):
     def value(self):
         return self.primal
 
+    def __setitem__(self, index, value) -> None:
+        """``d[i] = v``: a functional update (the user's array is never written to)."""
+        from ..runtime import setitem
+
+        new = bind(setitem, (self, index, value))
+        if type(new) is Dual:
+            self.primal, self.tangent, self.trace = new.primal, new.tangent, new.trace
+        else:  # the tangent vanished (v constant over a zero tangent): keep a zero one
+            self.primal, self.tangent = new, np.zeros_like(new, dtype=float)
+
     @property
     def T(self):
         return bind(np.transpose, (self,))

@@ -66,7 +66,9 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
         out = with_dispatching_namespace(f)(*wrapped)
     aux = None
     if has_aux:
-        out, aux = out
+        from .. import api
+
+        out, aux = api.check_aux_pair(out, api._fname(f))
         aux = _strip(aux, trace)
     out_leaves, out_tree = pytree.flatten(out)
     out_nodes = []
