@@ -67,8 +67,7 @@ from .desugar import assign, loc, name
 from .diagnostics import where
 from .namespace import value_of
 from .optimize import simplify
-from .resolve import MISSING
-from .reverse import Context, assigned_names, registry_bind
+from .reverse import Context, assigned_names, primitive_call, registry_bind
 from .specialize import passed_functions
 
 _CONTAINER_METHODS = {"get", "pop", "copy", "values", "items"}
@@ -427,20 +426,7 @@ class Forward:
 
     def rule_call(self, value):
         """(rule, args, keywords) when ``value`` is a primitive with a rule."""
-        if isinstance(value, ast.BinOp):
-            fn = BINOPS.get(type(value.op))
-            rule = registry.lookup(fn) if fn else None
-            return (rule, [value.left, value.right], []) if rule else None
-        if isinstance(value, ast.UnaryOp) and type(value.op) in UNARYOPS:
-            rule = registry.lookup(UNARYOPS[type(value.op)])
-            return (rule, [value.operand], []) if rule else None
-        if isinstance(value, ast.Call) and is_static(value.func):
-            fn = self.value_of(value.func)
-            if fn is MISSING:
-                return None
-            rule = registry.lookup(fn)
-            return (rule, value.args, value.keywords) if rule else None
-        return None
+        return primitive_call(value, self.value_of)
 
     def rule_tangent(self, rule, args, keywords, ans, state, target=None):
         bound = registry_bind(rule, args, keywords)

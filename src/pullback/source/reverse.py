@@ -121,6 +121,25 @@ class Context:
         return ref
 
 
+def primitive_call(value, value_of):
+    """(rule, args, keywords) when the ANF right-hand side ``value`` calls a primitive with a
+    rule (an operator or a static reference to a function); else None."""
+    if isinstance(value, ast.BinOp):
+        fn = BINOPS.get(type(value.op))
+        rule = registry.lookup(fn) if fn else None
+        return (rule, [value.left, value.right], []) if rule else None
+    if isinstance(value, ast.UnaryOp) and type(value.op) in UNARYOPS:
+        rule = registry.lookup(UNARYOPS[type(value.op)])
+        return (rule, [value.operand], []) if rule else None
+    if isinstance(value, ast.Call) and is_static(value.func):
+        fn = value_of(value.func)
+        if fn is MISSING:
+            return None
+        rule = registry.lookup(fn)
+        return (rule, value.args, value.keywords) if rule else None
+    return None
+
+
 def _mark(kind: str, var: str, ident: int) -> ast.stmt:
     node = ast.Expr(value=ast.Constant(value=f"{kind}:{var}"))
     node._marker = (kind, var, ident)
@@ -292,20 +311,7 @@ class Reverse:
 
     def rule_call(self, value):
         """(rule, args, keywords) when ``value`` is a primitive with a rule."""
-        if isinstance(value, ast.BinOp):
-            fn = BINOPS.get(type(value.op))
-            rule = registry.lookup(fn) if fn else None
-            return (rule, [value.left, value.right], []) if rule else None
-        if isinstance(value, ast.UnaryOp) and type(value.op) in UNARYOPS:
-            rule = registry.lookup(UNARYOPS[type(value.op)])
-            return (rule, [value.operand], []) if rule else None
-        if isinstance(value, ast.Call) and is_static(value.func):
-            fn = self.value_of(value.func)
-            if fn is MISSING:
-                return None
-            rule = registry.lookup(fn)
-            return (rule, value.args, value.keywords) if rule else None
-        return None
+        return primitive_call(value, self.value_of)
 
     # -- blocks and statements -----------------------------------------------------------------
     def block(self, stmts, state, compound: bool):
