@@ -390,7 +390,9 @@ def check_tangents(primals: Any, tangents: Any, who: str) -> tuple[tuple, tuple]
 # -- forward ----------------------------------------------------------------------------------
 
 
-SOURCE_JVP: dict = {}  # id(f) -> (f, fast(primals, tangents) or None): filled by source mode
+# id(f) -> fast(primals, tangents), filled by source mode. The caller holds f alive, so the id
+# stays f's for as long as the entry exists.
+SOURCE_JVP: dict = {}
 
 
 def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "source"):
@@ -399,9 +401,9 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "sour
     The tangent of a non-differentiable (integer) primal may be given as None or 0.
     """
     if mode == "source":  # a function seen before, called with floats: straight to its JVP
-        hit = SOURCE_JVP.get(id(f))
-        if hit is not None and hit[0] is f:
-            out = hit[1](primals, tangents)
+        fast = SOURCE_JVP.get(id(f))
+        if fast is not None:
+            out = fast(primals, tangents)
             if out is not None:
                 return out
     check_callable(f, "pb.jvp")

@@ -187,12 +187,13 @@ def fast(primals, tangents):
         return None
     if not ({plain}):
         return None
-    value, tangent = jvp_f({ps}, {kw})
+    out = jvp_f({ps}, {kw})
+    value, tangent = out
     vc = value.__class__
     tc = tangent.__class__
     if vc is float or vc is float64:
         if tc is float or tc is float64:  # float64 is a float: no conversion needed
-            return value, tangent
+            return out
     elif vc is ndarray and tc is ndarray and value.shape == tangent.shape:
         return value, tangent
     elif vc is tuple and tc is tuple and len(value) == len(tangent):  # a gradient, in an hvp
@@ -276,9 +277,9 @@ def jvp(f, primals: tuple, tangents: tuple):
     >>> jvp(lambda x: np.log(x * x), (3.0,), (1.0,))[1]
     0.6666666666666666
     """
-    hit = api.SOURCE_JVP.get(id(f))
-    if hit is not None and hit[0] is f:
-        out = hit[1](primals, tangents)
+    fast = api.SOURCE_JVP.get(id(f))
+    if fast is not None:
+        out = fast(primals, tangents)
         if out is not None:
             return out
     partial = getattr(f, "__pullback_partial__", None)
@@ -302,7 +303,7 @@ def jvp(f, primals: tuple, tangents: tuple):
         and positions == tuple(range(len(primals)))
         and getattr(f, "__code__", None) is not None
     ):
-        api.SOURCE_JVP[id(f)] = (f, fast_jvp(f, gen, names))
+        api.SOURCE_JVP[id(f)] = fast_jvp(f, gen, names)
     kwargs = {k: tangents[i] for k, i in zip(names, positions, strict=False)}
     value, tangent = gen(*primals, **fixed, **kwargs)
     return value, api.match_tree(tangent, value)
