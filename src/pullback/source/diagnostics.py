@@ -50,3 +50,14 @@ def internal(node, src, exc: BaseException) -> PullbackError:
         "Please report this; meanwhile mode='tape' differentiates the same function."
     )
     return InternalError(message)
+
+
+def transformation_failure(exc: BaseException, norm) -> PullbackError:
+    """The error to raise for an unexpected exception while transforming the function that
+    ``norm`` (a ``Normalized``, or None before the front end finished) holds: too deep a
+    nesting is the user's to fix, anything else an internal failure at the user's line."""
+    node = norm.fdef if norm is not None else None
+    src = norm.src if norm is not None else None
+    if isinstance(exc, RecursionError):
+        return unsupported(node, src, f"the function is too deeply nested to transform ({exc})")
+    return internal(node, src, exc)

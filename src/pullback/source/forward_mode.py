@@ -25,7 +25,7 @@ import numpy as np
 from .. import api
 from ..errors import PullbackError, PullbackValueError
 from .codegen import Piece
-from .diagnostics import internal, unsupported
+from .diagnostics import transformation_failure
 from .forward import MAYBE, Forward, ForwardContext
 from .splice import Splicer
 from .transform import Normalized, Transformation, function_def
@@ -151,14 +151,9 @@ def build_jvp(fn, positions: tuple[int, ...], single, flavor, has_aux, owner=Non
         return module, (module.functions[fname], [dots[p] for p in wrt])
     except PullbackError:
         raise
-    except RecursionError as exc:
-        raise unsupported(
-            norm.fdef if norm else None,
-            norm.src if norm else None,
-            f"the function is too deeply nested to transform ({exc})",
-        ) from None
     except Exception as exc:  # an internal failure: point at the user's code
-        raise internal(norm.fdef if norm else None, norm.src if norm else None, exc) from exc
+        error = transformation_failure(exc, norm)
+        raise error from (None if isinstance(exc, RecursionError) else exc)
 
 
 def _has_tangent(primal, tangent) -> bool:

@@ -23,7 +23,7 @@ from . import aliasing, codegen, fence
 from .anf import ANF, bind_helpers
 from .codegen import Piece, mark_adjoint
 from .desugar import Desugarer, assign, name
-from .diagnostics import internal, unsupported
+from .diagnostics import transformation_failure
 from .lookup import function_source
 from .namespace import Namespace
 from .naming import Namer
@@ -412,15 +412,9 @@ def build(
         return module, (module.functions[fwd], module.functions[bwd])
     except PullbackError:
         raise
-    except RecursionError as exc:
-        raise unsupported(
-            norm.fdef if norm else None,
-            norm.src if norm else None,
-            f"the function is too deeply nested to transform ({exc})",
-        ) from None
     except Exception as exc:  # an internal failure: point at the user's code
-        src = norm.src if norm is not None else None
-        raise internal(norm.fdef if norm else None, src, exc) from exc
+        error = transformation_failure(exc, norm)
+        raise error from (None if isinstance(exc, RecursionError) else exc)
 
 
 __all__ = ["build", "Transformation", "Normalized", "types"]
