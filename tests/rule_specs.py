@@ -629,6 +629,9 @@ from pullback.runtime import adjoints as _adjoints  # noqa: E402
 
 spec(runtime.unbroadcast, r(3, 4), r(1, 4))
 spec(runtime.unbroadcast, r(2, 3), r())
+spec(runtime.unbroadcast_to, r(3, 4), (1, 4))
+spec(runtime.unbroadcast_to, r(2, 3), ())
+spec(_adjoints.unbroadcast_to, r(3, 4), (4,))
 spec(runtime.broadcast_like, r(1, 4), r(3, 4))
 spec(runtime.unreduce, r(4), r(3, 4), 0)
 spec(runtime.unreduce, r(), r(3, 4))

@@ -44,7 +44,7 @@ def test_hvp_keeps_zero_tangents_of_inactive_inputs_symbolic():
     gen, _ = generated_jvp(gradient, (0, 1, 2, 3))
     text = gen.__pullback_module__.text
     assert "zero_tangent(X)" not in text
-    assert "(W1_dot, W2_dot, None," in text
+    assert "W1_dot, W2_dot, None," in text
     # the backward sweep's JVP knows which saved entries have tangents: no run-time checks
     assert "is not None" not in text and "X_dot" not in text
     # tanh's (1 - h * h): its negated tangent is subtracted in place, not materialized

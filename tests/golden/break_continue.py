@@ -16,9 +16,8 @@ def grad_first_big(x):
             continue
         x_times_i_tape[i] = x_times_i
         x_times_i = x * i
-        total_plus_x_times_i = total + x_times_i
         total_tape[i] = total
-        total = total_plus_x_times_i
+        total = total + x_times_i
         total_gt_5_0 = total > 5.0
         if total_gt_5_0:
             break

@@ -14,12 +14,10 @@ def grad_running_sum(x):
     y_i_minus_1 = None
     y_i_minus_1_plus_x_i_times_x_i_2 = None
     y_i_old = None
-    x_shape = x.shape
-    y = np.zeros(x_shape)
+    y = np.zeros(x.shape)
     x_0 = x[0]
     y_2 = setitem(y, 0, x_0)
-    x_shape_2 = x.shape
-    x_shape_2_0 = x_shape_2[0]
+    x_shape_2_0 = x.shape[0]
     for i in range(1, x_shape_2_0):
         i_minus_1_stack.append(i_minus_1)
         i_minus_1 = i - 1

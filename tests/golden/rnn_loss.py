@@ -3,14 +3,11 @@ def grad_rnn_loss(Wx, Wh, b, xs, h):
     h_matmul_Wh = None
     xs_t = None
     xs_t_matmul_Wx = None
-    xs_t_matmul_Wx_plus_h_matmul_Wh = None
-    xs_shape = xs.shape
-    xs_shape_0 = xs_shape[0]
+    xs_shape_0 = xs.shape[0]
     h_tape = [None] * xs_shape_0
     h_matmul_Wh_tape = [None] * xs_shape_0
     xs_t_tape = [None] * xs_shape_0
     xs_t_matmul_Wx_tape = [None] * xs_shape_0
-    xs_t_matmul_Wx_plus_h_matmul_Wh_tape = [None] * xs_shape_0
     for t in range(xs_shape_0):
         xs_t_tape[t] = xs_t
         xs_t = xs[t]
@@ -18,17 +15,13 @@ def grad_rnn_loss(Wx, Wh, b, xs, h):
         xs_t_matmul_Wx = xs_t @ Wx
         h_matmul_Wh_tape[t] = h_matmul_Wh
         h_matmul_Wh = h @ Wh
-        xs_t_matmul_Wx_plus_h_matmul_Wh_tape[t] = xs_t_matmul_Wx_plus_h_matmul_Wh
-        xs_t_matmul_Wx_plus_h_matmul_Wh = xs_t_matmul_Wx + h_matmul_Wh
-        total = xs_t_matmul_Wx_plus_h_matmul_Wh + b
         h_tape[t] = h
-        h = np.tanh(total)
+        h = np.tanh(xs_t_matmul_Wx + h_matmul_Wh + b)
     h_pow_2 = h ** 2
     sum_h_pow_2 = np.sum(h_pow_2)
     sum_h_pow_2_bar = seed(sum_h_pow_2)
     # grad of: return np.sum(h**2)  (showcase.py:29)
-    h_pow_2_bar = unreduce(sum_h_pow_2_bar, h_pow_2, None, False)
-    h_bar = h_pow_2_bar * (2 * h)
+    h_bar = unreduce(sum_h_pow_2_bar, h_pow_2, None, False) * (2 * h)
     # grad of: for t in range(xs.shape[0]):  (showcase.py:27)
     Wh_bar = zeros_like_value(Wh)
     Wx_bar = zeros_like_value(Wx)
@@ -37,15 +30,12 @@ def grad_rnn_loss(Wx, Wh, b, xs, h):
         # grad of: h = np.tanh(xs[t] @ Wx + h @ Wh + b)  (showcase.py:28)
         total_bar = h_bar * (1.0 - h * h)
         h = h_tape[t]
-        xs_t_matmul_Wx_plus_h_matmul_Wh_bar = unbroadcast(total_bar, xs_t_matmul_Wx_plus_h_matmul_Wh)
         b_bar += unbroadcast(total_bar, b)
-        xs_t_matmul_Wx_bar = unbroadcast(xs_t_matmul_Wx_plus_h_matmul_Wh_bar, xs_t_matmul_Wx)
-        h_matmul_Wh_bar = unbroadcast(xs_t_matmul_Wx_plus_h_matmul_Wh_bar, h_matmul_Wh)
-        xs_t_matmul_Wx_plus_h_matmul_Wh = xs_t_matmul_Wx_plus_h_matmul_Wh_tape[t]
+        h_matmul_Wh_bar = unbroadcast(total_bar, h_matmul_Wh)
         h_bar = matmul_adjoint_a(h_matmul_Wh_bar, h, Wh)
         Wh_bar += matmul_adjoint_b(h_matmul_Wh_bar, h, Wh)
         h_matmul_Wh = h_matmul_Wh_tape[t]
-        Wx_bar += matmul_adjoint_b(xs_t_matmul_Wx_bar, xs_t, Wx)
+        Wx_bar += matmul_adjoint_b(unbroadcast(total_bar, xs_t_matmul_Wx), xs_t, Wx)
         xs_t_matmul_Wx = xs_t_matmul_Wx_tape[t]
         xs_t = xs_t_tape[t]
     return (Wx_bar, Wh_bar, b_bar)

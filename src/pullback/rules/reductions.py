@@ -37,7 +37,8 @@ defrule(np.sum, vjp=sum_vjp, jvp=sum_jvp, linear=True)
 
 
 def mean_vjp(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    return unreduce(g, a, axis, keepdims) * (np.size(ans) / np.size(a))
+    # scaled before it is spread out: one multiplication of the small adjoint, not of a's size
+    return unreduce(g * (np.size(ans) / np.size(a)), a, axis, keepdims)
 
 
 def mean_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False):

@@ -34,6 +34,7 @@ from ..runtime import (
     sum_tangent,
     tail_adjoint,
     unbroadcast,
+    unbroadcast_to,
     unreduce,
     zero_region,
     zero_tangent,
@@ -50,6 +51,7 @@ from ..runtime.adjoints import (
     tail,
 )
 from ..runtime.adjoints import unbroadcast as unbroadcast_fast  # what generated code calls
+from ..runtime.adjoints import unbroadcast_to as unbroadcast_to_fast
 from .registry import defnondiff, defrule
 
 defnondiff(seed, zeros_like_value, zero_tangent)
@@ -67,6 +69,23 @@ def unbroadcast_jvp(g_in_dot, ans, g_in, x):
 
 
 defrule(unbroadcast, adjoints.unbroadcast, vjp=unbroadcast_vjp, jvp=unbroadcast_jvp, linear=True)
+
+
+def unbroadcast_to_vjp(g, ans, g_in, shape):
+    return broadcast_like(g, g_in)
+
+
+def unbroadcast_to_jvp(g_in_dot, ans, g_in, shape):
+    return unbroadcast_to_fast(g_in_dot, shape)
+
+
+defrule(
+    unbroadcast_to,
+    adjoints.unbroadcast_to,
+    vjp=unbroadcast_to_vjp,
+    jvp=unbroadcast_to_jvp,
+    linear=True,
+)
 
 
 def broadcast_like_vjp(g, ans, t, y):

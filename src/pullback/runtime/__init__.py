@@ -13,6 +13,7 @@ import numpy as np
 
 __all__ = [
     "unbroadcast",
+    "unbroadcast_to",
     "unreduce",
     "accumulate",
     "zeros_like_value",
@@ -30,8 +31,20 @@ def unbroadcast(g, x):
     """
     if g is None:
         return None
+    return unbroadcast_to(g, np.shape(x))
+
+
+def unbroadcast_to(g, shape):
+    """Sum ``g`` down to ``shape``: ``unbroadcast`` for a value of which the derivative kept
+    only the shape (the value itself was freed after its last use); None stays None.
+
+    >>> unbroadcast_to(np.ones((3, 4)), (4,))
+    array([3., 3., 3., 3.])
+    """
+    if g is None:
+        return None
     g_shape = np.shape(g)
-    x_shape = np.shape(x)
+    x_shape = tuple(shape)
     if g_shape == x_shape:
         return g
     if not x_shape:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import unbroadcast as _unbroadcast
+from . import unbroadcast_to as _unbroadcast_to
 from .indexing import _has_integer_array
 from .indexing import getitem_adjoint as _getitem_adjoint
 
@@ -22,6 +23,7 @@ __all__ = [
     "head",
     "tail",
     "unbroadcast",
+    "unbroadcast_to",
     "add_at",
     "scatter_add",
 ]
@@ -45,6 +47,19 @@ def unbroadcast(g, x):
     elif g.__class__ in _SCALARS and x.__class__ in _SCALARS:
         return g  # two numbers (Python's or NumPy's): nothing was broadcast
     return _unbroadcast(g, x)
+
+
+def unbroadcast_to(g, shape):
+    """``pullback.runtime.unbroadcast_to`` with the fast paths of ``unbroadcast``."""
+    if g.__class__ is _ndarray:
+        g_shape = g.shape
+        if g_shape == shape:
+            return g
+        if len(g_shape) == len(shape) + 1 and g_shape[1:] == shape:
+            return g.sum(axis=0)
+    elif g.__class__ in _SCALARS and shape == ():
+        return g
+    return _unbroadcast_to(g, shape)
 
 
 _SCALARS = frozenset(

@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 _NUMPY2 = int(np.__version__.split(".")[0]) >= 2
+_ndarray = np.ndarray  # a module global: read once per call, not looked up on ``np``
 
 
 def matrix_transpose(a):
@@ -72,7 +73,7 @@ def _as_matrix_product(g, a, b):
 
 def matmul_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``a @ b`` (1-D operands and stacked matrices included)."""
-    if a.__class__ is np.ndarray and b.__class__ is np.ndarray and a.ndim == 2 == b.ndim:
+    if a.__class__ is _ndarray and b.__class__ is _ndarray and a.ndim == 2 and b.ndim == 2:
         return g @ b.T  # two matrices, the common case: no promotion, no broadcasting
     g2, a2, b2 = _as_matrix_product(g, a, b)
     return np.reshape(unbroadcast(g2 @ matrix_transpose(b2), a2), np.shape(a))
@@ -80,7 +81,7 @@ def matmul_adjoint_a(g, a, b):
 
 def matmul_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``a @ b``."""
-    if a.__class__ is np.ndarray and b.__class__ is np.ndarray and a.ndim == 2 == b.ndim:
+    if a.__class__ is _ndarray and b.__class__ is _ndarray and a.ndim == 2 and b.ndim == 2:
         return a.T @ g  # two matrices, the common case: no promotion, no broadcasting
     g2, a2, b2 = _as_matrix_product(g, a, b)
     return np.reshape(unbroadcast(matrix_transpose(a2) @ g2, b2), np.shape(b))

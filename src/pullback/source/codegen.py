@@ -102,7 +102,7 @@ class _Emitter:
             self.stmts(s.body, indent + 1)
             self.last_comment = None
         else:
-            for _k, text in enumerate(ast.unparse(s).splitlines()):
+            for _k, text in enumerate(_unparse(s).splitlines()):
                 self.line(text, indent, origin)
 
     def function(self, piece: Piece):
@@ -113,6 +113,25 @@ class _Emitter:
         if piece.docstring:
             self.line('"""' + piece.docstring + '"""', 1)
         self.stmts(node.body, 1)
+
+
+def _unparse(s) -> str:
+    """``ast.unparse``, writing ``a, b = x, None`` without the parentheses it adds."""
+    if (
+        isinstance(s, ast.Assign)
+        and isinstance(s.value, ast.Tuple)
+        and len(s.value.elts) > 1
+        and not any(isinstance(e, ast.Starred) for e in s.value.elts)
+    ):
+        targets = " = ".join(_bare_tuple(t) for t in s.targets)
+        return f"{targets} = {_bare_tuple(s.value)}"
+    return ast.unparse(s)
+
+
+def _bare_tuple(e) -> str:
+    if isinstance(e, ast.Tuple) and len(e.elts) > 1:
+        return ", ".join(ast.unparse(x) for x in e.elts)
+    return ast.unparse(e)
 
 
 def _fill_locations(node, lineno):

@@ -3,7 +3,10 @@
 In: expressions being built (``simplify``) and whole generated functions (``optimize``).
 Out: the same computations, shorter: ``g * 1.0`` -> ``g``, ``g * (1.0 / x)`` -> ``g / x``,
 ``g * -1.0`` -> ``-g``; assignments nothing reads are dropped (only pure ones: no calls of user
-code, no stack operations); ``a = b`` is propagated where both are assigned once.
+code, no stack operations); ``a = b`` is propagated where both are assigned once; a temporary
+read once, by a later statement for the same source line, is folded back into it (``h =
+np.tanh(X @ W1 + b1)`` rather than a name for ``X @ W1 + b1``), so the array it holds is freed
+as soon as it is used, as in code a person writes.
 """
 
 from __future__ import annotations
@@ -208,7 +211,13 @@ def _builtin(name):
     return getattr(builtins, name, None)
 
 
-def dead_code(stmts, live_out: set[str], purity: Purity) -> tuple[list, set[str]]:
+def dead_code(
+    stmts, live_out: set[str], purity: Purity, scratch=frozenset(), mutate=True
+) -> tuple[list, set[str]]:
+    """Drop pure assignments nothing reads later, and writes into a ``scratch`` list (a tape
+    the function made itself, ``[None] * n``) that nothing reads later. Returns the kept
+    statements and the names live on entry; ``mutate=False`` only computes them, leaving
+    the bodies of nested statements as they are."""
     out = []
     live = set(live_out)
     for s in reversed(stmts):
@@ -217,26 +226,38 @@ def dead_code(stmts, live_out: set[str], purity: Purity) -> tuple[list, set[str]
             simple = len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
             if simple and not (targets & live) and purity.pure(s.value):
                 continue
+            if (
+                len(s.targets) == 1
+                and isinstance(s.targets[0], ast.Subscript)
+                and isinstance(s.targets[0].value, ast.Name)
+                and s.targets[0].value.id in scratch
+                and s.targets[0].value.id not in live
+                and purity.pure(s.value)
+                and purity.pure(s.targets[0].slice)
+            ):
+                continue  # a tape entry nothing reads
             live = (live - targets) | _reads(s.value) | {x for t in s.targets for x in _reads(t)}
         elif isinstance(s, ast.If):
-            body, l1 = dead_code(s.body, live, purity)
-            orelse, l2 = dead_code(s.orelse, live, purity)
+            body, l1 = dead_code(s.body, live, purity, scratch, mutate)
+            orelse, l2 = dead_code(s.orelse, live, purity, scratch, mutate)
             if not body and not orelse and purity.pure(s.test):
                 continue
-            s.body = body or [ast.Pass()]
-            s.orelse = orelse
+            if mutate:
+                s.body = body or [ast.Pass()]
+                s.orelse = orelse
             live = l1 | l2 | _reads(s.test)
         elif isinstance(s, (ast.For, ast.While)):
             head = set(live) | (_reads(s.test) if isinstance(s, ast.While) else set())
             target = _reads_store(s.target) if isinstance(s, ast.For) else set()
             for _ in range(20):
-                _, body_in = dead_code(copy.deepcopy(s.body), head, purity)
+                _, body_in = dead_code(s.body, head, purity, scratch, mutate=False)
                 new_head = head | (body_in - target)
                 if new_head == head:
                     break
                 head = new_head
-            body, body_in = dead_code(s.body, head, purity)
-            s.body = body or [ast.Pass()]
+            body, body_in = dead_code(s.body, head, purity, scratch, mutate)
+            if mutate:
+                s.body = body or [ast.Pass()]
             cond = s.iter if isinstance(s, ast.For) else s.test
             live = head | (body_in - target) | _reads(cond)
         elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant):
@@ -248,22 +269,61 @@ def dead_code(stmts, live_out: set[str], purity: Purity) -> tuple[list, set[str]
     return out, live
 
 
+def _scratch_lists(fdef, counts=None) -> set[str]:
+    """Names bound once, to a list the function builds (``[None] * n``), and only ever
+    indexed: writing into one is seen by nothing but the function's own reads of it.
+    ``counts``: ``_assign_counts(fdef)`` where the caller has it."""
+    counts = counts if counts is not None else _assign_counts(fdef)
+    out = set()
+    for s in ast.walk(fdef):
+        if (
+            isinstance(s, ast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], ast.Name)
+            and counts.get(s.targets[0].id) == 1
+            and isinstance(s.value, ast.BinOp)
+            and isinstance(s.value.op, ast.Mult)
+            and isinstance(s.value.left, ast.List)
+            and all(isinstance(e, ast.Constant) for e in s.value.left.elts)
+        ):
+            out.add(s.targets[0].id)
+    if not out:
+        return out
+    nodes = list(ast.walk(fdef))
+    indexed = {id(p.value) for p in nodes if isinstance(p, ast.Subscript)}
+    for n in nodes:  # a bare read (passed on, returned, aliased) lets it escape
+        if isinstance(n, ast.Name) and n.id in out and isinstance(n.ctx, ast.Load):
+            if id(n) not in indexed:
+                out.discard(n.id)
+    return out
+
+
 def _reads_store(t) -> set[str]:
     return {n.id for n in ast.walk(t) if isinstance(n, ast.Name)}
 
 
 def _assign_counts(fdef) -> dict[str, int]:
-    counts: dict[str, int] = {}
+    return _census(fdef)[0]
+
+
+def _census(fdef) -> tuple[dict[str, int], dict[str, int]]:
+    """How many times each name is assigned (a loop variable counts twice: it is never
+    assigned once) and read, in one walk."""
+    stores: dict[str, int] = {}
+    loads: dict[str, int] = {}
     for a in [*fdef.args.posonlyargs, *fdef.args.args, *fdef.args.kwonlyargs]:
-        counts[a.arg] = 1
+        stores[a.arg] = 1
     for n in ast.walk(fdef):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-            counts[n.id] = counts.get(n.id, 0) + 1
-        if isinstance(n, (ast.For,)):
+        if n.__class__ is ast.Name:
+            if n.ctx.__class__ is ast.Load:
+                loads[n.id] = loads.get(n.id, 0) + 1
+            elif n.ctx.__class__ is ast.Store:
+                stores[n.id] = stores.get(n.id, 0) + 1
+        elif n.__class__ is ast.For:
             for t in ast.walk(n.target):
                 if isinstance(t, ast.Name):
-                    counts[t.id] = counts.get(t.id, 0) + 1
-    return counts
+                    stores[t.id] = stores.get(t.id, 0) + 1
+    return stores, loads
 
 
 def copy_propagation(fdef, keep=frozenset()) -> bool:
@@ -295,17 +355,229 @@ def copy_propagation(fdef, keep=frozenset()) -> bool:
     return changed
 
 
-def optimize(fdef: ast.FunctionDef, namespace: dict, keep=frozenset()) -> ast.FunctionDef:
+_MAX_LINE = 88  # a folded statement longer than this keeps its temporary: it reads better
+
+
+def _blocks(stmts):
+    """Every statement list: ``stmts`` and the bodies nested in it."""
+    yield stmts
+    for s in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and not isinstance(s, (ast.FunctionDef, ast.Lambda)):
+                yield from _blocks(inner)
+
+
+def _binds(s) -> set[str]:
+    """Names a simple statement rebinds or writes into (``a[i] = v`` writes into ``a``)."""
+    targets = s.targets if isinstance(s, ast.Assign) else [s.target]
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+def _single_load(node, name):
+    """The one ``Name`` node reading ``name`` in ``node``'s value, unless it sits inside a
+    lambda or comprehension (evaluated later, or many times)."""
+    value = node.value
+    if value is None:
+        return None
+    for n in ast.walk(value):
+        if isinstance(n, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            if any(isinstance(m, ast.Name) and m.id == name for m in ast.walk(n)):
+                return None
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load):
+            return n
+    return None
+
+
+def inline_single_use(fdef, purity: Purity, keep=frozenset(), census=None) -> bool:
+    """Fold ``t = e`` into the one statement that reads ``t`` when both come from the same
+    source line, ``t`` is assigned once and read once, everything involved is pure, and the
+    statements in between neither write what ``e`` reads nor call anything impure. Undoes the
+    naming ANF did for values the backward sweep does not need, so they die right away.
+    ``census``: ``_census(fdef)`` where the caller has it (kept up to date here)."""
+    stores, loads = census or _census(fdef)
+    changed = False
+    for block in list(_blocks(fdef.body)):
+        i = 0
+        while i < len(block):
+            if _fold(block, i, stores, loads, purity, keep):
+                changed = True
+                continue
+            i += 1
+    return changed
+
+
+def _fold(block, i, stores, loads, purity, keep) -> bool:
+    s = block[i]
+    if not (
+        isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+    ):
+        return False
+    t = s.targets[0].id
+    if t in keep or stores.get(t) != 1 or loads.get(t) != 1 or getattr(s.value, "_static", 0):
+        return False
+    if not purity.pure(s.value):
+        return False
+    reads = _reads(s.value)
+    for later in block[i + 1 :]:
+        if not isinstance(later, (ast.Assign, ast.AugAssign, ast.Return, ast.Expr)):
+            return False
+        if getattr(later, "lineno", None) != getattr(s, "lineno", None):
+            return False
+        if later.value is None or not purity.pure(later.value):
+            return False
+        use = _single_load(later, t)
+        if use is None:
+            if any(isinstance(n, ast.Name) and n.id == t for n in ast.walk(later)):
+                return False  # read in a target or a comprehension: leave it named
+            if isinstance(later, ast.Return) or isinstance(later, ast.Expr):
+                return False
+            if _binds(later) & reads:
+                return False
+            continue
+        if isinstance(later, ast.AugAssign) and later.target is not None:
+            pass
+        folded = copy.deepcopy(later)
+        target = _single_load(folded, t)
+        _replace(folded, target, s.value)
+        width = getattr(later, "col_offset", 4) + len(ast.unparse(folded))
+        if width > _MAX_LINE:
+            return False
+        _replace(later, use, s.value)
+        del block[i]
+        stores.pop(t, None)
+        loads.pop(t, None)
+        return True
+    return False
+
+
+def _replace(stmt, old, new) -> None:
+    for parent in ast.walk(stmt):
+        for field, value in ast.iter_fields(parent):
+            if value is old:
+                setattr(parent, field, new)
+                return
+            if isinstance(value, list):
+                for k, item in enumerate(value):
+                    if item is old:
+                        value[k] = new
+                        return
+
+
+def _is_unbroadcast(call, namespace) -> bool:
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and len(call.args) == 2
+        and not call.keywords
+        and id(namespace.get(call.func.id)) in _unbroadcasts()
+    )
+
+
+def _unbroadcasts() -> set[int]:
+    global _UNBROADCASTS
+    if _UNBROADCASTS is None:
+        from ..runtime import adjoints, unbroadcast, unbroadcast_to
+
+        fns = (unbroadcast, unbroadcast_to, adjoints.unbroadcast, adjoints.unbroadcast_to)
+        _UNBROADCASTS = {id(f) for f in fns}
+    return _UNBROADCASTS
+
+
+_UNBROADCASTS = None
+
+
+def collapse_unbroadcast(fdef, namespace, users, keep=frozenset(), census=None) -> bool:
+    """``u = unbroadcast(g, x)`` read only as ``unbroadcast(u, y)``: those read
+    ``unbroadcast(g, y)``, and ``u`` goes. Summing down to ``x``'s shape and then to ``y``'s
+    is summing down to ``y``'s at once (``y`` broadcast to ``x``, ``x`` to ``g``). Only for a
+    temporary ``x``: a user's variable keeps its adjoint, to be looked at. ``census``:
+    ``_census(fdef)`` where the caller has it (kept up to date here)."""
+    stores, loads = census or _census(fdef)
+    changed = False
+    for block in list(_blocks(fdef.body)):
+        i = 0
+        while i < len(block):
+            s = block[i]
+            i += 1
+            if not (
+                isinstance(s, ast.Assign)
+                and len(s.targets) == 1
+                and isinstance(s.targets[0], ast.Name)
+                and _is_unbroadcast(s.value, namespace)
+                and isinstance(s.value.args[0], ast.Name)
+                and isinstance(s.value.args[1], ast.Name)
+                and s.value.args[1].id not in users
+            ):
+                continue
+            u, g = s.targets[0].id, s.value.args[0].id
+            if u in keep or stores.get(u) != 1:
+                continue
+            uses = [
+                (k, n)
+                for k, later in enumerate(block)
+                for n in ast.walk(later)
+                if isinstance(n, ast.Name) and n.id == u and isinstance(n.ctx, ast.Load)
+            ]
+            total = loads.get(u, 0)
+            if not uses or len(uses) != total or min(k for k, _ in uses) < i:
+                continue
+            last = max(k for k, _ in uses)
+            if any(
+                isinstance(n, ast.Name) and n.id == g and isinstance(n.ctx, ast.Store)
+                for later in block[i:last]
+                for n in ast.walk(later)
+            ):
+                continue  # g changes before the last use
+            calls = [
+                c
+                for k, later in enumerate(block)
+                if k >= i
+                for c in ast.walk(later)
+                if _is_unbroadcast(c, namespace)
+                and isinstance(c.args[0], ast.Name)
+                and c.args[0].id == u
+            ]
+            if len(calls) != total:
+                continue  # some use is not the adjoint argument of an unbroadcast
+            for c in calls:
+                c.args[0] = ast.Name(id=g, ctx=ast.Load())
+            i -= 1
+            del block[i]
+            stores.pop(u, None)
+            loads.pop(u, None)
+            loads[g] = loads.get(g, 0) + total - 1  # read by each call now, not by u's value
+            changed = True
+    return changed
+
+
+def optimize(
+    fdef: ast.FunctionDef, namespace: dict, keep=frozenset(), users=None
+) -> ast.FunctionDef:
+    """``users``: the names the user wrote, whose adjoints stay named (None: all of them)."""
     purity = Purity(namespace)
     live_out: set[str] = set()
     for _ in range(10):
-        before = ast.dump(fdef)
-        copy_propagation(fdef, keep)
-        fdef.body, _ = dead_code(fdef.body, set(live_out), purity)
-        if ast.dump(fdef) == before:
+        changed = copy_propagation(fdef, keep)
+        census = _census(fdef)
+        if users is not None:
+            changed |= collapse_unbroadcast(fdef, namespace, users, keep, census)
+        changed |= inline_single_use(fdef, purity, keep, census)
+        before = _statement_count(fdef.body)
+        scratch = _scratch_lists(fdef, census[0])
+        fdef.body, _ = dead_code(fdef.body, set(live_out), purity, scratch)
+        if not changed and _statement_count(fdef.body) == before:
             break
     fdef.body = flatten_exits(fdef.body)
     return fdef
+
+
+def _statement_count(stmts) -> int:
+    """How many statements (nested ones included): what dead-code removal changes."""
+    return sum(
+        1 + _statement_count(getattr(s, "body", [])) + _statement_count(getattr(s, "orelse", []))
+        for s in stmts
+    )
 
 
 def flatten_exits(stmts):

@@ -19,7 +19,7 @@ import types
 
 from .. import runtime
 from ..errors import PullbackError
-from . import aliasing, codegen, fence
+from . import aliasing, codegen, fence, release
 from .anf import ANF, bind_helpers
 from .codegen import Piece, mark_adjoint
 from .desugar import Desugarer, assign, name
@@ -156,7 +156,11 @@ class Transformation:
         namespace = self.ns.globals()
         for piece in self.pieces:
             keep = {n for n in _returned_names(piece.node)}
-            optimize(piece.node, namespace, keep)
+            users = release.user_names(piece.src)
+            optimize(piece.node, namespace, keep, users)
+            if users is not None:
+                release.release_shape_only(piece.node, self.ns, users, keep)
+        namespace = self.ns.globals()  # releasing may have bound np.shape, unbroadcast_to
         module = codegen.generate(self.pieces, namespace, self.title)
         module.guards = tuple(self.ns.guards)
         for fwd_bwd in self.callees.values():
