@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import numbers
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -390,9 +391,11 @@ def check_tangents(primals: Any, tangents: Any, who: str) -> tuple[tuple, tuple]
 # -- forward ----------------------------------------------------------------------------------
 
 
-# id(f) -> fast(primals, tangents), filled by source mode. The caller holds f alive, so the id
-# stays f's for as long as the entry exists.
+# f -> fast(primals, tangents), filled by source mode for plain Python functions only (they
+# hash and compare by identity, so no other callable can match an entry).
 SOURCE_JVP: dict = {}
+_FunctionType = types.FunctionType
+_source_jvp = SOURCE_JVP.get
 
 
 def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "source"):
@@ -400,8 +403,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "sour
 
     The tangent of a non-differentiable (integer) primal may be given as None or 0.
     """
-    if mode == "source":  # a function seen before, called with floats: straight to its JVP
-        fast = SOURCE_JVP.get(id(f))
+    if mode == "source" and f.__class__ is _FunctionType:  # seen before: straight to its JVP
+        fast = _source_jvp(f)
         if fast is not None:
             out = fast(primals, tangents)
             if out is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import numbers
+import types
 
 import numpy as np
 
@@ -173,7 +174,7 @@ def _has_tangent(primal, tangent) -> bool:
 
 _FAST_TEMPLATE = """
 def fast(primals, tangents):
-    if f.__code__ is not code or (guards and stale(guards)):
+    if f.__code__ is not code{stale}:
         return None
     try:
         {ps}, = primals
@@ -184,19 +185,20 @@ def fast(primals, tangents):
         return None
     out = jvp_f({ps}, {kw})
     value, tangent = out
-    vc = value.__class__
     tc = tangent.__class__
-    if vc is float or vc is float64:
-        if tc is float or tc is float64:  # float64 is a float: no conversion needed
+    if tc is float or tc is float64:  # float64 is a float: no conversion needed
+        vc = value.__class__
+        if vc is float64 or vc is float:
             return out
-    elif vc is ndarray and tc is ndarray and value.shape == tangent.shape:
-        return value, tangent
-    elif vc is tuple and tc is tuple and len(value) == len(tangent):  # a gradient, in an hvp
-        for v, t in zip(value, tangent):
+    elif tc is ndarray:
+        if value.__class__ is ndarray and value.shape == tangent.shape:
+            return out
+    elif tc is tuple and value.__class__ is tuple and len(value) == len(tangent):
+        for v, t in zip(value, tangent):  # a gradient, in an hvp
             if v.__class__ is not ndarray or t.__class__ is not ndarray or v.shape != t.shape:
                 break
         else:
-            return value, tangent
+            return out
     return value, match_tree(tangent, value)
 """
 
@@ -225,7 +227,9 @@ def fast_jvp(f, jvp_f, names):
         "ndarray": np.ndarray,
         "match_tree": api.match_tree,
     }
-    exec(_FAST_TEMPLATE.format(n=n, ps=ps, ts=ts, plain=plain, kw=kw), namespace)
+    stale_check = " or stale(guards)" if namespace["guards"] else ""  # no names to watch: no call
+    source = _FAST_TEMPLATE.format(n=n, ps=ps, ts=ts, plain=plain, kw=kw, stale=stale_check)
+    exec(source, namespace)
     return namespace["fast"]
 
 
@@ -272,7 +276,7 @@ def jvp(f, primals: tuple, tangents: tuple):
     >>> jvp(lambda x: np.log(x * x), (3.0,), (1.0,))[1]
     0.6666666666666666
     """
-    fast = api.SOURCE_JVP.get(id(f))
+    fast = api.SOURCE_JVP.get(f) if isinstance(f, types.FunctionType) else None
     if fast is not None:
         out = fast(primals, tangents)
         if out is not None:
@@ -296,9 +300,9 @@ def jvp(f, primals: tuple, tangents: tuple):
         and owner is None
         and positions
         and positions == tuple(range(len(primals)))
-        and getattr(f, "__code__", None) is not None
+        and isinstance(f, types.FunctionType)
     ):
-        api.SOURCE_JVP[id(f)] = fast_jvp(f, gen, names)
+        api.SOURCE_JVP[f] = fast_jvp(f, gen, names)
     kwargs = {k: tangents[i] for k, i in zip(names, positions, strict=False)}
     value, tangent = gen(*primals, **fixed, **kwargs)
     return value, api.match_tree(tangent, value)
