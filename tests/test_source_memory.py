@@ -78,12 +78,25 @@ def test_mlp_gradient_and_hvp():
     assert_close(pb.hvp(loss_w1, (args[0],), (v,)), numeric, rtol=1e-4, atol=1e-6)
 
 
-def test_shape_only_temporary_is_released_before_the_backward_sweep():
+def test_matrix_product_read_for_its_shape_is_not_kept():
     text = pb.source(pb.grad(mlp, (0, 1, 2)))
-    assert "X_matmul_W1_shape, X_matmul_W1 = np.shape(X_matmul_W1), None" in text
+    assert "np.tanh(X @ W1 + b1)" in text  # the forward sweep reads as the user wrote it
+    assert "unbroadcast_to(X_matmul_W1_plus_b1_bar, matmul_shape(X, W1))" in text
+
+
+def layer(x, w, b):
+    return np.sum(np.sin(np.sin(x) * w + b))
+
+
+def test_shape_only_temporary_is_released_before_the_backward_sweep():
+    text = pb.source(pb.grad(layer, (0, 1, 2)))
+    release = "sin_x_times_w_shape, sin_x_times_w = np.shape(sin_x_times_w), None"
+    assert release in text
     assert "unbroadcast_to(" in text
-    release = text.index("X_matmul_W1_shape, X_matmul_W1")
-    assert release < text.index("seed(")  # freed in the forward sweep, not at return
+    assert text.index(release) < text.index("seed(")  # freed in the forward sweep
+    for shapes in [((3, 4), (4,), (3, 1)), ((4,), (3, 4), ()), ((2, 3), (2, 3), (2, 3))]:
+        args = tuple(rng.standard_normal(s) if s else 0.5 for s in shapes)
+        assert_close(pb.grad(layer, (0, 1, 2))(*args), numeric_grad(layer, args, (0, 1, 2)))
 
 
 def _note_freed(products, freed):
@@ -178,3 +191,14 @@ def test_generated_derivative_holds_no_stale_reference():
     del out
     gc.collect()
     assert ref() is None
+
+
+@pytest.mark.parametrize(
+    "sa, sb",
+    [((5, 3), (3, 2)), ((3,), (3, 2)), ((5, 3), (3,)), ((3,), (3,)), ((4, 5, 3), (3, 2))]
+    + [((5, 3), (2, 3, 4)), ((2, 1, 5, 3), (4, 3, 2))],
+)
+def test_matmul_shape_matches_numpy(sa, sb):
+    from pullback.runtime import matmul_shape
+
+    assert matmul_shape(np.ones(sa), np.ones(sb)) == (np.ones(sa) @ np.ones(sb)).shape

@@ -25,6 +25,7 @@ from ..runtime import (
     item_adjoint,
     matmul_adjoint_a,
     matmul_adjoint_b,
+    matmul_shape,
     matrix_transpose,
     prefix_adjoint,
     reduce_like,
@@ -54,7 +55,7 @@ from ..runtime.adjoints import unbroadcast as unbroadcast_fast  # what generated
 from ..runtime.adjoints import unbroadcast_to as unbroadcast_to_fast
 from .registry import defnondiff, defrule
 
-defnondiff(seed, zeros_like_value, zero_tangent)
+defnondiff(seed, zeros_like_value, zero_tangent, matmul_shape)
 
 
 # -- shape helpers: each one's transpose is the other -----------------------------------------

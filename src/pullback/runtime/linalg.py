@@ -15,6 +15,7 @@ from . import unbroadcast
 
 __all__ = [
     "matrix_transpose",
+    "matmul_shape",
     "matmul_adjoint_a",
     "matmul_adjoint_b",
     "tensordot_adjoint_a",
@@ -69,6 +70,27 @@ def _as_matrix_product(g, a, b):
     if a.ndim == 1:
         g = np.expand_dims(g, -2)
     return g, a2, b2
+
+
+def matmul_shape(a, b) -> tuple:
+    """The shape of ``a @ b``, from the shapes of ``a`` and ``b`` alone (1-D operands and
+    stacks of matrices as ``np.matmul`` treats them).
+
+    >>> matmul_shape(np.ones((5, 3)), np.ones((3, 2))), matmul_shape(np.ones(3), np.ones((3, 2)))
+    ((5, 2), (2,))
+    """
+    sa, sb = np.shape(a), np.shape(b)
+    if len(sa) == 2 and len(sb) == 2:
+        return (sa[0], sb[1])
+    if not sa or not sb:
+        raise ValueError("matmul: input operand does not have enough dimensions")
+    if len(sa) == 1 and len(sb) == 1:
+        return ()
+    if len(sa) == 1:
+        return sb[:-2] + sb[-1:]
+    if len(sb) == 1:
+        return sa[:-1]
+    return tuple(np.broadcast_shapes(sa[:-2], sb[:-2])) + (sa[-2], sb[-1])
 
 
 def matmul_adjoint_a(g, a, b):

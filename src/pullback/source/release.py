@@ -12,6 +12,10 @@ the backward sweep needs ``X @ W1`` only to know whether ``b1`` was broadcast; k
 whole array alive until the function returns is what made generated code allocate more than
 code a person writes (a fresh page-faulted buffer on every call). Only top-level temporaries
 assigned once are released: their last use is then a single, unconditional place.
+
+A matrix product ``t = a @ b`` of names never rebound needs no release: its shape is
+``matmul_shape(a, b)``, read from operands the backward sweep keeps anyway, so ``t`` is folded
+back into its one use and the forward sweep reads as the user wrote it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import numpy as np
 
 from ..runtime import adjoints
 from ..runtime import unbroadcast as _plain_unbroadcast
+from ..runtime.linalg import matmul_shape
 
 _UNBROADCAST = (adjoints.unbroadcast, _plain_unbroadcast)
 
@@ -37,7 +42,10 @@ def user_names(src) -> set[str] | None:
     return names | {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
 
 
-def release_shape_only(fdef: ast.FunctionDef, ns, users: set[str], keep=frozenset()) -> None:
+def release_shape_only(fdef: ast.FunctionDef, ns, users: set[str], keep=frozenset()) -> bool:
+    """Returns whether it rewrote the shape of a matrix product (``X @ W1`` read through
+    ``matmul_shape(X, W1)``): that product may now fold into its one use, and this pass is to
+    be run again after."""
     fdef.body = [_unshared(s) for s in fdef.body]  # one node per place: earlier passes share
     body = fdef.body
     stores = _store_counts(fdef)
@@ -50,6 +58,9 @@ def release_shape_only(fdef: ast.FunctionDef, ns, users: set[str], keep=frozense
     for j, later in enumerate(body):
         for n in _reads(later):
             reads_at.setdefault(n.id, []).append((j, n))
+    stable = {n for n, k in stores.items() if k == 1} | params
+    if _shapes_from_operands(body, ns, shape_args, reads_at, stable, users | set(keep)):
+        return True  # the caller folds what this freed, then calls again for the rest
     for i, s in enumerate(body):
         if not (
             isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
@@ -73,7 +84,7 @@ def release_shape_only(fdef: ast.FunctionDef, ns, users: set[str], keep=frozense
         releases.setdefault(last_value_use, []).append((t, shape_name))
         rewrites += [(call, shape_name) for call in freed]
     if not releases:
-        return
+        return False
     to_shape = ns.ref(adjoints.unbroadcast_to)
     for call, shape_name in rewrites:
         call.func = to_shape
@@ -95,6 +106,45 @@ def release_shape_only(fdef: ast.FunctionDef, ns, users: set[str], keep=frozense
             a._bookkeeping = True
             ast.fix_missing_locations(a)
         body[k + 1 : k + 1] = added
+    return False
+
+
+def _shapes_from_operands(body, ns, shape_args, reads_at, stable, named) -> bool:
+    """``t = a @ b`` whose later reads include ``unbroadcast(g, t)``, with ``a`` and ``b``
+    never rebound: those read ``unbroadcast_to(g, matmul_shape(a, b))``, so ``t`` need not be
+    kept for the backward sweep (nor named at all, where it is used once)."""
+    to_shape = None
+    changed = False
+    for i, s in enumerate(body):
+        if not (
+            isinstance(s, ast.Assign)
+            and len(s.targets) == 1
+            and isinstance(s.targets[0], ast.Name)
+            and isinstance(s.value, ast.BinOp)
+            and isinstance(s.value.op, ast.MatMult)
+            and all(
+                isinstance(o, ast.Name) and o.id in stable for o in (s.value.left, s.value.right)
+            )
+        ):
+            continue
+        t = s.targets[0].id
+        if t not in stable or t in named:
+            continue
+        uses = reads_at.get(t, ())
+        if any(j <= i for j, _ in uses):
+            continue
+        calls = [shape_args[id(n)] for _, n in uses if id(n) in shape_args]
+        if not calls:
+            continue
+        if to_shape is None:
+            to_shape = ns.ref(adjoints.unbroadcast_to)
+            shape_of = ns.ref(matmul_shape)
+        for call in calls:
+            call.func = to_shape
+            operands = [ast.Name(id=o.id, ctx=ast.Load()) for o in (s.value.left, s.value.right)]
+            call.args[1] = ast.Call(func=shape_of, args=operands, keywords=[])
+        changed = True
+    return changed
 
 
 def _shape_arguments(fdef, ns) -> dict[int, ast.Call]:

@@ -159,7 +159,8 @@ class Transformation:
             users = release.user_names(piece.src)
             optimize(piece.node, namespace, keep, users)
             if users is not None:
-                release.release_shape_only(piece.node, self.ns, users, keep)
+                while release.release_shape_only(piece.node, self.ns, users, keep):
+                    optimize(piece.node, self.ns.globals(), keep, users)
         namespace = self.ns.globals()  # releasing may have bound np.shape, unbroadcast_to
         module = codegen.generate(self.pieces, namespace, self.title)
         module.guards = tuple(self.ns.guards)
