@@ -12,7 +12,6 @@ as soon as it is used, as in code a person writes.
 from __future__ import annotations
 
 import ast
-import copy
 
 from ..rules import registry
 
@@ -435,15 +434,10 @@ def _fold(block, i, stores, loads, purity, keep) -> bool:
             if _binds(later) & reads:
                 return False
             continue
-        if isinstance(later, ast.AugAssign) and later.target is not None:
-            pass
-        folded = copy.deepcopy(later)
-        target = _single_load(folded, t)
-        _replace(folded, target, s.value)
-        width = getattr(later, "col_offset", 4) + len(ast.unparse(folded))
-        if width > _MAX_LINE:
-            return False
         _replace(later, use, s.value)
+        if getattr(later, "col_offset", 4) + len(ast.unparse(later)) > _MAX_LINE:
+            _replace(later, s.value, use)  # too long to read well: put the name back
+            return False
         del block[i]
         stores.pop(t, None)
         loads.pop(t, None)

@@ -27,7 +27,7 @@ from .diagnostics import transformation_failure
 from .lookup import function_source
 from .namespace import Namespace
 from .naming import Namer
-from .optimize import optimize
+from .optimize import Purity, inline_single_use, optimize
 from .parse import parse_function
 from .resolve import Scope, owner_class
 from .reverse import Context, Reverse
@@ -160,7 +160,8 @@ class Transformation:
             optimize(piece.node, namespace, keep, users)
             if users is not None:
                 while release.release_shape_only(piece.node, self.ns, users, keep):
-                    optimize(piece.node, self.ns.globals(), keep, users)
+                    purity = Purity(self.ns.globals())  # products read for their shape fold
+                    inline_single_use(piece.node, purity, keep)
         namespace = self.ns.globals()  # releasing may have bound np.shape, unbroadcast_to
         module = codegen.generate(self.pieces, namespace, self.title)
         module.guards = tuple(self.ns.guards)
