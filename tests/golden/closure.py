@@ -3,12 +3,10 @@ def grad_model(x):
     scale = scale_cell.cell_contents
     sin_x = np.sin(x)
     scale_times_sin_x = scale * sin_x
-    sin_x_shape, sin_x = np.shape(sin_x), None
     scale_times_sin_x_plus_x = scale_times_sin_x + x
-    scale_times_sin_x_shape, scale_times_sin_x = np.shape(scale_times_sin_x), None
     scale_times_sin_x_plus_x_bar = seed(scale_times_sin_x_plus_x)
     # grad of: return scale * np.sin(x) + x  (showcase.py:42)
-    scale_times_sin_x_bar = unbroadcast_to(scale_times_sin_x_plus_x_bar, scale_times_sin_x_shape)
+    scale_times_sin_x_bar = unbroadcast(scale_times_sin_x_plus_x_bar, scale_times_sin_x)
     x_bar = unbroadcast(scale_times_sin_x_plus_x_bar, x)
-    x_bar = x_bar + unbroadcast_to(scale_times_sin_x_bar * scale, sin_x_shape) * np.cos(x)
+    x_bar = x_bar + unbroadcast(scale_times_sin_x_bar * scale, sin_x) * np.cos(x)
     return x_bar

@@ -1,29 +1,23 @@
-"""Free forward values of which the backward sweep needs only the shape.
+"""Stop keeping matrix products that the backward sweep reads only for their shape.
 
 In: a generated function (after ``optimize``), its module's ``Namespace`` and the names the
-user wrote (kept for pdb: a user's variable stays inspectable to the end).
-Out: the same function, where a temporary ``t`` that later statements read only as the shape
-argument of ``unbroadcast(g, t)`` is replaced, right after its last other use, by
+user wrote (a user's variable is never touched: it stays inspectable in pdb).
+Out: the same function, where ``unbroadcast(g, t)`` for a temporary ``t = a @ b`` (``a`` and
+``b`` never rebound) reads ``unbroadcast_to(g, matmul_shape(a, b))``; ``release_products``
+says whether it rewrote anything, after which the fold (``optimize.inline_single_use``) puts
+``a @ b`` back into its one use.
 
-    t_shape, t = np.shape(t), None
-
-and those later calls read ``unbroadcast_to(g, t_shape)``. In ``h = np.tanh(X @ W1 + b1)``
-the backward sweep needs ``X @ W1`` only to know whether ``b1`` was broadcast; keeping the
-whole array alive until the function returns is what made generated code allocate more than
-code a person writes (a fresh page-faulted buffer on every call). Only top-level temporaries
-assigned once are released: their last use is then a single, unconditional place.
-
-A matrix product ``t = a @ b`` of names never rebound needs no release: its shape is
-``matmul_shape(a, b)``, read from operands the backward sweep keeps anyway, so ``t`` is folded
-back into its one use and the forward sweep reads as the user wrote it.
+In ``h = np.tanh(X @ W1 + b1)`` the backward sweep needs ``X @ W1`` only to know whether ``b1``
+was broadcast. Kept under a name until the function returns, that product is one more large
+array alive while ``tanh`` allocates its result than in the user's own line, and the
+allocator pays for it in page faults on every call. Its shape comes from ``X`` and ``W1``,
+which the matmul's adjoint keeps anyway, so the forward sweep can read as the user wrote it.
 """
 
 from __future__ import annotations
 
 import ast
 import copy
-
-import numpy as np
 
 from ..runtime import adjoints
 from ..runtime import unbroadcast as _plain_unbroadcast
@@ -42,78 +36,24 @@ def user_names(src) -> set[str] | None:
     return names | {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
 
 
-def release_shape_only(fdef: ast.FunctionDef, ns, users: set[str], keep=frozenset()) -> bool:
-    """Returns whether it rewrote the shape of a matrix product (``X @ W1`` read through
-    ``matmul_shape(X, W1)``): that product may now fold into its one use, and this pass is to
-    be run again after."""
+def release_products(fdef: ast.FunctionDef, ns, users: set[str], keep=frozenset()) -> bool:
+    """Rewrite, at the top level of ``fdef``, each shape-only read of a temporary ``a @ b``."""
+    shape_args = _shape_arguments(fdef, ns)
+    if not shape_args:
+        return False
     fdef.body = [_unshared(s) for s in fdef.body]  # one node per place: earlier passes share
+    shape_args = _shape_arguments(fdef, ns)
     body = fdef.body
     stores = _store_counts(fdef)
     params = {a.arg for a in ast.walk(fdef.args) if isinstance(a, ast.arg)}
-    shape_args = _shape_arguments(fdef, ns)
-    taken = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)} | params | set(ns.bound)
-    releases: dict[int, list[str]] = {}
-    rewrites: list[tuple[ast.Call, str]] = []
+    stable = {n for n, k in stores.items() if k == 1 and n not in params}
+    stable |= {p for p in params if p not in stores}  # a parameter never assigned to
     reads_at: dict[str, list[tuple[int, ast.Name]]] = {}  # name -> (statement index, node)
     for j, later in enumerate(body):
         for n in _reads(later):
             reads_at.setdefault(n.id, []).append((j, n))
-    stable = {n for n, k in stores.items() if k == 1} | params
-    if _shapes_from_operands(body, ns, shape_args, reads_at, stable, users | set(keep)):
-        return True  # the caller folds what this freed, then calls again for the rest
-    for i, s in enumerate(body):
-        if not (
-            isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
-        ):
-            continue
-        t = s.targets[0].id
-        if stores.get(t) != 1 or t in params or t in users or t in keep:
-            continue
-        last_value_use, shape_uses, ok = i, [], True
-        for j, n in reads_at.get(t, ()):
-            if j <= i:
-                ok = False  # read before (or while) it is assigned: a loop-carried value
-            elif id(n) in shape_args:
-                shape_uses.append((j, shape_args[id(n)]))
-            else:
-                last_value_use = max(last_value_use, j)
-        freed = [call for j, call in shape_uses if j > last_value_use]
-        if not ok or not freed:
-            continue
-        shape_name = _fresh(f"{t}_shape", taken)
-        releases.setdefault(last_value_use, []).append((t, shape_name))
-        rewrites += [(call, shape_name) for call in freed]
-    if not releases:
-        return False
-    to_shape = ns.ref(adjoints.unbroadcast_to)
-    for call, shape_name in rewrites:
-        call.func = to_shape
-        call.args[1] = ast.Name(id=shape_name, ctx=ast.Load())
-    np_shape = ns.ref(np.shape)
-    for k in sorted(releases, reverse=True):
-        lineno = getattr(body[k], "lineno", None)
-        added = []
-        for t, shape_name in releases[k]:
-            shape = ast.Call(func=np_shape, args=[ast.Name(id=t, ctx=ast.Load())], keywords=[])
-            pair = ast.Tuple(
-                elts=[ast.Name(id=shape_name, ctx=ast.Store()), ast.Name(id=t, ctx=ast.Store())],
-                ctx=ast.Store(),
-            )
-            value = ast.Tuple(elts=[shape, ast.Constant(value=None)], ctx=ast.Load())
-            added.append(ast.Assign(targets=[pair], value=value))
-        for a in added:
-            a.lineno = lineno
-            a._bookkeeping = True
-            ast.fix_missing_locations(a)
-        body[k + 1 : k + 1] = added
-    return False
-
-
-def _shapes_from_operands(body, ns, shape_args, reads_at, stable, named) -> bool:
-    """``t = a @ b`` whose later reads include ``unbroadcast(g, t)``, with ``a`` and ``b``
-    never rebound: those read ``unbroadcast_to(g, matmul_shape(a, b))``, so ``t`` need not be
-    kept for the backward sweep (nor named at all, where it is used once)."""
-    to_shape = None
+    named = users | set(keep)
+    to_shape = shape_of = None
     changed = False
     for i, s in enumerate(body):
         if not (
@@ -132,7 +72,7 @@ def _shapes_from_operands(body, ns, shape_args, reads_at, stable, named) -> bool
             continue
         uses = reads_at.get(t, ())
         if any(j <= i for j, _ in uses):
-            continue
+            continue  # read before it is assigned: a loop-carried value
         calls = [shape_args[id(n)] for _, n in uses if id(n) in shape_args]
         if not calls:
             continue
@@ -209,12 +149,4 @@ def _store_counts(fdef) -> dict[str, int]:
     return counts
 
 
-def _fresh(base: str, taken: set[str]) -> str:
-    name, k = base, 2
-    while name in taken:
-        name, k = f"{base}_{k}", k + 1
-    taken.add(name)
-    return name
-
-
-__all__ = ["release_shape_only", "user_names"]
+__all__ = ["release_products", "user_names"]

@@ -159,7 +159,7 @@ class Transformation:
             users = release.user_names(piece.src)
             optimize(piece.node, namespace, keep, users)
             if users is not None:
-                while release.release_shape_only(piece.node, self.ns, users, keep):
+                while release.release_products(piece.node, self.ns, users, keep):
                     purity = Purity(self.ns.globals())  # products read for their shape fold
                     inline_single_use(piece.node, purity, keep)
         namespace = self.ns.globals()  # releasing may have bound np.shape, unbroadcast_to
