@@ -214,8 +214,36 @@ def workload_rows() -> list[dict]:
     return rows
 
 
+def fault_rows() -> list[dict]:
+    """Page faults per call of the W3 gradient and of its hand-written adjoint (where the
+    platform counts them): how much fresh memory each touches, a count the machine's noise
+    does not move."""
+    try:
+        import resource
+    except ImportError:
+        return []
+    w = workloads()["W3"]
+    grad = pb.grad(w.fn, w.argnums)
+    counts = {}
+    for name, fn in (("source", lambda: grad(*w.args)), ("by_hand", lambda: w.by_hand(*w.args))):
+        fn()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for _ in range(200):
+            fn()
+        counts[name] = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 200
+    return [
+        {
+            "workload": "W3 page faults per call",
+            "grad_us": counts["source"],
+            "hand_us": counts["by_hand"],
+            "grad/hand": counts["source"] / max(counts["by_hand"], 1e-9),
+        }
+    ]
+
+
 def main() -> None:
     rows = workload_rows()
+    rows += fault_rows()
     rows += kernel_rows()
     rows += recurrence_rows()
     rows += peer_rows()
