@@ -199,3 +199,24 @@ def test_matmul_shape_matches_numpy(sa, sb):
     from pullback.runtime import matmul_shape
 
     assert matmul_shape(np.ones(sa), np.ones(sb)) == (np.ones(sa) @ np.ones(sb)).shape
+
+
+def test_fold_never_moves_a_read_past_a_helper_writing_into_it():
+    import ast
+
+    from pullback.runtime.indexing import setitem, write_entry
+    from pullback.source.optimize import Purity, inline_single_use
+
+    tree = ast.parse(
+        "def g(x, y):\n    t = y * 2.0\n    z = write_entry(y, 0, x)\n    u = t + z\n    return u\n"
+    )
+    fdef = tree.body[0]
+    for s in fdef.body:
+        s.lineno = 7  # one source line: the fold would otherwise apply
+    namespace = {"write_entry": write_entry, "np": np}
+    inline_single_use(fdef, Purity(namespace))
+    text = ast.unparse(fdef)
+    assert "t = y * 2.0" in text and "z = write_entry(y, 0, x)" in text  # neither moves
+    tree.body[0].body[1].value.func.id = "setitem"  # writes into a copy: now t may move
+    inline_single_use(fdef, Purity({"setitem": setitem, "np": np}))
+    assert "t = y * 2.0" not in ast.unparse(fdef)

@@ -206,3 +206,6 @@ def scatter_add(x_bar, x, index, g):
         x_bar[index] = add_adjoints(x_bar[index], g)
         return x_bar
     return add_adjoints(x_bar, _getitem_adjoint(g, x, index))
+
+
+scatter_add.writes_first_argument = True  # the optimizer moves nothing past it

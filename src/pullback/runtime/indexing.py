@@ -106,10 +106,16 @@ def write_entry(x, index, v):
     return x
 
 
+write_entry.writes_first_argument = True  # the optimizer moves nothing past it
+
+
 def add_to_entry(x, index, v):
     """``x[index] += v`` in place; returns ``x``. As a function of values it is ``additem``."""
     x[index] += v
     return x
+
+
+add_to_entry.writes_first_argument = True  # the optimizer moves nothing past it
 
 
 def owned_adjoint(x_bar, x):

@@ -110,6 +110,9 @@ def add_into(a, b):
     return a + b
 
 
+add_into.writes_first_argument = True  # the optimizer moves nothing past it
+
+
 def reduce_like(g, t, axis=None, keepdims=False):
     """The transpose of ``unreduce(t, x, axis, keepdims)``: ``g`` summed back to ``t``'s shape."""
     if g is None:

@@ -373,6 +373,19 @@ def _binds(s) -> set[str]:
     return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
 
 
+def _written(stmt, purity) -> set[str]:
+    """Names ``stmt`` passes as the first argument of a runtime helper that writes into it
+    (``scatter_add(x_bar, ...)``, ``write_entry(y, i, v)``)."""
+    return {
+        n.args[0].id
+        for n in ast.walk(stmt)
+        if isinstance(n, ast.Call)
+        and n.args
+        and isinstance(n.args[0], ast.Name)
+        and getattr(purity.callee(n.func), "writes_first_argument", False)
+    }
+
+
 def _single_load(node, name):
     """The one ``Name`` node reading ``name`` in ``node``'s value, unless it sits inside a
     lambda or comprehension (evaluated later, or many times)."""
@@ -415,8 +428,8 @@ def _fold(block, i, stores, loads, purity, keep) -> bool:
     t = s.targets[0].id
     if t in keep or stores.get(t) != 1 or loads.get(t) != 1 or getattr(s.value, "_static", 0):
         return False
-    if not purity.pure(s.value):
-        return False
+    if not purity.pure(s.value) or _written(s, purity):
+        return False  # a write into an array happens where it is written, not later
     reads = _reads(s.value)
     for later in block[i + 1 :]:
         if not isinstance(later, (ast.Assign, ast.AugAssign, ast.Return, ast.Expr)):
@@ -431,8 +444,8 @@ def _fold(block, i, stores, loads, purity, keep) -> bool:
                 return False  # read in a target or a comprehension: leave it named
             if isinstance(later, ast.Return) or isinstance(later, ast.Expr):
                 return False
-            if _binds(later) & reads:
-                return False
+            if _binds(later) & reads or _written(later, purity) & reads:
+                return False  # rebinds, or writes into (scatter_add(x_bar, ...)), a read
             continue
         _replace(later, use, s.value)
         if getattr(later, "col_offset", 4) + len(ast.unparse(later)) > _MAX_LINE:
