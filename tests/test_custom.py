@@ -161,3 +161,37 @@ def test_stop_gradient_in_forward_and_reverse():
     assert pb.grad(stopped)(0.5) == pytest.approx(0.25)
     assert pb.jvp(stopped, (0.5,), (1.0,))[1] == pytest.approx(0.25)
     assert pb.hessian(stopped)(0.5) == pytest.approx(0.0)  # the stop persists (as in JAX)
+
+
+@pb.custom_vjp
+def ones_back(x):
+    return np.sin(x)
+
+
+ones_back.defvjp(lambda x: (np.sin(x), None), lambda res, g: (1.0,))  # one for every entry
+
+
+@pb.custom_vjp
+def wrong_shape_back(x):
+    return np.sin(x)
+
+
+wrong_shape_back.defvjp(lambda x: (np.sin(x), None), lambda res, g: (np.ones(5),))
+
+
+def through_custom(a, b, f):
+    return np.sum(f(a + b) * 2.0)
+
+
+@pytest.mark.parametrize("mode", ["source", "tape", "graph"])
+def test_a_scalar_adjoint_from_bwd_holds_for_every_entry(mode):
+    a, b = np.ones((3, 4)), np.ones(4)
+    a_bar, b_bar = pb.grad(lambda a, b: through_custom(a, b, ones_back), (0, 1), mode=mode)(a, b)
+    np.testing.assert_array_equal(a_bar, np.ones((3, 4)))
+    np.testing.assert_array_equal(b_bar, np.full(4, 3.0))
+
+
+def test_an_adjoint_of_the_wrong_shape_is_named():
+    grad = pb.grad(lambda a, b: through_custom(a, b, wrong_shape_back), (0, 1))
+    with pytest.raises(pb.PullbackError, match=r"shape \(5,\).*shape \(3, 4\)"):
+        grad(np.ones((3, 4)), np.ones(4))

@@ -87,3 +87,23 @@ def other_with(x):
 def test_other_with_blocks_are_rejected_with_a_hint():
     with pytest.raises(pb.UnsupportedSyntaxError, match="grad_of"):
         pb.grad(other_with)(1.0)
+
+
+def spread(a, b):
+    z = a + b
+    with pb.grad_of(z) as z_bar:
+        z_bar = 1.0  # noqa: F841  (one for every entry of z)
+    return np.sum(np.sin(z))
+
+
+def test_a_scalar_written_as_an_array_adjoint_holds_for_every_entry():
+    a, b = np.ones((3, 4)), np.ones(4)
+    a_bar, b_bar = pb.grad(spread, (0, 1))(a, b)
+    np.testing.assert_array_equal(a_bar, np.ones((3, 4)))
+    np.testing.assert_array_equal(b_bar, np.full(4, 3.0))  # summed over the rows b spread to
+
+
+def test_tape_and_graph_modes_refuse_surgery_rather_than_skip_it():
+    for mode in ("tape", "graph"):
+        with pytest.raises(pb.PullbackError, match="only source mode"):
+            pb.grad(clipped, mode=mode)(np.array([0.5, 2.0]))

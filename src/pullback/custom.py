@@ -31,6 +31,7 @@ from typing import Any
 from .errors import MissingRuleError, PullbackError, PullbackTypeError
 from .rules import registry
 from .runtime import zeros_like_value
+from .runtime.adjoints import conform_adjoint
 
 __all__ = ["custom_vjp", "custom_jvp", "defvjp", "defjvp", "stop_gradient", "grad_of"]
 
@@ -226,9 +227,14 @@ class custom_vjp(_Custom):
                     "residuals = out_and_residuals[1]",
                     "adjoints = bwd(residuals, g)",
                     "check_adjoints(adjoints, {n}, {name!r})",
-                    "return adjoints[{i}]",
+                    "return conform_adjoint(adjoints[{i}], ({args},)[{i}])",
                 ],
-                {"fwd": fwd, "bwd": bwd, "check_adjoints": _check_adjoints},
+                {
+                    "fwd": fwd,
+                    "bwd": bwd,
+                    "check_adjoints": _check_adjoints,
+                    "conform_adjoint": conform_adjoint,
+                },
                 n=n,
                 i=i,
                 name=self.__name__,
@@ -454,10 +460,17 @@ class grad_of:
 
     Source mode moves the block into the derivative's backward sweep, where ``x_bar`` holds the
     adjoint of ``x`` at that point and may be reassigned (to clip it, say). Called plainly, the
-    function skips the block, so it still runs unchanged without pullback.
+    function skips the block, so it still runs unchanged without pullback. Tape and graph
+    modes raise ``PullbackError`` rather than skip it (which would drop the surgery silently).
     """
 
     def __init__(self, x: Any):
+        if _traced((x,), {}):
+            raise PullbackError(
+                "pb.grad_of moves its block into the backward sweep, which only source mode "
+                "writes out; tape and graph modes run the function as it is and cannot. Use "
+                "mode='source', or a @pb.custom_vjp function to change an adjoint in any mode"
+            )
         self.x = x
 
     def __enter__(self):

@@ -45,6 +45,7 @@ from ..runtime.adjoints import (
     add_adjoints,
     add_at,
     adjoint_or_zeros,
+    conform_adjoint,
     head,
     item,
     scatter_add,
@@ -87,6 +88,17 @@ defrule(
     jvp=unbroadcast_to_jvp,
     linear=True,
 )
+
+
+def conform_adjoint_vjp(g, ans, g_in, x):
+    return conform_adjoint(g, g_in)  # spread and summed back: each is the other's transpose
+
+
+def conform_adjoint_jvp(g_in_dot, ans, g_in, x):
+    return conform_adjoint(g_in_dot, x)
+
+
+defrule(conform_adjoint, vjp=conform_adjoint_vjp, jvp=conform_adjoint_jvp, linear=True)
 
 
 def broadcast_like_vjp(g, ans, t, y):

@@ -24,6 +24,7 @@ __all__ = [
     "tail",
     "unbroadcast",
     "unbroadcast_to",
+    "conform_adjoint",
     "add_at",
     "scatter_add",
 ]
@@ -60,6 +61,33 @@ def unbroadcast_to(g, shape):
     elif g.__class__ in _SCALARS and shape == ():
         return g
     return _unbroadcast_to(g, shape)
+
+
+def conform_adjoint(g, x):
+    """An adjoint the user wrote (a custom rule's bwd, a ``grad_of`` block) given ``x``'s
+    shape: a smaller one holds for every entry of ``x`` (``1.0`` for an array is ones), a
+    larger one is summed down to it, as broadcasting would have. Any later step may then
+    rely on an adjoint having its value's shape. Containers and ``None`` pass through.
+
+    >>> conform_adjoint(1.0, np.zeros(3))
+    array([1., 1., 1.])
+    """
+    if g is None or isinstance(x, (tuple, list, dict)) or isinstance(g, (tuple, list, dict)):
+        return g
+    g_shape, x_shape = np.shape(g), np.shape(x)
+    if g_shape == x_shape:
+        return g
+    try:
+        if np.broadcast_shapes(g_shape, x_shape) == x_shape:
+            return np.broadcast_to(g, x_shape)
+        return _unbroadcast_to(g, x_shape)
+    except ValueError:
+        from ..errors import PullbackValueError
+
+        raise PullbackValueError(
+            f"an adjoint of shape {g_shape} was given for a value of shape {x_shape}; a "
+            "custom rule's bwd (or a grad_of block) must give each adjoint its value's shape"
+        ) from None
 
 
 _SCALARS = frozenset(

@@ -106,11 +106,18 @@ def reverse(rev, node: ast.With, state: dict):
                 node,
             )
         )
+    rebinds = False
     for s in copy.deepcopy(node.body):
         for n in ast.walk(s):
             if isinstance(n, ast.Name) and n.id == alias:
+                rebinds |= isinstance(n.ctx, ast.Store)
                 n.id = bar
         code.append(s)
+    if rebinds:  # x_bar = 1.0 for an array x: ones, as anything after may rely on the shape
+        conformed = ast.Call(
+            func=rev.ctx.helper("conform_adjoint"), args=[name(bar), name(x)], keywords=[]
+        )
+        code.append(assign(bar, conformed, node))
     state = dict(state)
     state[x] = VALUE
     return [], code, state
