@@ -38,8 +38,8 @@ def user_names(src) -> set[str] | None:
 
 def release_products(fdef: ast.FunctionDef, ns, users: set[str], keep=frozenset()) -> bool:
     """Rewrite, at the top level of ``fdef``, each shape-only read of a temporary ``a @ b``."""
-    shape_args = _shape_arguments(fdef, ns)
-    if not shape_args:
+    read_for_shape = {call.args[1].id for call in _shape_arguments(fdef, ns).values()}
+    if not any(_product(s) in read_for_shape for s in fdef.body):
         return False
     fdef.body = [_unshared(s) for s in fdef.body]  # one node per place: earlier passes share
     shape_args = _shape_arguments(fdef, ns)
@@ -56,18 +56,9 @@ def release_products(fdef: ast.FunctionDef, ns, users: set[str], keep=frozenset(
     to_shape = shape_of = None
     changed = False
     for i, s in enumerate(body):
-        if not (
-            isinstance(s, ast.Assign)
-            and len(s.targets) == 1
-            and isinstance(s.targets[0], ast.Name)
-            and isinstance(s.value, ast.BinOp)
-            and isinstance(s.value.op, ast.MatMult)
-            and all(
-                isinstance(o, ast.Name) and o.id in stable for o in (s.value.left, s.value.right)
-            )
-        ):
+        t = _product(s)
+        if t is None or not all(o.id in stable for o in (s.value.left, s.value.right)):
             continue
-        t = s.targets[0].id
         if t not in stable or t in named:
             continue
         uses = reads_at.get(t, ())
@@ -85,6 +76,21 @@ def release_products(fdef: ast.FunctionDef, ns, users: set[str], keep=frozenset(
             call.args[1] = ast.Call(func=shape_of, args=operands, keywords=[])
         changed = True
     return changed
+
+
+def _product(s) -> str | None:
+    """``t`` where ``s`` is ``t = a @ b`` with ``a`` and ``b`` names, else None."""
+    if (
+        isinstance(s, ast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], ast.Name)
+        and isinstance(s.value, ast.BinOp)
+        and isinstance(s.value.op, ast.MatMult)
+        and isinstance(s.value.left, ast.Name)
+        and isinstance(s.value.right, ast.Name)
+    ):
+        return s.targets[0].id
+    return None
 
 
 def _shape_arguments(fdef, ns) -> dict[int, ast.Call]:
