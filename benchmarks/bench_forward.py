@@ -27,6 +27,11 @@ W3_ARGS = workloads()["W3"].args
 X, T = W3_ARGS[4], W3_ARGS[5]
 
 
+def best(fns: dict) -> dict:
+    """Best time per call of each function, three rounds in turns."""
+    return timing.interleaved(fns, rounds=3)
+
+
 def mlp_params_loss(W1, b1, W2, b2):
     return w3_mlp_loss(W1, b1, W2, b2, X, T)
 
@@ -36,15 +41,6 @@ def ten_to_ten(x):
     for _ in range(3):
         y = np.sin(y) + 0.1 * y * y
     return y
-
-
-def best(fns: dict, rounds: int = 3, budget: float = 0.1) -> dict:
-    """Best time per call of each function, measured in alternation to share the noise."""
-    out = {k: float("inf") for k in fns}
-    for _ in range(rounds):
-        for k, fn in fns.items():
-            out[k] = min(out[k], timing.seconds_per_call(fn, budget=budget, repeats=3))
-    return out
 
 
 def jax_columns():

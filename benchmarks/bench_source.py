@@ -38,15 +38,6 @@ import pullback as pb  # noqa: E402
 from pullback.source import cache  # noqa: E402
 
 
-def interleaved(fns: dict, rounds: int = 5, budget: float = 0.1) -> dict:
-    """Best time per call of each function, measured in alternation to share the noise."""
-    best = {k: float("inf") for k in fns}
-    for _ in range(rounds):
-        for k, fn in fns.items():
-            best[k] = min(best[k], timing.seconds_per_call(fn, budget=budget, repeats=3))
-    return best
-
-
 def optional_columns(w):
     out = {}
     try:
@@ -80,7 +71,7 @@ def kernel_rows() -> list[dict]:
     grad = pb.grad(kernel)
     for n in (1000, 4000):
         x = np.random.default_rng(n).standard_normal(n)
-        t = interleaved(
+        t = timing.interleaved(
             {
                 "primal": lambda x=x: kernel(x),
                 "source": lambda x=x: grad(x),
@@ -116,7 +107,7 @@ def recurrence_rows() -> list[dict]:
     grad = pb.grad(recurrence)
     for n in (1000, 4000):
         x = np.random.default_rng(n).standard_normal(n)
-        t = interleaved(
+        t = timing.interleaved(
             {"primal": lambda x=x: recurrence(x), "source": lambda x=x: grad(x)}, rounds=3
         )
         rows.append(
@@ -148,7 +139,7 @@ def peer_rows() -> list[dict]:
             fns[label] = run
         if len(fns) == 1:
             continue
-        t = interleaved(fns, rounds=3)
+        t = timing.interleaved(fns, rounds=3)
         row = {"workload": f"{w.name} (peers)", "grad_us": t["source"] * 1e6}
         for label in set(t) - {"source"}:
             row[f"{label}/source"] = t[label] / t["source"]
@@ -171,7 +162,7 @@ def measure(key: str, peers: bool = False) -> dict:
     else:
         fns["primal"] = lambda: w.fn(*w.args)
         fns["by_hand"] = lambda: w.by_hand(*w.args)
-    return interleaved(fns)
+    return timing.interleaved(fns)
 
 
 def _in_worker(key: str, peers: bool = False) -> dict:

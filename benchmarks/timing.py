@@ -1,7 +1,8 @@
 """Timing in one process: BLAS pinned to one thread, best of several repeats.
 
 In: a zero-argument callable. Out: seconds per call (the minimum over repeats of the mean over
-a batch sized to take about ``budget`` seconds), and helpers to print and save ratio tables.
+a batch sized to take about ``budget`` seconds), the same for several functions measured in
+turns (``interleaved``), and helpers to print and save ratio tables.
 Import this module before NumPy so the thread pinning takes effect.
 """
 
@@ -41,6 +42,16 @@ def seconds_per_call(fn, budget: float = 0.2, repeats: int = 5) -> float:
         for _ in range(n):
             fn()
         best = min(best, (time.perf_counter() - start) / n)
+    return best
+
+
+def interleaved(fns: dict, rounds: int = 5, budget: float = 0.1) -> dict:
+    """Best seconds per call of each function, measured in turns so that they share the
+    machine's noise: ``rounds`` rounds, each timing every function once."""
+    best = {k: float("inf") for k in fns}
+    for _ in range(rounds):
+        for k, fn in fns.items():
+            best[k] = min(best[k], seconds_per_call(fn, budget=budget, repeats=3))
     return best
 
 

@@ -289,13 +289,19 @@ def generic_value_and_grad(impl, f: Callable, argnums, has_aux: bool) -> Callabl
         check_scalar_output(value, _fname(f))
         cotangent = 1.0 if not isinstance(value, np.ndarray) else np.ones_like(value, dtype=float)
         grads = tuple(match_tree(g, p) for g, p in zip(vjp_fn(cotangent), primals, strict=False))
-        g = grads[0] if isinstance(argnums, int) else grads
-        value = _scalar(value)
-        return ((value, aux), g) if has_aux else (value, g)
+        return value_and_grad_result(value, aux if has_aux else None, grads, argnums, has_aux)
 
     value_and_gradient.__name__ = f"value_and_grad_{_fname(f)}"
     value_and_gradient.__wrapped__ = f
     return value_and_gradient
+
+
+def value_and_grad_result(value, aux, grads: tuple, argnums, has_aux: bool):
+    """What ``value_and_grad`` returns, in every mode: ``(value, g)``, or ``((value, aux), g)``;
+    ``g`` one gradient for an int ``argnums``, a tuple of them for a tuple."""
+    g = grads[0] if isinstance(argnums, int) else grads
+    value = _scalar(value)
+    return ((value, aux), g) if has_aux else (value, g)
 
 
 def _scalar(value):

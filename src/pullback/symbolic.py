@@ -36,11 +36,11 @@ import numpy as np
 from .api import (
     _fname,
     _normalize_argnums,
-    _scalar,
     check_differentiable,
     check_scalar_output,
     grad_from_value_and_grad,
     match_leaf,
+    value_and_grad_result,
 )
 from .errors import MissingRuleError, PullbackError, PullbackTypeError
 from .graph.ir import Graph, Node, node_inputs
@@ -545,22 +545,26 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
     """``(value, gradient)`` by the lambdified symbolic derivative, cached per function."""
 
     def value_and_gradient(*args, **kwargs):
-        nums = _normalize_argnums(argnums, len(args))
-        for i in nums:
-            check_differentiable(args[i], f"argument {i} of {_fname(f)}")
-            _require_scalar(args[i], f"argument {i} of {_fname(f)}")
+        nums = _scalar_arguments(f, argnums, args)
         value, aux = _call(f, args, kwargs, has_aux)
         check_scalar_output(value, _fname(f))
         path = _path_for(f, args, kwargs, nums, value, has_aux)
         partials = path.partials([args[i] for i in nums])
         grads = tuple(match_leaf(d, args[i]) for i, d in zip(nums, partials, strict=True))
-        g = grads[0] if isinstance(argnums, int) else grads
-        value = _scalar(value)
-        return ((value, aux), g) if has_aux else (value, g)
+        return value_and_grad_result(value, aux, grads, argnums, has_aux)
 
     value_and_gradient.__name__ = f"value_and_grad_{_fname(f)}"
     value_and_gradient.__wrapped__ = f
     return value_and_gradient
+
+
+def _scalar_arguments(f, argnums, args) -> tuple[int, ...]:
+    """The positions ``argnums`` names in ``args``, each checked to be a differentiable scalar."""
+    nums = _normalize_argnums(argnums, len(args))
+    for i in nums:
+        check_differentiable(args[i], f"argument {i} of {_fname(f)}")
+        _require_scalar(args[i], f"argument {i} of {_fname(f)}")
+    return nums
 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
@@ -576,10 +580,7 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """
 
     def hessian_fn(*args, **kwargs):
-        nums = _normalize_argnums(argnums, len(args))
-        for i in nums:
-            check_differentiable(args[i], f"argument {i} of {_fname(f)}")
-            _require_scalar(args[i], f"argument {i} of {_fname(f)}")
+        nums = _scalar_arguments(f, argnums, args)
         value, _ = _call(f, args, kwargs, False)
         check_scalar_output(value, _fname(f))
         sp = _sympy()

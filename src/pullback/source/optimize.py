@@ -471,23 +471,28 @@ def _replace(stmt, old, new) -> None:
                         return
 
 
-def _is_unbroadcast(call, namespace) -> bool:
-    return (
+def _is_unbroadcast(call, namespace, to_value_only=False) -> bool:
+    """Whether ``call`` is ``unbroadcast(g, x)`` or ``unbroadcast_to(g, shape)`` (with
+    ``to_value_only``: the first, whose second argument is a value)."""
+    if not (
         isinstance(call, ast.Call)
         and isinstance(call.func, ast.Name)
         and len(call.args) == 2
         and not call.keywords
-        and id(namespace.get(call.func.id)) in _unbroadcasts()
-    )
+    ):
+        return False
+    to_value, to_shape = _unbroadcasts()
+    fn = id(namespace.get(call.func.id))
+    return fn in to_value or (not to_value_only and fn in to_shape)
 
 
-def _unbroadcasts() -> set[int]:
+def _unbroadcasts() -> tuple[set[int], set[int]]:
     global _UNBROADCASTS
     if _UNBROADCASTS is None:
         from ..runtime import adjoints, unbroadcast, unbroadcast_to
 
-        fns = (unbroadcast, unbroadcast_to, adjoints.unbroadcast, adjoints.unbroadcast_to)
-        _UNBROADCASTS = {id(f) for f in fns}
+        to_value = {id(unbroadcast), id(adjoints.unbroadcast)}
+        _UNBROADCASTS = to_value, {id(unbroadcast_to), id(adjoints.unbroadcast_to)}
     return _UNBROADCASTS
 
 

@@ -20,10 +20,8 @@ import ast
 import copy
 
 from ..runtime import adjoints
-from ..runtime import unbroadcast as _plain_unbroadcast
 from ..runtime.linalg import matmul_shape
-
-_UNBROADCAST = (adjoints.unbroadcast, _plain_unbroadcast)
+from .optimize import _assign_counts, _is_unbroadcast
 
 
 def user_names(src) -> set[str] | None:
@@ -44,10 +42,8 @@ def release_products(fdef: ast.FunctionDef, ns, users: set[str], keep=frozenset(
     fdef.body = [_unshared(s) for s in fdef.body]  # one node per place: earlier passes share
     shape_args = _shape_arguments(fdef, ns)
     body = fdef.body
-    stores = _store_counts(fdef)
-    params = {a.arg for a in ast.walk(fdef.args) if isinstance(a, ast.arg)}
-    stable = {n for n, k in stores.items() if k == 1 and n not in params}
-    stable |= {p for p in params if p not in stores}  # a parameter never assigned to
+    # assigned once, a parameter never assigned to included (a loop variable counts twice)
+    stable = {n for n, k in _assign_counts(fdef).items() if k == 1}
     reads_at: dict[str, list[tuple[int, ast.Name]]] = {}  # name -> (statement index, node)
     for j, later in enumerate(body):
         for n in _reads(later):
@@ -95,18 +91,11 @@ def _product(s) -> str | None:
 
 def _shape_arguments(fdef, ns) -> dict[int, ast.Call]:
     """id(Name node) -> the ``unbroadcast(g, name)`` call that reads it only for its shape."""
-    out = {}
-    for n in ast.walk(fdef):
-        if (
-            isinstance(n, ast.Call)
-            and isinstance(n.func, ast.Name)
-            and len(n.args) == 2
-            and not n.keywords
-            and isinstance(n.args[1], ast.Name)
-            and any(ns.bound.get(n.func.id) is f for f in _UNBROADCAST)
-        ):
-            out[id(n.args[1])] = n
-    return out
+    return {
+        id(n.args[1]): n
+        for n in ast.walk(fdef)
+        if _is_unbroadcast(n, ns.bound, to_value_only=True) and isinstance(n.args[1], ast.Name)
+    }
 
 
 def _unshared(node):
@@ -141,18 +130,6 @@ def _reads(stmt):
         if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
             out.append(n.target)
     return out
-
-
-def _store_counts(fdef) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for s in ast.walk(fdef):
-        if isinstance(s, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For)):
-            targets = s.targets if isinstance(s, ast.Assign) else [s.target]
-            for t in targets:
-                for n in ast.walk(t):
-                    if isinstance(n, ast.Name):
-                        counts[n.id] = counts.get(n.id, 0) + 1
-    return counts
 
 
 __all__ = ["release_products", "user_names"]

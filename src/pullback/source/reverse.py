@@ -929,8 +929,9 @@ class Reverse:
                 adjoint.append(assign(self.bar(k), ast.Constant(None), at))
         return primal, adjoint, head, before
 
-    def for_(self, s, state, compound):
-        assigned = assigned_names(s.body) | {s.target.id}
+    def _loop_parts(self, s, state, assigned):
+        """``loop_body`` of loop ``s``, with the adjoint buffers it owns set up around it:
+        (primal, adjoint, head, before)."""
         bound_before = set(self.params) | self._defined_outside(assigned)
         state = dict(state)
         owning, owned = self.own_in_place_adjoints(s, state)
@@ -938,7 +939,21 @@ class Reverse:
             primal, adjoint, head, before = self.loop_body(s.body, state, assigned, s, bound_before)
         finally:
             self.owned -= owned
-        before = owning + before
+        return primal, adjoint, head, owning + before
+
+    def _iteration_counter(self, s, compound):
+        """A counter of the iterations that ran: (name, push, pop, ``name = name + 1``)."""
+        count = self.namer.fresh("iterations")
+        push, pop = self.markers(count, compound, s)
+        increment = assign(
+            count, ast.BinOp(left=name(count), op=ast.Add(), right=ast.Constant(1)), s
+        )
+        increment._counter = True
+        return count, push, pop, increment
+
+    def for_(self, s, state, compound):
+        assigned = assigned_names(s.body) | {s.target.id}
+        primal, adjoint, head, before = self._loop_parts(s, state, assigned)
         new_primal = [
             loc(ast.For(target=s.target, iter=s.iter, body=primal or [ast.Pass()], orelse=[]), s)
         ]
@@ -947,12 +962,7 @@ class Reverse:
         iterated = copy.deepcopy(s.iter)
         push, pop = [], []
         if _breaks(s.body):  # count the iterations that ran: the adjoint runs those backwards
-            count = self.namer.fresh("iterations")
-            push, pop = self.markers(count, compound, s)
-            increment = assign(
-                count, ast.BinOp(left=name(count), op=ast.Add(), right=ast.Constant(1)), s
-            )
-            increment._counter = True
+            count, push, pop, increment = self._iteration_counter(s, compound)
             new_primal[0].body.insert(0, increment)
             new_primal = push + [assign(count, ast.Constant(0), s)] + new_primal
             if len(iterated.args) == 1:  # range(n)[:count] is range(count)
@@ -966,27 +976,14 @@ class Reverse:
         return new_primal, before + [adj] + pop, head
 
     def while_(self, s, state, compound):
-        assigned = assigned_names(s.body)
-        bound_before = set(self.params) | self._defined_outside(assigned)
-        state = dict(state)
-        owning, owned = self.own_in_place_adjoints(s, state)
-        try:
-            primal, adjoint, head, before = self.loop_body(s.body, state, assigned, s, bound_before)
-        finally:
-            self.owned -= owned
-        before = owning + before
+        primal, adjoint, head, before = self._loop_parts(s, state, assigned_names(s.body))
         if not adjoint:
             return (
                 [loc(ast.While(test=s.test, body=primal or [ast.Pass()], orelse=[]), s)],
                 [],
                 head,
             )
-        count = self.namer.fresh("iterations")
-        push, pop = self.markers(count, compound, s)
-        increment = assign(
-            count, ast.BinOp(left=name(count), op=ast.Add(), right=ast.Constant(1)), s
-        )
-        increment._counter = True
+        count, push, pop, increment = self._iteration_counter(s, compound)
         new_primal = push + [
             assign(count, ast.Constant(0), s),
             loc(ast.While(test=s.test, body=primal + [increment], orelse=[]), s),
