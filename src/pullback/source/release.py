@@ -24,16 +24,6 @@ from ..runtime.linalg import matmul_shape
 from .optimize import _assign_counts, _is_unbroadcast
 
 
-def user_names(src) -> set[str] | None:
-    """Every name the user's source text mentions, or None where the text does not parse."""
-    try:
-        tree = ast.parse(src.text)
-    except (SyntaxError, ValueError, AttributeError):
-        return None
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    return names | {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
-
-
 def release_products(fdef: ast.FunctionDef, ns, users: set[str], keep=frozenset()) -> bool:
     """Rewrite, at the top level of ``fdef``, each shape-only read of a temporary ``a @ b``."""
     read_for_shape = {call.args[1].id for call in _shape_arguments(fdef, ns).values()}
@@ -132,4 +122,4 @@ def _reads(stmt):
     return out
 
 
-__all__ = ["release_products", "user_names"]
+__all__ = ["release_products"]

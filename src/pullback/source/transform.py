@@ -70,6 +70,8 @@ class Transformation:
         self.callees: dict = {}
         self.pending: list = []
         self.owners: dict = {}  # id(function) -> the class its self.m(...) calls resolve in
+        # id(FunctionSource) -> the names the user's function mentions (kept visible for pdb)
+        self.user_names: dict[int, set[str]] = {}
         # whether a backward sweep writes back arrays its forward sweep changed in place (so a
         # second backward call from the same forward call needs the forward sweep run again)
         self.restores = False
@@ -89,8 +91,9 @@ class Transformation:
         aliasing.check(node, scope, src, self.ns)
         # the function's own names are taken for globals too: a global bound later (a spliced
         # helper, say) must not be shadowed by a local of the same name
-        self.module_namer.taken |= _all_names(node)
-        namer = _ChildNamer(self.module_namer, _all_names(node))
+        names = self.user_names[id(src)] = _all_names(node)
+        self.module_namer.taken |= names
+        namer = _ChildNamer(self.module_namer, names)
         d = Desugarer(scope, src, namer)
         desugared = d.function(node)
         bind_helpers(self.ns, d)
@@ -156,7 +159,7 @@ class Transformation:
         namespace = self.ns.globals()
         for piece in self.pieces:
             keep = {n for n in _returned_names(piece.node)}
-            users = release.user_names(piece.src)
+            users = self.user_names.get(id(piece.src))
             optimize(piece.node, namespace, keep, users)
             if users is not None:
                 while release.release_products(piece.node, self.ns, users, keep):
