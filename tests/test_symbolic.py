@@ -66,13 +66,20 @@ def test_constants_become_exact_numbers():
     assert expr == xs**2 / 2 + sympy.pi
 
 
-def test_a_node_without_derivative_enters_as_its_traced_value():
+def test_a_node_without_derivative_is_a_step_or_is_refused():
     x = Node(0, "input", name="x")
     floor = Node(1, "numpy.floor", np.floor, (x,), value=2.0)
     floor.nondiff = True  # as the tracer marks it
     y = Node(2, "operator.mul", operator.mul, (floor, x))
     expr = symbolic.expression(Graph([x], [x, floor, y], y))
-    assert expr == 2 * sympy.Symbol("x", real=True)
+    xs = sympy.Symbol("x", real=True)
+    assert str(expr) == "x*floor(x)"  # a step function: its derivative is zero
+    assert str(sympy.diff(expr, xs)) == "floor(x)"
+    held = Node(1, "numpy.argmax", np.argmax, (x,), value=0)
+    held.nondiff = True
+    y = Node(2, "operator.mul", operator.mul, (held, x))
+    with pytest.raises(pb.PullbackError, match="numpy.argmax.*depends on the arguments"):
+        symbolic.expression(Graph([x], [x, held, y], y))  # its value would be frozen
 
 
 def test_a_primitive_without_translation_is_named():

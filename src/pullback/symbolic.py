@@ -42,9 +42,11 @@ from .api import (
     match_leaf,
     value_and_grad_result,
 )
-from .errors import MissingRuleError, PullbackError, PullbackTypeError
+from .errors import MissingRuleError, NonDifferentiableError, PullbackError, PullbackTypeError
 from .graph.ir import Graph, Node, node_inputs
 from .rules.registry import nondiff_functions
+from .symbolic_paths import explore, follow
+from .tape.core import GUARDS
 
 __all__ = [
     "expression",
@@ -110,14 +112,15 @@ for _numpy, _math, _sympy in [
     ("exp", "exp", "exp"),
     ("sqrt", "sqrt", "sqrt"),
     ("cbrt", "cbrt", "cbrt"),
-    ("absolute", "fabs", "Abs"),
 ]:
     _define(
         f"numpy.{_numpy} math.{_math}",
         lambda sp, x, _name=_sympy: getattr(sp, _name)(x),
     )
-_define("numpy.abs numpy.fabs builtins.abs operator.abs", lambda sp, x: sp.Abs(x))
-_define("numpy.sign", lambda sp, x: sp.sign(x))
+_define(
+    "numpy.abs numpy.fabs builtins.abs operator.abs numpy.absolute math.fabs",
+    lambda sp, x: sp.Piecewise((x, x >= 0), (-x, True)),
+)
 _define("numpy.log math.log", _log)
 _define("numpy.log2 math.log2", lambda sp, x: sp.log(x, 2))
 _define("numpy.log10 math.log10", lambda sp, x: sp.log(x, 10))
@@ -128,8 +131,14 @@ _define("numpy.square", lambda sp, x: x**2)
 _define("numpy.reciprocal", lambda sp, x: 1 / x)
 _define("numpy.hypot math.hypot", lambda sp, x, y: sp.sqrt(x**2 + y**2))
 _define("numpy.arctan2 math.atan2", lambda sp, y, x: sp.atan2(y, x))
-_define("numpy.maximum numpy.fmax builtins.max", lambda sp, x, y: sp.Max(x, y))
-_define("numpy.minimum numpy.fmin builtins.min", lambda sp, x, y: sp.Min(x, y))
+_define(
+    "numpy.maximum numpy.fmax builtins.max",
+    lambda sp, x, y: sp.Piecewise((x, x >= y), (y, True)),
+)
+_define(
+    "numpy.minimum numpy.fmin builtins.min",
+    lambda sp, x, y: sp.Piecewise((x, x <= y), (y, True)),
+)
 _define("numpy.logaddexp", lambda sp, x, y: sp.log(sp.exp(x) + sp.exp(y)))
 _define("numpy.deg2rad numpy.radians math.radians", lambda sp, x: x * sp.pi / 180)
 _define("numpy.rad2deg numpy.degrees math.degrees", lambda sp, x: x * 180 / sp.pi)
@@ -138,6 +147,143 @@ _define("math.erfc scipy.special.erfc", lambda sp, x: sp.erfc(x))
 _define("math.gamma scipy.special.gamma", lambda sp, x: sp.gamma(x))
 _define("math.lgamma scipy.special.gammaln", lambda sp, x: sp.loggamma(x))
 _define("scipy.special.expit", lambda sp, x: 1 / (1 + sp.exp(-x)))
+
+
+# Piecewise-constant functions: SymPy functions of one argument whose derivative is zero
+# (SymPy's own floor and sign differentiate to unevaluated Derivatives and DiracDeltas).
+_STEP_NUMERIC: dict[str, Callable] = {
+    "floor": np.floor,
+    "ceiling": np.ceil,
+    "trunc": np.trunc,
+    "rint": np.rint,
+    "sign": np.sign,
+}
+_STEP_CLASSES: dict[str, Any] = {}
+
+
+def _step(name: str) -> Callable[..., Any]:
+    def translate(sp, x, *options, **kw_options):
+        if any(o not in (None, 0) for o in (*options, *kw_options.values())):
+            raise TypeError(f"{name} with options {options or kw_options}")
+        cls = _STEP_CLASSES.get(name)
+        if cls is None:
+            numeric = _STEP_NUMERIC[name]
+
+            def eval_(cls, arg):
+                if arg.is_Number:
+                    return sp.sympify(float(numeric(float(arg))))
+                return None
+
+            cls = _STEP_CLASSES.setdefault(
+                name,
+                type(
+                    name,
+                    (sp.Function,),
+                    {
+                        "eval": classmethod(eval_),
+                        "fdiff": lambda self, argindex=1: sp.S.Zero,
+                        "_eval_is_real": lambda self: True,
+                    },
+                ),
+            )
+        return cls(x)
+
+    return translate
+
+
+_define("numpy.floor math.floor", _step("floor"))
+_define("numpy.ceil math.ceil", _step("ceiling"))
+_define("numpy.trunc numpy.fix math.trunc", _step("trunc"))
+_define("numpy.rint numpy.round numpy.around builtins.round", _step("rint"))
+_define("numpy.sign", _step("sign"))
+_define("pullback.custom.stop_gradient", lambda sp, x: _stopped(sp, x))
+_define(
+    "numpy.heaviside",
+    lambda sp, x, h: sp.Piecewise((0, x < 0), (h, sp.Eq(x, 0)), (1, True)),
+)
+
+
+def _stopped(sp, x):
+    """``stop_gradient(x)``: the value of ``x``, a derivative of zero."""
+    cls = _STEP_CLASSES.get("stop_gradient")
+    if cls is None:
+        _STEP_NUMERIC.setdefault("stop_gradient", lambda v: v)
+        cls = _STEP_CLASSES.setdefault(
+            "stop_gradient",
+            type(
+                "stop_gradient",
+                (sp.Function,),
+                {
+                    "eval": classmethod(lambda cls, arg: arg if arg.is_Number else None),
+                    "fdiff": lambda self, argindex=1: sp.S.Zero,
+                    "_eval_is_real": lambda self: True,
+                },
+            ),
+        )
+    return cls(x)
+
+
+# Comparisons, logic and selection: their arguments and results may be SymPy conditions.
+SYMPY_CONDITIONS: dict[str, Callable[..., Any]] = {}
+
+
+def _define_condition(names: str, translate: Callable[..., Any]) -> None:
+    for name in names.split():
+        SYMPY_CONDITIONS[name] = translate
+
+
+_define_condition("operator.lt numpy.less", lambda sp, x, y: sp.Lt(_number(sp, x), _number(sp, y)))
+_define_condition(
+    "operator.le numpy.less_equal", lambda sp, x, y: sp.Le(_number(sp, x), _number(sp, y))
+)
+_define_condition(
+    "operator.gt numpy.greater", lambda sp, x, y: sp.Gt(_number(sp, x), _number(sp, y))
+)
+_define_condition(
+    "operator.ge numpy.greater_equal", lambda sp, x, y: sp.Ge(_number(sp, x), _number(sp, y))
+)
+_define_condition("operator.eq numpy.equal", lambda sp, x, y: sp.Eq(_number(sp, x), _number(sp, y)))
+_define_condition(
+    "operator.ne numpy.not_equal", lambda sp, x, y: sp.Ne(_number(sp, x), _number(sp, y))
+)
+_define_condition("operator.not_ numpy.logical_not", lambda sp, x: sp.Not(condition_of(sp, x)))
+_define_condition("operator.truth builtins.bool", lambda sp, x: condition_of(sp, x))
+_define_condition(
+    "numpy.logical_and", lambda sp, x, y: sp.And(condition_of(sp, x), condition_of(sp, y))
+)
+_define_condition(
+    "numpy.logical_or", lambda sp, x, y: sp.Or(condition_of(sp, x), condition_of(sp, y))
+)
+_define_condition(
+    "numpy.logical_xor", lambda sp, x, y: sp.Xor(condition_of(sp, x), condition_of(sp, y))
+)
+_define_condition(
+    "numpy.where",
+    lambda sp, c, x, y: sp.Piecewise((_number(sp, x), condition_of(sp, c)), (_number(sp, y), True)),
+)
+
+
+def _is_condition(sp, e) -> bool:
+    boolalg = sp.logic.boolalg
+    return isinstance(
+        e, (sp.core.relational.Relational, boolalg.BooleanAtom, boolalg.BooleanFunction)
+    )
+
+
+def condition_of(sp, e):
+    """``e`` as a SymPy condition: itself if it is one, else ``e != 0`` (Python's truth)."""
+    return e if _is_condition(sp, e) else sp.Ne(e, 0)
+
+
+def _number(sp, e):
+    """``e`` as a SymPy number: a condition becomes 1 where it holds and 0 elsewhere."""
+    if not _is_condition(sp, e):
+        return e
+    if e == sp.true:
+        return sp.Integer(1)
+    if e == sp.false:
+        return sp.Integer(0)
+    return sp.Piecewise((1, e), (0, True))
 
 
 def _sympy():
@@ -149,6 +295,8 @@ def _sympy():
         ) from err
     return sympy
 
+
+_GUARD_KINDS = {fn: kind for kind, fn in GUARDS.items()}
 
 _SCALARS_ONLY = (
     "symbolic mode handles scalar functions of scalars; use mode='source' (or 'tape', 'graph') "
@@ -193,7 +341,9 @@ def graph_expression(graph: Graph, symbols: Sequence | None = None, output: Any 
     """The SymPy expression a scalar graph computes, in ``symbols`` (one per graph input).
 
     Without ``symbols``, each input becomes a real symbol named after it; ``output`` (a node
-    of the graph or a constant) defaults to the graph's output.
+    of the graph or a constant) defaults to the graph's output. A traced graph holds only on
+    the path its guards check (``if x > 0`` taken when it was traced): its expression is then
+    a ``Piecewise`` that is NaN where the guards fail, never the traced path's formula there.
     """
     sp = _sympy()
     if symbols is None:
@@ -203,21 +353,114 @@ def graph_expression(graph: Graph, symbols: Sequence | None = None, output: Any 
             f"graph {graph.name} has {len(graph.inputs)} input(s) but {len(symbols)} symbol(s) "
             "were given"
         )
-    held = set(nondiff_functions())
-    env: dict[int, Any] = {id(n): s for n, s in zip(graph.inputs, symbols, strict=True)}
-    for node in graph.nodes:
+    translator = Translator(graph.inputs, symbols)
+    translator.advance(graph.nodes)
+    expr = translator.of(graph.outputs if output is None else output, "the output")
+    if translator.conditions:
+        return sp.Piecewise((expr, sp.And(*translator.conditions)), (sp.nan, True))
+    return expr
+
+
+class Translator:
+    """Graph nodes to SymPy expressions, one node at a time in recorded order.
+
+    ``advance(nodes)`` translates the nodes not seen yet (a tracer calls it at each branch
+    decision, so the condition's expression is known while the function runs); ``of(x)`` is
+    the expression of a node or constant. Guard nodes of a traced graph add the condition they
+    check to ``conditions``.
+    """
+
+    def __init__(self, inputs: Sequence[Node], symbols: Sequence):
+        self.sp = _sympy()
+        self.env: dict[int, Any] = {id(n): s for n, s in zip(inputs, symbols, strict=True)}
+        self.held = set(nondiff_functions())
+        self.conditions: list = []
+        self.done = 0
+
+    def advance(self, nodes: Sequence[Node]) -> None:
+        for node in nodes[self.done :]:
+            if id(node) not in self.env:
+                self._translate(node)
+        self.done = len(nodes)
+
+    def of(self, value: Any, where: str):
+        """The expression of ``value`` (a node translated already, or a constant)."""
+        sp = self.sp
+        if isinstance(value, Node):
+            try:
+                found = self.env[id(value)]
+            except KeyError:
+                raise PullbackError(
+                    f"{where} reads {value.label}, which is not computed inside the graph"
+                ) from None
+            if isinstance(found, _Held):
+                if found.depends:
+                    node = found.node
+                    raise NonDifferentiableError(
+                        f"symbolic mode has no SymPy translation for {node.op}, and its value "
+                        "depends on the arguments: a formula would freeze it at the traced point",
+                        hint=(
+                            f"add one: pullback.symbolic.SYMPY_FUNCTIONS[{node.op!r}] = "
+                            "lambda sp, x: ...; or use mode='source'"
+                        ),
+                        **_node_place(node),
+                    )
+                found = self.env[id(value)] = _constant(sp, found.node.value, where)
+            return found
+        if isinstance(value, (np.ndarray, numbers.Number)):
+            return _constant(sp, value, where)
+        if isinstance(value, (list, tuple, dict)) and node_inputs(Node(0, "", args=(value,))):
+            raise PullbackTypeError(f"{_SCALARS_ONLY}; {where} takes a {type(value).__name__}")
+        return value  # an option such as dtype=float or axis=(): the translation may ignore it
+
+    def condition(self, node: Node):
+        """The condition ``bool(node)`` tests, as a SymPy boolean."""
+        return condition_of(self.sp, self.of(node, "a branch condition"))
+
+    def guard_condition(self, what: str, node: Node, result: Any):
+        """What must hold for ``what(node)`` (``int``, ``round`` ...) to give ``result`` again."""
+        sp = self.sp
+        if what == "bool":
+            c = self.condition(node)
+            return c if result else sp.Not(c)
+        e = _number(sp, self.of(node, f"{what}()"))
+        r = sp.Integer(int(result)) if what != "float" else _constant(sp, result, "float()")
+        if what in ("index", "float"):
+            return sp.Eq(e, r)
+        if what == "round":
+            return sp.And(e > r - sp.Rational(1, 2), e < r + sp.Rational(1, 2))
+        if r > 0:  # int() truncates towards zero
+            return sp.And(e >= r, e < r + 1)
+        if r < 0:
+            return sp.And(e > r - 1, e <= r)
+        return sp.And(e > -1, e < 1)
+
+    def _translate(self, node: Node) -> None:
+        sp = self.sp
         if node.op == "input":
-            continue
+            raise PullbackError(f"input {node.label} is not among the graph's inputs")
         where = f"{node.label} = {node.op}(...)"
-        if getattr(node, "nondiff", False) or node.op in held:  # a guard, floor, stop_gradient
-            env[id(node)] = _Held(node)
-            continue
+        if node.op == "pullback.guard":
+            self.env[id(node)] = _Held(node, False)
+            kind = _GUARD_KINDS.get(node.fn)
+            watched = node.args[0] if node.args else None
+            if kind is None or not isinstance(watched, Node):
+                return  # a guard on a non-numeric argument: no formula involved
+            if kind != "bool" and _integral_input(watched):
+                return  # range(n) of an integer argument: held at its value
+            self.conditions.append(self.guard_condition(kind, watched, node.args[1]))
+            return
+        translate = SYMPY_CONDITIONS.get(node.op) or SYMPY_FUNCTIONS.get(node.op)
+        numeric = node.op not in SYMPY_CONDITIONS
+        if translate is None and (getattr(node, "nondiff", False) or node.op in self.held):
+            depends = any(self._depends(n) for n in node_inputs(node))
+            self.env[id(node)] = _Held(node, depends)  # a guard, argmax, an integer size ...
+            return
         if tuple(node.shape) != ():
             raise PullbackTypeError(
                 f"{_SCALARS_ONLY}; {where} has shape {tuple(node.shape)}"
                 + (f" (line {node.lineno})" if node.lineno else "")
             )
-        translate = SYMPY_FUNCTIONS.get(node.op)
         if translate is None:
             raise MissingRuleError(
                 node.op,
@@ -228,10 +471,13 @@ def graph_expression(graph: Graph, symbols: Sequence | None = None, output: Any 
                 ),
                 **_node_place(node),
             )
-        args = [_to_sympy(sp, a, env, where) for a in node.args]
-        kwargs = {k: _to_sympy(sp, v, env, where) for k, v in node.kwargs.items() if v is not None}
+        args = [self.of(a, where) for a in node.args]
+        kwargs = {k: self.of(v, where) for k, v in node.kwargs.items() if v is not None}
+        if numeric:
+            args = [_number(sp, a) for a in args]
+            kwargs = {k: _number(sp, v) for k, v in kwargs.items()}
         try:
-            env[id(node)] = translate(sp, *args, **kwargs)
+            self.env[id(node)] = translate(sp, *args, **kwargs)
         except TypeError as err:
             raise MissingRuleError(
                 node.op,
@@ -239,7 +485,21 @@ def graph_expression(graph: Graph, symbols: Sequence | None = None, output: Any 
                 hint="use mode='source' for this function",
                 **_node_place(node),
             ) from None
-    return _to_sympy(sp, graph.outputs if output is None else output, env, "the output")
+
+    def _depends(self, node: Node) -> bool:
+        found = self.env.get(id(node))
+        if isinstance(found, _Held):
+            return found.depends
+        return bool(getattr(found, "free_symbols", None))
+
+
+def _integral_input(node: Node) -> bool:
+    value = node.value
+    return (
+        node.op == "input"
+        and isinstance(value, (numbers.Integral, np.integer))
+        and not isinstance(value, (bool, np.bool_))
+    )
 
 
 @dataclass
@@ -247,24 +507,7 @@ class _Held:
     """A node no derivative flows through: it enters expressions as its traced value."""
 
     node: Node
-
-
-def _to_sympy(sp, value: Any, env: dict, where: str):
-    if isinstance(value, Node):
-        try:
-            found = env[id(value)]
-        except KeyError:
-            raise PullbackError(
-                f"{where} reads {value.label}, which is not computed inside the graph"
-            ) from None
-        if isinstance(found, _Held):
-            found = env[id(value)] = _constant(sp, found.node.value, where)
-        return found
-    if isinstance(value, (np.ndarray, numbers.Number)):
-        return _constant(sp, value, where)
-    if isinstance(value, (list, tuple, dict)) and node_inputs(Node(0, "", args=(value,))):
-        raise PullbackTypeError(f"{_SCALARS_ONLY}; {where} takes a {type(value).__name__}")
-    return value  # an option such as dtype=float or axis=(): the translation may ignore it
+    depends: bool  # its value depends on the graph's inputs
 
 
 def _symbols(names: Sequence[str]) -> list:
@@ -318,11 +561,10 @@ def _sample_point(f: Callable) -> tuple[float, ...]:
     return tuple(0.7 + 0.2 * i for i in range(len(required)))
 
 
-def _traced_expression(
-    f: Callable, args: Sequence, kwargs: dict, positions: Sequence[int], has_aux: bool = False
-) -> tuple[Any, list]:
-    """Trace ``f`` at ``args``; the expression of its output in one symbol per position."""
-    trace = _trace_function()
+def _point_function(
+    f: Callable, args: Sequence, kwargs: dict, positions: Sequence[int], has_aux: bool
+) -> tuple[Callable, list, list]:
+    """``f`` as a function of the arguments at ``positions`` only; their names and symbols."""
     args = list(args)
 
     def traced(*scalars):
@@ -336,12 +578,50 @@ def _traced_expression(
     symbols = _symbols([names[i] if i < len(names) else f"x{i}" for i in positions])
     traced.__name__ = _fname(f)
     traced.__qualname__ = getattr(f, "__qualname__", traced.__name__)
-    traced.__signature__ = inspect.Signature(  # so the graph's inputs carry f's names
-        [inspect.Parameter(s.name, inspect.Parameter.POSITIONAL_ONLY) for s in symbols]
-    )
-    with np.errstate(all="ignore"):
-        graph = trace(traced, *(args[i] for i in positions))
-    return graph_expression(graph, symbols), symbols
+    return traced, [s.name for s in symbols], symbols
+
+
+def _translator_for(symbols: list) -> Callable:
+    return lambda inputs: Translator(inputs, symbols)
+
+
+def _traced_path(
+    f: Callable, args: Sequence, kwargs: dict, positions: Sequence[int], has_aux: bool = False
+) -> tuple[Any, list, list]:
+    """``(expression, symbols, conditions)`` of the path ``f`` takes at ``args``."""
+    traced, names, symbols = _point_function(f, args, kwargs, positions, has_aux)
+    point = [args[i] for i in positions]
+    path = follow(traced, point, names, _translator_for(symbols))
+    return path.expression, symbols, path.conditions
+
+
+def _traced_expression(
+    f: Callable, args: Sequence, kwargs: dict, positions: Sequence[int], has_aux: bool = False
+) -> tuple[Any, list]:
+    """Trace ``f`` at ``args``; the expression of the path taken there, one symbol a position."""
+    expr, symbols, _ = _traced_path(f, args, kwargs, positions, has_aux)
+    return expr, symbols
+
+
+def _every_path(f: Callable, point: Sequence) -> tuple[Any, list]:
+    """The expression of ``f`` on every path: a ``Piecewise`` where it branches."""
+    sp = _sympy()
+    positions = range(len(point))
+    traced, names, symbols = _point_function(f, point, {}, positions, False)
+    pieces = explore(traced, point, names, symbols, _translator_for(symbols))
+    if len(pieces) == 1:
+        return pieces[0][0], symbols
+    *first, (last, _) = pieces  # the pieces cover every case: the last holds where none else
+    return sp.Piecewise(*first, (last, True)), symbols
+
+
+def _diff(expr, *symbols):
+    """``sympy.diff``; where a derivative is a ``Piecewise``, cases that agree are merged."""
+    sp = _sympy()
+    d = sp.diff(expr, *symbols)
+    if d.has(sp.Piecewise):
+        d = sp.piecewise_fold(d)
+    return d
 
 
 # -- public expressions ---------------------------------------------------------------------------
@@ -354,14 +634,18 @@ def _expression_and_symbols(f: Callable | Graph, at: Sequence | None) -> tuple[A
     point = tuple(at) if at is not None else _sample_point(f)
     for i, value in enumerate(point):
         _require_scalar(value, f"argument {i} of {_fname(f)}")
-    return _traced_expression(f, point, {}, range(len(point)))
+    return _every_path(f, point)
 
 
 def expression(f: Callable | Graph, *, at: Sequence | None = None) -> Any:
     """The SymPy expression of scalar function ``f`` (or of a scalar ``Graph``).
 
-    ``f`` is traced at ``at`` (default 0.7, 0.9, 1.1, ... for its parameters); where ``f``
-    branches or loops, the expression holds for the path taken at that point only.
+    ``f`` is traced at ``at`` (default 0.7, 0.9, 1.1, ... for its parameters), then along
+    every other branch it can take: where it branches on a comparison of symbolic values
+    (``if``, conditional expressions, ``np.where``, ``min``/``max``), the expression is a
+    ``Piecewise``. A loop whose number of iterations depends on the arguments, or an integer
+    made of them (``range(int(x))``), has no finite formula and is refused with a
+    ``PullbackError``. Integer arguments used as counts (``range(n)``) are held at their value.
 
     >>> import numpy as np
     >>> expression(lambda x: np.sin(x) * x)   # doctest: +SKIP
@@ -376,14 +660,13 @@ def derivative(
     """The derivative of scalar function ``f`` as a SymPy expression, by ``sympy.diff``.
 
     ``wrt`` picks the argument by position or name; a sequence differentiates repeatedly
-    (``wrt=(0, 0)`` is the second derivative). ``f`` is traced at ``at`` (default 0.7, 0.9,
-    1.1, ...); where ``f`` branches or loops, the derivative holds on that path only.
+    (``wrt=(0, 0)`` is the second derivative). The expression is ``expression(f, at=at)``:
+    a ``Piecewise`` where ``f`` branches, refused where no finite formula describes ``f``.
 
     >>> import numpy as np, pullback as pb
     >>> pb.symbolic.derivative(lambda x: np.log(x * x))   # doctest: +SKIP
     2/x
     """
-    sp = _sympy()
     expr, symbols = _expression_and_symbols(f, at)
     wrts = [wrt] if isinstance(wrt, (int, str)) else list(wrt)
     chosen = []
@@ -398,7 +681,7 @@ def derivative(
             chosen.append(symbols[w])
         else:
             raise PullbackError(f"wrt={w} is out of range for {len(symbols)} argument(s)")
-    return sp.diff(expr, *chosen)
+    return _diff(expr, *chosen)
 
 
 # -- compiled derivatives, cached per function -------------------------------------------------
@@ -406,16 +689,22 @@ def derivative(
 
 @dataclass
 class _Path:
-    """The expression of one traced path, its partial derivatives, lambdified to NumPy."""
+    """The expression of one traced path, its partial derivatives, lambdified to NumPy.
+
+    ``holds`` tests the path's conditions (the branch decisions it took) at a point.
+    """
 
     expression: Any
     symbols: list
     value_fn: Callable
     partial_fns: list[Callable]
+    holds: Callable | None = None
 
     def agrees(self, point: Sequence, value: Any) -> bool:
         try:
             with np.errstate(all="ignore"):
+                if self.holds is not None and not bool(self.holds(*point)):
+                    return False
                 mine = self.value_fn(*point)
             return bool(np.isclose(mine, value, rtol=1e-9, atol=1e-12, equal_nan=True))
         except Exception:
@@ -430,14 +719,16 @@ _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
-def _compile(expr, symbols: list) -> _Path:
+def _lambdify(symbols: list, expr) -> Callable:
     sp = _sympy()
-    modules = ["numpy", "math"]
+    return sp.lambdify(symbols, expr, modules=[dict(_STEP_NUMERIC), "numpy", "math"], dummify=True)
 
-    def lam(e):
-        return sp.lambdify(symbols, e, modules=modules, dummify=True)
 
-    return _Path(expr, symbols, lam(expr), [lam(sp.diff(expr, s)) for s in symbols])
+def _compile(expr, symbols: list, conditions: Sequence = ()) -> _Path:
+    sp = _sympy()
+    holds = _lambdify(symbols, sp.And(*conditions)) if conditions else None
+    partials = [_lambdify(symbols, _diff(expr, s)) for s in symbols]
+    return _Path(expr, symbols, _lambdify(symbols, expr), partials, holds)
 
 
 def _cache_key(args: Sequence, kwargs: dict, positions: Sequence[int], has_aux: bool):
@@ -466,7 +757,7 @@ def _path_for(
         for path in paths:
             if path.agrees(point, value):
                 return path
-    path = _compile(*_traced_expression(f, args, kwargs, positions, has_aux))
+    path = _compile(*_traced_path(f, args, kwargs, positions, has_aux))
     if key is not None:
         with _LOCK:
             try:
@@ -583,15 +874,11 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         nums = _scalar_arguments(f, argnums, args)
         value, _ = _call(f, args, kwargs, False)
         check_scalar_output(value, _fname(f))
-        sp = _sympy()
         expr, symbols = _traced_expression(f, args, kwargs, nums, False)
         chosen = list(symbols)
-        second = [[sp.diff(expr, a, b) for b in chosen] for a in chosen]
+        second = [[_diff(expr, a, b) for b in chosen] for a in chosen]
         point = [args[i] for i in nums]
-        table = np.array(
-            [[float(sp.lambdify(chosen, e, modules=["numpy", "math"])(*point)) for e in row]
-             for row in second]
-        )  # fmt: skip
+        table = np.array([[float(_lambdify(chosen, e)(*point)) for e in row] for row in second])
         return float(table[0, 0]) if isinstance(argnums, int) else table
 
     hessian_fn.__name__ = f"hessian_{_fname(f)}"
