@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -192,3 +195,145 @@ def test_a_traced_graph_is_nan_off_its_path():
     x = sympy.Symbol("x", real=True)
     assert _at(expr, x, 3.0) == 9.0
     assert sympy.nan == expr.subs(x, -1.0)
+
+
+# -- 2. the command line: one-line errors, exit status 2 for bad input, quiet closed pipes ------
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MANY_LINES = "\n".join(f"    y = np.sin(y) * y + {i}.0" for i in range(600))
+MODEL = f"""
+import numpy as np
+
+def loss(w, x):
+    h = np.tanh(x * w)
+    return np.sum(h ** 2)
+
+def long(x):
+    y = x
+{MANY_LINES}
+    return y
+
+def looped(x):
+    y = x
+    for _ in range(3000):
+        y = np.sin(y) * y + x
+    return y
+
+def divides(x):
+    return 1.0 / (x - x)
+
+not_a_function = 3
+"""
+
+
+@pytest.fixture
+def cli_dir(tmp_path):
+    (tmp_path / "model.py").write_text(MODEL)
+    (tmp_path / "broken.py").write_text("raise RuntimeError('boom at import')\n")
+    (tmp_path / "syntax.py").write_text("def f(x:\n")
+    return tmp_path
+
+
+def _env():
+    return {"PYTHONPATH": os.path.join(ROOT, "src"), "PATH": "/usr/bin:/bin"}
+
+
+def _cli(cwd, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "pullback", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=_env(),
+        timeout=300,
+    )
+
+
+BAD_INPUT = [
+    (("show", "model.py:loss", "--argnums", "x"), "--argnums"),
+    (("show", "model.py:loss", "--argnums", "5"), "out of range"),
+    (("show", "model.py:loss", "--mode", "graph"), "needs --args"),
+    (("show", "model.py:loss", "--mode", "graph", "--args", "0.5"), "cannot take 1 argument"),
+    (("show", "model.py:loss", "--mode", "graph", "--args", "[1,", "2"), "not a Python literal"),
+    (("show", "model.py:loss", "--mode", "bogus"), "invalid choice"),
+    (("show", "model.py:nothing"), "defines no 'nothing'"),
+    (("show", "model.py:not_a_function"), "is not a function"),
+    (("show", "missing.py:f"), "no such file"),
+    (("show", "model.py"), "expected FILE.py:FUNC"),
+    (("show", "syntax.py:f"), "cannot import syntax.py"),
+    (("check", "model.py:loss", "--args", "0.5"), "cannot take 1 argument"),
+    (("check", "model.py:loss", "--args", "0.5", "1.0", "2.0"), "cannot take 3 argument"),
+    (("check", "model.py:loss", "--args", "abc", "1.0"), "not a Python literal"),
+    (("check", "model.py:loss", "--args", "['a']", "1.0"), "not a list of numbers"),
+    (("check", "model.py:loss", "--args", "0.5", "1.0", "--mode", "bogus"), "invalid choice"),
+    (("check", "model.py:loss", "--args", "0.5", "1.0", "--order", "0"), "positive integer"),
+    (("check", "model.py:missing", "--args", "0.5"), "defines no"),
+    (("view", "model.py:loss", "--args", "0.5"), "cannot take 1 argument"),
+    (("view", "model.py:not_a_function", "--args", "0.5"), "is not a function"),
+    (
+        ("view", "model.py:loss", "--args", "0.5", "1.0", "-o", "/no/such/dir/p.html"),
+        "cannot write",
+    ),
+    (("demo", "--bogus"), "unrecognized arguments"),
+    (("bogus",), "invalid choice"),
+    ((), "required"),
+]
+
+
+@pytest.mark.parametrize(
+    "args, message", BAD_INPUT, ids=lambda a: " ".join(a) if isinstance(a, tuple) else None
+)
+def test_bad_input_is_one_error_line_and_exit_status_2(cli_dir, args, message):
+    done = _cli(cli_dir, *args)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if not line.startswith((" ", "usage:"))]
+    assert len(lines) == 1, done.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("show", "broken.py:f"), "RuntimeError: boom at import"),
+        (("check", "model.py:divides", "--args", "1.0"), "ZeroDivisionError"),
+    ],
+)
+def test_a_failing_user_function_is_one_line_naming_its_place(cli_dir, args, message):
+    done = _cli(cli_dir, *args)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert message in done.stderr and ".py:" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "show model.py:long",
+        "show model.py:looped --mode graph --args 0.5",
+        "check model.py:loss --args 0.5 1.0",
+        "demo",
+    ],
+)
+def test_a_closed_pipe_ends_quietly(cli_dir, command):
+    done = subprocess.run(
+        f"{sys.executable} -m pullback {command} | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=cli_dir,
+        env=_env(),
+        timeout=300,
+    )
+    assert done.stdout.strip(), done.stderr
+    assert done.stderr == "", done.stderr
+
+
+def test_show_graph_mode_differentiates_the_argnums_asked_for(cli_dir):
+    both = _cli(cli_dir, "show", "model.py:loss", "--mode", "graph", "--args", "0.5", "1.0")
+    second = _cli(cli_dir, "show", *"model.py:loss --mode graph --args 0.5 1.0 --argnums 1".split())
+    pair = _cli(cli_dir, "show", *"model.py:loss --mode graph --args 0.5 1.0 --argnums 0,1".split())
+    assert both.returncode == second.returncode == pair.returncode == 0
+    assert "return (w_bar,)" in both.stdout  # argnums=0 by default, as in source mode
+    assert "return (x_bar,)" in second.stdout and "w_bar" not in second.stdout
+    assert "return (w_bar, x_bar)" in pair.stdout

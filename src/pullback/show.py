@@ -62,6 +62,17 @@ def show(
         out = file or sys.stdout
         print(graph, file=out)
         print(file=out)
-        print(pb.gradients(graph), file=out)
+        print(_gradient_graph(graph, argnums, len(args)), file=out)
         return
     raise PullbackValueError(f"pb.show shows mode='source' or mode='graph', not {mode!r}")
+
+
+def _gradient_graph(graph, argnums: int | Sequence[int], nargs: int):
+    """The gradient graph of ``graph`` with respect to the arguments ``argnums`` names."""
+    from .api import _normalize_argnums
+    from .graph.differentiate import vjp_graph
+    from .graph.mode import _input_ranges
+
+    nums = _normalize_argnums(argnums, nargs)
+    wrt = [j for i in nums for j in _input_ranges(graph, nargs)[i]]
+    return vjp_graph(graph, cotangents=False, wrt=wrt)

@@ -50,13 +50,25 @@ def annotate(error: BaseException) -> None:
         tb = tb.tb_next
 
 
-def _note(module, function: str, lineno: int) -> str | None:
+def user_place(filename: str, lineno: int) -> tuple[str, int] | None:
+    """The user's (file, line) that line ``lineno`` of generated ``filename`` comes from."""
+    ref = _MODULES.get(filename)
+    module = ref() if ref is not None else None
+    return _origin(module, lineno) if module is not None else None
+
+
+def _origin(module, lineno: int) -> tuple[str, int] | None:
     origin = module.origin(lineno)
     if origin is None:  # an adjoint line: its "# grad of:" comment says where it comes from
         for earlier in range(lineno - 1, 0, -1):
             origin = module.origin(earlier)
             if origin is not None:
                 break
+    return origin
+
+
+def _note(module, function: str, lineno: int) -> str | None:
+    origin = _origin(module, lineno)
     if origin is None:
         return None
     filename, user_line = origin
