@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import linecache
 import math
 import os
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -337,3 +339,50 @@ def test_show_graph_mode_differentiates_the_argnums_asked_for(cli_dir):
     assert "return (w_bar,)" in both.stdout  # argnums=0 by default, as in source mode
     assert "return (x_bar,)" in second.stdout and "w_bar" not in second.stdout
     assert "return (w_bar, x_bar)" in pair.stdout
+
+
+# -- 3. derivatives of fresh functions on eight threads at once ---------------------------------
+
+THREADS = 8
+
+
+def _fresh_function(k: int):
+    """A new function per call: built by exec of its own source, or a closure (every other)."""
+    if k % 2:
+        scale = 1.0 + k
+
+        def closure(x):
+            return np.sum(np.sin(x * scale) * x)
+
+        return closure, lambda x: np.sin(x * scale) + scale * x * np.cos(x * scale)
+    source = f"def fresh_{k}(x):\n    y = x * {k + 1}.0\n    return np.sum(np.tanh(y) * y)\n"
+    namespace = {"np": np}
+    filename = f"<fresh {k}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+    c = k + 1.0
+    return namespace[f"fresh_{k}"], lambda x: c * np.tanh(c * x) + c * c * x / np.cosh(c * x) ** 2
+
+
+@pytest.mark.parametrize("mode", ["source", "tape", "graph"])
+def test_grad_of_fresh_functions_on_eight_threads_at_once(mode):
+    for round_ in range(3):
+        barrier = threading.Barrier(THREADS)
+        errors: list = []
+
+        def work(k, round_=round_, barrier=barrier, errors=errors):
+            try:
+                f, slope = _fresh_function(k + THREADS * round_)
+                x = np.linspace(0.1, 1.0, 1 + k % 4)  # different shapes
+                barrier.wait()
+                g = pb.grad(f, mode=mode)(x)
+                np.testing.assert_allclose(g, slope(x), rtol=1e-10, atol=1e-12)
+            except BaseException as error:  # noqa: BLE001 - reported below
+                errors.append((k, error))
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(THREADS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not errors, errors
