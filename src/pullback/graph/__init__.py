@@ -4,6 +4,7 @@
 - ``tracing.py``: ``pb.trace``, a replayable graph with guards on control flow;
 - ``differentiate.py``: ``pb.gradients``, the gradient graph (a graph of primitives);
 - ``passes.py``: dead-node elimination, CSE, simplification;
+- ``effects.py``: random draws and global writes during a trace, which a replay cannot repeat;
 - ``control.py``: ``pb.while_loop`` and ``pb.cond``, structured control flow as single nodes;
 - ``mode.py``: the mode primitives ``vjp``, ``jvp``, ``value_and_grad`` with a trace cache.
 """

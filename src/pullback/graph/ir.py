@@ -113,6 +113,8 @@ class Graph:
     outputs: Any  # a Node, a constant, or a pytree of them
     name: str = "f"
     in_tree: Any = None  # pytree.TreeDef of the traced call's arguments (None: flat inputs)
+    # why a replay would not do what a call does (random draws, global writes); None: it would
+    unreplayable: str | None = None
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -127,6 +129,13 @@ class Graph:
         ``PathChangedError`` otherwise. Traced values (tape Tensors, Duals) may be passed:
         each primitive then runs through ``bind`` and is recorded or differentiated in turn.
         """
+        if self.unreplayable is not None:
+            from ..errors import PullbackError
+
+            raise PullbackError(
+                f"graph {self.name} cannot be replayed: {self.unreplayable}; call the function "
+                "itself (graph mode traces such a function again on every call)"
+            )
         return self.run(*args)[0]
 
     def run(self, *args: Any, env: dict | None = None) -> tuple[Any, dict]:

@@ -11,6 +11,9 @@ The cache is keyed by function identity and the arguments' structure, shapes and
 - the values the function reads from its globals, closure and ``self`` are unchanged: those
   are baked into the graph as constants, so a changed weight array means a new trace.
   (Values reached only through other objects or functions are not checked.)
+
+A trace that drew random numbers or wrote a global (``effects.py``) is not cached: such a
+function is traced afresh on every call, as a plain call would run it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 
 from .. import api, pytree
 from ..errors import PathChangedError
-from ..tape.core import is_traced
+from ..tape.core import is_traced, tracing
 from ..tape.dual import Dual, ForwardTrace
 from ..tape.mode import split_duals
 from .differentiate import vjp_graph
@@ -41,7 +44,7 @@ _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # -- what a cached graph silently depends on ----------------------------------------------------
 
 
-def _read_values(f) -> list:
+def read_values(f) -> list:
     """The non-function values ``f`` reads from its globals, closure cells and ``self``."""
     values = []
     func = getattr(f, "__func__", f)
@@ -108,7 +111,7 @@ class _Entry:
         self.lock = threading.Lock()
 
     def still_valid(self, f) -> bool:
-        now = [_fingerprint(v) for v in _read_values(f)]
+        now = [_fingerprint(v) for v in read_values(f)]
         return len(now) == len(self.environment) and all(
             _same_print(a, b) for a, b in zip(now, self.environment, strict=True)
         )
@@ -177,8 +180,8 @@ def traced(f: Callable, args: tuple) -> tuple[_Entry, Any, dict]:
             except PathChangedError:
                 pass
     graph = trace(f, *args)
-    entry = _Entry(graph, [_fingerprint(v) for v in _read_values(f)])
-    if entries is not None:
+    entry = _Entry(graph, [_fingerprint(v) for v in read_values(f)])
+    if entries is not None and graph.unreplayable is None:
         entries[key] = entry
     out, env = _trace_values(graph)
     return entry, out, env
@@ -286,4 +289,6 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
                     t = np.broadcast_to(t, shape) + np.zeros(shape)
                 new.append(Dual(leaf, t, tr))
         args.append(pytree.unflatten(tree, new))
-    return split_duals(entry.graph.evaluate(*args), tr)
+    with tracing(tr):
+        out = entry.graph.run(*args)[0]
+    return split_duals(out, tr)

@@ -19,7 +19,8 @@ import numpy as np
 
 from .. import pytree
 from ..tape.core import ReverseTrace, Tensor, is_traced, tracing
-from ..tape.namespace import with_dispatching_namespace
+from ..tape.namespace import call_in_dispatching_namespace
+from .effects import random_draws, random_states
 from .ir import Graph, Node
 
 __all__ = ["trace", "parameter_names"]
@@ -123,8 +124,17 @@ def trace(f: Callable, *args: Any) -> Graph:
                 new.append(leaf)
         leaves_per_arg.append(leaves)
         wrapped_args.append(pytree.unflatten(tree, new))
+    from .mode import read_values
+
+    reachable = read_values(f) + pytree.flatten(tuple(args))[0]
+    states = random_states(reachable)
     with tracing(tr):
-        out = with_dispatching_namespace(f)(*wrapped_args)
+        out, wrote = call_in_dispatching_namespace(f, tuple(wrapped_args), always_copy=True)
+    unreplayable = None
+    if random_draws(states, random_states(reachable)):
+        unreplayable = "it drew random numbers while traced (a replay would repeat those draws)"
+    elif wrote:
+        unreplayable = "it wrote a global variable while traced (a replay would not write it)"
     outputs = pytree.tree_map(lambda v: _output_of(v, tr), out)
     nodes = [n for n in tr.nodes if n.op != "input"]
     return Graph(
@@ -133,6 +143,7 @@ def trace(f: Callable, *args: Any) -> Graph:
         outputs,
         name=getattr(f, "__name__", None) or type(f).__name__,
         in_tree=pytree.flatten(tuple(args))[1],
+        unreplayable=unreplayable,
     )
 
 

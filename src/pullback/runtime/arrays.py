@@ -19,6 +19,7 @@ __all__ = [
     "average_weights",
     "average_weights_adjoint",
     "zeros_for_none",
+    "dense_tangent",
     "concatenate_adjoint",
     "hstack_adjoint",
     "vstack_adjoint",
@@ -72,6 +73,7 @@ def prod_of_others(a, axis=None):
 
     The gradient of ``np.prod(a, axis)``, exact where ``a`` holds zeros (no division).
     """
+    a = np.asarray(a)  # (a list first: np.result_type reads a list as a dtype spec)
     a = np.asarray(a, dtype=np.result_type(a, float))
     if axis is None:
         axes = tuple(range(a.ndim))
@@ -120,11 +122,30 @@ def average_weights_adjoint(weights_bar, weights, axis=None):
 
 def zeros_for_none(tangents, primals):
     """``tangents`` with each ``None`` (a symbolic zero) replaced by zeros shaped like its
-    primal."""
+    primal, in nested lists too (``np.array([[1.0, x], [y, 2.0]])``)."""
     return [
-        _float_zeros(np.shape(x)) if t is None else t
+        _float_zeros(np.shape(x))
+        if t is None
+        else zeros_for_none(t, x)
+        if isinstance(t, (list, tuple)) and isinstance(x, (list, tuple))
+        else t
         for t, x in zip(tangents, primals, strict=True)
     ]
+
+
+def dense_tangent(tangent, primal):
+    """``tangent`` with no symbolic zero left in it: zeros for ``None`` (shaped like
+    ``primal``), and for each ``None`` inside a list or tuple of tangents; any other tangent
+    as it is. A NumPy function reading a list as an array reads its tangent so.
+
+    >>> dense_tangent([None, 2.0], [1.0, 3.0])
+    [array(0.), 2.0]
+    """
+    if tangent is None:
+        return _float_zeros(np.shape(primal))
+    if isinstance(tangent, (list, tuple)) and isinstance(primal, (list, tuple)):
+        return zeros_for_none(tangent, primal)
+    return tangent
 
 
 def _cut(g, pieces, axis):

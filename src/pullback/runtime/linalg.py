@@ -536,6 +536,7 @@ def _powers(a, n):
 
 def matrix_power_adjoint(g, a, n):
     """The adjoint of ``a`` in ``np.linalg.matrix_power(a, n)``: ``Σ (A^k)^T g (A^(n-1-k))^T``."""
+    a = np.asarray(a)  # (a list first: np.result_type reads a list as a dtype spec)
     a = np.asarray(a, dtype=np.result_type(a, float))
     if n < 0:
         a_inv = np.linalg.inv(a)
@@ -550,6 +551,7 @@ def matrix_power_adjoint(g, a, n):
 
 def matrix_power_tangent(a_dot, a, n):
     """The tangent of ``np.linalg.matrix_power(a, n)``: ``Σ A^k a_dot A^(n-1-k)``."""
+    a = np.asarray(a)  # (a list first: np.result_type reads a list as a dtype spec)
     a = np.asarray(a, dtype=np.result_type(a, float))
     if n < 0:
         a_inv = np.linalg.inv(a)

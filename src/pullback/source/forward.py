@@ -98,6 +98,15 @@ DENSE, SPARSE, MAYBE = 0, 1, 2  # tangent kinds, from surely a value to possibly
 ZERO = -1  # the kind of a tuple entry without a tangent: its tangent is None
 
 
+def _takes_array_likes(rule) -> bool:
+    """Whether the rule's function is NumPy's, which reads a list or tuple as an array (not an
+    operator sharing a ufunc's rule: ``(2.0,) + t`` concatenates)."""
+    if any(getattr(fn, "__module__", None) in ("_operator", "operator") for fn in rule.fns):
+        return False
+    fn = rule.fns[0]
+    return isinstance(fn, np.ufunc) or (getattr(fn, "__module__", None) or "").startswith("numpy")
+
+
 def level(kind) -> int:
     """DENSE, SPARSE or MAYBE: what a kind says about the tangent as a whole."""
     if isinstance(kind, tuple):  # a tuple's kind entry by entry
@@ -447,7 +456,13 @@ class Forward:
             with_tangent.add(p)
             a_dot = name(self.dot(a.id))
             maybe = level(self.kind(a.id)) == MAYBE
-            sparse = sparse or level(self.kind(a.id)) != DENSE
+            if level(self.kind(a.id)) == SPARSE and _takes_array_likes(rule):
+                # np.sum([1.0, x]): NumPy reads the list as an array, so must its JVP the tangent
+                a_dot = ast.Call(
+                    func=self.ctx.helper("dense_tangent"), args=[a_dot, name(a.id)], keywords=[]
+                )
+            else:
+                sparse = sparse or level(self.kind(a.id)) != DENSE
             spliced = None
             if rule.kind == "elementwise":
                 mapping = dict(bound)

@@ -451,6 +451,18 @@ def _guard_float(value, expected):
     return _check_guard(float(value), expected, "float")
 
 
+def _guard_array(value, expected):
+    """An array taken out of a graph (``plain[i]`` indexes with ``np.asarray(i)``)."""
+    value = _plain(value)
+    if np.shape(value) != np.shape(expected) or not np.array_equal(value, expected, equal_nan=True):
+        raise PathChangedError(
+            "the replayed inputs give other values where the traced call took a traced value "
+            f"out of the graph (an index into a plain array, .item(), .tolist()): {expected!r:.60} "
+            f"when traced, {value!r:.60} now; trace the function again for these inputs"
+        )
+    return None
+
+
 def _guard_round(value, expected):
     return _check_guard(round(value), expected, "round")
 
@@ -466,6 +478,7 @@ GUARDS = {
     "index": _guard_index,
     "float": _guard_float,
     "round": _guard_round,
+    "array": _guard_array,
 }
 
 
@@ -505,6 +518,7 @@ _NONDIFF_OPERATORS = {
     np.equal,
     np.not_equal,
     np.floor_divide,
+    *GUARDS.values(),  # a graph replayed on Duals or Tensors checks its path on their values
 }
 
 
@@ -656,6 +670,8 @@ def primitive(impl: Callable) -> Primitive:
 
 # -- Tensor -----------------------------------------------------------------------------------
 
+_NUMBER_CLASSES = (float, int, complex, bool)
+
 _FLOAT_HINT = (
     "it would drop the derivative. Keep computing with the Tensor (np.sin(t), t * 2.0 ...); "
     "inside a function differentiated with pullback, math.* functions are recorded too. "
@@ -700,6 +716,26 @@ class TracedValue:
 
     __slots__ = ()
     __array_priority__ = 1000.0
+
+    @property
+    def __class__(self):
+        """To the user's code, the number's type where a traced value stands for a number
+        (float, np.float64 ...), so ``isinstance(x, float)`` answers as it does in a plain call
+        and in source mode. ``type(x)`` still says what it is, and so does this to pullback's
+        and NumPy's own code, which must tell a traced number from a plain one."""
+        value = _plain(self.value)
+        kind = type(value)
+        if kind in _NUMBER_CLASSES or isinstance(value, np.generic):
+            filename = sys._getframe(1).f_code.co_filename
+            if not filename.startswith(_LIBRARY_DIRS) or filename in _USER_LEVEL_FILES:
+                return kind
+        return type(self)
+
+    def tolist(self):
+        """``ndarray.tolist``: nested lists of traced numbers, each keeping its derivative."""
+        if self.ndim == 0:
+            return self.item()
+        return [part.tolist() for part in self]
 
     def __array_function__(self, func, types, args, kwargs):
         static = _STATIC_FUNCTIONS.get(func)
@@ -851,8 +887,8 @@ class Tensor(TracedValue):
             raise NonDifferentiableError(
                 f"cannot convert a Tensor that carries a derivative to a NumPy array: {_FLOAT_HINT}"
             )
-        value = _plain(self.value)
-        return np.asarray(value, dtype=dtype)
+        # (a plain array indexed by a traced index, a[i]: a graph's replay must check i)
+        return np.asarray(self.trace.guard(self, _plain, "array"), dtype=dtype)
 
     # -- derivatives -----------------------------------------------------------------------
     @property
@@ -914,10 +950,23 @@ class Tensor(TracedValue):
         """The value as a plain ndarray or number (no derivative)."""
         return _plain(self.value)
 
-    def item(self):
-        """The value as a Python number, deliberately without its derivative."""
-        value = _plain(self.value)
-        return value.item() if hasattr(value, "item") else value
+    def item(self, *index):
+        """The value as a number. Inside a transformation it keeps its derivative, as source
+        mode does (a traced scalar); on a ``pb.tensor`` outside one it is a plain Python
+        number, deliberately without its derivative (``loss.item()``)."""
+        if self.carries_derivative and self.trace is not EAGER:
+            fn, args, kwargs = lookup_method("item").adapt(self, *index)
+            return bind(fn, tuple(args), dict(kwargs))
+        value = _plain(self.trace.guard(self, _plain, "array"))
+        return value.item(*index) if hasattr(value, "item") else value
+
+    def tolist(self):
+        """``ndarray.tolist``: inside a transformation, nested lists of traced numbers that
+        keep their derivatives; otherwise plain numbers (``item``)."""
+        if self.carries_derivative and self.trace is not EAGER:
+            return super().tolist()
+        value = _plain(self.trace.guard(self, _plain, "array"))
+        return value.tolist() if hasattr(value, "tolist") else value
 
     # -- conversions: branch decisions are fine, dropping a derivative is not --------------
     def __bool__(self) -> bool:

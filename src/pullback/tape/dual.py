@@ -123,7 +123,9 @@ def _call(fn, args, kwargs):
 
 
 def _zero(primal):
-    return 0.0 if getattr(primal, "shape", ()) == () else np.zeros(primal.shape)
+    """A zero tangent for ``primal``: an array, a number, or a list read as an array."""
+    shape = np.shape(primal) if type(primal) in (list, tuple) else getattr(primal, "shape", ())
+    return 0.0 if shape == () else np.zeros(shape)
 
 
 def _tangent_of_kwarg(value, trace):

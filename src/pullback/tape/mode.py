@@ -18,7 +18,7 @@ from ..graph.ir import Graph
 from .backward import sweep, topological_order
 from .core import ReverseTrace, Tensor, is_traced, tracing
 from .dual import Dual, ForwardTrace
-from .namespace import with_dispatching_namespace
+from .namespace import call_in_dispatching_namespace
 
 __all__ = ["vjp", "jvp", "record", "split_duals"]
 
@@ -63,7 +63,7 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
     trace = ReverseTrace(replayable=False, keep=False)
     wrapped, inputs = _wrap_primals(trace, tuple(primals))
     with tracing(trace):
-        out = with_dispatching_namespace(f)(*wrapped)
+        out, _ = call_in_dispatching_namespace(f, tuple(wrapped))
     aux = None
     if has_aux:
         from .. import api
@@ -108,7 +108,7 @@ def record(f: Callable, *args: Any) -> Graph:
     trace = ReverseTrace(replayable=False)
     wrapped, inputs = _wrap_primals(trace, args, names)
     with tracing(trace):
-        out = with_dispatching_namespace(f)(*wrapped)
+        out, _ = call_in_dispatching_namespace(f, tuple(wrapped))
     outputs = pytree.tree_map(
         lambda v: v.node if type(v) is Tensor and v.trace is trace and v.node is not None else v,
         out,
@@ -146,7 +146,9 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
                     t = np.broadcast_to(t, np.shape(leaf)) + np.zeros(np.shape(leaf))
                 new.append(Dual(leaf, t, trace))
         args.append(pytree.unflatten(tree, new))
-    return split_duals(with_dispatching_namespace(f)(*args), trace)
+    with tracing(trace):
+        out, _ = call_in_dispatching_namespace(f, tuple(args))
+    return split_duals(out, trace)
 
 
 def split_duals(out: Any, trace: ForwardTrace) -> tuple[Any, Any]:

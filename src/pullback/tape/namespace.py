@@ -10,6 +10,11 @@ is refused rather than dropped silently). Likewise ``np.array([t, u])`` is not o
 through ``__array_function__``. So the function runs with a copy of its module's globals in
 which those names dispatch. Functions of the same module that it calls get the same copy;
 functions of other modules keep theirs, and ``math`` there refuses loudly.
+
+A function's code must be able to write its globals (``global n; n += 1``) as a plain call
+does, but a function's globals must be a real dict (no overlay is possible), so
+``call_in_dispatching_namespace`` copies the names the call wrote (or deleted) in a copy back
+into the module's own globals when the call ends, and says whether there were any.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from .core import bind, is_traced
 
 __all__ = [
     "with_dispatching_namespace",
+    "call_in_dispatching_namespace",
     "dispatching_rule_fn",
     "DISPATCHING_MATH",
     "DISPATCHING_NUMPY",
@@ -87,7 +93,7 @@ def _array(obj, dtype=None, *args, **kwargs):
         return _fresh(obj)
     if isinstance(obj, (list, tuple)) and _has_traced(obj):
         return _stacked(obj)
-    return np.array(obj, dtype, *args, **kwargs)
+    return _constant_of_trace(np.array(obj, dtype, *args, **kwargs), every_dtype=False)
 
 
 def _asarray(obj, dtype=None, *args, **kwargs):
@@ -98,20 +104,30 @@ def _asarray(obj, dtype=None, *args, **kwargs):
     return np.asarray(obj, dtype, *args, **kwargs)
 
 
-def _writable(create: Callable) -> Callable:
-    """An array-creation function whose result, inside a transformation, is a constant Tensor
-    of it: ``y = np.zeros(3); y[0] = x`` then assigns functionally instead of writing a
-    traced value into a plain array."""
-    from .core import Tensor, current_trace
+def _constant_of_trace(result, every_dtype: bool = True):
+    """``result``, a new plain array, as a constant traced value of the innermost trace:
+    ``y = np.zeros(3); y[0] = x`` then assigns functionally. (NumPy's own ``y[0] = x`` takes
+    a traced ``x`` for a sequence and fails; Python gives it no hook to defer to ``x``.)"""
+    from .core import ReverseTrace, Tensor, current_trace
+    from .dual import Dual, ForwardTrace
+
+    trace = current_trace()
+    if trace is None or type(result) is not np.ndarray:
+        return result
+    if type(trace) is ReverseTrace:
+        if every_dtype or result.dtype.kind in "fc":
+            return Tensor(result, None, trace)
+    elif type(trace) is ForwardTrace and result.dtype.kind in "fc":
+        return Dual(result, np.zeros(result.shape, result.dtype), trace)
+    return result
+
+
+def _writable(create: Callable, every_dtype: bool = True) -> Callable:
+    """An array-creation function whose result, inside a transformation, is a constant traced
+    value of it (``_constant_of_trace``)."""
 
     def make(*args, **kwargs):
-        result = create(*args, **kwargs)
-        trace = current_trace()
-        if trace is None or is_traced(result) or not isinstance(result, np.ndarray):
-            return result
-        if not getattr(trace, "process", None) or not hasattr(trace, "replayable"):
-            return result
-        return Tensor(result, None, trace)
+        return _constant_of_trace(create(*args, **kwargs), every_dtype)
 
     make.__name__ = create.__name__
     make.__wrapped__ = create
@@ -120,6 +136,8 @@ def _writable(create: Callable) -> Callable:
 
 _CREATION = ("zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
              "full_like", "eye", "identity")  # fmt: skip
+# (float arrays from these: an integer range or grid is an index more often than a target)
+_FLOAT_CREATION = ("linspace", "logspace", "geomspace", "arange")
 
 
 # NumPy functions that take a sequence of arrays themselves (their dispatch sees its items)
@@ -150,6 +168,27 @@ def _stacking_lists(fn: Callable) -> Callable:
     return call
 
 
+class _StackingUfunc:
+    """A ufunc that first stacks list or tuple arguments holding traced values
+    (``np.sin([x, 1.0])``: NumPy's ufunc dispatch does not look inside lists). Its methods
+    (``np.add.reduce``) and attributes are the ufunc's own."""
+
+    __slots__ = ("ufunc", "call")
+
+    def __init__(self, ufunc: np.ufunc):
+        self.ufunc = ufunc
+        self.call = _stacking_lists(ufunc)
+
+    def __call__(self, *args, **kwargs):
+        return self.call(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.ufunc, name)
+
+    def __repr__(self) -> str:
+        return repr(self.ufunc)
+
+
 def _is_numpy_function(value) -> bool:
     """A NumPy function written in Python or dispatched by ``__array_function__``."""
     return type(value) is types.FunctionType or type(value).__name__ == "_ArrayFunctionDispatcher"
@@ -161,6 +200,8 @@ def _make_numpy() -> types.ModuleType:
     for name, value in list(module.__dict__.items()):
         if _is_numpy_function(value) and name not in _TAKE_SEQUENCES:
             module.__dict__[name] = _stacking_lists(value)
+        elif isinstance(value, np.ufunc):
+            module.__dict__[name] = _StackingUfunc(value)
     # NumPy loads some submodules (np.random, np.fft ...) on first access: forward to it
     module.__dict__["__getattr__"] = lambda name: getattr(np, name)
     module.__dict__["array"] = _array
@@ -168,6 +209,8 @@ def _make_numpy() -> types.ModuleType:
     module.__dict__["asanyarray"] = _asarray
     for name in _CREATION:
         module.__dict__[name] = _writable(getattr(np, name))
+    for name in _FLOAT_CREATION:
+        module.__dict__[name] = _writable(getattr(np, name), every_dtype=False)
     return module
 
 
@@ -229,8 +272,50 @@ def _replacement(value):
     return None
 
 
+_COPIES = "copies"  # memo key: [(module globals, its copy, the copy's values when made)]
+_ALWAYS_COPY = "always copy"  # memo key: copy the user's globals even with nothing to replace
+
+
+def call_in_dispatching_namespace(f: Callable, args: tuple, always_copy: bool = False):
+    """``(f(*args), wrote)``: ``f`` run by ``with_dispatching_namespace``; the globals it wrote
+    in a copied namespace are written back into their modules, and ``wrote`` says whether it
+    wrote any. ``always_copy`` copies a module's globals even where no name needs replacing,
+    so that ``wrote`` sees every write to them (graph mode cannot replay one)."""
+    memo: dict = {_COPIES: []}
+    if always_copy:
+        memo[_ALWAYS_COPY] = True
+    clone = with_dispatching_namespace(f, memo)
+    try:
+        return clone(*args), _write_back(memo[_COPIES])
+    except BaseException:
+        _write_back(memo[_COPIES])
+        raise
+
+
+def _write_back(copies: list) -> bool:
+    """Copy the names written or deleted in each copied globals dict back to the original."""
+    wrote = False
+    for original, copy, installed in copies:
+        for name, value in list(copy.items()):
+            if installed.get(name, _MISSING) is not value:
+                original[name] = value
+                installed[name] = value  # (a second write-back of the same memo is a no-op)
+                wrote = True
+        for name in [n for n in installed if n not in copy]:
+            original.pop(name, None)
+            del installed[name]
+            wrote = True
+    return wrote
+
+
+_MISSING = object()
+
+
 def with_dispatching_namespace(f: Callable, _memo: dict | None = None) -> Callable:
-    """``f``, or a clone of it that runs with dispatching ``math`` and ``np.array``."""
+    """``f``, or a clone of it that runs with dispatching ``math`` and ``np.array``.
+
+    Writes to globals land in the copy; run it with ``call_in_dispatching_namespace`` to have
+    them reach the module."""
     memo: dict = {} if _memo is None else _memo
     if isinstance(f, types.MethodType):
         func = with_dispatching_namespace(f.__func__, memo)
@@ -271,7 +356,7 @@ def _patched_globals(g: dict, memo: dict) -> dict:
         new = _replacement(value)
         if new is not None:
             replacements[name] = new
-    if not replacements:
+    if not replacements and not (memo.get(_ALWAYS_COPY) and _is_user_module(g)):
         memo[key] = g
         return g
     new_globals = dict(g)
@@ -292,7 +377,15 @@ def _patched_globals(g: dict, memo: dict) -> dict:
             closure = _patched_closure(value.__closure__, memo)
             memo[id(value)] = clone = _clone(value, new_globals, closure)
             new_globals[name] = clone
+    copies = memo.get(_COPIES)
+    if copies is not None:
+        copies.append((g, new_globals, dict(new_globals)))
     return new_globals
+
+
+def _is_user_module(g: dict) -> bool:
+    name = g.get("__name__") or ""
+    return not (name == "pullback" or name.startswith(("pullback.", "numpy")))
 
 
 def _patched_closure(closure, memo):
