@@ -145,7 +145,7 @@ def follow(
     with tracing(tr), np.errstate(all="ignore"):
         out = with_dispatching_namespace(f)(*inputs)
     translator.advance(tr.nodes)
-    if type(out) is Tensor and out.trace is tr:
+    if type(out) is Tensor and out.traced_by is tr:
         out = out.node if out.node is not None else out.value
     path = tr.path
     path.expression = translator.of(out, "the output")

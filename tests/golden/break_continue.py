@@ -32,7 +32,7 @@ def grad_first_big(x):
             total = total_tape[i]
             total_bar = unbroadcast(total_plus_x_times_i_bar, total)
             x_times_i_bar = unbroadcast(total_plus_x_times_i_bar, x_times_i)
-            x_bar = add_adjoints(x_bar, unbroadcast(x_times_i_bar * i, x))
+            x_bar = add_adjoints(x_bar, unbroadcast(safe_mul(x_times_i_bar, i), x))
             x_times_i = x_times_i_tape[i]
         i_mod_2_eq_1 = i_mod_2_eq_1_tape[i]
     return adjoint_or_zeros(x_bar, x)

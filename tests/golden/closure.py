@@ -8,5 +8,6 @@ def grad_model(x):
     # grad of: return scale * np.sin(x) + x  (showcase.py:42)
     scale_times_sin_x_bar = unbroadcast(scale_times_sin_x_plus_x_bar, scale_times_sin_x)
     x_bar = unbroadcast(scale_times_sin_x_plus_x_bar, x)
-    x_bar = x_bar + unbroadcast(scale_times_sin_x_bar * scale, sin_x) * np.cos(x)
+    sin_x_bar = unbroadcast(safe_mul(scale_times_sin_x_bar, scale), sin_x)
+    x_bar = x_bar + safe_mul(sin_x_bar, np.cos(x))
     return x_bar

@@ -30,8 +30,8 @@ def power_backward(saved, result_bar):
         x_bar_2 = None
     else:
         # grad of: return x * power(x, n - 1)  (showcase.py:53)
-        x_bar_2 = unbroadcast(result_bar * power_x_n_minus_1, x)
-        power_x_n_minus_1_bar = unbroadcast(result_bar * x, power_x_n_minus_1)
+        x_bar_2 = unbroadcast(safe_mul(result_bar, power_x_n_minus_1), x)
+        power_x_n_minus_1_bar = unbroadcast(safe_mul(result_bar, x), power_x_n_minus_1)
         power_adjoints_2 = power_backward(power_saved_2, power_x_n_minus_1_bar)
         x_bar_2 = add_adjoints(x_bar_2, power_adjoints_2[0])
     return (adjoint_or_zeros(x_bar_2, x),)

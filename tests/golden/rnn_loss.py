@@ -21,14 +21,14 @@ def grad_rnn_loss(Wx, Wh, b, xs, h):
     sum_h_pow_2 = np.sum(h_pow_2)
     sum_h_pow_2_bar = seed(sum_h_pow_2)
     # grad of: return np.sum(h**2)  (showcase.py:29)
-    h_bar = unreduce(sum_h_pow_2_bar, h_pow_2, None, False) * (2 * h)
+    h_bar = safe_mul(unreduce(sum_h_pow_2_bar, h_pow_2, None, False), 2 * h)
     # grad of: for t in range(xs.shape[0]):  (showcase.py:27)
     Wh_bar = zeros_like_value(Wh)
     Wx_bar = zeros_like_value(Wx)
     b_bar = zeros_like_value(b)
     for t in reversed(range(xs_shape_0)):
         # grad of: h = np.tanh(xs[t] @ Wx + h @ Wh + b)  (showcase.py:28)
-        total_bar = h_bar * (1.0 - h * h)
+        total_bar = safe_mul(h_bar, 1.0 - h * h)
         h = h_tape[t]
         b_bar += unbroadcast(total_bar, b)
         h_matmul_Wh_bar = unbroadcast(total_bar, h_matmul_Wh)

@@ -14,6 +14,6 @@ def grad_tanh_loop(x):
     # grad of: while i < 10:  (showcase.py:14)
     for iteration in range(iterations):
         # grad of: x = np.tanh(x)  (showcase.py:15)
-        x_bar = x_bar * (1.0 - x * x)
+        x_bar = safe_mul(x_bar, 1.0 - x * x)
         x = x_stack.pop()
     return x_bar

@@ -89,6 +89,7 @@ def while_loop_adjoint(g, cond_fn, body_fn, init):
     iterates: list = []
     _run_loop(cond_fn, body_fn, init, iterates)
     seq = _is_sequence(init)
+    g = _zeros_for_none(g, init)  # an unused loop variable's adjoint comes as None
     for state in reversed(iterates):
         primals = tuple(state) if seq else (state,)
         _, pullback = vjp(lambda *vs: _apply(body_fn, vs if seq else vs[0]), primals)

@@ -129,7 +129,7 @@ def _adjoint_output(node: Node, g, tr: ReverseTrace):
     """The output standing for one input's adjoint: a node, or a constant zero."""
     if node.nondiff:
         return None
-    if type(g) is Tensor and g.trace is tr and g.node is not None:
+    if type(g) is Tensor and g.traced_by is tr and g.node is not None:
         if g.node.name is None and g.node.op != "input":
             g.node.name = f"{node.label}_bar"
         if g.node.shape != node.shape:  # an adjoint that broadcasts: shape it like the input

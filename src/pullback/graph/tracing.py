@@ -148,6 +148,6 @@ def trace(f: Callable, *args: Any) -> Graph:
 
 
 def _output_of(value, tr: ReverseTrace):
-    if type(value) is Tensor and value.trace is tr:
+    if type(value) is Tensor and value.traced_by is tr:
         return value.node if value.node is not None else value.value
     return value

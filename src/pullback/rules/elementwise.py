@@ -8,7 +8,9 @@ the derivative evenly between both arguments, like the ``max`` reduction; ``abs`
 0 at 0; ``clip`` passes the derivative to ``a`` where it is inside the bounds (bounds included).
 Outside a function's domain a partial evaluates to NumPy's nan or inf, never raises: where a
 Python float may reach a division by zero that the primal survives (``math.sqrt(0.0)``), the
-partial divides with ``np.divide``.
+partial divides with ``np.divide``. Every mode multiplies a partial that is not a constant by
+the adjoint with ``safe_mul``, so a zero adjoint (a branch ``np.where`` did not take) stays
+zero where the partial is nan or inf.
 """
 
 import builtins
@@ -17,7 +19,7 @@ import operator
 
 import numpy as np
 
-from .registry import elementwise
+from .registry import defrule, elementwise
 
 # -- arithmetic ---------------------------------------------------------------------------------
 
@@ -281,6 +283,16 @@ def clip(a, a_min=None, a_max=None, ans=None):
     return 1.0 * (ans == a), 1.0 * (a < a_min), 1.0 * (a > a_max)
 
 
-@elementwise(np.where, nondiff=("condition",))
-def where(condition, x, y):
-    return np.where(condition, 1.0, 0.0), np.where(condition, 0.0, 1.0)
+# np.where selects rather than multiplies by a 0/1 mask: 0 * nan is nan, and a branch that is
+# not taken is often not finite there (np.where(x > 0, np.sqrt(x), 0.0))
+def where_vjp(g, ans, condition, x, y):
+    return np.where(condition, g, 0.0), np.where(condition, 0.0, g)
+
+
+def where_jvp(x_dot, y_dot, ans, condition, x, y):
+    return np.where(condition, x_dot, np.zeros(np.shape(ans))), np.where(
+        condition, np.zeros(np.shape(ans)), y_dot
+    )
+
+
+defrule(np.where, vjp=where_vjp, jvp=where_jvp, broadcasts=True)

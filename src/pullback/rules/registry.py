@@ -17,7 +17,9 @@ Elementwise functions give their partial derivatives::
         return y, x                     # one partial per argument, in order
 
 A parameter named ``ans`` receives the primal output (``def exp(x, ans): return ans``).
-From the partials: ``jvp = sum(x_dot * dx)``, ``vjp_x = unbroadcast(g * dx, x)``.
+From the partials: ``jvp = sum(x_dot * dx)``, ``vjp_x = unbroadcast(g * dx, x)``, where the
+product is ``safe_mul(g, dx)`` unless ``dx`` is a constant: a zero adjoint stays zero where
+``dx`` is nan or inf (in a branch ``np.where`` does not take).
 
 Every other primitive gives a VJP and a JVP, side by side::
 
@@ -397,7 +399,7 @@ def _bind_elementwise(rule: Rule, partials: Callable, uses_ans: bool) -> None:
     """Make vjp_fn/jvp_fn of an elementwise rule multiply its partials by g / the tangent."""
     import numpy as np
 
-    from ..runtime import unbroadcast
+    from ..runtime import times_partial, unbroadcast
 
     n = len(rule.diff_params)
 
@@ -418,7 +420,7 @@ def _bind_elementwise(rule: Rule, partials: Callable, uses_ans: bool) -> None:
 
             def fn(g, ans, *args, **kwargs):
                 target = args[argnum] if argnum < len(args) else kwargs.get(rule.diff_params[i])
-                return unbroadcast(g * call_partial(p, ans, args, kwargs), target)
+                return unbroadcast(times_partial(g, call_partial(p, ans, args, kwargs)), target)
 
             rule._split_vjp[i] = fn
         return fn

@@ -3,7 +3,7 @@
 In: nothing. Out: registered rules for ``unbroadcast``, ``unreduce``, ``getitem_adjoint``,
 ``add_adjoints``, ``accumulate``, ``item``, ``adjoint_or_zeros``, ``broadcast_like``,
 ``reduce_like``, ``item_adjoint``, ``sum_tangent``/``split_tangent``, ``add_into``,
-``matrix_transpose``, ``matmul_adjoint_a``/``_b``, and the non-differentiable helpers
+``matrix_transpose``, ``matmul_adjoint_a``/``_b``, ``safe_mul``, and the non-differentiable helpers
 (``seed``, ``zeros_like_value``, ``zero_tangent``).
 
 These make the source transformation closed over its own output: a generated gradient calls
@@ -29,6 +29,7 @@ from ..runtime import (
     matrix_transpose,
     prefix_adjoint,
     reduce_like,
+    safe_mul,
     setitem_adjoint_v,
     setitem_tangent_v,
     split_tangent,
@@ -389,3 +390,15 @@ def prefix_adjoint_jvp(g_in_dot, ans, g_in, adjoint):
 
 
 defrule(prefix_adjoint, vjp=prefix_adjoint_vjp, jvp=prefix_adjoint_jvp, linear=True)
+
+
+def safe_mul_vjp(g, ans, a, b):
+    return safe_mul(g, b), safe_mul(g, a)
+
+
+def safe_mul_jvp(a_dot, b_dot, ans, a, b):
+    return safe_mul(a_dot, b), safe_mul(a, b_dot)
+
+
+# its derivatives keep its zeros: a Hessian through an untaken np.where branch stays finite
+defrule(safe_mul, vjp=safe_mul_vjp, jvp=safe_mul_jvp, broadcasts=True)

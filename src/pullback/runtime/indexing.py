@@ -137,7 +137,8 @@ def copy_value(x):
     if x.__class__ is np.ndarray:
         return x.copy()
     if isinstance(x, (list, tuple)):
-        return type(x)(copy_value(v) for v in x)
+        parts = [copy_value(v) for v in x]
+        return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)
     if isinstance(x, dict):
         return {k: copy_value(v) for k, v in x.items()}
     return x

@@ -317,7 +317,7 @@ def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
     """The adjoint of ``a`` in ``np.trace(a, offset, axis1, axis2)``: ``g`` on that diagonal."""
     shape = np.shape(a)
     eye = np.eye(shape[axis1], shape[axis2], k=offset)
-    return np.moveaxis(np.asarray(g)[..., None, None] * eye, (-2, -1), (axis1, axis2))
+    return np.moveaxis(np.expand_dims(g, (-2, -1)) * eye, (-2, -1), (axis1, axis2))
 
 
 def diagonal_adjoint(g, a, offset=0, axis1=0, axis2=1):
@@ -492,17 +492,26 @@ def _read_triangle_adjoint(s, from_lower):
     return np.triu(s + matrix_transpose(s), 1) + np.eye(s.shape[-1]) * s
 
 
-def _eigen_gaps(w):
-    """``1 / (w_j - w_i)`` off the diagonal, 0 on it (distinct eigenvalues assumed)."""
+def _over_eigen_gaps(m, w):
+    """``m_ij / (w_j - w_i)`` off the diagonal, 0 on it and wherever ``m_ij`` is 0.
+
+    Between equal eigenvalues the eigenvectors are not unique and the quotient is 0/0 in the
+    limit; an entry of ``m`` that is exactly 0 there (the sum of eigenvalues, the trace of
+    ``V diag(w) V^T``, any unused eigenvector) contributes nothing, and any other is NaN, so a
+    derivative this formula cannot give is not replaced by a wrong finite number.
+    """
     gaps = w[..., None, :] - w[..., :, None]
     off = ~np.eye(w.shape[-1], dtype=bool)
-    return np.divide(1.0, gaps, out=np.zeros_like(gaps), where=off)
+    equal = gaps == 0
+    quotient = np.where(equal, np.nan, m / np.where(equal, 1.0, gaps))
+    return np.where(off & (m != 0), quotient, 0.0)
 
 
 def eigh_adjoint(g, ans, UPLO="L"):
     """The adjoint of ``a`` in ``w, v = np.linalg.eigh(a, UPLO)`` from ``g = (w_bar, v_bar)``.
 
-    Either part of ``g`` may be None. Eigenvalues are assumed distinct.
+    Either part of ``g`` may be None (an unused eigenvector contributes nothing, also between
+    equal eigenvalues; see ``_over_eigen_gaps``).
     """
     w, v = ans
     w_bar, v_bar = g
@@ -510,7 +519,7 @@ def eigh_adjoint(g, ans, UPLO="L"):
     if w_bar is not None:
         inner = inner + np.eye(w.shape[-1]) * np.expand_dims(w_bar, -2)
     if v_bar is not None:
-        inner = inner + _eigen_gaps(w) * (matrix_transpose(v) @ v_bar)
+        inner = inner + _over_eigen_gaps(matrix_transpose(v) @ v_bar, w)
     s = v @ inner @ matrix_transpose(v)
     return _read_triangle_adjoint(s, UPLO.upper() == "L")
 
@@ -519,7 +528,7 @@ def eigh_tangent(a_dot, ans, UPLO="L"):
     """The tangent ``(w_dot, v_dot)`` of ``np.linalg.eigh(a, UPLO)`` from ``a``'s."""
     w, v = ans
     rotated = matrix_transpose(v) @ _read_triangle(a_dot, UPLO.upper() == "L") @ v
-    return np.diagonal(rotated, axis1=-2, axis2=-1), v @ (_eigen_gaps(w) * rotated)
+    return np.diagonal(rotated, axis1=-2, axis2=-1), v @ _over_eigen_gaps(rotated, w)
 
 
 def eigvalsh_adjoint(g, a, UPLO="L"):

@@ -758,6 +758,16 @@ class Reverse:
             return True
         return False
 
+    def times_partial(self, g: ast.expr, partial: ast.expr) -> ast.expr:
+        """``g * partial`` for a constant partial, else ``safe_mul(g, partial)``: a zero adjoint
+        (a branch np.where did not take) stays zero where the partial is nan or inf."""
+        partial = simplify(partial)
+        if isinstance(partial, ast.Constant) or (
+            isinstance(partial, ast.UnaryOp) and isinstance(partial.operand, ast.Constant)
+        ):
+            return simplify(ast.BinOp(left=g, op=ast.Mult(), right=partial))
+        return ast.Call(func=self.ctx.helper("safe_mul"), args=[g, partial], keywords=[])
+
     def rule_contributions(self, rule, args, keywords, v, g):
         bound = registry_bind(rule, args, keywords)
         n = len(rule.diff_params)
@@ -777,7 +787,7 @@ class Reverse:
                     stmts, partial = spliced
                     if isinstance(partial, ast.Constant) and partial.value is None:
                         continue
-                    expr = simplify(ast.BinOp(left=copy.deepcopy(g), op=ast.Mult(), right=partial))
+                    expr = self.times_partial(copy.deepcopy(g), partial)
             elif rule.kind == "general":
                 got = splicer.entries(rule.vjp, n)
                 if got is not None:

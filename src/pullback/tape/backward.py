@@ -18,8 +18,8 @@ import numpy as np
 
 from ..errors import MissingRuleError, NonDifferentiableError, PullbackError
 from ..graph.ir import Node, map_nodes, node_inputs
-from ..runtime import unbroadcast
-from .core import ITEM_RULE, GraphPrimitive, is_traced
+from ..runtime import safe_mul, unbroadcast
+from .core import ITEM_RULE, GraphPrimitive, bind, is_traced
 from .namespace import dispatching_rule_fn
 
 __all__ = ["topological_order", "sweep", "backward_into_leaves"]
@@ -90,13 +90,18 @@ def _partial(rule, i: int):
 
 
 def _elementwise_vjp(rule, i: int, position: int, g, ans, args):
-    """``g * partial``, summed down to the argument's shape only where it was broadcast.
+    """``safe_mul(g, partial)``, summed down to the argument's shape only where it was broadcast.
 
     The same value as ``rule.vjp_fn(i)``, without its shape bookkeeping on scalars.
     """
     partial, uses_ans = _partial(rule, i)
     d = partial(*args, ans=ans) if uses_ans else partial(*args)
-    adjoint = g * d
+    if type(d) is float or type(d) is int:
+        adjoint = g * d
+    elif is_traced(g) or is_traced(d):  # a gradient graph, a second order: one safe_mul node
+        adjoint = bind(safe_mul, (g, d))
+    else:
+        adjoint = safe_mul(g, d)
     target = args[position]
     if type(adjoint) is float and type(target) is float:
         return adjoint
@@ -144,12 +149,15 @@ def _zero_like(x):
 
 
 def _assemble(node: Node, parts: _Parts):
-    """The adjoint of a tuple-valued node from its leaves' adjoints (zeros where none)."""
+    """The adjoint of a tuple-valued node from its leaves' adjoints (None where none).
+
+    None, the symbolic zero, is what source mode passes for an unused leaf, so a rule sees the
+    same cotangent in every mode (``eigh_adjoint`` skips the eigenvector term on it).
+    """
     from ..pytree import flatten, unflatten
 
     leaves, tree = flatten(node.value)
-    return unflatten(tree, [parts.get(k, None) if k in parts else _zero_like(v)
-                            for k, v in enumerate(leaves)])  # fmt: skip
+    return unflatten(tree, [parts.get(k) for k in range(len(leaves))])
 
 
 def _recorded_value(node: Node):

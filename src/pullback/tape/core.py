@@ -348,7 +348,7 @@ class ReverseTrace:
         """(raw value, record) of an argument: this trace's Tensors become values and Nodes."""
         t = type(x)
         if t is Tensor:
-            if x.trace is self:
+            if x.traced_by is self:
                 node = x.node
                 value = x.value
                 if type(value) is not float and isinstance(value, TracedValue):
@@ -526,7 +526,7 @@ def _top_trace(x, best):
     """The highest-level trace among the traced values in ``x`` (nested containers too)."""
     t = type(x)
     if t is Tensor:
-        trace = x.trace
+        trace = x.traced_by
         if best is None or trace.level > best.level:
             return trace
         return best
@@ -539,7 +539,7 @@ def _top_trace(x, best):
             best = _top_trace(v, best)
         return best
     if isinstance(x, TracedValue):  # a Dual
-        trace = x.trace
+        trace = x.traced_by
         return trace if best is None or trace.level > best.level else best
     return best
 
@@ -565,10 +565,10 @@ def _binary(fn, a, b):
     ta = type(a)
     tb = type(b)
     if ta is Tensor:
-        trace = a.trace
+        trace = a.traced_by
         va, na = a.value, a.node
         if tb is Tensor:
-            if b.trace is not trace:
+            if b.traced_by is not trace:
                 return bind(fn, (a, b))
             vb, nb = b.value, b.node
         elif tb is float or tb is int or tb is np.ndarray:
@@ -576,7 +576,7 @@ def _binary(fn, a, b):
         else:
             return bind(fn, (a, b))
     elif (ta is float or ta is int or ta is np.ndarray) and type(b) is Tensor:
-        trace = b.trace
+        trace = b.traced_by
         va, na = a, None
         vb, nb = b.value, b.node
     else:
@@ -601,7 +601,7 @@ def _binary(fn, a, b):
 
 def _unary(fn, a):
     """``fn(a)`` for a one-argument ufunc or operator on a tape's Tensor: the quick path."""
-    trace = a.trace
+    trace = a.traced_by
     va = a.value
     node = a.node
     if (
@@ -711,7 +711,9 @@ class TracedValue:
     methods and Python operators on them are primitive calls through ``bind``.
 
     A subclass keeps the value it stands for (itself traced by an older trace, perhaps) in
-    ``value`` and its trace in ``trace``; ``Tensor`` takes a quicker path for arithmetic.
+    ``value`` and its trace in ``traced_by`` (not ``trace``: that name is ``ndarray.trace``, a
+    method every ndarray method name must stay free for); ``Tensor`` takes a quicker path for
+    arithmetic.
     """
 
     __slots__ = ()
@@ -852,12 +854,12 @@ class Tensor(TracedValue):
     0.077004
     """
 
-    __slots__ = ("value", "node", "trace", "_leaf")
+    __slots__ = ("value", "node", "traced_by", "_leaf")
 
     def __init__(self, value, node: Node | None = None, trace: ReverseTrace = EAGER):
         self.value = value
         self.node = node
-        self.trace = trace
+        self.traced_by = trace
         self._leaf = None
 
     # -- NumPy protocols ---------------------------------------------------------------------
@@ -872,7 +874,7 @@ class Tensor(TracedValue):
                 return _binary(ufunc, *inputs)
         if method != "__call__":
             if any(isinstance(x, Tensor) and x.carries_derivative for x in inputs):
-                filename, lineno = _where(self.trace)
+                filename, lineno = _where(self.traced_by)
                 raise MissingRuleError(
                     f"numpy.{ufunc.__name__}.{method}",
                     filename=filename,
@@ -888,7 +890,7 @@ class Tensor(TracedValue):
                 f"cannot convert a Tensor that carries a derivative to a NumPy array: {_FLOAT_HINT}"
             )
         # (a plain array indexed by a traced index, a[i]: a graph's replay must check i)
-        return np.asarray(self.trace.guard(self, _plain, "array"), dtype=dtype)
+        return np.asarray(self.traced_by.guard(self, _plain, "array"), dtype=dtype)
 
     # -- derivatives -----------------------------------------------------------------------
     @property
@@ -944,7 +946,7 @@ class Tensor(TracedValue):
 
     def detach(self) -> Tensor:
         """This value as a constant Tensor: no derivative flows through it."""
-        return Tensor(self.value, None, self.trace)
+        return Tensor(self.value, None, self.traced_by)
 
     def numpy(self):
         """The value as a plain ndarray or number (no derivative)."""
@@ -954,39 +956,39 @@ class Tensor(TracedValue):
         """The value as a number. Inside a transformation it keeps its derivative, as source
         mode does (a traced scalar); on a ``pb.tensor`` outside one it is a plain Python
         number, deliberately without its derivative (``loss.item()``)."""
-        if self.carries_derivative and self.trace is not EAGER:
+        if self.carries_derivative and self.traced_by is not EAGER:
             fn, args, kwargs = lookup_method("item").adapt(self, *index)
             return bind(fn, tuple(args), dict(kwargs))
-        value = _plain(self.trace.guard(self, _plain, "array"))
+        value = _plain(self.traced_by.guard(self, _plain, "array"))
         return value.item(*index) if hasattr(value, "item") else value
 
     def tolist(self):
         """``ndarray.tolist``: inside a transformation, nested lists of traced numbers that
         keep their derivatives; otherwise plain numbers (``item``)."""
-        if self.carries_derivative and self.trace is not EAGER:
+        if self.carries_derivative and self.traced_by is not EAGER:
             return super().tolist()
-        value = _plain(self.trace.guard(self, _plain, "array"))
+        value = _plain(self.traced_by.guard(self, _plain, "array"))
         return value.tolist() if hasattr(value, "tolist") else value
 
     # -- conversions: branch decisions are fine, dropping a derivative is not --------------
     def __bool__(self) -> bool:
-        return self.trace.guard(self, bool, "bool")
+        return self.traced_by.guard(self, bool, "bool")
 
     def __int__(self) -> int:
-        return self.trace.guard(self, int, "int")
+        return self.traced_by.guard(self, int, "int")
 
     def __index__(self) -> int:
-        return self.trace.guard(self, operator.index, "index")
+        return self.traced_by.guard(self, operator.index, "index")
 
     def __round__(self, ndigits=None):
         if ndigits is not None:  # np.round keeps the value an array: zero derivative
             return np.round(self, ndigits)
-        return self.trace.guard(self, _round_value, "round")
+        return self.traced_by.guard(self, _round_value, "round")
 
     def __float__(self) -> float:
         if self.carries_derivative:
             raise NonDifferentiableError(f"float() of a Tensor: {_FLOAT_HINT}")
-        return self.trace.guard(self, float, "float")
+        return self.traced_by.guard(self, float, "float")
 
     def __complex__(self) -> complex:
         if self.carries_derivative:
@@ -1020,7 +1022,7 @@ class Tensor(TracedValue):
             )
         new = bind(setitem, (self, index, value))
         if type(new) is Tensor:
-            self.value, self.node, self.trace = new.value, new.node, new.trace
+            self.value, self.node, self.traced_by = new.value, new.node, new.traced_by
         else:
             self.value, self.node = new, None
 

@@ -79,7 +79,8 @@ class ForwardTrace:
         if tangent is None:
             return ans
         if isinstance(ans, (tuple, list)):
-            return type(ans)(self._wrap(a, t) for a, t in zip(ans, tangent, strict=True))
+            parts = [self._wrap(a, t) for a, t in zip(ans, tangent, strict=True)]
+            return type(ans)(*parts) if hasattr(ans, "_fields") else type(ans)(parts)
         kind = core._meta(ans)[2]
         if kind not in "fc":
             return ans
@@ -92,7 +93,7 @@ class ForwardTrace:
         """(primals, tangents) of an argument; tangents are None where zero."""
         t = type(x)
         if t is Dual:
-            if x.trace is self:
+            if x.traced_by is self:
                 flags[0] = True
                 if isinstance(x.primal, TracedValue):
                     flags[1] = True
@@ -129,7 +130,7 @@ def _zero(primal):
 
 
 def _tangent_of_kwarg(value, trace):
-    if type(value) is Dual and value.trace is trace:
+    if type(value) is Dual and value.traced_by is trace:
         return value.tangent
     return None
 
@@ -140,12 +141,12 @@ class Dual(TracedValue):
     Operators, indexing and ndarray methods come from ``TracedValue``.
     """
 
-    __slots__ = ("primal", "tangent", "trace")
+    __slots__ = ("primal", "tangent", "traced_by")
 
     def __init__(self, primal, tangent, trace: ForwardTrace):
         self.primal = primal
         self.tangent = tangent
-        self.trace = trace
+        self.traced_by = trace
 
     # -- NumPy protocols ---------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -174,7 +175,7 @@ class Dual(TracedValue):
 
         new = bind(setitem, (self, index, value))
         if type(new) is Dual:
-            self.primal, self.tangent, self.trace = new.primal, new.tangent, new.trace
+            self.primal, self.tangent, self.traced_by = new.primal, new.tangent, new.traced_by
         else:  # the tangent vanished (v constant over a zero tangent): keep a zero one
             self.primal, self.tangent = new, np.zeros_like(new, dtype=float)
 

@@ -55,7 +55,9 @@ def _wrap_primals(trace: ReverseTrace, primals: tuple, names=None):
 
 def _strip(x: Any, trace) -> Any:
     """Values of ``trace``'s Tensors inside a pytree (aux outputs are not differentiated)."""
-    return pytree.tree_map(lambda v: v.value if type(v) is Tensor and v.trace is trace else v, x)
+    return pytree.tree_map(
+        lambda v: v.value if type(v) is Tensor and v.traced_by is trace else v, x
+    )
 
 
 def vjp(f: Callable, primals: tuple, has_aux: bool = False):
@@ -74,7 +76,7 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
     out_nodes = []
     values = []
     for leaf in out_leaves:
-        mine = type(leaf) is Tensor and leaf.trace is trace
+        mine = type(leaf) is Tensor and leaf.traced_by is trace
         out_nodes.append(leaf.node if mine else None)
         values.append(leaf.value if mine else leaf)
     value = pytree.unflatten(out_tree, values)
@@ -110,7 +112,9 @@ def record(f: Callable, *args: Any) -> Graph:
     with tracing(trace):
         out, _ = call_in_dispatching_namespace(f, tuple(wrapped))
     outputs = pytree.tree_map(
-        lambda v: v.node if type(v) is Tensor and v.trace is trace and v.node is not None else v,
+        lambda v: (
+            v.node if type(v) is Tensor and v.traced_by is trace and v.node is not None else v
+        ),
         out,
     )
     input_nodes = [n for _, nodes in inputs for n in nodes if n is not None]
@@ -157,7 +161,7 @@ def split_duals(out: Any, trace: ForwardTrace) -> tuple[Any, Any]:
     out_leaves, out_tree = pytree.flatten(out)
     values, tangents_out = [], []
     for leaf in out_leaves:
-        if type(leaf) is Dual and leaf.trace is trace:
+        if type(leaf) is Dual and leaf.traced_by is trace:
             values.append(leaf.primal)
             tangents_out.append(leaf.tangent)
         else:

@@ -45,8 +45,10 @@ def _dispatching(fn: Callable) -> Callable:
 
     dispatch.__name__ = fn.__name__
     dispatch.__qualname__ = fn.__name__
+    dispatch.__module__ = getattr(fn, "__module__", None)  # finds fn's rule by its name
     dispatch.__wrapped__ = fn
     dispatch.__doc__ = fn.__doc__
+    dispatch.dispatches = True  # already a stand-in: not to be wrapped or cloned again
     return dispatch
 
 
@@ -84,8 +86,8 @@ def _fresh(obj):
     from .core import Tensor
 
     if type(obj) is Tensor:
-        return Tensor(obj.value, obj.node, obj.trace)
-    return type(obj)(obj.primal, obj.tangent, obj.trace)
+        return Tensor(obj.value, obj.node, obj.traced_by)
+    return type(obj)(obj.primal, obj.tangent, obj.traced_by)
 
 
 def _array(obj, dtype=None, *args, **kwargs):
@@ -249,16 +251,61 @@ def _dispatching_pullback() -> types.ModuleType:
 DISPATCHING_NUMPY = _make_numpy()
 
 
+def _holds_python_rules(module: types.ModuleType) -> bool:
+    """Whether a rule is registered for a plain-Python function under ``module``'s name
+    (``scipy.special`` for ``scipy.special.logsumexp``, and ``scipy`` above it)."""
+    from ..rules.registry import supported_functions
+
+    prefix = module.__name__ + "."
+    return any(name.startswith(prefix) for name in supported_functions())
+
+
+_DISPATCHING_MODULES: dict = {}
+
+
+def _dispatching_module(module: types.ModuleType) -> types.ModuleType:
+    """A stand-in for ``module`` (SciPy's, say) whose plain-Python functions with a rule
+    dispatch through ``bind`` on traced values: ``scipy.special.logsumexp`` converts its
+    argument with ``np.asarray`` inside, so without this only its rule can see a Tensor."""
+    proxy = _DISPATCHING_MODULES.get(module.__name__)
+    if proxy is not None and proxy.__wrapped__ is module:
+        return proxy
+    proxy = types.ModuleType(module.__name__, module.__doc__)
+    proxy.__wrapped__ = module
+    for name, value in module.__dict__.items():
+        if name.startswith("__") or isinstance(value, types.ModuleType):
+            continue  # submodules: replaced on first access, below
+        if type(value) is types.FunctionType and _is_registered_python_function(value):
+            value = _dispatching(value)
+        proxy.__dict__[name] = value
+
+    def submodule(name):  # also those SciPy loads on first access (scipy.special)
+        value = getattr(module, name)
+        if isinstance(value, types.ModuleType):
+            value = _replacement(value) or value
+            proxy.__dict__[name] = value
+        return value
+
+    proxy.__dict__["__getattr__"] = submodule
+    return _DISPATCHING_MODULES.setdefault(module.__name__, proxy)
+
+
 def _replacement(value):
     """The dispatching stand-in for a global value, or None to keep it."""
     if value is math:
         return DISPATCHING_MATH
     if value is np:
         return DISPATCHING_NUMPY
-    if isinstance(value, types.ModuleType) and value.__name__ == "pullback":
-        return _dispatching_pullback()
-    if type(value) is types.FunctionType and (value.__module__ or "").startswith("pullback."):
-        if _is_registered_python_function(value):  # pb.stop_gradient imported by name
+    if isinstance(value, types.ModuleType):
+        if value.__name__ == "pullback":
+            return _dispatching_pullback()
+        if not value.__name__.startswith(("numpy", "pullback")) and _holds_python_rules(value):
+            return _dispatching_module(value)
+        return None
+    if type(value) is types.FunctionType and not (value.__module__ or "").startswith("numpy"):
+        if getattr(value, "dispatches", False):
+            return None
+        if _is_registered_python_function(value):  # pb.stop_gradient, scipy's logsumexp
             return _dispatching(value)
         return None
     if isinstance(value, types.BuiltinFunctionType):
@@ -320,7 +367,7 @@ def with_dispatching_namespace(f: Callable, _memo: dict | None = None) -> Callab
     if isinstance(f, types.MethodType):
         func = with_dispatching_namespace(f.__func__, memo)
         return f if func is f.__func__ else types.MethodType(func, f.__self__)
-    if type(f) is not types.FunctionType:
+    if type(f) is not types.FunctionType or getattr(f, "dispatches", False):
         return f
     key = id(f)
     if key in memo:
