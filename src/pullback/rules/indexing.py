@@ -3,7 +3,8 @@ and ``x.item()``.
 
 In: nothing. Out: registered rules for ``operator.getitem``, ``pullback.runtime.setitem`` and
 ``pullback.runtime.additem`` (what source and tape modes turn ``y[i] = v``, ``y[i] += v`` into),
-``np.take`` and ``pullback.runtime.array_item`` (``x.item(...)``).
+``np.take``, ``pullback.runtime.array_item`` (``x.item(...)``) and ``array_tolist``
+(``x.tolist()``).
 
 Any index NumPy accepts works: integers, slices with steps, ``None``, ``...``, integer arrays
 (repeats accumulate in the adjoint) and boolean masks. For a list, tuple or dict ``x`` the
@@ -19,6 +20,8 @@ from ..runtime import (
     additem,
     array_item,
     array_item_adjoint,
+    array_tolist,
+    array_tolist_adjoint,
     copy_value,
     getitem_adjoint,
     loop_sequence,
@@ -161,3 +164,14 @@ def item_jvp(x_dot, ans, x, index=()):
 
 
 defrule(array_item, vjp=item_vjp, jvp=item_jvp, linear=True)
+
+
+def tolist_vjp(g, ans, x):
+    return array_tolist_adjoint(g, x, ans)
+
+
+def tolist_jvp(x_dot, ans, x):
+    return array_tolist(x_dot)
+
+
+defrule(array_tolist, vjp=tolist_vjp, jvp=tolist_jvp, linear=True)

@@ -8,7 +8,7 @@ non-differentiable ``astype_integer``. In-place methods (``sort``, ``fill``) are
 
 import numpy as np
 
-from ..runtime import array_item, astype, astype_integer
+from ..runtime import array_item, array_tolist, astype, astype_integer
 from .registry import defmethod
 
 
@@ -76,6 +76,7 @@ def _item(self, *index):
 
 defmethod("reshape", _reshape)
 defmethod("item", _item)
+defmethod("tolist", lambda self: (array_tolist, (self,), {}))
 defmethod("transpose", _transpose)
 defmethod("clip", _clip)
 defmethod("astype", _astype)

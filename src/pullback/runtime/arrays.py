@@ -40,6 +40,8 @@ __all__ = [
     "take_adjoint",
     "array_item",
     "array_item_adjoint",
+    "array_tolist",
+    "array_tolist_adjoint",
     "column_stack_adjoint",
     "dstack_adjoint",
     "append_adjoint",
@@ -381,6 +383,17 @@ def array_item_adjoint(g, x, index=()):
     else:
         x_bar[tuple(index[0]) if len(index) == 1 else index] = g
     return x_bar
+
+
+def array_tolist(x):
+    """``x.tolist()`` as a function: the entries of ``x`` as (nested lists of) Python numbers."""
+    return np.asarray(x).tolist()
+
+
+def array_tolist_adjoint(g, x, ans):
+    """The adjoint of ``x`` in ``ans = array_tolist(x)``: the list adjoint ``g`` (``None`` for
+    entries that got none) as an array of ``x``'s shape."""
+    return np.reshape(array_tangent(g, ans), np.shape(x))
 
 
 def column_stack_adjoint(g, tup):

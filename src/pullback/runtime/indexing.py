@@ -171,6 +171,8 @@ def getitem_adjoint(g, x, index):
         x_bar[index] = g
         return x_bar
     x_bar = _float_zeros(x)
+    if g is None:  # a zero adjoint (an entry of a list that no later read used)
+        return x_bar
     if _has_integer_array(index):
         np.add.at(x_bar, index, g)
     else:

@@ -50,7 +50,7 @@ _NONDIFF_OPS = {
     operator.rshift,
     operator.invert,
 }
-IDENTITY_METHODS = {"copy", "astype", "item", "tolist"}
+IDENTITY_METHODS = {"copy", "astype", "item"}
 NONDIFF_METHODS = {
     "keys",
     "index",

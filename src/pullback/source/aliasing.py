@@ -26,6 +26,7 @@ write instead.
 from __future__ import annotations
 
 import ast
+import copy
 
 from .diagnostics import unsupported
 
@@ -92,6 +93,15 @@ class _Aliasing:
         self.loops: list = []  # enclosing loops of the statement being analyzed
         self.rests: list = []  # what runs after it, block by enclosing block
         self.checks: dict = {}  # id(statement) -> (statement, value to check, other name)
+        # an entry read ``x[i]`` / ``x[i, j]`` (integer indices, x's number of axes unknown):
+        # a number when x has as many axes, else a view of x. Its abstract object -> the
+        # objects x may be, the read itself, and where its value went (statement, target)
+        self.entries: dict = {}
+        self.entry_reads: dict = {}
+        self.flows: dict = {}
+        # id(statement) -> (statement, {target text: check to run after it}) for the entry
+        # reads that an update was accepted on, checked to be numbers when the derivative runs
+        self.after: dict = {}
 
     # -- objects -----------------------------------------------------------------------------
     @staticmethod
@@ -99,25 +109,57 @@ class _Aliasing:
         """The object made where ``node`` runs (one abstract object per place in the code)."""
         return ("new", id(node))
 
-    def reach(self, objs) -> set:
-        """Objects ``objs`` and everything they may hold, transitively."""
+    def reach(self, objs, through_entries=True) -> set:
+        """Objects ``objs`` and everything they may hold, transitively; an entry read stands
+        for the object it was read from too, unless ``through_entries`` is False (it is then
+        taken to be the number it is when its array has as many axes as it has indices)."""
         out = set(objs)
         todo = list(objs)
         while todo:
-            for inner in self.contents.get(todo.pop(), ()):
-                if inner not in out:
-                    out.add(inner)
-                    todo.append(inner)
+            obj = todo.pop()
+            inner = self.contents.get(obj, set())
+            if through_entries:
+                inner = inner | self.entries.get(obj, set())
+            for x in inner:
+                if x not in out:
+                    out.add(x)
+                    todo.append(x)
         return out
 
-    def points_to(self, e, state) -> set:
-        """The objects expression ``e`` may evaluate to."""
+    def expand(self, objs) -> set:
+        """``objs`` and, for an entry read among them, the objects it was read from: writing
+        into ``row[k]`` after ``row = m[i]`` shows ``row`` is a view, so it writes into ``m``."""
+        out = set(objs)
+        todo = list(objs)
+        while todo:
+            for x in self.entries.get(todo.pop(), ()):
+                if x not in out:
+                    out.add(x)
+                    todo.append(x)
+        return out
+
+    def points_to(self, e, state, entries=None) -> set:
+        """The objects expression ``e`` may evaluate to. With a list ``entries``, an entry read
+        whose value ``e`` passes on (``x[i]``, ``x[i] if c else 0.0``) is an object of its own,
+        appended to ``entries``; the caller records where its value goes (``flows``)."""
         if isinstance(e, ast.Name):
             if e.id in state:
                 return set(state[e.id])
             return {("free", e.id)}
         if isinstance(e, ast.Subscript) and self.picks_one_entry(e):
             return {self.fresh(e)}  # y[i, j] of a 2-D array: a number, not a view
+        if (
+            isinstance(e, ast.Subscript)
+            and entries is not None
+            and _integer_index(e)
+            and e.value.id not in self.ndims  # else too few indices: a view
+        ):
+            obj = ("entry", id(e))
+            bases = self.reach(self.points_to(e.value, state))
+            self.entries[obj] = self.entries.get(obj, set()) | bases
+            self.entry_reads[obj] = e
+            entries.append(obj)
+            return {obj}
         if isinstance(e, (ast.Subscript, ast.Starred)):
             return self.reach(self.points_to(e.value, state))
         if isinstance(e, ast.Attribute):
@@ -133,11 +175,11 @@ class _Aliasing:
             self.contents[obj] = self.contents.get(obj, set()) | held
             return {obj}
         if isinstance(e, ast.IfExp):
-            return self.points_to(e.body, state) | self.points_to(e.orelse, state)
+            return self.points_to(e.body, state, entries) | self.points_to(e.orelse, state, entries)
         if isinstance(e, ast.BoolOp):
             out = set()
             for x in e.values:
-                out |= self.points_to(x, state)
+                out |= self.points_to(x, state, entries)
             return out
         if isinstance(e, ast.NamedExpr):
             return self.points_to(e.value, state)
@@ -198,23 +240,14 @@ class _Aliasing:
                 and isinstance(s.value, (ast.Tuple, ast.List))
                 and len(s.value.elts) == len(s.targets[0].elts)
             ):
-                values = [self.points_to(v, state) for v in s.value.elts]
-                for t, v in zip(s.targets[0].elts, values, strict=True):
-                    self.bind(t, v, state)
+                for t, v in zip(s.targets[0].elts, s.value.elts, strict=True):
+                    self.assign(s, t, v, state)
                 return state
-            objs = self.points_to(s.value, state)
             for t in s.targets:
-                if isinstance(t, ast.Subscript):
-                    self.update(s, t, False, state)
-                    self.add_contents(t.value, objs, state)
-                else:
-                    self.bind(t, objs, state)
+                self.assign(s, t, s.value, state)
             return state
         if isinstance(s, ast.AnnAssign) and s.value is not None:
-            if isinstance(s.target, ast.Subscript):
-                self.update(s, s.target, False, state)
-            else:
-                self.bind(s.target, self.points_to(s.value, state), state)
+            self.assign(s, s.target, s.value, state)
             return state
         if isinstance(s, ast.AugAssign):
             self.update(s, s.target, True, state)
@@ -236,6 +269,27 @@ class _Aliasing:
         if isinstance(s, ast.With):
             return self.block(s.body, state)
         return state
+
+    def assign(self, s, target, value, state):
+        """``target = value`` in statement ``s``: bind a name, or store into a container."""
+        entries = []
+        if isinstance(target, ast.Name):
+            self.bind(target, self.points_to(value, state, entries), state)
+            self.record(entries, s, target)
+        elif isinstance(target, ast.Subscript):
+            self.update(s, target, False, state)
+            if isinstance(target.value, ast.Name) and target.value.id in self.ndims:
+                return  # a store into an array the function made copies the value
+            plain = isinstance(target.value, ast.Name) and not _calls(target.slice)
+            objs = self.points_to(value, state, entries if plain else None)
+            self.add_contents(target.value, objs, state)
+            self.record(entries, s, target)
+        else:
+            self.bind(target, self.points_to(value, state), state)
+
+    def record(self, entries, s, target):
+        for obj in entries:
+            self.flows.setdefault(obj, {})[(id(s), ast.dump(target))] = (s, target)
 
     def loop(self, s, state):
         self.loops.append(s)
@@ -266,7 +320,7 @@ class _Aliasing:
             self.contents[obj] = self.contents.get(obj, set()) | set(objs)
 
     # -- the check -------------------------------------------------------------------------------
-    def observers(self, written, y, state) -> list[str]:
+    def observers(self, written, y, state, through_entries=True) -> list[str]:
         """Names other than ``y`` read after the current statement that reach ``written``."""
         later = set()
         for rest in self.rests:
@@ -275,7 +329,7 @@ class _Aliasing:
             later |= _names_read([loop])
         out = []
         for z in sorted(later - {y}):
-            seen = self.reach(state[z]) if z in state else {("free", z)}
+            seen = self.reach(state[z], through_entries) if z in state else {("free", z)}
             if seen & written:
                 out.append(z)
         return out
@@ -296,9 +350,15 @@ class _Aliasing:
                 self.checks[id(s)] = (s, ast.Name(id=y, ctx=ast.Load()), shared[0])
             state[y] = {self.fresh(s)}
             return
-        shared = self.observers(objs, y, state)
+        written = self.expand(objs)
+        shared = self.observers(written, y, state, through_entries=False)
         if shared:
             self.refuse(s, target, y, shared[0], augmented)
+        for z in self.observers(written, y, state):
+            # shared only through entry reads: accepted where each is a number when run
+            for obj in self.reach(state.get(z, ())):
+                if obj in self.entries:
+                    self.presume_number(obj, y)
         if augmented:  # ys[i] += v also updates the element ys[i] itself, if it is mutable
             shared = self.observers(self.reach(objs) - objs, y, state)
             if shared:
@@ -306,6 +366,14 @@ class _Aliasing:
                     value=ast.Name(id=base.id, ctx=ast.Load()), slice=target.slice, ctx=ast.Load()
                 )
                 self.checks[id(s)] = (s, element, shared[0])
+
+    def presume_number(self, obj, y):
+        """Check, after each statement that an entry read's value went to, that it is a
+        number (not a view), when the derivative runs."""
+        read = ast.unparse(self.entry_reads[obj])
+        for s, target in self.flows.get(obj, {}).values():
+            key = ast.unparse(target)
+            self.after.setdefault(id(s), (s, {}))[1].setdefault(key, (target, read, y))
 
     def refuse(self, s, target, y, z, augmented):
         code = ast.unparse(target)
@@ -320,12 +388,43 @@ class _Aliasing:
         )
 
     def insert_checks(self, ns):
-        """Put ``check_unshared(value, ...)`` before each update that needs one."""
-        if not self.checks:
+        """Put ``check_unshared(value, ...)`` before each update that needs one, and
+        ``check_entry(value, ...)`` after each statement whose entry read must be a number."""
+        if not self.checks and not self.after:
             return
-        from ..runtime.aliasing import check_unshared
+        from ..runtime import aliasing as runtime_aliasing
 
-        helper = ns.bind("check_unshared", check_unshared)
+        def helper(fn_name):
+            func = ast.Name(id=ns.bind(fn_name, getattr(runtime_aliasing, fn_name)), ctx=ast.Load())
+            func._static = True
+            return func
+
+        def where(s):
+            return [
+                ast.Constant(self.src.filename),
+                ast.Constant(s.lineno),
+                ast.Constant(s.col_offset + self.src.col_shift),
+            ]
+
+        def checked(s, fn_name, args):
+            call = ast.Call(func=helper(fn_name), args=args + where(s), keywords=[])
+            return ast.copy_location(ast.Expr(value=call), s)
+
+        def after(s):
+            out = []
+            for target, read, y in self.after[id(s)][1].values():
+                if isinstance(target, ast.Name):
+                    args = [ast.Name(id=target.id, ctx=ast.Load())]
+                    fn_name = "check_entry"
+                else:
+                    args = [
+                        ast.Name(id=target.value.id, ctx=ast.Load()),
+                        copy.deepcopy(target.slice),
+                    ]
+                    fn_name = "check_stored_entry"
+                shown = f"{ast.unparse(target)} = {read}"
+                out.append(checked(s, fn_name, args + [ast.Constant(shown), ast.Constant(y)]))
+            return out
 
         def visit(stmts):
             out = []
@@ -335,27 +434,28 @@ class _Aliasing:
                         setattr(s, field, visit(getattr(s, field)))
                 if id(s) in self.checks:
                     _, value, other = self.checks[id(s)]
-                    func = ast.Name(id=helper, ctx=ast.Load())
-                    func._static = True
-                    call = ast.Call(
-                        func=func,
-                        args=[
-                            value,
-                            ast.Constant(other),
-                            ast.Constant(self.src.filename),
-                            ast.Constant(s.lineno),
-                            ast.Constant(s.col_offset + self.src.col_shift),
-                        ],
-                        keywords=[],
-                    )
-                    out.append(ast.copy_location(ast.Expr(value=call), s))
+                    out.append(checked(s, "check_unshared", [value, ast.Constant(other)]))
                 out.append(s)
+                if id(s) in self.after:
+                    out.extend(after(s))
             return out
 
         self.node.body = visit(self.node.body)
         for n in ast.walk(self.node):
             if "lineno" in n._attributes and not hasattr(n, "lineno"):
                 ast.copy_location(n, self.node)
+
+
+def _integer_index(e: ast.Subscript) -> bool:
+    """``x[i]``, ``x[i - 1, j]``: a name indexed without slices, so a number where ``x`` has as
+    many axes as indices (else a view, or a copy for an array index)."""
+    return isinstance(e.value, ast.Name) and not any(
+        isinstance(n, (ast.Slice, ast.Starred)) for n in ast.walk(e.slice)
+    )
+
+
+def _calls(e) -> bool:
+    return any(isinstance(n, ast.Call) for n in ast.walk(e))
 
 
 _ALLOCATORS = {"zeros", "ones", "empty", "full"}

@@ -48,7 +48,6 @@ _PLAIN_METHODS = {
     "values",
     "items",
     "astype",
-    "tolist",
     "item",
     "get",
     "index",
@@ -207,8 +206,10 @@ class ANF:
     def atom(self, e, hint=None):
         pre, simple = self.simple(e, hint)
         if is_atom(simple):
+            self.refuse_local_function_value(simple, e)
             return pre, simple
         var = self.namer.fresh(describe(simple))
+        self.shadowed.add(var)  # a local, should its statements be normalized again (fold)
         return pre + [assign(var, simple, self.at)], name(var)
 
     def atoms(self, exprs):
@@ -625,6 +626,22 @@ class ANF:
             f"cannot tell what {ast.unparse(func)!r} calls before running",
             "call a function by its name",
         )
+
+    def refuse_local_function_value(self, simple, e) -> None:
+        """A nested def used as a value (returned, put in a tuple or list): it is inlined where
+        this function calls it, so the generated code holds no function to return."""
+        named = self.function_named(simple) if isinstance(simple, ast.Name) else None
+        if isinstance(named, str):
+            shown = self.local_functions[named].name if named in self.local_functions else named
+            raise unsupported(
+                e,
+                self.src,
+                f"the nested function {shown!r} is used as a value (returned or stored): "
+                "source mode inlines a nested function where it is called, so there is no "
+                "function object to pass on",
+                "call it in the function that defines it, or define it at module level with "
+                "what it captures as parameters (a class with a __call__ method works too)",
+            )
 
     def refuse_local_function_arguments(self, e: ast.Call) -> None:
         """A nested def or lambda passed to a module-level function: it is inlined where this

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import ast
 import itertools
+import math
 import linecache
+import os
 import threading
 from dataclasses import dataclass, field
 
@@ -134,6 +136,44 @@ def _bare_tuple(e) -> str:
     return ast.unparse(e)
 
 
+class _Literals(ast.NodeTransformer):
+    """Constants written as the expressions Python reads them as: the optimizer folds
+    ``-2.0`` into ``Constant(-2.0)``, which ``ast.unparse`` writes without parentheses, so
+    ``(-2.0) ** 2`` would come out as ``-2.0 ** 2``, that is ``-(2.0 ** 2)``."""
+
+    def visit_Constant(self, e):
+        return ast.copy_location(literal(e.value), e)
+
+
+def literal(value) -> ast.expr:
+    """An expression that unparses to text Python reads back as ``value``: a negative number
+    is the negation of a positive one, a tuple a tuple display."""
+    if isinstance(value, tuple):
+        return ast.Tuple(elts=[literal(v) for v in value], ctx=ast.Load())
+    if isinstance(value, frozenset):
+        return ast.Call(
+            func=ast.Name(id="frozenset", ctx=ast.Load()),
+            args=[ast.Set(elts=[literal(v) for v in value])] if value else [],
+            keywords=[],
+        )
+    if isinstance(value, complex) and not isinstance(value, bool):
+        imag = ast.Constant(complex(0.0, abs(value.imag)))
+        if value.real == 0 and math.copysign(1.0, value.real) > 0:
+            return _negated(imag) if math.copysign(1.0, value.imag) < 0 else imag
+        op = ast.Sub() if math.copysign(1.0, value.imag) < 0 else ast.Add()
+        return ast.BinOp(left=literal(value.real), op=op, right=imag)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and value != value:  # nan: written as inf - inf
+            return ast.BinOp(left=literal(math.inf), op=ast.Sub(), right=literal(math.inf))
+        if math.copysign(1.0, value) < 0:
+            return _negated(ast.Constant(type(value)(-value)))
+    return ast.Constant(value)
+
+
+def _negated(e) -> ast.expr:
+    return ast.UnaryOp(op=ast.USub(), operand=e)
+
+
 def _fill_locations(node, lineno):
     """Give every statement a line: its own, or else that of the statement around it."""
     for child in ast.iter_child_nodes(node):
@@ -151,6 +191,7 @@ def _fill_locations(node, lineno):
 def generate(pieces: list[Piece], namespace: dict, title: str) -> GeneratedModule:
     """Emit, register in linecache and run the generated functions."""
     for piece in pieces:
+        _Literals().visit(piece.node)
         _fill_locations(piece.node, getattr(piece.node, "lineno", None) or 1)
     em = _Emitter()
     for k, piece in enumerate(pieces):
@@ -158,6 +199,8 @@ def generate(pieces: list[Piece], namespace: dict, title: str) -> GeneratedModul
             em.lines += ["", ""]
         em.function(piece)
     text = "\n".join(em.lines) + "\n"
+    if os.environ.get("PULLBACK_CHECK_CODEGEN"):
+        check_round_trip(pieces, text)
     with _lock:
         n = next(_counter)
     filename = f"<pullback {title} #{n}>"
@@ -171,3 +214,34 @@ def generate(pieces: list[Piece], namespace: dict, title: str) -> GeneratedModul
     for fn in functions.values():
         fn.__pullback_module__ = module
     return module
+
+
+def _dump(node) -> str:
+    return ast.dump(node, include_attributes=False)
+
+
+def round_trip_mismatches(pieces: list[Piece], text: str) -> list[tuple[str, str]]:
+    """The statements of ``pieces`` that ``text`` does not say: ``(tree's dump, text's dump)``
+    for each generated statement whose text parses back to another tree."""
+    parsed = [s for s in ast.parse(text).body if isinstance(s, ast.FunctionDef)]
+    out = []
+    for piece, back in zip(pieces, parsed, strict=True):
+        body = list(piece.node.body)
+        if piece.docstring:
+            body.insert(0, ast.Expr(value=ast.Constant(piece.docstring)))
+        pairs = [(piece.node.args, back.args), *itertools.zip_longest(body, back.body)]
+        for made, read in pairs:
+            if made is None or read is None or _dump(made) != _dump(read):
+                out.append((_dump(made) if made else "", _dump(read) if read else ""))
+    return out
+
+
+def check_round_trip(pieces: list[Piece], text: str) -> None:
+    """Raise ``InternalError`` where the generated text would run something other than the
+    generated tree (a debug check, on where ``PULLBACK_CHECK_CODEGEN`` is set)."""
+    bad = round_trip_mismatches(pieces, text)
+    if bad:
+        from .diagnostics import InternalError
+
+        made, read = bad[0]
+        raise InternalError(f"generated text does not say its tree:\n{made}\nreads as\n{read}")

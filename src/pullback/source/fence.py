@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import ast
 import builtins
+import types
+
+import numpy as np
 
 from .diagnostics import unsupported
 from .resolve import MISSING, Scope
@@ -96,6 +99,17 @@ _MUTATING_METHODS = {
     "__setitem__",
     "__iadd__",
 }
+
+# the methods above that no array supports in source mode, even on the function's own arrays
+_ARRAY_IN_PLACE = ("sort", "fill", "resize", "itemset", "put", "partition")
+
+# NumPy functions that write into their first argument (the rest return new arrays)
+_MUTATING_FUNCTIONS = {
+    getattr(np, fname): fname
+    for fname in ("copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis")
+    if hasattr(np, fname)
+}
+_MUTATING_FUNCTIONS[np.random.shuffle] = "random.shuffle"
 
 
 def check(node: ast.FunctionDef, scope: Scope, src) -> None:
@@ -214,22 +228,31 @@ class _Fence(ast.NodeVisitor):
                     f"{func.id}() is not supported: {_FORBIDDEN_CALLS[func.id]}",
                     "write the computation out in plain code",
                 )
-        if isinstance(func, ast.Attribute) and func.attr in _MUTATING_METHODS:
-            base = func.value
-            if isinstance(base, ast.Name) and (base.id in self.params or not self._local(base.id)):
+        written = self._written_by(node)
+        if written is not None:
+            target, how = written
+            if isinstance(target, ast.Name) and (
+                target.id in self.params or not self._local(target.id)
+            ):
                 self.fail(
                     node,
                     f"'{ast.unparse(node)}' mutates a value passed in or captured "
                     "from outside the function, which would make gradients silently wrong",
                     "work on a copy: y = list(x) or y = x.copy()",
                 )
-            if func.attr in ("sort", "fill", "resize", "itemset", "put", "partition"):
+            if how in _ARRAY_IN_PLACE:
                 self.fail(
                     node,
-                    f"the in-place method .{func.attr}() is not supported",
-                    f"use the functional form, e.g. np.{func.attr}(x)"
-                    if func.attr in ("sort", "partition", "resize", "put")
+                    f"the in-place method .{how}() is not supported",
+                    f"use the functional form, e.g. np.{how}(x)"
+                    if how in ("sort", "partition", "resize", "put")
                     else "build a new array",
+                )
+            if how in _MUTATING_FUNCTIONS.values():
+                self.fail(
+                    node,
+                    f"np.{how}() writes into its first argument in place",
+                    "build a new array: y = np.where(mask, values, x)",
                 )
         if isinstance(func, ast.Attribute) and func.attr == "at":
             self.fail(
@@ -253,6 +276,35 @@ class _Fence(ast.NodeVisitor):
             return
         self._check_target(node.target, node)
         self.generic_visit(node)
+
+    def _written_by(self, call: ast.Call):
+        """``(the expression the call writes into, the method or function name)`` for a call
+        that changes an argument in place, else None. ``x.sort()`` sorts ``x``; ``np.sort(x)``
+        returns a sorted copy: a call on a module is a function, which writes into its first
+        argument only if it is one of ``_MUTATING_FUNCTIONS`` (``np.copyto``); a call on a
+        class (``list.append(x, v)``) is a method with its receiver passed first."""
+        func = call.func
+        callee = self.scope.static_value(func) if not self._shadowed(func) else MISSING
+        if callee is not MISSING:
+            for fn, fname in _MUTATING_FUNCTIONS.items():
+                if callee is fn:
+                    return (call.args[0] if call.args else None), fname
+        if not isinstance(func, ast.Attribute) or func.attr not in _MUTATING_METHODS:
+            return None
+        receiver = (
+            self.scope.static_value(func.value) if not self._shadowed(func.value) else MISSING
+        )
+        if isinstance(receiver, types.ModuleType):
+            return None
+        if isinstance(receiver, type):
+            return (call.args[0] if call.args else None), func.attr
+        return func.value, func.attr
+
+    def _shadowed(self, e) -> bool:
+        """Whether the name at the root of an attribute chain is the function's own."""
+        while isinstance(e, ast.Attribute):
+            e = e.value
+        return isinstance(e, ast.Name) and self._local(e.id)
 
     def _packed(self, e) -> bool:
         """Whether ``e`` is the *args or **kwargs of an enclosing nested function."""

@@ -70,7 +70,46 @@ def _is_num(e) -> bool:
     )
 
 
-class _Simplify(ast.NodeTransformer):
+_DISPLAYS = (ast.Tuple, ast.List, ast.Dict, ast.Set, ast.ListComp, ast.Lambda, ast.JoinedStr)
+
+
+def _is_none(left, right) -> bool | None:
+    """Whether ``left is right`` holds, where one side is ``None`` and the other a literal;
+    None where that is only known at run time."""
+    for a, b in ((left, right), (right, left)):
+        if isinstance(b, ast.Constant) and b.value is None:
+            if isinstance(a, ast.Constant):
+                return a.value is None
+            if isinstance(a, _DISPLAYS):
+                return False
+    return None
+
+
+class _KnownTests(ast.NodeTransformer):
+    """Tests whose outcome the code shows: ``(1, 0) is None`` (a rule's ``axes is None`` with
+    the user's ``(1, 0)`` spliced in, a SyntaxWarning at every compile if left in the text)
+    and the ``a if True else b`` it leaves. Exact for any value, so safe on any statement."""
+
+    def visit_Compare(self, e):
+        self.generic_visit(e)
+        return self.known_compare(e)
+
+    def visit_IfExp(self, e):
+        self.generic_visit(e)
+        if isinstance(e.test, ast.Constant) and isinstance(e.test.value, bool):
+            return e.body if e.test.value else e.orelse
+        return e
+
+    @staticmethod
+    def known_compare(e):
+        if len(e.ops) == 1 and isinstance(e.ops[0], (ast.Is, ast.IsNot)):
+            known = _is_none(e.left, e.comparators[0])
+            if known is not None:
+                return ast.Constant(known == isinstance(e.ops[0], ast.Is))
+        return e
+
+
+class _Simplify(_KnownTests):
     def visit_BinOp(self, e):
         self.generic_visit(e)
         left, right = e.left, e.right
@@ -132,7 +171,7 @@ class _Simplify(ast.NodeTransformer):
         fold = _CMP.get(type(e.ops[0])) if len(e.ops) == 1 else None
         if fold and _is_num(e.left) and _is_num(e.comparators[0]):
             return ast.Constant(bool(fold(e.left.value, e.comparators[0].value)))
-        return e
+        return self.known_compare(e)
 
     def visit_Call(self, e):
         self.generic_visit(e)
@@ -571,6 +610,7 @@ def optimize(
     live_out: set[str] = set()
     for _ in range(10):
         changed = copy_propagation(fdef, keep)
+        _KnownTests().visit(fdef)
         census = _census(fdef)
         if users is not None:
             changed |= collapse_unbroadcast(fdef, namespace, users, keep, census)
