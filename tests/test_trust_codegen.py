@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import ast
 import copy
-import re
 import importlib
+import re
 import warnings
 
 import numpy as np
@@ -295,7 +295,7 @@ def test_tolist_hessian():
 def gauss_seidel(b, u0):
     u = u0.copy()
     n = u.shape[0]
-    for sweep in range(3):
+    for _sweep in range(3):
         for i in range(n):
             left = u[i - 1] if i > 0 else 0.0
             right = u[i + 1] if i < n - 1 else 0.0
@@ -306,7 +306,7 @@ def gauss_seidel(b, u0):
 def gauss_seidel_2d(b, u0):
     u = u0.copy()
     n, m = u.shape
-    for sweep in range(2):
+    for _sweep in range(2):
         for i in range(1, n - 1):
             for j in range(1, m - 1):
                 around = u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1]
@@ -319,7 +319,7 @@ def leapfrog(x, v):
     v = v.copy()
     n = x.shape[0]
     x_old = np.zeros(n)
-    for step in range(4):
+    for _step in range(4):
         for i in range(n):
             x_old[i] = x[i]
         for i in range(n):
@@ -334,7 +334,7 @@ def leapfrog_into_copy(u, u_prev):
     u_prev = u_prev.copy()
     u_old = u.copy()
     n = u.shape[0]
-    for step in range(3):
+    for _step in range(3):
         for i in range(n):
             u_old[i] = u[i]
         for i in range(1, n - 1):

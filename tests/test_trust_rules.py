@@ -142,7 +142,7 @@ METHOD_CALLS = {
     "squeeze": ((), {}), "dot": ((np.ones(3),), {}), "copy": ((), {}), "trace": ((), {}),
     "diagonal": ((), {}), "repeat": ((2,), {}), "take": (([0, 2],), {}),
     "reshape": ((9,), {}), "transpose": ((), {}), "clip": ((0.25, 0.8), {}),
-    "astype": ((float,), {}), "T": None, "mT": None,
+    "astype": ((float,), {}), "tolist": ((), {}), "T": None, "mT": None,
 }  # fmt: skip
 NONDIFF_METHODS = (
     "round", "item", "argmax", "argmin", "argsort", "nonzero", "all", "any", "shape", "ndim",

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import ast
 import itertools
-import math
 import linecache
+import math
 import os
 import threading
 from dataclasses import dataclass, field
