@@ -150,6 +150,26 @@ def _stacking_lists(fn: Callable) -> Callable:
     return call
 
 
+class _StackingUfunc:
+    """A ufunc called as ``_stacking_lists`` calls a function (``np.sin([x, y])`` on traced
+    ``x`` and ``y``); its methods and attributes (``np.add.at``, ``.nin``) are the ufunc's."""
+
+    __slots__ = ("ufunc", "call")
+
+    def __init__(self, ufunc: np.ufunc):
+        self.ufunc = ufunc
+        self.call = _stacking_lists(ufunc)
+
+    def __call__(self, *args, **kwargs):
+        return self.call(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.ufunc, name)
+
+    def __repr__(self) -> str:
+        return repr(self.ufunc)
+
+
 def _is_numpy_function(value) -> bool:
     """A NumPy function written in Python or dispatched by ``__array_function__``."""
     return type(value) is types.FunctionType or type(value).__name__ == "_ArrayFunctionDispatcher"
@@ -161,6 +181,8 @@ def _make_numpy() -> types.ModuleType:
     for name, value in list(module.__dict__.items()):
         if _is_numpy_function(value) and name not in _TAKE_SEQUENCES:
             module.__dict__[name] = _stacking_lists(value)
+        elif isinstance(value, np.ufunc):
+            module.__dict__[name] = _StackingUfunc(value)
     # NumPy loads some submodules (np.random, np.fft ...) on first access: forward to it
     module.__dict__["__getattr__"] = lambda name: getattr(np, name)
     module.__dict__["array"] = _array
