@@ -9,6 +9,7 @@ and its VJP against its JVP, and fails when a registered name has no entry here.
 from __future__ import annotations
 
 import builtins
+import collections
 import math
 import operator
 from dataclasses import dataclass, field
@@ -138,6 +139,14 @@ SAMPLERS = (R, F, Distinct, Wellcond, SPD, L)
 def sample(value, rng):
     """Draw a sampler; return a constant unchanged."""
     return value(rng) if isinstance(value, SAMPLERS) else value
+
+
+_Pair = collections.namedtuple("_Pair", "w b")
+_PAIR = _Pair(np.zeros(2), np.zeros(3))  # a structure whose field is read: p.w
+
+
+def _pair(items):
+    return _Pair(*items)
 
 
 # -- the table -----------------------------------------------------------------------------------
@@ -652,6 +661,8 @@ spec(runtime.getitem_adjoint, r(3), r(5), np.array([0, 2, 0]))
 spec(_adjoints.scatter_add, None, r(5), slice(1, 3), r(2))
 spec(_adjoints.scatter_add, None, r(5), np.array([0, 2, 0]), r(3))
 spec(runtime.item_adjoint, r(2), r(5), slice(1, 3))
+spec(runtime.getattr_adjoint, r(2), _PAIR, "w")
+spec(runtime.getattr_tangent, L((r(2), r(3)), kind=_pair), _PAIR, "b")
 spec(_adjoints.item, r(5), 2)
 spec(_adjoints.add_adjoints, r(3), r(3))
 spec(runtime.accumulate, r(3), r(3))

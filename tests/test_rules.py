@@ -71,11 +71,14 @@ def random_like(x, rng):
 def moved(x, step, direction):
     """``x + step * direction``, keeping lists lists and Python floats floats."""
     if _is_sequence(x):
-        return type(x)(moved(a, step, d) for a, d in zip(x, direction, strict=True))
+        items = [moved(a, step, d) for a, d in zip(x, direction, strict=True)]
+        return type(x)._make(items) if hasattr(type(x), "_make") else type(x)(items)
     return x + step * direction
 
 
 def difference(plus, minus, step):
+    if plus is None and minus is None:  # an entry that is a symbolic zero on both sides
+        return 0.0
     if _is_sequence(plus):
         return [difference(p, m, step) for p, m in zip(plus, minus, strict=True)]
     return (np.asarray(plus, float) - np.asarray(minus, float)) / (2 * step)

@@ -27,6 +27,7 @@ import numpy as np
 
 from . import pytree
 from .errors import PullbackTypeError, PullbackValueError
+from .runtime.structures import entries, entry
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp", "MODES"]
 
@@ -175,39 +176,51 @@ def _fname(f: Callable) -> str:
 
 
 def match_leaf(g: Any, x: Any) -> Any:
-    """Give gradient ``g`` the kind of its primal ``x``: float for numbers, array for arrays."""
+    """Give gradient ``g`` the kind of its primal ``x``: an array of ``x``'s shape and float
+    dtype for an array (float32 stays float32), a NumPy scalar of ``x``'s type for a NumPy
+    scalar, a Python float for a Python number."""
     if g is None:
         g = 0.0 if np.ndim(x) == 0 else np.zeros(np.shape(x))
     if isinstance(x, np.ndarray):
-        g = np.asarray(g, dtype=np.result_type(x.dtype, float) if x.dtype.kind in "fc" else float)
+        dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(float)
+        if dtype.kind == "f" and np.iscomplexobj(g):
+            dtype = np.result_type(dtype, np.complex64)
+        g = np.asarray(g, dtype=dtype)
         if g.shape != x.shape:
             g = np.broadcast_to(g, x.shape).copy()
         return g
-    if isinstance(x, (float, int, np.floating, np.integer)) and np.ndim(g) == 0:
+    if np.ndim(g) != 0:
+        return g
+    if isinstance(x, np.generic) and x.dtype.kind in "fc" and not np.iscomplexobj(g):
+        return x.dtype.type(g)
+    if isinstance(x, (float, int, np.floating, np.integer)):
         return float(g) if not np.iscomplexobj(g) else complex(g)
     return g
 
 
 def match_tree(g: Any, x: Any) -> Any:
+    """Give gradient ``g`` the structure of its primal ``x`` and each leaf ``x``'s kind (see
+    ``match_leaf``). Entries are matched by key: dict keys, field names of namedtuples and
+    dataclasses, positions of lists and tuples (an array ``g`` for a list of numbers gives
+    its rows). A missing entry (None) is a zero."""
+    if x is None:
+        return None
     if pytree.is_leaf(x):
         return match_leaf(g, x)
-    if (
-        g is not None
-        and type(x) in (list, tuple)
-        and isinstance(g, (list, tuple))
-        and len(g) == len(x)
-    ):  # entry by entry: a None entry is a zero subtree
-        return type(x)(match_tree(gi, xi) for gi, xi in zip(g, x, strict=True))
-    if type(x) is dict and isinstance(g, dict):
-        return {k: match_tree(g.get(k), v) for k, v in x.items()}
-    leaves_x, td = pytree.flatten(x)
+    parts = entries(x)
+    if g is not None and entries(g) is None and not isinstance(g, np.ndarray):
+        g = None  # a symbolic zero or a value of another kind: zeros of x's structure
+    children = [match_tree(_entry_of(g, key), value) for key, value in parts]
+    return pytree.build_like(x, children)
+
+
+def _entry_of(g: Any, key: Any) -> Any:
+    """Entry ``key`` of gradient ``g``; None where it has none."""
     if g is None:
-        leaves_g = [None] * len(leaves_x)
-    else:
-        leaves_g = pytree.flatten(g)[0]
-        if len(leaves_g) != len(leaves_x):
-            leaves_g = [None] * len(leaves_x)
-    return pytree.unflatten(td, [match_leaf(a, b) for a, b in zip(leaves_g, leaves_x, strict=True)])
+        return None
+    if isinstance(g, np.ndarray):
+        return g[key] if isinstance(key, int) and g.ndim and key < len(g) else None
+    return entry(g, key)
 
 
 # -- reverse ----------------------------------------------------------------------------------
@@ -287,13 +300,22 @@ def generic_value_and_grad(impl, f: Callable, argnums, has_aux: bool) -> Callabl
         else:
             value, vjp_fn = out
         check_scalar_output(value, _fname(f))
-        cotangent = 1.0 if not isinstance(value, np.ndarray) else np.ones_like(value, dtype=float)
+        cotangent = _one_like(value)
         grads = tuple(match_tree(g, p) for g, p in zip(vjp_fn(cotangent), primals, strict=False))
         return value_and_grad_result(value, aux if has_aux else None, grads, argnums, has_aux)
 
     value_and_gradient.__name__ = f"value_and_grad_{_fname(f)}"
     value_and_gradient.__wrapped__ = f
     return value_and_gradient
+
+
+def _one_like(value: Any) -> Any:
+    """The cotangent 1 of a scalar loss, in its float type if narrower than float64 (a
+    float32 loss, traced or not, keeps its sweep in float32)."""
+    dtype = getattr(value, "dtype", None)
+    if dtype in (np.float32, np.float16):
+        return np.ones(np.shape(value), dtype) if isinstance(value, np.ndarray) else dtype.type(1)
+    return 1.0 if not isinstance(value, np.ndarray) else np.ones_like(value, dtype=float)
 
 
 def value_and_grad_result(value, aux, grads: tuple, argnums, has_aux: bool):
@@ -324,7 +346,7 @@ def vjp(f: Callable, *primals: Any, mode: str = "source", has_aux: bool = False)
 
     def vjp_matched(cotangent):
         check_cotangent(cotangent, value)
-        grads = vjp_fn(cotangent)
+        grads = vjp_fn(pytree.conform(cotangent, value))
         return tuple(match_tree(g, p) for g, p in zip(grads, primals, strict=False))
 
     if has_aux:
@@ -366,6 +388,7 @@ def check_tangents(primals: Any, tangents: Any, who: str) -> tuple[tuple, tuple]
             f"{who} needs one tangent per primal: got {len(primals)} primals and "
             f"{len(tangents)} tangents"
         )
+    tangents = tuple(pytree.conform(t, p) for t, p in zip(tangents, primals, strict=True))
     for i, (p, t) in enumerate(zip(primals, tangents, strict=True)):
         if t is None or (isinstance(t, (int, float)) and t == 0):
             continue  # the documented zero tangent
@@ -417,7 +440,21 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "sour
                 return out
     check_callable(f, "pb.jvp")
     primals, tangents = check_tangents(primals, tangents, "pb.jvp")
-    return backend(mode).jvp(f, primals, tangents)
+    value, tangent = backend(mode).jvp(f, primals, tangents)
+    return value, python_tangent(tangent, value, primals)
+
+
+def python_tangent(tangent: Any, value: Any, primals: tuple) -> Any:
+    """The tangent of a scalar output as a Python float where every primal is a Python
+    number (Python floats in, Python float out, as ``grad`` gives); otherwise it keeps its
+    output's type (float32 stays float32, ``np.float64`` stays ``np.float64``)."""
+    if (
+        isinstance(value, (float, np.floating))
+        and isinstance(tangent, (float, np.floating))
+        and all(type(p) is float or type(p) is int for p in primals)
+    ):
+        return float(tangent)
+    return tangent
 
 
 def _one_hot_leaves(x: Any):
@@ -464,11 +501,11 @@ def _jacobian_rev(g, primals, mode):
     rows = [[] for _ in primals]
     for _, e in _one_hot_leaves(value):
         for k, gk in enumerate(vjp_fn(e)):
-            rows[k].append(np.asarray(gk, dtype=float))
+            rows[k].append(np.asarray(gk))
     jacs = []
     for k, p in enumerate(primals):
         stacked = np.stack(rows[k]) if rows[k] else np.zeros((0,) + np.shape(p))
-        jacs.append(_as_result(stacked.reshape(out_shape + np.shape(p))))
+        jacs.append(_as_result(stacked.reshape(out_shape + np.shape(p)), value, p))
     return jacs
 
 
@@ -482,13 +519,13 @@ def _jacobian_fwd(g, primals, mode):
             value, t = jvp(g, primals, tangents, mode=mode)
             check_numeric_output(value, _fname(g), "pb.jacobian")
             out_shape = np.shape(value)
-            cols.append(np.broadcast_to(np.asarray(0.0 if t is None else t, float), out_shape))
+            cols.append(np.broadcast_to(np.asarray(0.0 if t is None else t), out_shape))
         if out_shape is None:
             value = g(*primals)
             check_numeric_output(value, _fname(g), "pb.jacobian")
             out_shape = np.shape(value)
         stacked = np.stack(cols, axis=-1) if cols else np.zeros(out_shape + (0,))
-        jacs.append(_as_result(stacked.reshape(out_shape + np.shape(p))))
+        jacs.append(_as_result(stacked.reshape(out_shape + np.shape(p)), value, p))
     return jacs
 
 
@@ -496,8 +533,20 @@ def _zero_tangent(x):
     return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
 
 
-def _as_result(a: np.ndarray):
-    return float(a) if a.ndim == 0 else a
+def _as_result(a: np.ndarray, value: Any, p: Any):
+    """A Jacobian in the floating type of its function's output and argument (float32 stays
+    float32); the derivative of a scalar by a scalar has the argument's kind (see
+    ``match_leaf``)."""
+    floating = [np.asarray(v).dtype for v in (value, p) if _floating(v)]
+    dtype = np.result_type(*floating) if floating else np.dtype(float)
+    a = np.asarray(a, dtype=dtype if a.dtype.kind != "c" else np.result_type(dtype, a.dtype))
+    if a.ndim == 0:
+        return match_leaf(a, p)
+    return a
+
+
+def _floating(v: Any) -> bool:
+    return np.asarray(v).dtype.kind in "fc"
 
 
 def hessian(f: Callable, argnums: int = 0, *, mode: str = "source") -> Callable:
@@ -509,7 +558,19 @@ def hessian(f: Callable, argnums: int = 0, *, mode: str = "source") -> Callable:
     impl = backend(mode)
     if hasattr(impl, "hessian"):
         return impl.hessian(f, argnums)
-    return jacobian(grad(f, argnums, mode=mode), argnums, mode=mode, direction="fwd")
+    jacobian_of_gradient = jacobian(
+        grad(f, argnums, mode=mode), argnums, mode=mode, direction="fwd"
+    )
+
+    def hessian_fn(*args, **kwargs):
+        h = jacobian_of_gradient(*args, **kwargs)
+        if not isinstance(argnums, int) or not pytree.is_leaf(args[argnums]):
+            return h
+        p = args[argnums]  # the gradient has p's type: so has its derivative by p
+        return _as_result(np.asarray(h), p, p)
+
+    hessian_fn.__name__ = f"hessian_{_fname(f)}"
+    return hessian_fn
 
 
 def hvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "source"):
@@ -524,4 +585,5 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "sour
     nums = tuple(range(len(primals)))
     gradient = grad(f, nums, mode=mode)
     _, out = jvp(gradient, primals, tuple(tangents), mode=mode)
+    out = tuple(match_tree(o, p) for o, p in zip(out, primals, strict=True))  # primals' types
     return out[0] if len(primals) == 1 else out

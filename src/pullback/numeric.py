@@ -64,7 +64,9 @@ def _as_float_leaf(x: Any, method: str):
     arr = np.asarray(x)
     if method == "complex":
         return arr.astype(complex)
-    return arr.astype(float) if arr.dtype.kind != "f" else arr
+    # differences in float64 at least: a float32 step is lost in float32's rounding (the
+    # derivative is given back in the argument's type)
+    return arr.astype(np.result_type(arr.dtype, np.float64)) if arr.dtype.kind in "biuf" else arr
 
 
 def _rebuild(leaf: Any, arr: np.ndarray):
@@ -119,7 +121,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, method: str = "ce
 
     for leaf in pytree.flatten(value)[0]:
         api.check_numeric_output(leaf, api._fname(f), "pb.jvp")
-    out = pytree.tree_map(lambda v, d: d, value, _tree_directional(phi, value, h, method))
+    out = api.match_tree(_tree_directional(phi, value, h, method), value)  # value's types
     return value, out
 
 

@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["flatten", "unflatten", "tree_map", "TreeDef", "is_leaf"]
+__all__ = ["flatten", "unflatten", "tree_map", "TreeDef", "is_leaf", "build_like", "conform"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,21 +81,42 @@ def _unflatten(td: TreeDef, it) -> Any:
         return next(it)
     if kind == "none":
         return None
-    children = [_unflatten(c, it) for c in td.children]
+    return _build(kind, td.node_type, td.keys, [_unflatten(c, it) for c in td.children])
+
+
+def _build(kind: str, node_type: Any, keys: tuple, children: list) -> Any:
+    """A container of ``kind`` holding ``children``, made through its type's constructor."""
     if kind == "tuple":
         return tuple(children)
     if kind == "list":
         return children
     if kind == "namedtuple":
-        return td.node_type(*children)
+        return node_type(*children)
     if kind == "dict":
-        out = td.node_type() if td.node_type is not dict else {}
-        for k, v in zip(td.keys, children, strict=False):
+        out = node_type() if node_type is not dict else {}
+        for k, v in zip(keys, children, strict=True):
             out[k] = v
         return out
     if kind == "dataclass":
-        return td.node_type(**dict(zip(td.keys, children, strict=False)))
+        values = dict(zip(keys, children, strict=True))
+        fields = dataclasses.fields(node_type)
+        out = node_type(**{f.name: values[f.name] for f in fields if f.init})
+        for f in fields:
+            if not f.init:  # a field __init__ does not take: set as it was
+                object.__setattr__(out, f.name, values[f.name])
+        return out
     raise AssertionError(kind)
+
+
+def build_like(x: Any, children: list) -> Any:
+    """A container of ``x``'s type (tuple, list, dict, namedtuple, dataclass) holding
+    ``children`` in ``x``'s entry order, made through the type's constructor.
+
+    >>> build_like({"w": 1.0, "b": 2.0}, [10.0, 20.0])
+    {'w': 10.0, 'b': 20.0}
+    """
+    td = _flatten(x, [])
+    return _build(td.kind, td.node_type, td.keys, list(children))
 
 
 def tree_map(fn: Callable, tree: Any, *rest: Any) -> Any:
@@ -103,3 +124,33 @@ def tree_map(fn: Callable, tree: Any, *rest: Any) -> Any:
     leaves, td = flatten(tree)
     others = [flatten(r)[0] for r in rest]
     return unflatten(td, [fn(x, *ys) for x, *ys in zip(leaves, *others, strict=False)])
+
+
+def conform(tree: Any, like: Any) -> Any:
+    """``tree`` with each dict's entries in the order of the matching dict of ``like``: dict
+    entries are matched by key, not by position (as JAX does), so a tangent or cotangent may
+    list its keys in any order. Anything else is left as it is.
+
+    >>> conform({"b": 1.0, "w": 2.0}, {"w": 0.0, "b": 0.0})
+    {'w': 2.0, 'b': 1.0}
+    """
+    if isinstance(tree, dict) and isinstance(like, dict):
+        if set(tree) != set(like):
+            return tree
+        ordered = {k: conform(tree[k], like[k]) for k in like}
+        if type(tree) is dict:
+            return ordered
+        out = type(tree)()
+        out.update(ordered)
+        return out
+    if is_leaf(tree) or is_leaf(like) or tree is None or like is None:
+        return tree
+    if isinstance(tree, (list, tuple)) and isinstance(like, (list, tuple)):
+        if len(tree) != len(like):
+            return tree
+        parts = [conform(t, u) for t, u in zip(tree, like, strict=True)]
+        return type(tree)._make(parts) if hasattr(tree, "_fields") else type(tree)(parts)
+    if dataclasses.is_dataclass(tree) and type(tree) is type(like):
+        names = [f.name for f in dataclasses.fields(tree)]
+        return build_like(tree, [conform(getattr(tree, n), getattr(like, n)) for n in names])
+    return tree

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import PullbackError
 from ..rules.registry import defrule
+from ..runtime.structures import rebuild
 from ..tape.core import GraphPrimitive
 
 __all__ = ["while_loop", "cond"]
@@ -45,7 +46,7 @@ def _like(state, new):
                 f"the body of pb.while_loop must return {len(state)} loop variables like its "
                 f"initial value, got {new!r}"
             )
-        return type(state)(new)
+        return rebuild(state, list(new))
     return new
 
 
@@ -95,7 +96,7 @@ def while_loop_adjoint(g, cond_fn, body_fn, init):
         _, pullback = vjp(lambda *vs: _apply(body_fn, vs if seq else vs[0]), primals)
         adjoints = pullback(tuple(g) if seq else g)
         g = _zeros_for_none(adjoints if seq else adjoints[0], state)
-    return type(init)(g) if seq else g
+    return rebuild(init, list(g)) if seq else g
 
 
 @GraphPrimitive

@@ -98,7 +98,7 @@ def vjp_graph(
                     f"gradients needs a scalar output, but {graph.name} returns shape "
                     f"{leaf.shape}; use pb.vjp or pb.jacobian for other outputs"
                 )
-            seeds.append((leaf, 1.0))
+            seeds.append((leaf, _one(leaf.dtype)))
     order = topological_order([node for node, _ in seeds])
     grads = sweep(order, seeds, value_of, trace=tr)
 
@@ -161,3 +161,10 @@ def gradients(graph: Graph) -> Graph:
             "write pb.gradients(pb.trace(f, *args))"
         )
     return vjp_graph(graph, cotangents=False)
+
+
+def _one(dtype: str):
+    """The seed 1.0 of a scalar output of ``dtype`` (float32 stays float32 through the sweep)."""
+    if dtype in ("float32", "float16"):
+        return np.dtype(dtype).type(1.0)
+    return 1.0

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ..runtime.structures import entries, rebuild
+
 __all__ = ["Node", "Graph", "node_inputs", "map_nodes", "output_leaves"]
 
 
@@ -54,8 +56,8 @@ def _walk(x: Any) -> Iterator[Node]:
     elif isinstance(x, (list, tuple)):
         for v in x:
             yield from _walk(v)
-    elif isinstance(x, dict):
-        for v in x.values():
+    else:
+        for _, v in entries(x) or ():  # a dict or dataclass
             yield from _walk(v)
 
 
@@ -68,7 +70,7 @@ def _substitute(x: Any, value_of: Callable[[int], Any]) -> Any:
     """``map_nodes(x, lambda n: value_of(n.id))``, quick for the common flat tuple."""
     if type(x) is tuple:
         for v in x:
-            if type(v) is not Node and isinstance(v, (list, tuple, dict)):
+            if type(v) is not Node and entries(v) is not None:
                 break
         else:
             return tuple(value_of(v.id) if type(v) is Node else v for v in x)
@@ -84,10 +86,9 @@ def output_leaves(x: Any) -> list:
         return [x]
     if x is None:
         return []
-    if isinstance(x, (list, tuple)):
-        return [leaf for v in x for leaf in output_leaves(v)]
-    if isinstance(x, dict):
-        return [leaf for v in x.values() for leaf in output_leaves(v)]
+    parts = entries(x)
+    if parts is not None:  # a tuple, list, dict, namedtuple or dataclass of outputs
+        return [leaf for _, v in parts for leaf in output_leaves(v)]
     return [x]
 
 
@@ -95,12 +96,13 @@ def map_nodes(x: Any, fn: Callable[[Node], Any]) -> Any:
     """Replace every Node inside a (nested) argument by ``fn(node)``."""
     if isinstance(x, Node):
         return fn(x)
-    if isinstance(x, list):
+    if type(x) is list:
         return [map_nodes(v, fn) for v in x]
-    if isinstance(x, tuple):
+    if type(x) is tuple:
         return tuple(map_nodes(v, fn) for v in x)
-    if isinstance(x, dict):
-        return {k: map_nodes(v, fn) for k, v in x.items()}
+    parts = entries(x)
+    if parts is not None:  # a dict, namedtuple or dataclass: rebuilt with its own type
+        return rebuild(x, [map_nodes(v, fn) for _, v in parts])
     return x
 
 

@@ -274,7 +274,7 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
     args = []
     for primal, tangent in zip(primals, tangents, strict=True):
         leaves, tree = pytree.flatten(primal)
-        if tangent is None or (tree.kind != "leaf" and np.ndim(tangent) == 0):
+        if tangent is None or (tree.kind != "leaf" and pytree.is_leaf(tangent)):
             t_leaves = [None] * len(leaves)
         else:
             t_leaves = pytree.flatten(tangent)[0]

@@ -1,6 +1,7 @@
 """Rules for the helpers of ``pullback.runtime`` that generated derivative code calls.
 
 In: nothing. Out: registered rules for ``unbroadcast``, ``unreduce``, ``getitem_adjoint``,
+``getattr_adjoint``/``getattr_tangent``,
 ``add_adjoints``, ``accumulate``, ``item``, ``adjoint_or_zeros``, ``broadcast_like``,
 ``reduce_like``, ``item_adjoint``, ``sum_tangent``/``split_tangent``, ``add_into``,
 ``matrix_transpose``, ``matmul_adjoint_a``/``_b``, ``safe_mul``, and the non-differentiable helpers
@@ -55,6 +56,7 @@ from ..runtime.adjoints import (
 )
 from ..runtime.adjoints import unbroadcast as unbroadcast_fast  # what generated code calls
 from ..runtime.adjoints import unbroadcast_to as unbroadcast_to_fast
+from ..runtime.structures import getattr_adjoint, getattr_tangent
 from .registry import defnondiff, defrule
 
 defnondiff(seed, zeros_like_value, zero_tangent, matmul_shape)
@@ -147,6 +149,28 @@ def getitem_adjoint_jvp(g_in_dot, ans, g_in, x, index):
 
 
 defrule(getitem_adjoint, vjp=getitem_adjoint_vjp, jvp=getitem_adjoint_jvp, linear=True)
+
+
+def getattr_adjoint_vjp(g, ans, g_in, x, name):
+    return getattr_tangent(g, x, name)
+
+
+def getattr_adjoint_jvp(g_in_dot, ans, g_in, x, name):
+    return getattr_adjoint(g_in_dot, x, name)
+
+
+defrule(getattr_adjoint, vjp=getattr_adjoint_vjp, jvp=getattr_adjoint_jvp, linear=True)
+
+
+def getattr_tangent_vjp(g, ans, t, x, name):
+    return getattr_adjoint(g, x, name)
+
+
+def getattr_tangent_jvp(t_dot, ans, t, x, name):
+    return getattr_tangent(t_dot, x, name)
+
+
+defrule(getattr_tangent, vjp=getattr_tangent_vjp, jvp=getattr_tangent_jvp, linear=True)
 
 
 def scatter_add_vjp(g, ans, x_bar, x, index, g_in):

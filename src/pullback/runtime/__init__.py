@@ -119,11 +119,9 @@ def zeros_like_value(x):
     """A zero of the same shape and float type as ``x`` (0.0 for Python numbers)."""
     if isinstance(x, (int, float, bool)):
         return 0.0
-    if isinstance(x, (list, tuple)):
-        parts = [zeros_like_value(v) for v in x]
-        return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)
-    if isinstance(x, dict):
-        return {k: zeros_like_value(v) for k, v in x.items()}
+    parts = _structures.entries(x)
+    if parts is not None:  # a tuple, list, dict, namedtuple or dataclass: entry by entry
+        return _structures.rebuild(x, [zeros_like_value(v) for _, v in parts])
     arr = np.asarray(x)
     if arr.dtype.kind in "fc":
         return np.zeros_like(arr)
@@ -150,12 +148,14 @@ from . import arrays as _arrays  # noqa: E402
 from . import indexing as _indexing  # noqa: E402
 from . import linalg as _linalg  # noqa: E402
 from . import special as _special  # noqa: E402
+from . import structures as _structures  # noqa: E402
 from . import tangents as _tangents  # noqa: E402
 from .arrays import *  # noqa: E402,F401,F403
 from .indexing import *  # noqa: E402,F401,F403
 from .linalg import *  # noqa: E402,F401,F403
 from .special import *  # noqa: E402,F401,F403
+from .structures import *  # noqa: E402,F401,F403
 from .tangents import *  # noqa: E402,F401,F403
 
 __all__ += _arrays.__all__ + _indexing.__all__ + _linalg.__all__ + _special.__all__
-__all__ += _tangents.__all__
+__all__ += _tangents.__all__ + _structures.__all__

@@ -13,6 +13,7 @@ from . import unbroadcast as _unbroadcast
 from . import unbroadcast_to as _unbroadcast_to
 from .indexing import _has_integer_array
 from .indexing import getitem_adjoint as _getitem_adjoint
+from .structures import entries, entry, rebuild
 
 __all__ = [
     "add_adjoints",
@@ -96,7 +97,8 @@ _SCALARS = frozenset(
 
 
 def add_adjoints(a, b):
-    """``a + b`` for adjoints: ``None`` is zero; tuples, lists and dicts add entry by entry.
+    """``a + b`` for adjoints: ``None`` is zero; tuples, lists, dicts, namedtuples and
+    dataclasses add entry by entry (by position, key or field name).
 
     >>> add_adjoints(None, 2.0), add_adjoints([1.0, None], [None, 3.0])
     (2.0, [1.0, 3.0])
@@ -105,13 +107,19 @@ def add_adjoints(a, b):
         return b
     if b is None:
         return a
-    if isinstance(a, (list, tuple)):
-        return type(a)(add_adjoints(x, y) for x, y in zip(a, _padded(b, len(a)), strict=False))
     if isinstance(a, dict):
         out = dict(a)
         for key, value in b.items():
             out[key] = add_adjoints(out.get(key), value)
         return out
+    if type(a) in (list, tuple) and type(b) not in (list, tuple) and entries(b) is not None:
+        a, b = b, a  # a list adjoint of a namedtuple or dataclass: the typed one leads
+    if isinstance(a, (list, tuple)):
+        b = list(b) if isinstance(b, (list, tuple)) else [entry(b, k) for k, _ in entries(a)]
+        return rebuild(a, [add_adjoints(x, y) for x, y in zip(a, _padded(b, len(a)), strict=False)])
+    parts = entries(a)
+    if parts is not None:  # a dataclass: field by field
+        return rebuild(a, [add_adjoints(v, entry(b, k)) for k, v in parts])
     return a + b
 
 
@@ -148,7 +156,8 @@ def aux_pair(out, name):
 
 
 def seed(y):
-    """The cotangent 1.0 that starts the backward sweep of a scalar output ``y``."""
+    """The cotangent 1.0 that starts the backward sweep of a scalar output ``y``, in ``y``'s
+    float type."""
     if y.__class__ is float or y.__class__ is np.float64:
         return 1.0
     if y is None or isinstance(y, (str, bytes)):
@@ -167,6 +176,9 @@ def seed(y):
             f"{shape}; use pb.vjp for a vector-Jacobian product or pb.jacobian for the full "
             "Jacobian."
         )
+    dtype = getattr(y, "dtype", None)
+    if dtype is not None and dtype.kind == "f":  # float32 stays float32 through the sweep
+        return dtype.type(1.0)
     return 1.0
 
 

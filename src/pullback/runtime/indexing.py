@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .structures import entries, rebuild
+
 __all__ = [
     "setitem",
     "additem",
@@ -136,11 +138,9 @@ def copy_value(x):
     when its arrays are later written back in place by the adjoint sweep."""
     if x.__class__ is np.ndarray:
         return x.copy()
-    if isinstance(x, (list, tuple)):
-        parts = [copy_value(v) for v in x]
-        return type(x)(*parts) if hasattr(x, "_fields") else type(x)(parts)
-    if isinstance(x, dict):
-        return {k: copy_value(v) for k, v in x.items()}
+    parts = entries(x)
+    if parts is not None:
+        return rebuild(x, [copy_value(v) for _, v in parts])
     return x
 
 

@@ -22,7 +22,7 @@ import operator
 from dataclasses import dataclass, field
 
 from ..rules import registry
-from .anf import is_static
+from .anf import NONDIFF_ATTRS, is_static
 from .resolve import MISSING
 
 BINOPS = {
@@ -120,8 +120,9 @@ def differentiable_inputs(value: ast.expr, ns_lookup) -> list[str]:
         return names_read(value.operand)
     if isinstance(value, (ast.Compare, ast.Constant, ast.JoinedStr)):
         return []
-    if isinstance(value, ast.Attribute):
-        return []  # shape, ndim, dtype ... (differentiable attributes were made calls)
+    if isinstance(value, ast.Attribute):  # a field of a structure (array attributes were
+        # made calls, or are shape, ndim, dtype ...)
+        return [] if value.attr in NONDIFF_ATTRS else names_read(value.value)
     if isinstance(value, ast.Subscript):
         return names_read(value.value)
     if isinstance(value, (ast.Tuple, ast.List)):

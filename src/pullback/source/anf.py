@@ -40,7 +40,9 @@ from .namespace import Namespace, generated_target, value_of
 from .naming import Namer, describe
 from .resolve import MISSING, Scope, is_data, local_names, receiver_kind
 
-_NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
+# attributes of an array that carry no derivative; any other attribute read (``p.w`` of a
+# dataclass or namedtuple, ``r.logabsdet`` of NumPy's named results) carries its field's
+NONDIFF_ATTRS = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"})
 _PLAIN_METHODS = {
     "append",
     "copy",
@@ -296,7 +298,7 @@ class ANF:
                 return [], loc(node, e)  # a user module's or class's data: read when run
             return [], mark_static(loc(node, e))
         pre, obj = self.atom(e.value)
-        if e.attr not in _NONDIFF_ATTRS:
+        if e.attr not in NONDIFF_ATTRS:
             method = registry.lookup_method(e.attr)
             if method is not None and method.attribute:
                 out = self.adapt(method, obj, [], [], e)

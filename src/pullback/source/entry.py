@@ -14,11 +14,22 @@ from .. import api
 from .tracebacks import annotate
 
 _FLOATS = (float, np.float64)
+_FLOAT64 = np.dtype(np.float64)
+_float64 = np.float64
 
 
 def _fast(x) -> bool:
+    """A float or a float64 array (not 0-d): what the generated code's gradient already is,
+    or becomes through ``_as_float``; anything else goes through ``api.match_tree``."""
     c = x.__class__
-    return c is float or (c is np.ndarray and x.dtype.kind == "f")
+    return c is float or (c is np.ndarray and x.dtype == _FLOAT64 and x.ndim != 0)
+
+
+def _as_float(g, x):
+    """The gradient of a Python float ``x`` as a Python float (NumPy gives ``np.float64``)."""
+    if x.__class__ is float and g.__class__ is not float:
+        return api.match_leaf(g, x)
+    return g
 
 
 def _slow_grads(target, args, nums, grads, single):
@@ -52,7 +63,8 @@ def grad_entry(target, gen, module, nums, single, has_aux):
         def gradient(x):
             try:
                 if x.__class__ is float_:
-                    return gen(x)
+                    g = gen(x)
+                    return g if g.__class__ is float_ else _as_float(g, x)
                 if _fast(x):
                     return gen(x)
                 check((x,))
@@ -67,7 +79,10 @@ def grad_entry(target, gen, module, nums, single, has_aux):
         def gradient(x, *args, **kwargs):
             try:
                 if _fast(x):
-                    return gen(x, *args, **kwargs)
+                    out = gen(x, *args, **kwargs)
+                    if has_aux:
+                        return _as_float(out[0], x), out[1]
+                    return _as_float(out, x)
                 full = (x, *args)
                 check(full)
                 out = gen(x, *args, **kwargs)
@@ -87,7 +102,13 @@ def grad_entry(target, gen, module, nums, single, has_aux):
                     if not _fast(args[i]):
                         break
                 else:
-                    return gen(*args, **kwargs)
+                    out = gen(*args, **kwargs)
+                    g = out[0] if has_aux else out
+                    if single:
+                        g = _as_float(g, args[nums[0]])
+                    else:
+                        g = tuple(_as_float(gi, args[i]) for gi, i in zip(g, nums, strict=False))
+                    return (g, out[1]) if has_aux else g
                 check(args)
                 out = gen(*args, **kwargs)
                 if has_aux:
@@ -111,8 +132,13 @@ def value_and_grad_entry(target, gen, module, nums, single, has_aux):
                     fast = False
                     api.check_differentiable(args[i], f"argument {i} of {fname}")
             value, g = gen(*args, **kwargs)
-            if fast and not has_aux and value.__class__ in _FLOATS:  # a float loss: no checks
-                return value, g
+            if fast:
+                if single:
+                    g = _as_float(g, args[nums[0]])
+                else:
+                    g = tuple(_as_float(gi, args[i]) for gi, i in zip(g, nums, strict=False))
+                if not has_aux and value.__class__ in _FLOATS:  # a float loss: no checks
+                    return value, g
             if not fast:
                 if single:
                     g = api.match_tree(g, args[nums[0]])

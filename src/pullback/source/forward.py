@@ -62,7 +62,7 @@ from .activity import (
     analyze,
     names_read,
 )
-from .anf import is_static
+from .anf import NONDIFF_ATTRS, is_static
 from .desugar import assign, loc, name
 from .diagnostics import where
 from .namespace import value_of
@@ -379,6 +379,16 @@ class Forward:
                     return [], None, DENSE
                 return [], entry, kind[k]
             return [], self.guarded(c, entry), (DENSE if level(kind) == DENSE else MAYBE)
+        if isinstance(value, ast.Attribute):  # a field: p.w of a dataclass or namedtuple
+            if value.attr in NONDIFF_ATTRS or not self.has(value.value, state):
+                return [], None, DENSE
+            c = value.value.id
+            field = ast.Call(
+                func=self.ctx.helper("getattr_tangent"),
+                args=[name(self.dot(c)), copy.deepcopy(value.value), ast.Constant(value.attr)],
+                keywords=[],
+            )
+            return [], self.guarded(c, field), MAYBE  # a field may hold a symbolic zero
         # an active container always gets a container of tangents (it may grow later)
         if isinstance(value, (ast.Tuple, ast.List)):
             elts, kind = self.container(value.elts, state, isinstance(value, ast.Tuple))

@@ -186,12 +186,17 @@ def fast(primals, tangents):
     out = jvp_f({ps}, {kw})
     value, tangent = out
     tc = tangent.__class__
-    if tc is float or tc is float64:  # float64 is a float: no conversion needed
-        vc = value.__class__
-        if vc is float64 or vc is float:
+    if tc is float or tc is float64:  # the output's type; Python floats in, Python float out
+        if {python_floats}:
+            return out if tc is float else (value, float(tangent))
+        if value.__class__ is tc:
             return out
     elif tc is ndarray:
-        if value.__class__ is ndarray and value.shape == tangent.shape:
+        if (
+            value.__class__ is ndarray
+            and value.shape == tangent.shape
+            and value.dtype == tangent.dtype
+        ):
             return out
     elif tc is tuple and value.__class__ is tuple and len(value) == len(tangent):
         for v, t in zip(value, tangent):  # a gradient, in an hvp
@@ -228,7 +233,10 @@ def fast_jvp(f, jvp_f, names):
         "match_tree": api.match_tree,
     }
     stale_check = " or stale(guards)" if namespace["guards"] else ""  # no names to watch: no call
-    source = _FAST_TEMPLATE.format(n=n, ps=ps, ts=ts, plain=plain, kw=kw, stale=stale_check)
+    python_floats = " and ".join(f"p{i}.__class__ is float" for i in range(n))
+    source = _FAST_TEMPLATE.format(
+        n=n, ps=ps, ts=ts, plain=plain, kw=kw, stale=stale_check, python_floats=python_floats
+    )
     exec(source, namespace)
     return namespace["fast"]
 

@@ -67,7 +67,7 @@ from .activity import (
     analyze,
     names_read,
 )
-from .anf import is_static
+from .anf import NONDIFF_ATTRS, is_static
 from .desugar import assign, loc, name
 from .diagnostics import where
 from .namespace import value_of
@@ -655,6 +655,15 @@ class Reverse:
                 func=self.ctx.helper("getitem_adjoint"), args=[g, value.value, index], keywords=[]
             )
             expr._scatter = (value.value, index, g)  # see accumulate
+            return [(value.value.id, expr, False)], [], s, none
+        if isinstance(value, ast.Attribute):  # a field: p.w of a dataclass or namedtuple
+            if value.attr in NONDIFF_ATTRS or not act(value.value):
+                return [], [], s, none
+            expr = ast.Call(
+                func=self.ctx.helper("getattr_adjoint"),
+                args=[g, value.value, ast.Constant(value.attr)],
+                keywords=[],
+            )
             return [(value.value.id, expr, False)], [], s, none
         if isinstance(value, (ast.Tuple, ast.List)):
             out = [

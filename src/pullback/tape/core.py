@@ -560,10 +560,27 @@ def _operator_rule(fn):
         return rule
 
 
+def _operand(x):
+    """An operator's operand as NumPy takes it: a list or tuple holding traced values is one
+    array of them (``x * [t, u]``, or a list argument read as an array), stacked on the tape."""
+    if (type(x) is list or type(x) is tuple) and _holds_traced(x):
+        return bind(np.stack, ([_operand(v) for v in x],))
+    return x
+
+
+def _holds_traced(x) -> bool:
+    if isinstance(x, TracedValue):
+        return True
+    return (type(x) is list or type(x) is tuple) and any(_holds_traced(v) for v in x)
+
+
 def _binary(fn, a, b):
     """``fn(a, b)`` for an operator: a quick path for a tape's Tensors and Python numbers."""
     ta = type(a)
     tb = type(b)
+    if ta is list or ta is tuple or tb is list or tb is tuple:
+        a, b = _operand(a), _operand(b)
+        ta, tb = type(a), type(b)
     if ta is Tensor:
         trace = a.traced_by
         va, na = a.value, a.node
@@ -686,10 +703,10 @@ def _bound_operator(op):
     primitive call each, through ``bind``."""
 
     def method(self, other):
-        return bind(op, (self, other))
+        return bind(op, (self, _operand(other)))
 
     def reflected(self, other):
-        return bind(op, (other, self))
+        return bind(op, (_operand(other), self))
 
     return method, reflected
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import MissingRuleError, NonDifferentiableError
 from ..rules.registry import is_nondiff, lookup
+from ..runtime.structures import rebuild
 from . import core
 from .core import _NO_KWARGS, _UFUNC_OF_OPERATOR, TracedValue, _op_name, _plain, _where, bind
 from .namespace import dispatching_rule_fn
@@ -79,8 +80,8 @@ class ForwardTrace:
         if tangent is None:
             return ans
         if isinstance(ans, (tuple, list)):
-            parts = [self._wrap(a, t) for a, t in zip(ans, tangent, strict=True)]
-            return type(ans)(*parts) if hasattr(ans, "_fields") else type(ans)(parts)
+            wrapped = [self._wrap(a, t) for a, t in zip(ans, tangent, strict=True)]
+            return rebuild(ans, wrapped)  # NumPy's namedtuple results (SlogdetResult) too
         kind = core._meta(ans)[2]
         if kind not in "fc":
             return ans

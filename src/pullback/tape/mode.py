@@ -123,7 +123,7 @@ def record(f: Callable, *args: Any) -> Graph:
 
 
 def _tangent_leaves(tangent, tree, n: int) -> list:
-    if tangent is None or (tree.kind != "leaf" and np.ndim(tangent) == 0 and not tangent):
+    if tangent is None or (tree.kind != "leaf" and pytree.is_leaf(tangent) and not tangent):
         return [None] * n
     leaves = pytree.flatten(tangent)[0]
     return leaves if len(leaves) == n else [None] * n
