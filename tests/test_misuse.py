@@ -177,7 +177,7 @@ def test_has_aux_needs_a_pair(mode, f):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("f", [returns_none, returns_string, returns_list, Box, generator])
 def test_grad_of_non_number_output(mode, f):
-    if mode == "source" and f in (Box, generator):  # refused before running, with a hint
+    if (mode == "source" and f is Box) or f is generator:  # refused before running, with a hint
         with pytest.raises((pb.SourceUnavailableError, pb.UnsupportedSyntaxError)):
             pb.grad(f, mode=mode)(3.0)
         return

@@ -20,6 +20,7 @@ from .errors import (
     NonDifferentiableError,
     PathChangedError,
     PullbackError,
+    SourceChangedError,
     SourceUnavailableError,
     UnsupportedSyntaxError,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "UnsupportedSyntaxError",
     "MissingRuleError",
     "NonDifferentiableError",
+    "SourceChangedError",
     "SourceUnavailableError",
     "PathChangedError",
 ]

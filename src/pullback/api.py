@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import pytree
+from .callables import check_kind
 from .errors import PullbackTypeError, PullbackValueError
 from .runtime.structures import entries, entry
 
@@ -53,13 +54,15 @@ def backend(mode: str):
 # -- argument checks --------------------------------------------------------------------------
 
 
-def check_callable(f: Any, who: str) -> None:
-    """Raise a TypeError if ``f`` is not a function (or other callable) to differentiate."""
+def check_callable(f: Any, who: str, mode: str | None = None) -> None:
+    """Raise a TypeError if ``f`` is not a function (or other callable) to differentiate,
+    and an error if it is one that ``mode`` cannot differentiate (see ``callables``)."""
     if not callable(f):
         raise PullbackTypeError(
             f"{who} takes a function to differentiate as its first argument, got "
             f"{type(f).__name__} {f!r:.60}; pass the function itself, not its value"
         )
+    check_kind(f, who, mode)
 
 
 def check_differentiable(value: Any, what: str) -> None:
@@ -251,7 +254,7 @@ def value_and_grad(
     >>> pb.value_and_grad(lambda x: x * x, mode="tape")(3.0)
     (9.0, 6.0)
     """
-    check_callable(f, "pb.value_and_grad")
+    check_callable(f, "pb.value_and_grad", mode)
     impl = backend(mode)
     if hasattr(impl, "value_and_grad"):
         return impl.value_and_grad(f, argnums, has_aux=has_aux)
@@ -267,7 +270,7 @@ def grad(
     >>> round(pb.grad(lambda x: np.log(x * x), mode="tape")(3.0), 6)
     0.666667
     """
-    check_callable(f, "pb.grad")
+    check_callable(f, "pb.grad", mode)
     impl = backend(mode)
     if hasattr(impl, "value_and_grad") and hasattr(impl, "grad"):  # a mode with its own grad
         return impl.grad(f, argnums, has_aux=has_aux)
@@ -334,7 +337,7 @@ def _scalar(value):
 
 def vjp(f: Callable, *primals: Any, mode: str = "source", has_aux: bool = False):
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one adjoint per primal."""
-    check_callable(f, "pb.vjp")
+    check_callable(f, "pb.vjp", mode)
     if not primals:
         raise PullbackTypeError(
             f"pb.vjp needs the point to differentiate {_fname(f)} at: pb.vjp(f, *primals)"
@@ -438,7 +441,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "sour
             out = fast(primals, tangents)
             if out is not None:
                 return out
-    check_callable(f, "pb.jvp")
+    check_callable(f, "pb.jvp", mode)
     primals, tangents = check_tangents(primals, tangents, "pb.jvp")
     value, tangent = backend(mode).jvp(f, primals, tangents)
     return value, python_tangent(tangent, value, primals)
@@ -474,7 +477,7 @@ def jacobian(
     direction: str = "rev",
 ) -> Callable:
     """The Jacobian, shaped ``out.shape + arg.shape``; built by rows ("rev") or columns ("fwd")."""
-    check_callable(f, "pb.jacobian")
+    check_callable(f, "pb.jacobian", mode)
     if direction not in ("rev", "fwd"):
         raise PullbackValueError(f"direction must be 'rev' or 'fwd', got {direction!r}")
 
@@ -554,7 +557,7 @@ def hessian(f: Callable, argnums: int = 0, *, mode: str = "source") -> Callable:
 
     A mode may compute it its own way (symbolic mode differentiates its expression twice).
     """
-    check_callable(f, "pb.hessian")
+    check_callable(f, "pb.hessian", mode)
     impl = backend(mode)
     if hasattr(impl, "hessian"):
         return impl.hessian(f, argnums)
@@ -578,7 +581,7 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "sour
 
     With one primal the result is one array; with several, a tuple.
     """
-    check_callable(f, "pb.hvp")
+    check_callable(f, "pb.hvp", mode)
     primals, tangents = check_tangents(primals, tangents, "pb.hvp")
     if not primals:
         raise PullbackTypeError("pb.hvp needs at least one primal: pb.hvp(f, (x,), (v,))")

@@ -10,6 +10,7 @@ builtin ``TypeError`` or ``ValueError`` so ordinary ``except`` clauses keep work
 from __future__ import annotations
 
 import linecache
+import re
 
 __all__ = [
     "PullbackError",
@@ -18,6 +19,7 @@ __all__ = [
     "MissingRuleError",
     "NonDifferentiableError",
     "SourceUnavailableError",
+    "SourceChangedError",
     "PullbackTypeError",
     "PullbackValueError",
     "PathChangedError",
@@ -82,11 +84,20 @@ class MissingRuleError(SourceError):
 
     def __init__(self, name: str, message: str | None = None, **where):
         self.name = name
-        hint = where.pop("hint", None) or (
-            f"register a rule: pb.defvjp({name.rsplit('.', 1)[-1]}, lambda g, ans, x: ...) "
-            "and pb.defjvp(...), or decorate your own function with @pb.custom_vjp; "
-            "pb.supported_functions() lists what has a rule"
-        )
+        short = re.match(r"\w*", name.rsplit(".", 1)[-1]).group()  # "opaque (vectorized)"
+        if name.startswith(("functools.partial(", "numpy.vectorize(")) or not short:
+            default = (
+                f"{name} wraps a function that source mode cannot see through: call the wrapped "
+                "function itself in a def of your own (for np.vectorize, write it with NumPy's "
+                "elementwise operations), or use mode='tape', which runs a partial's function"
+            )
+        else:
+            default = (
+                f"register a rule: pb.defvjp({short}, lambda g, ans, x: ...) "
+                "and pb.defjvp(...), or decorate your own function with @pb.custom_vjp; "
+                "pb.supported_functions() lists what has a rule"
+            )
+        hint = where.pop("hint", None) or default
         super().__init__(message or f"no derivative rule for {name}", hint=hint, **where)
 
 
@@ -96,6 +107,10 @@ class NonDifferentiableError(SourceError):
 
 class SourceUnavailableError(PullbackError):
     """The source of a function cannot be found (typed into a plain REPL, built with exec...)."""
+
+
+class SourceChangedError(SourceUnavailableError):
+    """A function's file was edited after it was imported: its text is not its code."""
 
 
 class PullbackTypeError(PullbackError, TypeError):

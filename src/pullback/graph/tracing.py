@@ -101,7 +101,7 @@ def trace(f: Callable, *args: Any) -> Graph:
     """
     from ..api import check_callable
 
-    check_callable(f, "pb.trace")
+    check_callable(f, "pb.trace", "graph")
     names = parameter_names(f, len(args))
     tr = ReverseTrace(replayable=True)
     leaves_per_arg = []

@@ -93,6 +93,20 @@ _NONDIFF_BY_NAME: dict[str, Any] = {}
 _LOCK = threading.Lock()
 
 
+def _wrapped_callable(fn: Any) -> str | None:
+    """``functools.partial(base, ...)`` or ``numpy.vectorize(step)`` for a callable that wraps
+    another function; None for any other."""
+    import functools
+
+    import numpy as np
+
+    if isinstance(fn, functools.partial):
+        return f"functools.partial({qualified_name(fn.func)}, ...)"
+    if isinstance(fn, np.vectorize):
+        return f"numpy.vectorize({qualified_name(fn.pyfunc)})"
+    return None
+
+
 def qualified_name(fn: Any) -> str:
     """``numpy.sin``, ``math.sin``, ``operator.mul``, ``numpy.linalg.inv``, ``builtins.abs``.
 
@@ -102,6 +116,9 @@ def qualified_name(fn: Any) -> str:
     """
     if isinstance(fn, str):
         return fn
+    wrapped = _wrapped_callable(fn)
+    if wrapped is not None:
+        return wrapped
     module = getattr(fn, "__module__", None)
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
     if module is None:  # ufuncs have no __module__

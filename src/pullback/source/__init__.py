@@ -18,6 +18,7 @@ strings them together and ``cache`` remembers results per function identity.
 
 from __future__ import annotations
 
+import inspect
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -61,6 +62,16 @@ def _resolve_positions(f, nums):
     n = code.co_argcount
     out = []
     for a in nums:
+        if not -n <= a < n and code.co_flags & inspect.CO_VARARGS:
+            raise UnsupportedSyntaxError(
+                f"argnums {a} of {f.__qualname__} names an argument of its "
+                f"*{code.co_varnames[n + code.co_kwonlyargcount]} parameter, and *args "
+                "parameters are not supported in source mode",
+                hint="take a tuple instead (def f(xs): ..., pb.grad(f)((a, b))), or use "
+                "mode='tape'",
+                filename=code.co_filename,
+                lineno=code.co_firstlineno,
+            )
         if not -n <= a < n:
             raise PullbackValueError(
                 f"argnums {a} is out of range for {f.__name__}, which takes {n} positional "

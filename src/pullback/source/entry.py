@@ -158,11 +158,14 @@ def value_and_grad_entry(target, gen, module, nums, single, has_aux):
 
 
 def _decorate(entry, gen, module, target, kind):
+    """Give ``entry`` the generated function's identity: its name and docstring, and (through
+    ``__wrapped__``, which ``inspect`` follows) its signature and source, so that
+    ``inspect.getsource(df)`` shows the generated derivative, as ``pb.source(df)`` does."""
     entry.__name__ = gen.__name__
     entry.__qualname__ = gen.__qualname__
     entry.__doc__ = gen.__doc__
     entry.__pullback_module__ = module
     entry.__pullback_generated__ = gen
     entry.__pullback_target__ = gen
-    entry.__wrapped__ = target
+    entry.__wrapped__ = gen
     return entry

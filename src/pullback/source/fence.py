@@ -131,6 +131,8 @@ class _Fence(ast.NodeVisitor):
         raise unsupported(node, self.src, message, hint)
 
     def run(self):
+        if isinstance(self.top, ast.AsyncFunctionDef):  # a callee: the top one is refused earlier
+            self.fail(self.top, *_REJECT[ast.AsyncFunctionDef])
         args = self.top.args
         if args.vararg is not None:
             self.fail(

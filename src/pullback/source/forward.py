@@ -63,6 +63,7 @@ from .activity import (
     names_read,
 )
 from .anf import NONDIFF_ATTRS, is_static
+from .binding import bind_arguments
 from .desugar import assign, loc, name
 from .diagnostics import where
 from .namespace import value_of
@@ -642,9 +643,7 @@ class Forward:
         value = s.value
         code = fn.__code__
         params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
-        bound = dict(zip(params, value.args, strict=False))
-        for k in value.keywords:
-            bound[k.arg] = k.value
+        bound = bind_arguments(fn, value, lambda e: self.has(e, state), self.ctx.src, s)
         active = tuple(p for p in params if p in bound and self.has(bound[p], state))
         state = set(state)
         if not active:

@@ -5,7 +5,8 @@ IPython/Jupyter cell).
 Out: a ``FunctionSource``: the filename, the dedented text, the file line of its first line,
 the column shift removed by dedenting, and the file's lines (for error messages).
 Raises ``SourceUnavailableError`` when the text cannot be found (built with exec, typed into a
-plain REPL).
+plain REPL), and ``SourceChangedError`` when the file was edited after the function was
+compiled (see ``freshness``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from ..errors import SourceUnavailableError
+from .freshness import check_current
 
 
 @dataclass
@@ -53,6 +55,7 @@ def function_source(fn) -> FunctionSource:
     if code is None:
         raise _unavailable(fn, "it is not a Python function")
     filename = code.co_filename
+    check_current(fn, code, _current_lines(filename, getattr(fn, "__globals__", None)))
     lines: list[str] | None = None
     first = None
     try:
@@ -79,6 +82,12 @@ def function_source(fn) -> FunctionSource:
         # text known only through inspect (rare): number the lines of the text itself
         file_lines = [""] * (first - 1) + text.splitlines(True)
     return FunctionSource(fn, filename, dedented, first, shift, file_lines)
+
+
+def _current_lines(filename: str, module_globals) -> list[str]:
+    """The file's lines as ``inspect`` will read them: re-read where the file changed."""
+    linecache.checkcache(filename)
+    return linecache.getlines(filename, module_globals)
 
 
 def _common_indent(text: str) -> int:

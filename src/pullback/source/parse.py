@@ -5,6 +5,11 @@ Out: the ``ast.FunctionDef`` of the function (decorators dropped), or for a lamb
 equivalent ``FunctionDef`` whose body is ``return <expression>``. Every node's ``lineno`` is
 the line in the user's file; ``col_offset`` is relative to the dedented text (add
 ``FunctionSource.col_shift`` for the file's column).
+
+The text read may hold several candidates (two lambdas on one line, a nested def named like
+its outer one): the one chosen is the one whose span holds every position the function's code
+object records (``co_positions``), the innermost where several do. Where the code records no
+columns and the candidates cannot be told apart, the function is refused, never guessed.
 """
 
 from __future__ import annotations
@@ -24,18 +29,11 @@ def parse_function(src: FunctionSource) -> ast.FunctionDef:
         raise SourceUnavailableError(
             f"cannot parse the source of {fn.__qualname__}; use mode='tape'"
         )
-    ast.increment_lineno(tree, src.first_lineno - 1)
-    params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    tree, line_shift = tree
+    ast.increment_lineno(tree, src.first_lineno - 1 + line_shift)
     if is_lambda:
         found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)]
-        found = [n for n in found if [a.arg for a in _all_args(n.args)] == params] or found
-        same_line = [n for n in found if n.lineno == code.co_firstlineno]
-        found = same_line or found
-        if not found:
-            raise SourceUnavailableError(
-                f"cannot find the lambda of {fn.__qualname__} in its source; use mode='tape'"
-            )
-        lam = found[0]
+        lam = _choose(found, code, src, "lambda")
         ret = ast.Return(value=lam.body)
         ast.copy_location(ret, lam.body)
         node = ast.FunctionDef(
@@ -53,13 +51,60 @@ def parse_function(src: FunctionSource) -> ast.FunctionDef:
         for n in ast.walk(tree)
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == fn.__name__
     ]
-    if not defs:
-        raise SourceUnavailableError(
-            f"cannot find 'def {fn.__name__}' in its source; use mode='tape'"
-        )
-    node = defs[0]
+    node = _choose(defs, code, src, f"def {fn.__name__}")
     node.decorator_list = []
     return node
+
+
+def _choose(found: list, code, src: FunctionSource, what: str):
+    """The candidate node that compiled to ``code``; see the module docstring."""
+    params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    found = [n for n in found if [a.arg for a in _all_args(n.args)] == params]
+    if not found:
+        raise SourceUnavailableError(
+            f"cannot find the {what} of {src.fn.__qualname__} in its source "
+            f"({src.filename}:{code.co_firstlineno}); use mode='tape'"
+        )
+    positions = _positions(code)
+    if positions:
+        holding = [n for n in found if all(_holds(n, p, src.col_shift) for p in positions)]
+        if holding:
+            # the innermost: it starts last (a nested candidate starts inside its outer one)
+            return max(holding, key=lambda n: (n.lineno, n.col_offset))
+    if len(found) == 1:
+        return found[0]
+    same_line = [n for n in found if n.lineno == code.co_firstlineno]
+    if len(same_line) == 1:
+        return same_line[0]
+    line = src.line(code.co_firstlineno) or ""
+    raise SourceUnavailableError(
+        f"{src.filename}:{code.co_firstlineno}: cannot tell which {what} of "
+        f"{len(same_line or found)} in {line.strip()!r} is {src.fn.__qualname__}; "
+        "give it a def of its own, or use mode='tape'"
+    )
+
+
+def _positions(code) -> list[tuple]:
+    """The source spans (line, col, end line, end col) the instructions of ``code`` record,
+    without the ones that point at no expression (the function's entry)."""
+    positions = getattr(code, "co_positions", None)
+    if positions is None:  # Python 3.10
+        return []
+    out = set()
+    for line, end_line, col, end_col in positions():
+        if None in (line, end_line, col, end_col):
+            continue
+        if line == end_line and col == end_col == 0:
+            continue
+        out.add((line, col, end_line, end_col))
+    return sorted(out)
+
+
+def _holds(node, position, col_shift: int) -> bool:
+    line, col, end_line, end_col = position
+    start = (node.lineno, node.col_offset + col_shift)
+    end = (node.end_lineno, node.end_col_offset + col_shift)
+    return start <= (line, col) and (end_line, end_col) <= end
 
 
 def _all_args(args: ast.arguments):
@@ -67,17 +112,24 @@ def _all_args(args: ast.arguments):
 
 
 def _parse_fragment(text: str):
-    """Parse ``text``; a lambda's lines may be part of a larger expression, so retry trimmed."""
+    """``(tree, line shift)`` of ``text``; a lambda's lines may be part of a larger expression,
+    so retry trimmed, or wrapped in parentheses opened on a line of its own (which keeps every
+    column, at the cost of one line: the shift)."""
     try:
-        return ast.parse(text)
+        return ast.parse(text), 0
     except SyntaxError:
         pass
     lines = text.splitlines()
     for end in range(len(lines), 0, -1):
         chunk = "\n".join(lines[:end]).rstrip().rstrip(",").rstrip("\\")
-        for attempt in (chunk, "(" + chunk + ")", chunk + ")", chunk + "))"):
+        for attempt, shift in (
+            (chunk, 0),
+            ("(\n" + chunk + "\n)", -1),
+            (chunk + ")", 0),
+            (chunk + "))", 0),
+        ):
             try:
-                return ast.parse(attempt)
+                return ast.parse(attempt), shift
             except SyntaxError:
                 continue
     return None

@@ -68,6 +68,7 @@ from .activity import (
     names_read,
 )
 from .anf import NONDIFF_ATTRS, is_static
+from .binding import bind_arguments
 from .desugar import assign, loc, name
 from .diagnostics import where
 from .namespace import value_of
@@ -827,9 +828,7 @@ class Reverse:
     def callee(self, fn, value, v, g, s):
         code = fn.__code__
         params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
-        bound = dict(zip(params, value.args, strict=False))
-        for k in value.keywords:
-            bound[k.arg] = k.value
+        bound = bind_arguments(fn, value, self.activity.is_active, self.ctx.src, s)
         active_params = tuple(p for p in params if p in bound and self.activity.is_active(bound[p]))
         if not active_params:
             return [], [], s, ([], [])
