@@ -286,4 +286,4 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
                     t = np.broadcast_to(t, shape) + np.zeros(shape)
                 new.append(Dual(leaf, t, tr))
         args.append(pytree.unflatten(tree, new))
-    return split_duals(entry.graph.evaluate(*args), tr)
+    return split_duals(entry.graph.evaluate(*args), tr, api._fname(f))
