@@ -346,6 +346,8 @@ def vjp(f: Callable, *primals: Any, mode: str = "source", has_aux: bool = False)
         check_differentiable(p, f"primal {i} of {_fname(f)}")
     out = backend(mode).vjp(f, tuple(primals), has_aux=has_aux)
     value, vjp_fn = out[0], out[1]
+    for leaf in pytree.flatten(value)[0]:  # a generator or a string has no cotangent
+        check_numeric_output(leaf, _fname(f), "pb.vjp")
 
     def vjp_matched(cotangent):
         check_cotangent(cotangent, value)

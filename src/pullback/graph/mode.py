@@ -291,4 +291,4 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
         args.append(pytree.unflatten(tree, new))
     with tracing(tr):
         out = entry.graph.run(*args)[0]
-    return split_duals(out, tr)
+    return split_duals(out, tr, api._fname(f))

@@ -213,7 +213,8 @@ class Dual(TracedValue):
         return bind(np.reshape, (self, shape), kwargs)
 
     def copy(self):
-        return self
+        # a new Dual, not self: ``y = x.copy(); y[0] = v`` rebinds y's fields, never x's
+        return Dual(self.primal, self.tangent, self.traced_by)
 
     def astype(self, dtype, **kwargs):
-        return self
+        return Dual(self.primal, self.tangent, self.traced_by)

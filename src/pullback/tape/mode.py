@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import pytree
+from .. import api, pytree
 from ..graph.ir import Graph
 from .backward import sweep, topological_order
 from .core import ReverseTrace, Tensor, is_traced, tracing
@@ -152,12 +152,13 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
         args.append(pytree.unflatten(tree, new))
     with tracing(trace):
         out, _ = call_in_dispatching_namespace(f, tuple(args))
-    return split_duals(out, trace)
+    return split_duals(out, trace, api._fname(f))
 
 
-def split_duals(out: Any, trace: ForwardTrace) -> tuple[Any, Any]:
+def split_duals(out: Any, trace: ForwardTrace, fname: str = "f") -> tuple[Any, Any]:
     """``(value, tangent)`` of a function's output: ``trace``'s Duals split into primal and
-    tangent, every other leaf a constant (zero tangent)."""
+    tangent, every other numeric leaf a constant (zero tangent). A leaf that is no number (a
+    generator, a coroutine, a string) raises rather than getting a silent zero tangent."""
     out_leaves, out_tree = pytree.flatten(out)
     values, tangents_out = [], []
     for leaf in out_leaves:
@@ -165,6 +166,7 @@ def split_duals(out: Any, trace: ForwardTrace) -> tuple[Any, Any]:
             values.append(leaf.primal)
             tangents_out.append(leaf.tangent)
         else:
+            api.check_numeric_output(leaf, fname, "pb.jvp")
             values.append(leaf)
             tangents_out.append(_zero_tangent(leaf))
     return pytree.unflatten(out_tree, values), pytree.unflatten(out_tree, tangents_out)
