@@ -453,9 +453,14 @@ def _plain(x):
 @pytest.mark.parametrize("mode", ["tape", "graph"])
 @pytest.mark.parametrize("fn", [_yields, _labelled])
 def test_a_non_numeric_output_raises_rather_than_getting_a_zero_derivative(mode, fn):
-    with pytest.raises(pb.PullbackError, match="return a number or a numeric array|generator"):
+    # before: tape and graph returned (generator, 0.0), a silent zero
+    with pytest.raises(
+        pb.PullbackError, match="return a number or a numeric array|generator function"
+    ):
         pb.jvp(fn, (0.3,), (1.0,), mode=mode)
-    with pytest.raises(pb.PullbackError, match="return a number or a numeric array|generator"):
+    with pytest.raises(
+        pb.PullbackError, match="return a number or a numeric array|generator function"
+    ):
         pb.vjp(fn, 0.3, mode=mode)
 
 
@@ -468,6 +473,31 @@ def test_numeric_outputs_keep_their_derivatives(mode):
     np.testing.assert_allclose(tangent, fd, rtol=1e-6)  # elementwise: J t = f'(x) * t
     _, vjp_fn = pb.vjp(_plain, x, mode=mode)
     np.testing.assert_allclose(vjp_fn(np.array([1.0, 0.5]))[0], fd, rtol=1e-6)
+
+
+def _returns_only_in_a_branch(x):
+    if x < 0.0:
+        return np.sin(x) * 2.0
+
+
+def _returns_only_in_a_loop(x):
+    for k in range(3):
+        if x * k > 1.0:
+            return np.tanh(x) * k
+
+
+@pytest.mark.parametrize(
+    "fn, inside", [(_returns_only_in_a_branch, -0.4), (_returns_only_in_a_loop, 0.8)]
+)
+@pytest.mark.parametrize("mode", MODES)
+def test_falling_off_the_end_returns_none_in_every_mode(fn, inside, mode):
+    # before: source mode raised UnboundLocalError (its 'result' variable) where f returns None
+    with pytest.raises(pb.PullbackError, match="returned None"):
+        pb.grad(fn, mode=mode)(0.3)
+    assert pb.jvp(fn, (0.3,), (1.0,), mode=mode)[0] is None
+    want = numeric_grad(fn, (inside,))
+    np.testing.assert_allclose(pb.grad(fn, mode=mode)(inside), want, rtol=1e-6)
+    np.testing.assert_allclose(pb.jvp(fn, (inside,), (1.0,), mode=mode)[1], want, rtol=1e-6)
 
 
 if __name__ == "__main__":

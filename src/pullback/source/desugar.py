@@ -545,6 +545,9 @@ class ExitLowering:
 
     def function_body(self, body, node):
         returns = [n for s in body for n in _walk_stmt(s, True) if isinstance(n, ast.Return)]
+        if returns and not always_returns(body):  # Python's implicit return None at the end
+            body = body + [loc(ast.Return(value=ast.Constant(None)), node)]
+            returns.append(body[-1])
         simple = len(returns) == 1 and body and body[-1] is returns[0]
         if not returns or simple:
             if not returns:
