@@ -232,31 +232,29 @@ def _define_condition(names: str, translate: Callable[..., Any]) -> None:
         SYMPY_CONDITIONS[name] = translate
 
 
-_define_condition("operator.lt numpy.less", lambda sp, x, y: sp.Lt(_number(sp, x), _number(sp, y)))
-_define_condition(
-    "operator.le numpy.less_equal", lambda sp, x, y: sp.Le(_number(sp, x), _number(sp, y))
-)
-_define_condition(
-    "operator.gt numpy.greater", lambda sp, x, y: sp.Gt(_number(sp, x), _number(sp, y))
-)
-_define_condition(
-    "operator.ge numpy.greater_equal", lambda sp, x, y: sp.Ge(_number(sp, x), _number(sp, y))
-)
-_define_condition("operator.eq numpy.equal", lambda sp, x, y: sp.Eq(_number(sp, x), _number(sp, y)))
-_define_condition(
-    "operator.ne numpy.not_equal", lambda sp, x, y: sp.Ne(_number(sp, x), _number(sp, y))
-)
+for _sympy_name, _names in (
+    ("Lt", "operator.lt numpy.less"),
+    ("Le", "operator.le numpy.less_equal"),
+    ("Gt", "operator.gt numpy.greater"),
+    ("Ge", "operator.ge numpy.greater_equal"),
+    ("Eq", "operator.eq numpy.equal"),
+    ("Ne", "operator.ne numpy.not_equal"),
+):
+    _define_condition(
+        _names,
+        lambda sp, x, y, _c=_sympy_name: getattr(sp, _c)(_number(sp, x), _number(sp, y)),
+    )
+for _sympy_name, _names in (
+    ("And", "numpy.logical_and"),
+    ("Or", "numpy.logical_or"),
+    ("Xor", "numpy.logical_xor"),
+):
+    _define_condition(
+        _names,
+        lambda sp, x, y, _c=_sympy_name: getattr(sp, _c)(condition_of(sp, x), condition_of(sp, y)),
+    )
 _define_condition("operator.not_ numpy.logical_not", lambda sp, x: sp.Not(condition_of(sp, x)))
 _define_condition("operator.truth builtins.bool", lambda sp, x: condition_of(sp, x))
-_define_condition(
-    "numpy.logical_and", lambda sp, x, y: sp.And(condition_of(sp, x), condition_of(sp, y))
-)
-_define_condition(
-    "numpy.logical_or", lambda sp, x, y: sp.Or(condition_of(sp, x), condition_of(sp, y))
-)
-_define_condition(
-    "numpy.logical_xor", lambda sp, x, y: sp.Xor(condition_of(sp, x), condition_of(sp, y))
-)
 _define_condition(
     "numpy.where",
     lambda sp, c, x, y: sp.Piecewise((_number(sp, x), condition_of(sp, c)), (_number(sp, y), True)),
