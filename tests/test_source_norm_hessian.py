@@ -55,5 +55,5 @@ def test_grad_of_grad():
 
 
 def test_the_spectral_norms_say_they_have_no_second_derivative():
-    with pytest.raises(NotImplementedError, match="ord='nuc'"):
+    with pytest.raises(pb.NonDifferentiableError, match="ord='nuc'"):
         pb.hessian(lambda a: np.linalg.norm(a, "nuc"))(A)

@@ -438,3 +438,44 @@ def test_integer_inputs_are_refused(mode, x):
         pb.grad(elementwise, mode=mode)(x)
     with pytest.raises(pb.PullbackError):
         pb.vjp(elementwise, x, mode=mode)
+
+
+# -- Jacobians and Hessians of structured values: trees outside (output) and inside (argument) --
+
+
+def dict_loss(p):
+    return np.sum(p["w"] ** 3) * p["b"] + np.sin(p["b"])
+
+
+def tree_output(x):
+    return {"a": x**2, "b": (np.sin(x), x[0] * x[1])}
+
+
+@pytest.mark.parametrize("mode", RUN_MODES)
+def test_hessian_of_a_dict_argument_is_a_dict_of_dicts(mode):
+    p = {"w": np.array([1.0, -2.0, 0.5]), "b": 0.7}
+    h = pb.hessian(dict_loss, mode=mode)(p)
+    assert set(h) == {"w", "b"} and set(h["w"]) == {"w", "b"}
+    # each row of the Hessian is the finite-difference derivative of the gradient
+    gradient = pb.grad(dict_loss, mode=mode)
+    for j in range(3):
+        row = numeric_grad(lambda q, j=j: gradient(q)["w"][j], (p,))
+        np.testing.assert_allclose(h["w"]["w"][j], row["w"], rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(h["w"]["b"][j], row["b"], rtol=1e-6, atol=1e-8)
+    row = numeric_grad(lambda q: gradient(q)["b"], (p,))
+    np.testing.assert_allclose(h["b"]["w"], row["w"], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(h["b"]["b"], row["b"], rtol=1e-6, atol=1e-8)
+    assert isinstance(h["b"]["b"], float)
+    np.testing.assert_allclose(h["w"]["b"], h["b"]["w"], rtol=1e-12)  # symmetric
+
+
+@pytest.mark.parametrize("mode", RUN_MODES)
+@pytest.mark.parametrize("direction", ["rev", "fwd"])
+def test_jacobian_of_a_tree_output_has_the_output_tree_outside(mode, direction):
+    x = np.array([0.4, -1.3])
+    jac = pb.jacobian(tree_output, mode=mode, direction=direction)(x)
+    np.testing.assert_allclose(jac["a"], np.diag(2 * x))
+    np.testing.assert_allclose(jac["b"][0], np.diag(np.cos(x)))
+    fd = numeric_grad(lambda x: tree_output(x)["b"][1], (x,))
+    np.testing.assert_allclose(jac["b"][1], fd, rtol=1e-6)
+    assert isinstance(jac["b"], tuple)

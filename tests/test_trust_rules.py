@@ -179,3 +179,35 @@ def test_non_differentiable_methods_run_on_tensors(name, mode):
         return np.sum(x) * 1.0 + 0.0 * len(np.atleast_1d(value))
 
     assert_close(pb.grad(f, mode=mode)(a), np.ones((2, 2)))
+
+
+# -- np.pad at second order: its two helpers are each other's transpose -----------------------
+
+
+def padded(x):
+    return np.sum(np.pad(x, 1) ** 2 * np.sin(np.pad(x, (1, 2), mode="reflect")[: x.shape[0] + 2]))
+
+
+def padded_edges(x):
+    return np.sum(np.cos(np.pad(x, (2, 1), mode="edge")) * np.pad(x, (1, 2), mode="wrap") ** 2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fn", [padded, padded_edges])
+def test_hessian_through_np_pad(mode, fn):
+    x = np.array([0.3, 0.5, -0.2, 1.1])
+    h = pb.hessian(fn, mode=mode)(x)
+    gradient = pb.grad(fn, mode=mode)
+    for j in range(x.size):
+        row = numeric_grad(lambda x, j=j: gradient(x)[j], (x,))
+        np.testing.assert_allclose(h[j], row, rtol=1e-6, atol=1e-8)
+    hv = pb.hvp(fn, (x,), (np.array([1.0, -0.5, 0.25, 2.0]),), mode=mode)
+    np.testing.assert_allclose(hv, h @ np.array([1.0, -0.5, 0.25, 2.0]), rtol=1e-10)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_np_pad_modes_without_a_reverse_rule_are_refused(mode):
+    with pytest.raises(pb.PullbackError):
+        pb.grad(lambda x: np.sum(np.pad(x, 1, mode="maximum")), mode=mode)(np.array([1.0, 2.0]))
+    with pytest.raises(pb.PullbackError):  # before: the tangent padded by its own maximum
+        pb.jvp(lambda x: np.pad(x, 1, mode="maximum"), (np.array([1.0, 2.0]),), (np.ones(2),))

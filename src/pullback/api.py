@@ -501,37 +501,85 @@ def jacobian(
 
 def _jacobian_rev(g, primals, mode):
     value, vjp_fn = vjp(g, *primals, mode=mode)
-    check_numeric_output(value, _fname(g), "pb.jacobian")
-    out_shape = np.shape(value)
-    rows = [[] for _ in primals]
-    for _, e in _one_hot_leaves(value):
-        for k, gk in enumerate(vjp_fn(e)):
-            rows[k].append(np.asarray(gk))
-    jacs = []
-    for k, p in enumerate(primals):
-        stacked = np.stack(rows[k]) if rows[k] else np.zeros((0,) + np.shape(p))
-        jacs.append(_as_result(stacked.reshape(out_shape + np.shape(p)), value, p))
-    return jacs
+    outs, out_def = _numeric_leaves(value, g)
+    ins = [pytree.flatten(p) for p in primals]
+    rows = [[[[] for _ in leaves] for _ in outs] for leaves, _ in ins]  # [arg][out leaf][in leaf]
+    for o, out in enumerate(outs):
+        for _, e in _one_hot_leaves(out):
+            cotangent = pytree.unflatten(out_def, _one_hot_tree(outs, o, e))
+            for k, gk in enumerate(vjp_fn(cotangent)):
+                gk_leaves, _ = pytree.flatten(match_tree(gk, primals[k]))
+                for j, gkj in enumerate(gk_leaves):
+                    rows[k][o][j].append(np.asarray(gkj))
+    return [
+        _blocks(
+            out_def, outs, in_def, leaves, lambda o, j, out, p, r=rows[k]: _stacked(r[o][j], out, p)
+        )
+        for k, (leaves, in_def) in enumerate(ins)
+    ]
 
 
 def _jacobian_fwd(g, primals, mode):
     jacs = []
+    value = None
     for k, p in enumerate(primals):
-        cols = []
-        out_shape = None
-        for _, e in _one_hot_leaves(p):
-            tangents = tuple(e if j == k else _zero_tangent(q) for j, q in enumerate(primals))
-            value, t = jvp(g, primals, tangents, mode=mode)
-            check_numeric_output(value, _fname(g), "pb.jacobian")
-            out_shape = np.shape(value)
-            cols.append(np.broadcast_to(np.asarray(0.0 if t is None else t), out_shape))
-        if out_shape is None:
+        leaves, in_def = pytree.flatten(p)
+        cols = {}  # (out leaf, in leaf) -> the columns
+        for j, leaf in enumerate(leaves):
+            for _, e in _one_hot_leaves(leaf):
+                tangent = pytree.unflatten(in_def, _one_hot_tree(leaves, j, e))
+                tangents = tuple(
+                    tangent if i == k else pytree.tree_map(_zero_tangent, q)
+                    for i, q in enumerate(primals)
+                )
+                value, t = jvp(g, primals, tangents, mode=mode)
+                outs, _ = _numeric_leaves(value, g)
+                t_leaves, _ = pytree.flatten(match_tree(t, value))
+                for o, (out, t_o) in enumerate(zip(outs, t_leaves, strict=True)):
+                    column = np.broadcast_to(np.asarray(t_o), np.shape(out))
+                    cols.setdefault((o, j), []).append(column)
+        if value is None:
             value = g(*primals)
-            check_numeric_output(value, _fname(g), "pb.jacobian")
-            out_shape = np.shape(value)
-        stacked = np.stack(cols, axis=-1) if cols else np.zeros(out_shape + (0,))
-        jacs.append(_as_result(stacked.reshape(out_shape + np.shape(p)), value, p))
+        outs, out_def = _numeric_leaves(value, g)
+
+        def block(o, j, out, p, cols=cols):
+            columns = cols.get((o, j), [])
+            stacked = np.stack(columns, axis=-1) if columns else np.zeros(np.shape(out) + (0,))
+            return _as_result(stacked.reshape(np.shape(out) + np.shape(p)), out, p)
+
+        jacs.append(_blocks(out_def, outs, in_def, leaves, block))
     return jacs
+
+
+def _numeric_leaves(value, g):
+    """The leaves and tree of a Jacobian's function output, each checked to be numeric."""
+    outs, out_def = pytree.flatten(value)
+    for out in outs if outs else [value]:
+        check_numeric_output(out, _fname(g), "pb.jacobian")
+    return outs, out_def
+
+
+def _one_hot_tree(leaves: list, i: int, e) -> list:
+    """Leaves for a basis tangent: ``e`` at leaf ``i``, zeros at every other leaf."""
+    return [e if q == i else _zero_tangent(leaf) for q, leaf in enumerate(leaves)]
+
+
+def _stacked(rows: list, out, p):
+    stacked = np.stack(rows) if rows else np.zeros((0,) + np.shape(p))
+    return _as_result(stacked.reshape(np.shape(out) + np.shape(p)), out, p)
+
+
+def _blocks(out_def, outs, in_def, ins, block):
+    """A Jacobian as trees, as JAX gives it: the output's structure outside, the argument's
+    inside, ``block(o, j, out, p)`` (shaped ``out.shape + p.shape``) at each pair of leaves.
+    For an array in and an array out that is the one array."""
+    return pytree.unflatten(
+        out_def,
+        [
+            pytree.unflatten(in_def, [block(o, j, out, p) for j, p in enumerate(ins)])
+            for o, out in enumerate(outs)
+        ],
+    )
 
 
 def _zero_tangent(x):

@@ -28,6 +28,8 @@ from ..runtime import (
     matmul_adjoint_b,
     matmul_shape,
     matrix_transpose,
+    pad_adjoint,
+    pad_tangent,
     prefix_adjoint,
     reduce_like,
     safe_mul,
@@ -426,3 +428,28 @@ def safe_mul_jvp(a_dot, b_dot, ans, a, b):
 
 # its derivatives keep its zeros: a Hessian through an untaken np.where branch stays finite
 defrule(safe_mul, vjp=safe_mul_vjp, jvp=safe_mul_jvp, broadcasts=True)
+
+
+# -- np.pad's two helpers: each one's transpose is the other -----------------------------------
+
+
+def pad_adjoint_vjp(g, ans, g_in, array, pad_width, mode="constant", reflect_type="even"):
+    return pad_tangent(g, pad_width, mode, reflect_type)
+
+
+def pad_adjoint_jvp(g_in_dot, ans, g_in, array, pad_width, mode="constant", reflect_type="even"):
+    return pad_adjoint(g_in_dot, array, pad_width, mode, reflect_type)
+
+
+defrule(pad_adjoint, vjp=pad_adjoint_vjp, jvp=pad_adjoint_jvp, linear=True)
+
+
+def pad_tangent_vjp(g, ans, t, pad_width, mode="constant", reflect_type="even"):
+    return pad_adjoint(g, t, pad_width, mode, reflect_type)
+
+
+def pad_tangent_jvp(t_dot, ans, t, pad_width, mode="constant", reflect_type="even"):
+    return pad_tangent(t_dot, pad_width, mode, reflect_type)
+
+
+defrule(pad_tangent, vjp=pad_tangent_vjp, jvp=pad_tangent_jvp, linear=True)

@@ -323,12 +323,18 @@ def repeat_jvp(a_dot, ans, a, repeats, axis=None):
 defrule(np.repeat, vjp=repeat_vjp, jvp=repeat_jvp, linear=True)
 
 
-def pad_vjp(g, ans, array, pad_width, mode="constant", **kwargs):
-    return pad_adjoint(g, array, pad_width, mode, **kwargs)
+def pad_vjp(
+    g, ans, array, pad_width, mode="constant", stat_length=None, constant_values=0,
+    end_values=0, reflect_type="even",
+):  # fmt: skip
+    return pad_adjoint(g, array, pad_width, mode, reflect_type)
 
 
-def pad_jvp(array_dot, ans, array, pad_width, mode="constant", **kwargs):
-    return pad_tangent(array_dot, pad_width, mode, **kwargs)
+def pad_jvp(
+    array_dot, ans, array, pad_width, mode="constant", stat_length=None, constant_values=0,
+    end_values=0, reflect_type="even",
+):  # fmt: skip
+    return pad_tangent(array_dot, pad_width, mode, reflect_type)
 
 
 defrule(np.pad, vjp=pad_vjp, jvp=pad_jvp)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import NonDifferentiableError
 from . import unreduce
 
 __all__ = [
@@ -224,31 +225,41 @@ def repeat_adjoint(g, a, repeats, axis=None):
 _PAD_COPY_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
 
-def pad_adjoint(g, array, pad_width, mode="constant", **kwargs):
+def pad_adjoint(g, array, pad_width, mode="constant", reflect_type="even"):
     """The adjoint of ``array`` in ``np.pad``: each entry collects ``g`` from every copy of it.
 
     Pads an array of entry numbers the same way to learn where each padded entry came from;
-    exact for every mode that copies entries (constant, edge, reflect, symmetric, wrap).
+    exact for every mode that copies entries (constant, edge, reflect, symmetric, wrap). Linear
+    in ``g``; its transpose is ``pad_tangent``.
     """
-    if mode not in _PAD_COPY_MODES or kwargs.get("reflect_type", "even") != "even":
-        raise NotImplementedError(f"no derivative for np.pad with mode={mode!r} {kwargs}")
+    if mode not in _PAD_COPY_MODES or reflect_type != "even":
+        raise NonDifferentiableError(
+            f"no reverse-mode derivative for np.pad with mode={mode!r}, reflect_type="
+            f"{reflect_type!r}; the modes that copy entries have one: {', '.join(_PAD_COPY_MODES)}"
+        )
     shape = np.shape(array)
     size = int(np.prod(shape))
     entry = np.arange(size).reshape(shape)
     if mode == "constant":
         source = np.pad(entry, pad_width, mode="constant", constant_values=-1)
     else:
-        source = np.pad(entry, pad_width, mode=mode, **kwargs)
+        source = np.pad(entry, pad_width, mode=mode)
     copied = source >= 0
     a_bar = np.bincount(source[copied], weights=np.asarray(g)[copied], minlength=size)
     return a_bar.reshape(shape)
 
 
-def pad_tangent(array_dot, pad_width, mode="constant", **kwargs):
-    """The tangent of ``np.pad(array, ...)``: the tangent padded alike (constants padded by 0)."""
-    if mode == "constant":
-        return np.pad(array_dot, pad_width, mode="constant")
-    return np.pad(array_dot, pad_width, mode=mode, **kwargs)
+def pad_tangent(array_dot, pad_width, mode="constant", reflect_type="even"):
+    """The tangent of ``np.pad(array, ...)``: the tangent padded alike (constants padded by 0;
+    an odd reflection ``2 * edge - mirror`` is linear, so it pads the tangent the same way)."""
+    if mode not in _PAD_COPY_MODES:
+        raise NonDifferentiableError(
+            f"no derivative for np.pad with mode={mode!r}; the modes that copy entries have "
+            f"one: {', '.join(_PAD_COPY_MODES)}"
+        )
+    if mode in ("reflect", "symmetric"):
+        return np.pad(array_dot, pad_width, mode=mode, reflect_type=reflect_type)
+    return np.pad(array_dot, pad_width, mode=mode)
 
 
 # -- sort -------------------------------------------------------------------------------------

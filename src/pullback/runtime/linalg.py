@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import NonDifferentiableError
 from . import unbroadcast
 
 __all__ = [
@@ -392,7 +393,7 @@ def norm_gradient(x, norm, ord=None, axis=None, keepdims=False):
             pick = 0 if ord == 2 else -1
             grad = u[..., :, pick, None] * vt[..., None, pick, :]
         return np.moveaxis(grad, (-2, -1), (rows, cols))
-    raise NotImplementedError(f"no derivative for np.linalg.norm with ord={ord!r}")
+    raise NonDifferentiableError(f"no derivative for np.linalg.norm with ord={ord!r}")
 
 
 def norm_gradient_partials(x, norm, ord=None, axis=None, keepdims=False):
@@ -407,7 +408,7 @@ def norm_gradient_partials(x, norm, ord=None, axis=None, keepdims=False):
     if ord is None or ord == "fro" or (ord == 2 and not matrix):
         return np.broadcast_to(1.0 / norm, x.shape), -x / (norm * norm)
     if matrix and ord in (2, -2, "nuc"):
-        raise NotImplementedError(
+        raise NonDifferentiableError(
             f"no second derivative for np.linalg.norm with ord={ord!r} of a matrix"
         )
     if matrix or ord in (np.inf, -np.inf, 0, 1):
