@@ -352,12 +352,14 @@ def test_non_differentiable_functions():
         np.ones_like,
         np.eye,
         np.arange,
-        np.linspace,
         np.isnan,
     ):
         assert is_nondiff(fn), qualified_name(fn)
         assert lookup(fn) is None, qualified_name(fn)
     assert not is_nondiff(np.sin) and not is_nondiff(float)
+    # constructors whose values come from an argument have rules (a zero would be wrong)
+    for fn in (np.full, np.full_like, np.linspace, np.logspace):
+        assert not is_nondiff(fn) and lookup(fn) is not None, qualified_name(fn)
 
 
 def test_scipy_is_not_imported_by_the_rule_table():

@@ -28,7 +28,8 @@ import numpy as np
 
 from .. import api, pytree
 from ..errors import PathChangedError
-from ..tape.core import is_traced, tracing
+from ..tape import mode as tape_mode
+from ..tape.core import current_trace, is_traced, tracing
 from ..tape.dual import Dual, ForwardTrace
 from ..tape.mode import split_duals
 from .differentiate import vjp_graph
@@ -190,8 +191,18 @@ def traced(f: Callable, args: tuple) -> tuple[_Entry, Any, dict]:
 # -- the mode primitives --------------------------------------------------------------------------
 
 
+def _nested() -> bool:
+    """Whether a derivative is asked inside a function being traced (``pb.grad`` inside the
+    differentiated code): the inner function's values (its closure, its arguments) belong to
+    the outer trace, and a graph of the inner function would bake them in as constants. Such a
+    call is differentiated as tape mode does, its operations recorded by the outer trace."""
+    return current_trace() is not None
+
+
 def vjp(f: Callable, primals: tuple, has_aux: bool = False):
     """``(value, vjp_fn[, aux])`` by replaying the traced graph and its VJP graph."""
+    if _nested():
+        return tape_mode.vjp(f, primals, has_aux)
     entry, out, env = traced(f, tuple(primals))
     graph = entry.graph
     if has_aux:
@@ -229,6 +240,8 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
     """``(value, gradient)`` from one replay of the cached graph and its gradient graph."""
 
     def value_and_gradient(*args, **kwargs):
+        if _nested():
+            return api.value_and_grad(f, argnums, mode="tape", has_aux=has_aux)(*args, **kwargs)
         nums = api._normalize_argnums(argnums, len(args))
         for i in nums:
             api.check_differentiable(args[i], f"argument {i} of {api._fname(f)}")
@@ -269,6 +282,8 @@ def grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
 
 def jvp(f: Callable, primals: tuple, tangents: tuple):
     """``(value, tangent)``: the traced graph replayed on dual numbers."""
+    if _nested():
+        return tape_mode.jvp(f, primals, tangents)
     entry, _, _ = traced(f, tuple(primals))
     tr = ForwardTrace()
     args = []

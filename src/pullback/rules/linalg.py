@@ -27,8 +27,8 @@ from ..runtime import (
     eigh_adjoint,
     eigh_tangent,
     eigvalsh_adjoint,
-    einsum_adjoint,
-    einsum_tangent,
+    einsum_adjoint_at,
+    einsum_tangent_at,
     inner_adjoint_a,
     inner_adjoint_b,
     kron_adjoint_a,
@@ -112,24 +112,26 @@ defrule(np.tensordot, vjp=tensordot_vjp, jvp=tensordot_jvp)
 
 
 def einsum_vjp(g, ans, subscripts, a, b=None, c=None, d=None, *, optimize=False):
-    operands = [x for x in (a, b, c, d) if x is not None]
+    # in the sublist form the subscripts slot holds the first operand: each slot may be one
     return (
-        einsum_adjoint(g, subscripts, operands, 0, optimize),
-        einsum_adjoint(g, subscripts, operands, 1, optimize),
-        einsum_adjoint(g, subscripts, operands, 2, optimize),
-        einsum_adjoint(g, subscripts, operands, 3, optimize),
+        einsum_adjoint_at(g, subscripts, (a, b, c, d), 0, optimize),
+        einsum_adjoint_at(g, subscripts, (a, b, c, d), 1, optimize),
+        einsum_adjoint_at(g, subscripts, (a, b, c, d), 2, optimize),
+        einsum_adjoint_at(g, subscripts, (a, b, c, d), 3, optimize),
+        einsum_adjoint_at(g, subscripts, (a, b, c, d), 4, optimize),
     )
 
 
 def einsum_jvp(
-    a_dot, b_dot, c_dot, d_dot, ans, subscripts, a, b=None, c=None, d=None, *, optimize=False
-):
-    operands = [x for x in (a, b, c, d) if x is not None]
+    subscripts_dot, a_dot, b_dot, c_dot, d_dot, ans, subscripts, a, b=None, c=None, d=None, *,
+    optimize=False,
+):  # fmt: skip
     return (
-        einsum_tangent(a_dot, subscripts, operands, 0, optimize),
-        einsum_tangent(b_dot, subscripts, operands, 1, optimize),
-        einsum_tangent(c_dot, subscripts, operands, 2, optimize),
-        einsum_tangent(d_dot, subscripts, operands, 3, optimize),
+        einsum_tangent_at(subscripts_dot, subscripts, (a, b, c, d), 0, optimize),
+        einsum_tangent_at(a_dot, subscripts, (a, b, c, d), 1, optimize),
+        einsum_tangent_at(b_dot, subscripts, (a, b, c, d), 2, optimize),
+        einsum_tangent_at(c_dot, subscripts, (a, b, c, d), 3, optimize),
+        einsum_tangent_at(d_dot, subscripts, (a, b, c, d), 4, optimize),
     )
 
 

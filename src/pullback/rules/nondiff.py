@@ -44,10 +44,11 @@ defnondiff(
     np.result_type,
 )
 
-# constructors of constant arrays
+# constructors of constant arrays (np.full, np.full_like, np.linspace and np.logspace carry
+# the derivative of their values: rules/shapes.py)
 defnondiff(
-    np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
-    np.full_like, np.eye, np.identity, np.arange, np.linspace, np.logspace, np.tri,
+    np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
+    np.eye, np.identity, np.arange, np.tri,
     np.indices,
 )
 # fmt: on

@@ -109,16 +109,26 @@ def var_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=Fal
 defrule(np.var, vjp=var_vjp, jvp=var_jvp)
 
 
+# Over one entry std is 0 whatever the entry: its derivative is exactly 0, the "+ (one entry)"
+# keeping 0 / 0 out of the quotient. Over equal entries it has a kink (like a norm at 0): NaN.
+
+
 def std_vjp(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     deviation = a - np.mean(a, axis=axis, keepdims=True)
     dof = np.size(a) / np.size(ans) - ddof
-    return unreduce(np.divide(g, ans * dof), a, axis, keepdims) * deviation
+    return (
+        unreduce(np.divide(g, ans * dof + (np.size(a) == np.size(ans))), a, axis, keepdims)
+        * deviation
+    )
 
 
 def std_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     deviation = a - np.mean(a, axis=axis, keepdims=True)
     dof = np.size(a) / np.size(ans) - ddof
-    return np.divide(np.sum(a_dot * deviation, axis=axis, keepdims=keepdims), ans * dof)
+    return np.divide(
+        np.sum(a_dot * deviation, axis=axis, keepdims=keepdims),
+        ans * dof + (np.size(a) == np.size(ans)),
+    )
 
 
 defrule(np.std, vjp=std_vjp, jvp=std_jvp)

@@ -163,6 +163,7 @@ class Rule:
     broadcasts: bool = False
     kind: str = "general"  # "elementwise" or "general"
     linear: bool = False
+    positional: int | None = None  # how many positional arguments the rule binds (None: any)
     _split_vjp: dict = field(default_factory=dict, repr=False)
     _split_jvp: dict = field(default_factory=dict, repr=False)
 
@@ -171,8 +172,22 @@ class Rule:
         return self.fns[0]
 
     # -- binding ---------------------------------------------------------------------------
+    def check_arity(self, nargs: int) -> None:
+        """Refuse a call with more positional arguments than the rule has parameters: the
+        extra ones would get no derivative (a silent zero)."""
+        if self.positional is not None and nargs > self.positional:
+            from ..errors import PullbackTypeError
+
+            names = ", ".join(self.params[: self.positional])
+            raise PullbackTypeError(
+                f"the derivative rule of {self.name} takes at most {self.positional} positional "
+                f"arguments ({names}), and this call passes {nargs}: the others would get no "
+                "derivative; split the call into smaller ones"
+            )
+
     def diff_positions(self, args: tuple, kwargs: dict) -> dict[str, Any]:
         """Map each differentiable parameter name to the value passed for it (or absent)."""
+        self.check_arity(len(args))
         bound = {}
         for i, value in enumerate(args):
             if i < len(self.params):
@@ -327,6 +342,23 @@ def _zero(*args, **kwargs):
 # -- defining rules --------------------------------------------------------------------------
 
 
+def _positional_count(fn: Callable, skip: int) -> int | None:
+    """How many positional parameters ``fn`` has from the ``skip``-th on (None with ``*args``)."""
+    if type(fn) is types.FunctionType and not hasattr(fn, "__wrapped__"):
+        code = fn.__code__
+        return None if code.co_flags & inspect.CO_VARARGS else code.co_argcount - skip
+    kinds = [p.kind for p in inspect.signature(fn).parameters.values()]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        return None
+    return (
+        sum(
+            k in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            for k in kinds
+        )
+        - skip
+    )
+
+
 def _params_of(fn: Callable, skip: int) -> tuple[str, ...]:
     """``fn``'s parameter names from the ``skip``-th on, without ``*args`` and ``**kwargs``."""
     if type(fn) is types.FunctionType and not hasattr(fn, "__wrapped__"):
@@ -384,6 +416,7 @@ def defrule(
         params=primal_params,
         broadcasts=broadcasts,
         linear=linear,
+        positional=_positional_count(vjp, 2),
     )
     return _register(rule)
 

@@ -16,11 +16,15 @@ from ..runtime import (
     append_adjoint,
     array_adjoint,
     array_tangent,
+    as_column,
     astype,
+    broadcast_like,
     column_stack_adjoint,
     concatenate_adjoint,
     dstack_adjoint,
     hstack_adjoint,
+    linspace_adjoint,
+    linspace_weights,
     pad_adjoint,
     pad_tangent,
     repeat_adjoint,
@@ -384,3 +388,100 @@ def tuple_jvp(iterable_dot, ans, iterable):
 
 defrule(list, vjp=list_vjp, jvp=list_jvp, linear=True)
 defrule(tuple, vjp=list_vjp, jvp=tuple_jvp, linear=True)
+
+
+# -- constructors whose values come from an argument ----------------------------------------
+
+
+def full_vjp(g, ans, shape, fill_value, dtype=None, order="C", *, device=None, like=None):
+    return unbroadcast(g, fill_value)
+
+
+def full_jvp(
+    fill_value_dot, ans, shape, fill_value, dtype=None, order="C", *, device=None, like=None
+):
+    return np.full(np.shape(ans), fill_value_dot)
+
+
+defrule(np.full, vjp=full_vjp, jvp=full_jvp, linear=True)
+
+
+def full_like_vjp(
+    g, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None
+):
+    return unbroadcast(g, fill_value)
+
+
+def full_like_jvp(
+    fill_value_dot, ans, a, fill_value, dtype=None, order="K", subok=True, shape=None, *,
+    device=None,
+):  # fmt: skip
+    return np.full(np.shape(ans), fill_value_dot)
+
+
+defrule(np.full_like, vjp=full_like_vjp, jvp=full_like_jvp, linear=True)
+
+
+def linspace_vjp(
+    g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+    device=None,
+):  # fmt: skip
+    return (
+        linspace_adjoint(g, start, num, endpoint, axis, False),
+        linspace_adjoint(g, stop, num, endpoint, axis, True),
+    )
+
+
+def linspace_jvp(
+    start_dot, stop_dot, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None,
+    axis=0, *, device=None,
+):  # fmt: skip
+    return (
+        broadcast_like(
+            np.expand_dims(start_dot, axis)
+            * (1.0 - linspace_weights(num, endpoint, axis, np.ndim(ans))),
+            ans,
+        ),
+        broadcast_like(
+            np.expand_dims(stop_dot, axis) * linspace_weights(num, endpoint, axis, np.ndim(ans)),
+            ans,
+        ),
+    )  # fmt: skip
+
+
+defrule(np.linspace, vjp=linspace_vjp, jvp=linspace_jvp)
+
+
+def logspace_vjp(g, ans, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    return (
+        linspace_adjoint(g * ans * np.log(base), start, num, endpoint, axis, False),
+        linspace_adjoint(g * ans * np.log(base), stop, num, endpoint, axis, True),
+    )
+
+
+def logspace_jvp(
+    start_dot, stop_dot, ans, start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0
+):
+    return (
+        ans * np.log(base) * np.expand_dims(start_dot, axis)
+        * (1.0 - linspace_weights(num, endpoint, axis, np.ndim(ans))),
+        ans * np.log(base) * np.expand_dims(stop_dot, axis)
+        * linspace_weights(num, endpoint, axis, np.ndim(ans)),
+    )  # fmt: skip
+
+
+defrule(np.logspace, vjp=logspace_vjp, jvp=logspace_jvp)
+
+
+# np.c_[a, b] is read as np.concatenate([as_column(a), as_column(b)], axis=-1) (source/anf.py)
+
+
+def as_column_vjp(g, ans, x):
+    return np.reshape(g, np.shape(x))
+
+
+def as_column_jvp(x_dot, ans, x):
+    return as_column(x_dot)
+
+
+defrule(as_column, vjp=as_column_vjp, jvp=as_column_jvp, linear=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NonDifferentiableError
-from . import unreduce
+from . import unbroadcast, unreduce
 
 __all__ = [
     "stack_adjoint_rows",
@@ -29,6 +29,9 @@ __all__ = [
     "tile_adjoint",
     "repeat_adjoint",
     "pad_adjoint",
+    "linspace_weights",
+    "as_column",
+    "linspace_adjoint",
     "pad_tangent",
     "sort_adjoint",
     "sort_tangent",
@@ -260,6 +263,41 @@ def pad_tangent(array_dot, pad_width, mode="constant", reflect_type="even"):
     if mode in ("reflect", "symmetric"):
         return np.pad(array_dot, pad_width, mode=mode, reflect_type=reflect_type)
     return np.pad(array_dot, pad_width, mode=mode)
+
+
+# -- np.c_ ------------------------------------------------------------------------------------
+
+
+def as_column(x):
+    """``x`` as ``np.c_`` takes each of its parts: a number as a 1x1 array, a vector as a
+    column, an array of two or more dimensions as it is (a reshape: its derivative is one)."""
+    x = np.asarray(x)
+    if x.ndim == 0:
+        return x.reshape(1, 1)
+    if x.ndim == 1:
+        return x.reshape(-1, 1)
+    return x
+
+
+# -- linspace ---------------------------------------------------------------------------------
+
+
+def linspace_weights(num, endpoint, axis, ndim):
+    """The weight ``t`` of ``stop`` in each sample ``start + (stop - start) * t`` of
+    ``np.linspace``, shaped to broadcast along ``axis`` of an output with ``ndim`` dimensions."""
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    shape = [1] * ndim
+    shape[axis] = num
+    return t.reshape(shape)
+
+
+def linspace_adjoint(g, x, num, endpoint, axis, of_stop):
+    """The adjoint of ``start`` (``of_stop`` False) or ``stop`` in ``np.linspace``: ``g``
+    weighted by each sample's share of it, summed along the samples' axis."""
+    g = np.asarray(g)
+    t = linspace_weights(num, endpoint, axis, g.ndim)
+    weights = t if of_stop else 1.0 - t
+    return unbroadcast(np.sum(g * weights, axis=axis), x)
 
 
 # -- sort -------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ __all__ = [
     "inner_adjoint_b",
     "einsum_adjoint",
     "einsum_tangent",
+    "einsum_adjoint_at",
+    "einsum_tangent_at",
     "solve_adjoint_a",
     "solve_adjoint_b",
     "solve_tangent_a",
@@ -239,6 +241,57 @@ def einsum_tangent(t, subscripts, operands, k, optimize=False):
     operands = list(operands)
     operands[k] = t
     return np.einsum(subscripts, *operands, optimize=optimize)
+
+
+def einsum_form(subscripts, args) -> tuple[str, list, list]:
+    """``(spec, operands, positions)`` of a call ``np.einsum(subscripts, *args)`` in either of
+    its forms: the subscripts string, or operands interleaved with lists of integer labels
+    (``np.einsum(a, [0, 1], b, [1, 2], [0, 2])``), whose labels become letters. ``positions``
+    gives each operand's place among ``(subscripts, *args)``.
+
+    >>> einsum_form("ij,jk", (1.0, 2.0, None, None))
+    ('ij,jk', [1.0, 2.0], [1, 2])
+    >>> einsum_form(1.0, ([0, 1], 2.0, [1, 2], [0, 2]))
+    ('ab,bc->ac', [1.0, 2.0], [0, 2])
+    """
+    args = list(args)
+    while args and args[-1] is None:
+        args.pop()
+    if isinstance(subscripts, str):
+        return subscripts, args, list(range(1, len(args) + 1))
+    raw = [subscripts, *args]
+    pairs = len(raw) // 2
+    operands, sublists = raw[0 : 2 * pairs : 2], raw[1 : 2 * pairs : 2]
+    if len(raw) % 2:
+        output = raw[-1]
+    else:  # implicit output: the labels used once, in order (after the ellipsis, if any)
+        labels = [c for sub in sublists for c in sub]
+        once = sorted({c for c in labels if c is not Ellipsis and labels.count(c) == 1})
+        output = ([Ellipsis] if Ellipsis in labels else []) + once
+    spec = ",".join(_labels(sub) for sub in sublists) + "->" + _labels(output)
+    return spec, operands, [2 * k for k in range(pairs)]
+
+
+def _labels(sublist) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return "".join("..." if c is Ellipsis else letters[int(c)] for c in sublist)
+
+
+def einsum_adjoint_at(g, subscripts, args, position, optimize=False):
+    """The adjoint of argument ``position`` of ``np.einsum(subscripts, *args)`` (either form;
+    ``position`` 0 is ``subscripts``): None where that argument is a label, not an operand."""
+    spec, operands, positions = einsum_form(subscripts, args)
+    if position not in positions:
+        return None
+    return einsum_adjoint(g, spec, operands, positions.index(position), optimize)
+
+
+def einsum_tangent_at(t, subscripts, args, position, optimize=False):
+    """``np.einsum(subscripts, *args)`` with argument ``position`` replaced by its tangent."""
+    spec, operands, positions = einsum_form(subscripts, args)
+    if position not in positions:
+        return None
+    return einsum_tangent(t, spec, operands, positions.index(position), optimize)
 
 
 # -- solve, cholesky --------------------------------------------------------------------------

@@ -33,6 +33,7 @@ import sys
 import types
 
 from ..rules import registry
+from ..runtime import arrays as runtime_arrays
 from ..runtime import indexing
 from .desugar import Desugarer, ExitLowering, assign, call, loc, name, static_name
 from .diagnostics import unsupported
@@ -392,10 +393,52 @@ class ANF:
         p2, values = self.atoms(e.values)
         return pre + p2, loc(ast.Dict(keys=keys, values=values), e)
 
+    def concatenation(self, e: ast.Subscript) -> ast.expr | None:
+        """``np.r_[a, b, ...]`` and ``np.c_[...]`` of arrays and numbers as the calls they stand
+        for: ``np.concatenate`` of the parts (made 1-D, or columns), so the parts keep their
+        derivatives. With ranges (``np.r_[0:3]``) or a string directive they are left as they
+        are when every part is a constant (index arithmetic), and refused otherwise."""
+        import numpy as np
+
+        target = self.static(e.value)
+        if target is MISSING or not isinstance(target, type(np.r_).__mro__[1]):  # AxisConcatenator
+            return None
+        kind = {id(np.r_): "r_", id(np.c_): "c_"}.get(id(target))
+        parts = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
+        special = [
+            p
+            for p in parts
+            if isinstance(p, (ast.Slice, ast.Starred))
+            or (isinstance(p, ast.Constant) and isinstance(p.value, str))
+        ]
+        if kind is not None and not special:
+            shape = self.ns.ref(np.atleast_1d if kind == "r_" else runtime_arrays.as_column)
+            pieces = [call(mark_static(copy.deepcopy(shape)), p) for p in parts]
+            joined = ast.Call(
+                func=mark_static(self.ns.ref(np.concatenate)),
+                args=[ast.List(elts=pieces, ctx=ast.Load())],
+                keywords=[ast.keyword(arg="axis", value=ast.Constant(0 if kind == "r_" else -1))],
+            )
+            return loc(joined, e)
+        constant = (ast.Slice, ast.Constant, ast.UnaryOp)
+        if all(isinstance(p, constant) for p in parts):
+            return None
+        raise unsupported(
+            e,
+            self.src,
+            f"{ast.unparse(e.value)}[...] with ranges, a string directive or a computed value "
+            "is not differentiated",
+            hint="build the array with np.concatenate, np.stack or np.column_stack, whose "
+            "derivatives are known",
+        )
+
     def expr_JoinedStr(self, e, hint):
         return [], e  # formatting for print: never differentiated
 
     def expr_Subscript(self, e, hint):
+        joined = self.concatenation(e)
+        if joined is not None:
+            return self.simple(joined, hint)
         pre, value = self.atom(e.value)
         p2, index = self.index(e.slice)
         return pre + p2, loc(ast.Subscript(value=value, slice=index, ctx=ast.Load()), e)

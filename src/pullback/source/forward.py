@@ -446,7 +446,7 @@ class Forward:
 
     def rule_call(self, value):
         """(rule, args, keywords) when ``value`` is a primitive with a rule."""
-        return primitive_call(value, self.value_of)
+        return primitive_call(value, self.value_of, self.ctx.src)
 
     def rule_tangent(self, rule, args, keywords, ans, state, target=None):
         bound = registry_bind(rule, args, keywords)

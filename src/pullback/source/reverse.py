@@ -53,7 +53,7 @@ import types
 from dataclasses import dataclass, field
 
 from .. import runtime
-from ..errors import MissingRuleError, UnsupportedSyntaxError
+from ..errors import MissingRuleError, PullbackTypeError, UnsupportedSyntaxError
 from ..rules import registry
 from ..runtime import adjoints as adjoint_helpers
 from ..runtime import indexing
@@ -122,9 +122,10 @@ class Context:
         return ref
 
 
-def primitive_call(value, value_of):
+def primitive_call(value, value_of, src=None):
     """(rule, args, keywords) when the ANF right-hand side ``value`` calls a primitive with a
-    rule (an operator or a static reference to a function); else None."""
+    rule (an operator or a static reference to a function); else None. A call passing more
+    positional arguments than its rule has parameters is refused (``src`` locates it)."""
     if isinstance(value, ast.BinOp):
         fn = BINOPS.get(type(value.op))
         rule = registry.lookup(fn) if fn else None
@@ -137,7 +138,14 @@ def primitive_call(value, value_of):
         if fn is MISSING:
             return None
         rule = registry.lookup(fn)
-        return (rule, value.args, value.keywords) if rule else None
+        if rule is None:
+            return None
+        if not any(isinstance(a, ast.Starred) for a in value.args):
+            try:
+                rule.check_arity(len(value.args))
+            except PullbackTypeError as error:
+                raise UnsupportedSyntaxError(error.args[0], **where(value, src)) from None
+        return rule, value.args, value.keywords
     return None
 
 
@@ -312,7 +320,7 @@ class Reverse:
 
     def rule_call(self, value):
         """(rule, args, keywords) when ``value`` is a primitive with a rule."""
-        return primitive_call(value, self.value_of)
+        return primitive_call(value, self.value_of, self.ctx.src)
 
     # -- blocks and statements -----------------------------------------------------------------
     def block(self, stmts, state, compound: bool):

@@ -230,6 +230,8 @@ class ReverseTrace:
         if rule is None and fn in _UFUNC_OF_OPERATOR:
             rule = lookup(_UFUNC_OF_OPERATOR[fn])
         nondiff = rule is None
+        if carries and rule is not None and rule.positional is not None:
+            rule.check_arity(len(args))
         if nondiff and carries and not is_nondiff(fn) and fn not in _NONDIFF_OPERATORS:
             if not isinstance(fn, GraphPrimitive):
                 filename, lineno = _where(self)

@@ -57,6 +57,7 @@ class ForwardTrace:
                 return call(fn, primal_args, primal_kwargs)
             filename, lineno = _where(self)
             raise MissingRuleError(_op_name(fn), filename=filename, lineno=lineno)
+        rule.check_arity(len(primal_args))
         ans = call(fn, primal_args, primal_kwargs)
         tangent = None
         params = rule.params

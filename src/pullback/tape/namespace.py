@@ -126,9 +126,16 @@ def _constant_of_trace(result, every_dtype: bool = True):
 
 def _writable(create: Callable, every_dtype: bool = True) -> Callable:
     """An array-creation function whose result, inside a transformation, is a constant traced
-    value of it (``_constant_of_trace``)."""
+    value of it (``_constant_of_trace``); given traced values (``np.full(n, x)``,
+    ``np.linspace(x, y)``), the call is recorded through its rule."""
+
+    from ..rules.registry import lookup
+
+    has_rule = lookup(create) is not None  # np.full's value is an argument; np.zeros_like's not
 
     def make(*args, **kwargs):
+        if has_rule and (_has_traced(args) or _has_traced(tuple(kwargs.values()))):
+            return bind(create, args, kwargs)
         return _constant_of_trace(create(*args, **kwargs), every_dtype)
 
     make.__name__ = create.__name__
