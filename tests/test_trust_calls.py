@@ -134,3 +134,46 @@ def test_a_nested_grad_over_a_closure(mode):
 
     for y in (1.0, 0.5, -2.0):
         assert pb.grad(outer, mode=mode)(y) == pytest.approx(3 * y * y, rel=1e-12)
+
+
+# -- found trying common calls in every mode ---------------------------------------------------
+
+
+def imports_inside(x):
+    import math as m  # an import statement inside the function: tape and graph need __import__
+
+    return np.sum(np.sin(x)) * m.pi
+
+
+def nan_masked(x):
+    return np.nansum(x * 2.0) + np.nanmean(x**2) + np.sum(np.where(~np.isnan(x) & (x > 0), x, 0.0))
+
+
+@pytest.mark.parametrize("mode", ["tape", "graph"])
+@pytest.mark.parametrize("fn", [imports_inside, nan_masked])
+def test_imports_and_boolean_masks_of_traced_values(mode, fn):
+    x = np.array([0.3, -0.7, 1.1])
+    np.testing.assert_allclose(pb.grad(fn, mode=mode)(x), numeric_grad(fn, (x,)), rtol=1e-6)
+
+
+LOSSES = {
+    "cumsum": lambda x: np.sum(np.cumsum(x) * A[0]),
+    "hypot": lambda x: np.sum(np.hypot(x, A[1])),
+    "det": lambda x: np.linalg.det(np.outer(x, x) + np.eye(3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_a_lambda_that_is_a_value_in_a_dict_literal(name):
+    # before: "cannot parse the source of <lambda>" (its line alone is not Python)
+    x = np.array([0.3, -0.7, 1.1])
+    fn = LOSSES[name]
+    np.testing.assert_allclose(pb.grad(fn)(x), numeric_grad(fn, (x,)), rtol=1e-6, atol=1e-9)
+
+
+PAIRS = {"a": lambda t: t**3, "b": lambda t: t * 2.0}  # two lambdas on one line
+
+
+def test_two_lambdas_on_one_line_of_a_dict_literal():
+    assert pb.grad(PAIRS["a"])(2.0) == pytest.approx(12.0)
+    assert pb.grad(PAIRS["b"])(2.0) == pytest.approx(2.0)

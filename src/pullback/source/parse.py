@@ -25,15 +25,16 @@ def parse_function(src: FunctionSource) -> ast.FunctionDef:
     code = fn.__code__
     is_lambda = fn.__name__ == "<lambda>"
     tree = _parse_fragment(src.text)
-    if tree is None:
-        raise SourceUnavailableError(
-            f"cannot parse the source of {fn.__qualname__}; use mode='tape'"
-        )
-    tree, line_shift = tree
-    ast.increment_lineno(tree, src.first_lineno - 1 + line_shift)
     if is_lambda:
-        found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)]
-        lam = _choose(found, code, src, "lambda")
+        lam = _lambda_of_fragment(tree, code, src) if tree is not None else None
+        if lam is None:
+            lam = _lambda_of_file(code, src)  # a lambda inside a larger statement
+        if lam is None:
+            if tree is None:
+                raise SourceUnavailableError(
+                    f"cannot parse the source of {fn.__qualname__}; use mode='tape'"
+                )
+            _choose(_lambdas(ast.walk(tree[0])), code, src, "lambda")  # says why
         ret = ast.Return(value=lam.body)
         ast.copy_location(ret, lam.body)
         node = ast.FunctionDef(
@@ -46,6 +47,12 @@ def parse_function(src: FunctionSource) -> ast.FunctionDef:
         )
         ast.copy_location(node, lam)
         return node
+    if tree is None:
+        raise SourceUnavailableError(
+            f"cannot parse the source of {fn.__qualname__}; use mode='tape'"
+        )
+    tree, line_shift = tree
+    ast.increment_lineno(tree, src.first_lineno - 1 + line_shift)
     defs = [
         n
         for n in ast.walk(tree)
@@ -54,6 +61,43 @@ def parse_function(src: FunctionSource) -> ast.FunctionDef:
     node = _choose(defs, code, src, f"def {fn.__name__}")
     node.decorator_list = []
     return node
+
+
+def _lambdas(nodes) -> list:
+    return [n for n in nodes if isinstance(n, ast.Lambda)]
+
+
+def _lambda_of_fragment(parsed, code, src: FunctionSource):
+    """The lambda in the text of its own lines, or None where they hold no candidate."""
+    tree, line_shift = parsed
+    ast.increment_lineno(tree, src.first_lineno - 1 + line_shift)
+    try:
+        return _choose(_lambdas(ast.walk(tree)), code, src, "lambda")
+    except SourceUnavailableError:
+        return None
+
+
+def _lambda_of_file(code, src: FunctionSource):
+    """The lambda found in its whole file (one that is a value in a dict literal or an
+    argument split over lines, whose own lines do not parse), or None. Columns are made
+    relative to the dedented text, as for a fragment."""
+    try:
+        tree = ast.parse("".join(src.file_lines))
+    except (SyntaxError, ValueError):
+        return None
+    line = code.co_firstlineno
+    found = [n for n in _lambdas(ast.walk(tree)) if n.lineno <= line <= n.end_lineno]
+    whole_file = FunctionSource(src.fn, src.filename, src.text, src.first_lineno, 0, src.file_lines)
+    try:
+        lam = _choose(found, code, whole_file, "lambda")
+    except SourceUnavailableError:
+        return None
+    for n in ast.walk(lam):
+        if hasattr(n, "col_offset"):
+            n.col_offset -= src.col_shift
+            if getattr(n, "end_col_offset", None) is not None:
+                n.end_col_offset -= src.col_shift
+    return lam
 
 
 def _choose(found: list, code, src: FunctionSource, what: str):

@@ -838,6 +838,14 @@ class TracedValue:
     def __pos__(self):
         return self
 
+    # logic on boolean arrays (~np.isnan(t), m1 & m2): no derivative, but no error either
+    __and__, __rand__ = _bound_operator(operator.and_)
+    __or__, __ror__ = _bound_operator(operator.or_)
+    __xor__, __rxor__ = _bound_operator(operator.xor)
+
+    def __invert__(self):
+        return bind(operator.invert, (self,))
+
     def __abs__(self):
         return bind(operator.abs, (self,))
 
