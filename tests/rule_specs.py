@@ -725,3 +725,17 @@ spec(np.logspace, r(3), F(), 4, base=2.0)
 spec(runtime.as_column, r(3))
 spec(runtime.as_column, F())
 spec(runtime.as_column, r(2, 3))
+spec(np.ptp, r(3, 4))
+spec(np.ptp, r(3, 4), 1)
+spec(np.ptp, r(3, 4), 0, keepdims=True)
+spec(np.nan_to_num, r(3, 4))
+spec(np.take_along_axis, r(3, 4), np.array([[0, 3, 3], [1, 1, 0], [2, 0, 2]]), 1)
+spec(np.take_along_axis, r(3, 4), np.array([[0, 2, 1, 0]]), 0)
+spec(np.take_along_axis, r(6), np.array([5, 0, 5]), None)
+spec(
+    runtime.take_along_axis_adjoint,
+    r(3, 3),
+    r(3, 4),
+    np.array([[0, 3, 3], [1, 1, 0], [2, 0, 2]]),
+    1,
+)

@@ -38,7 +38,13 @@ def std_of(x):
     return np.std(x[0]) + np.std(x[1:2]) * 3.0 + np.std(x) ** 2
 
 
+def gathered(a):
+    picks = np.take_along_axis(a, np.array([[2, 0, 2], [1, 1, 0]]), axis=1)
+    return np.sum(np.sin(picks) * a[:, :1]) + np.ptp(a) * np.sum(np.nan_to_num(a) ** 2)
+
+
 CASES = [
+    (gathered, A),
     (einsum_sublists, A * 0.7),
     (einsum_sublists_implicit, A),
     (linspace_of, np.array([0.3, 1.4])),
@@ -59,12 +65,12 @@ def test_gradient_and_tangent_against_finite_differences(mode, fn, x):
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("fn", [linspace_of, std_of], ids=["linspace", "std"])
+@pytest.mark.parametrize("fn", [linspace_of, std_of, gathered], ids=["linspace", "std", "gather"])
 def test_second_order(mode, fn):
-    x = np.array([0.3, 1.4, -0.2])[: 2 if fn is linspace_of else 3]
+    x = {linspace_of: np.array([0.3, 1.4]), std_of: np.array([0.3, 1.4, -0.2]), gathered: A}[fn]
     h = pb.hessian(fn, mode=mode)(x)
     gradient = pb.grad(fn, mode=mode)
-    for j in range(x.size):
+    for j in np.ndindex(x.shape):
         row = numeric_grad(lambda x, j=j: gradient(x)[j], (x,))
         np.testing.assert_allclose(h[j], row, rtol=1e-5, atol=1e-7)
 

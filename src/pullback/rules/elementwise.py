@@ -278,6 +278,11 @@ def fmin(x, y):
     return (x < y) + np.isnan(y) + 0.5 * (x == y), (x > y) + np.isnan(x) + 0.5 * (x == y)
 
 
+@elementwise(np.nan_to_num, nondiff=("copy", "nan", "posinf", "neginf"))
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    return 1.0 * np.isfinite(x)  # a replaced entry is a constant
+
+
 @elementwise(np.clip)
 def clip(a, a_min=None, a_max=None, ans=None):
     return 1.0 * (ans == a), 1.0 * (a < a_min), 1.0 * (a > a_max)

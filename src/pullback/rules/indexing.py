@@ -32,6 +32,7 @@ from ..runtime import (
     setitem_adjoint_v,
     setitem_tangent_v,
     take_adjoint,
+    take_along_axis_adjoint,
     unbroadcast,
     write_entry,
     zero_region,
@@ -153,6 +154,17 @@ def take_jvp(a_dot, ans, a, indices, axis=None, out=None, mode="raise"):
 
 
 defrule(np.take, vjp=take_vjp, jvp=take_jvp, linear=True)
+
+
+def take_along_axis_vjp(g, ans, arr, indices, axis=-1):
+    return take_along_axis_adjoint(g, arr, indices, axis)
+
+
+def take_along_axis_jvp(arr_dot, ans, arr, indices, axis=-1):
+    return np.take_along_axis(arr_dot, indices, axis)
+
+
+defrule(np.take_along_axis, vjp=take_along_axis_vjp, jvp=take_along_axis_jvp, linear=True)
 
 
 def item_vjp(g, ans, x, index=()):

@@ -94,6 +94,28 @@ defrule(np.max, np.amax, vjp=max_vjp, jvp=max_jvp)
 defrule(np.min, np.amin, vjp=max_vjp, jvp=max_jvp)
 
 
+def ptp_vjp(g, ans, a, axis=None, out=None, keepdims=False):
+    return unreduce(g, a, axis, keepdims) * (
+        tie_shares(a, np.max(a, axis=axis, keepdims=keepdims), axis, keepdims)
+        - tie_shares(a, np.min(a, axis=axis, keepdims=keepdims), axis, keepdims)
+    )
+
+
+def ptp_jvp(a_dot, ans, a, axis=None, out=None, keepdims=False):
+    return np.sum(
+        a_dot
+        * (
+            tie_shares(a, np.max(a, axis=axis, keepdims=keepdims), axis, keepdims)
+            - tie_shares(a, np.min(a, axis=axis, keepdims=keepdims), axis, keepdims)
+        ),
+        axis=axis,
+        keepdims=keepdims,
+    )
+
+
+defrule(np.ptp, vjp=ptp_vjp, jvp=ptp_jvp)  # max - min
+
+
 def var_vjp(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     deviation = a - np.mean(a, axis=axis, keepdims=True)
     dof = np.size(a) / np.size(ans) - ddof

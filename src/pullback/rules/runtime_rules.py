@@ -16,6 +16,8 @@ accept ``None`` (a symbolic zero) and return ``None`` for it.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..runtime import (
     accumulate,
     add_into,
@@ -38,6 +40,7 @@ from ..runtime import (
     split_tangent,
     sum_tangent,
     tail_adjoint,
+    take_along_axis_adjoint,
     unbroadcast,
     unbroadcast_to,
     unreduce,
@@ -453,3 +456,19 @@ def pad_tangent_jvp(t_dot, ans, t, pad_width, mode="constant", reflect_type="eve
 
 
 defrule(pad_tangent, vjp=pad_tangent_vjp, jvp=pad_tangent_jvp, linear=True)
+
+
+def take_along_axis_adjoint_vjp(g, ans, g_in, arr, indices, axis):
+    return np.take_along_axis(g, indices, axis)
+
+
+def take_along_axis_adjoint_jvp(g_in_dot, ans, g_in, arr, indices, axis):
+    return take_along_axis_adjoint(g_in_dot, arr, indices, axis)
+
+
+defrule(
+    take_along_axis_adjoint,
+    vjp=take_along_axis_adjoint_vjp,
+    jvp=take_along_axis_adjoint_jvp,
+    linear=True,
+)

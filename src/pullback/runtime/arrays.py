@@ -42,6 +42,7 @@ __all__ = [
     "diff_adjoint",
     "diff_tangent",
     "take_adjoint",
+    "take_along_axis_adjoint",
     "array_item",
     "array_item_adjoint",
     "array_tolist",
@@ -396,6 +397,29 @@ def diff_tangent(a_dot, n=1, axis=-1, prepend=None, append=None):
     if append is not None:
         kwargs["append"] = np.zeros_like(append, dtype=float)
     return np.diff(a_dot, n, axis, **kwargs)
+
+
+def take_along_axis_adjoint(g, arr, indices, axis):
+    """The adjoint of ``arr`` in ``np.take_along_axis(arr, indices, axis)``: ``g`` sent back
+    to the entries it was read from, repeats accumulating. Linear in ``g``; its transpose is
+    ``np.take_along_axis`` itself."""
+    shape = np.shape(arr)
+    a_bar = _float_zeros(shape, g)
+    indices = np.asarray(indices)
+    if axis is None:
+        np.add.at(a_bar.reshape(-1), indices, g)
+        return a_bar
+    axis = axis % len(shape)
+    where = []
+    for d, n in enumerate(shape):
+        if d == axis:
+            where.append(indices)
+        else:
+            span = [1] * len(shape)
+            span[d] = n
+            where.append(np.arange(n).reshape(span))
+    np.add.at(a_bar, tuple(np.broadcast_arrays(*where)), g)
+    return a_bar
 
 
 def take_adjoint(g, a, indices, axis=None, mode="raise"):
