@@ -500,6 +500,43 @@ def test_falling_off_the_end_returns_none_in_every_mode(fn, inside, mode):
     np.testing.assert_allclose(pb.jvp(fn, (inside,), (1.0,), mode=mode)[1], want, rtol=1e-6)
 
 
+def _scaled_in_a_loop(x):
+    q = np.tanh(np.exp(-(x**2)))
+    s = 0.0
+    k = 0
+    while s < 2.55 and k < 5:
+        s = s + 0.2 + np.tanh(q) ** 2
+        k += 1
+    return s
+
+
+def _scaled_in_a_for_loop(x):
+    q = np.sin(x) * 1.5
+    acc = x
+    for _ in range(3):
+        acc = acc + np.tanh(q)
+    return np.sum(acc)
+
+
+@pytest.mark.parametrize(
+    "fn, xs",
+    [
+        (_scaled_in_a_loop, (0.3, 1.055, -0.8)),
+        (_scaled_in_a_for_loop, (0.3, np.array([0.4, -0.7]), np.array([1.2, 0.1, -0.5]))),
+    ],
+)
+@pytest.mark.parametrize("mode", MODES)
+def test_a_tangent_read_in_a_loop_is_not_scaled_in_place(fn, xs, mode):
+    # before: source jvp turned tanh_q_dot = q_dot * (1 - tanh(q)**2) inside the loop into
+    # q_dot *= ..., so each iteration scaled the tangent of q again (a wrong JVP)
+    for x in xs:
+        want = numeric_grad(lambda x: np.sum(fn(x)), (x,))
+        t = np.ones_like(x) if isinstance(x, np.ndarray) else 1.0
+        value, tangent = pb.jvp(fn, (x,), (t,), mode=mode)
+        np.testing.assert_allclose(value, fn(x))
+        np.testing.assert_allclose(tangent, np.sum(want * t), rtol=1e-6)
+
+
 if __name__ == "__main__":
     seed, index = int(sys.argv[1]), int(sys.argv[2])
     result = check_program(seed, index)
