@@ -300,6 +300,8 @@ def dead_code(
             live = head | (body_in - target) | _reads(cond)
         elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant):
             continue
+        elif isinstance(s, ast.AugAssign):  # reads its target (and may change it in place)
+            live |= _reads(s) | _reads_store(s.target)
         else:
             live |= _reads(s)
         out.append(s)
