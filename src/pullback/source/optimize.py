@@ -249,6 +249,32 @@ def _builtin(name):
     return getattr(builtins, name, None)
 
 
+def mark_user_statements(fdef: ast.FunctionDef) -> None:
+    """Mark the statements of a normalized user function: ``dead_code`` keeps those whose
+    evaluation may raise, as the function itself would (``x.T`` of a float, ``x + "a"``),
+    even where nothing reads what they assign. Marks survive ``copy.deepcopy``."""
+    for n in ast.walk(fdef):
+        if isinstance(n, ast.stmt) and n is not fdef:
+            n._user = True
+
+
+def _cannot_raise(e) -> bool:
+    """Whether evaluating ``e`` surely raises nothing: a constant, or a container of them."""
+    if isinstance(e, ast.Constant):
+        return True
+    if isinstance(e, (ast.Tuple, ast.List)):
+        return all(_cannot_raise(x) for x in e.elts)
+    return False
+
+
+def _droppable(s, purity: Purity) -> bool:
+    """A pure assignment whose target nothing reads: dropped unless it is the user's own and
+    might raise (the function would raise there, so its derivative must too)."""
+    if not purity.pure(s.value):
+        return False
+    return not getattr(s, "_user", False) or _cannot_raise(s.value)
+
+
 def dead_code(
     stmts, live_out: set[str], purity: Purity, scratch=frozenset(), mutate=True
 ) -> tuple[list, set[str]]:
@@ -262,7 +288,7 @@ def dead_code(
         if isinstance(s, ast.Assign):
             targets = _targets(s)
             simple = len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
-            if simple and not (targets & live) and purity.pure(s.value):
+            if simple and not (targets & live) and _droppable(s, purity):
                 continue
             if (
                 len(s.targets) == 1
