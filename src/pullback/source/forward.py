@@ -65,7 +65,7 @@ from .activity import (
 from .anf import NONDIFF_ATTRS, is_static
 from .binding import bind_arguments
 from .desugar import assign, loc, name
-from .diagnostics import where
+from .diagnostics import refuse_derivative_through_text, where
 from .namespace import value_of
 from .optimize import simplify
 from .reverse import Context, assigned_names, primitive_call, registry_bind
@@ -175,6 +175,7 @@ class Forward:
         output = ret.value
         out_name = output.id if isinstance(output, ast.Name) and not is_static(output) else None
         self.activity = analyze(self.fdef, self.wrt, out_name, self.value_of)
+        refuse_derivative_through_text(self.activity, self.ctx.src)
         self.none_valued = {
             t.id
             for n in ast.walk(self.fdef)
