@@ -507,6 +507,8 @@ def _fold(block, i, stores, loads, purity, keep) -> bool:
             return False
         use = _single_load(later, t)
         if use is None:
+            if _computes_before(later, s):
+                return False
             if any(isinstance(n, ast.Name) and n.id == t for n in ast.walk(later)):
                 return False  # read in a target or a comprehension: leave it named
             if isinstance(later, ast.Return) or isinstance(later, ast.Expr):
@@ -523,6 +525,18 @@ def _fold(block, i, stores, loads, purity, keep) -> bool:
         loads.pop(t, None)
         return True
     return False
+
+
+def _computes_before(later, s) -> bool:
+    """Whether folding the user's statement ``s`` past the generated ``later`` would run a
+    derivative's computation first (a tangent of forward mode, ``y_dot = ...``): where ``s``
+    raises, the user's exception must come first, as the function itself raises it."""
+    if not getattr(s, "_user", False) or getattr(later, "_user", False):
+        return False
+    if not isinstance(later, (ast.Assign, ast.AugAssign)):
+        return False
+    target = later.target if isinstance(later, ast.AugAssign) else later.targets[0]
+    return isinstance(target, ast.Name) and not _cannot_raise(later.value)
 
 
 def _replace(stmt, old, new) -> None:
