@@ -29,7 +29,7 @@ from .codegen import Piece
 from .diagnostics import transformation_failure
 from .forward import MAYBE, Forward, ForwardContext
 from .splice import Splicer
-from .tracebacks import users_exception
+from .tracebacks import annotate, users_exception
 from .transform import Normalized, Transformation, function_def
 
 
@@ -187,6 +187,7 @@ def fast(primals, tangents):
     try:
         out = jvp_f({ps}, {kw})
     except BaseException as error:
+        annotate(error)
         raise users_exception(error, f, primals)
     value, tangent = out
     tc = tangent.__class__
@@ -236,6 +237,7 @@ def fast_jvp(f, jvp_f, names):
         "ndarray": np.ndarray,
         "match_tree": api.match_tree,
         "users_exception": users_exception,
+        "annotate": annotate,
     }
     stale_check = " or stale(guards)" if namespace["guards"] else ""  # no names to watch: no call
     python_floats = " and ".join(f"p{i}.__class__ is float" for i in range(n))
