@@ -553,26 +553,26 @@ def test_a_dead_store_after_a_branch_has_its_tangent_defined(mode):
 
 
 def _unused_string_sum(x):
-    label = x + "suffix"
+    label = x + "suffix"  # noqa: F841 (unused on purpose)
     return x * x
 
 
 def _unused_unbound(x):
     if x > 10.0:
         z = 1.0
-    t = z * 2.0
+    t = z * 2.0  # noqa: F841 (unused on purpose)
     return np.sin(x) * x
 
 
 def _unused_missing_key(x):
     d = {"a": x, "b": np.sin(x)}
-    t = d["c"] * 2.0
+    t = d["c"] * 2.0  # noqa: F841 (unused on purpose)
     return x * x
 
 
 def _unused_out_of_bounds(x):
     y = np.zeros(2)
-    t = y[5] * x
+    t = y[5] * x  # noqa: F841 (unused on purpose)
     return x * x
 
 
@@ -598,7 +598,7 @@ def test_an_unused_statement_that_raises_raises_in_the_derivative_too(fn, mode):
 def _unused_but_harmless(x, w):
     n = len(w)
     b = np.sin(w) * 2.0
-    c = b * 3.0 + x
+    c = b * 3.0 + x  # noqa: F841 (unused on purpose)
     return x * np.sum(w) + n
 
 
@@ -616,8 +616,8 @@ _THROUGH_TEXT = {
     "f-string with a spec": lambda x: float(f"{x:.6f}"),
     "str": lambda x: float(str(x)),
     "format": lambda x: float(format(x)),
-    "percent": lambda x: float("%s" % x),
-    "str.format": lambda x: float("{}".format(x)),
+    "percent": lambda x: float("%s" % x),  # noqa: UP031, UP032 (the forms under test)
+    "str.format": lambda x: float("{}".format(x)),  # noqa: UP031, UP032 (the forms under test)
     "a slice": lambda x: float(str(x)[:8]),
     "a concatenation": lambda x: float(str(x) + "0"),
     "stripped": lambda x: float(f"{x}".strip()),
@@ -648,7 +648,7 @@ def _through_text_str_slice(x):
 
 def _through_text_percent(x):
     y = np.tanh(x)
-    back = float("%s" % y) + float("{}".format(x))
+    back = float("%s" % y) + float("{}".format(x))  # noqa: UP031, UP032 (the forms under test)
     return back * x
 
 
@@ -678,7 +678,7 @@ def test_every_way_of_formatting_a_traced_value_is_refused_back_as_a_number(kind
 
 def _prints_its_values(x, w):
     y = np.sin(x) * w
-    print(f"y={y} w={w:.3f}", str(x), "%s" % w, "{}".format(y), sep="|")
+    print(f"y={y} w={w:.3f}", str(x), "%s" % w, "{}".format(y), sep="|")  # noqa: UP031, UP032 (the forms under test)
     label = f"{np.sum(y):.2f}"
     return np.sum(y * y) + len(label)
 

@@ -81,4 +81,3 @@ def refuse_derivative_through_text(activity, src) -> None:
         '(print(f"{x}")) is fine where the string does not flow into the result',
         **where(value, src),
     )
-

@@ -29,7 +29,7 @@ from .codegen import Piece
 from .diagnostics import transformation_failure
 from .forward import MAYBE, Forward, ForwardContext
 from .splice import Splicer
-from .tracebacks import annotate, users_exception
+from .tracebacks import annotate, raise_users_exception
 from .transform import Normalized, Transformation, function_def
 
 
@@ -188,7 +188,7 @@ def fast(primals, tangents):
         out = jvp_f({ps}, {kw})
     except BaseException as error:
         annotate(error)
-        raise users_exception(error, f, primals)
+        raise_users_exception(error, f, primals)
     value, tangent = out
     tc = tangent.__class__
     if tc is float or tc is float64:  # the output's type; Python floats in, Python float out
@@ -236,7 +236,7 @@ def fast_jvp(f, jvp_f, names):
         "float64": np.float64,
         "ndarray": np.ndarray,
         "match_tree": api.match_tree,
-        "users_exception": users_exception,
+        "raise_users_exception": raise_users_exception,
         "annotate": annotate,
     }
     stale_check = " or stale(guards)" if namespace["guards"] else ""  # no names to watch: no call
@@ -322,7 +322,7 @@ def jvp(f, primals: tuple, tangents: tuple):
     try:
         value, tangent = gen(*primals, **fixed, **kwargs)
     except BaseException as error:
-        raise users_exception(error, f, primals, fixed)
+        raise_users_exception(error, f, primals, fixed)
     return value, api.match_tree(tangent, value)
 
 

@@ -17,6 +17,7 @@ import linecache
 import threading
 import warnings
 import weakref
+from typing import NoReturn
 
 import numpy as np
 
@@ -51,6 +52,12 @@ def annotate(error: BaseException) -> None:
             if note:
                 error.add_note(note)
         tb = tb.tb_next
+
+
+def raise_users_exception(error: BaseException, f, args: tuple, kwargs=None) -> NoReturn:
+    """Raise, for ``error`` raised by a derivative of ``f`` at ``args``, what the user should
+    see (``users_exception``); called in the ``except`` clause that caught ``error``."""
+    raise users_exception(error, f, args, kwargs)
 
 
 def users_exception(error: BaseException, f, args: tuple, kwargs=None) -> BaseException:
