@@ -1,6 +1,8 @@
 """Higher orders through the adjoints of stacking and splitting, and list(x) / zip(strict=True)
 in user code: the helpers rules call are differentiable again."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -45,5 +47,8 @@ def test_gradient_and_hessian_against_differences(f, x):
 
 
 def test_zip_strict_raises_like_python():
-    with pytest.raises(ValueError, match="different lengths"):
+    # the derivative raises the plain call's own error, Python's message included
+    with pytest.raises(ValueError) as plain:
+        zipped_unequal(0.5)
+    with pytest.raises(ValueError, match=re.escape(str(plain.value))):
         pb.grad(zipped_unequal)(0.5)

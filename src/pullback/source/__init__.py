@@ -28,7 +28,7 @@ from ..errors import UnsupportedSyntaxError
 from .cache import cached
 from .entry import grad_entry, value_and_grad_entry
 from .resolve import owner_class, receiver_kind
-from .tracebacks import annotate
+from .tracebacks import annotate, raise_users_exception
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "source"]
 
@@ -324,7 +324,7 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
         out, saved = forward(*primals, **kwargs)
     except BaseException as error:  # point the traceback at the user's lines
         annotate(error)
-        raise
+        raise_users_exception(error, target, primals, kwargs)
     if has_aux:
         value, aux = api.check_aux_pair(out, api._fname(target))
     else:

@@ -21,6 +21,8 @@ import ast
 import operator
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..rules import registry
 from .anf import NONDIFF_ATTRS, is_static
 from .resolve import MISSING
@@ -75,6 +77,9 @@ class Activity:
     useful: set[str] = field(default_factory=set)
     numeric: set[str] = field(default_factory=set)
     sequences: set[str] = field(default_factory=set)
+    # a number read back from a string made of a varied value (float(f"{x}")), the output
+    # depending on it: variable -> the conversion. A string cannot carry a derivative.
+    through_text: dict = field(default_factory=dict)
 
     @property
     def active(self) -> set[str]:
@@ -105,8 +110,77 @@ def static_callee(e: ast.Call, ns_lookup):
     return MISSING
 
 
+_TEXT_MAKERS = {str, repr, format, ascii}
+# what reads a number back from a string: float("1.5"), int, complex, np.float64, np.array
+_TEXT_READERS = {float, int, complex, np.array, np.asarray, np.asanyarray}
+
+
+def makes_text(value: ast.expr, ns_lookup) -> bool:
+    """Whether ``value`` formats its operands into a string: an f-string, ``str(x)``,
+    ``repr``, ``format``, ``"%s" % x``, ``"{}".format(x)``."""
+    if isinstance(value, ast.JoinedStr):
+        return True
+    if (
+        isinstance(value, ast.BinOp)
+        and isinstance(value.op, ast.Mod)
+        and isinstance(value.left, ast.Constant)
+        and isinstance(value.left.value, str)
+    ):
+        return True
+    if isinstance(value, ast.Call):
+        if isinstance(value.func, ast.Attribute) and not is_static(value.func):
+            return value.func.attr == "format"
+        return static_callee(value, ns_lookup) in _TEXT_MAKERS
+    return False
+
+
+def _reads_text(value: ast.expr, ns_lookup) -> bool:
+    """Whether ``value``, reading a string, is a number read back from it."""
+    if not isinstance(value, ast.Call):
+        return False
+    fn = static_callee(value, ns_lookup)
+    if fn is MISSING:
+        return False
+    return fn in _TEXT_READERS or (isinstance(fn, type) and issubclass(fn, np.number))
+
+
+def _keeps_text(value: ast.expr, ns_lookup) -> bool:
+    """Whether ``value`` may still be (or hold) a string when an operand is one: a copy, a
+    concatenation, an index or slice, a container, a method (``s.strip()``); not a call of
+    a function (``len(s)``)."""
+    if isinstance(value, ast.Call):
+        return isinstance(value.func, ast.Attribute) and not is_static(value.func)
+    return not isinstance(value, (ast.Compare, ast.Constant))
+
+
+def _through_text(pairs, varied, useful, ns_lookup) -> dict:
+    """Useful variables read back from strings formatted from varied values."""
+    texts = set()
+    lost = {}
+    changed = True
+    while changed:
+        changed = False
+        for target, value in pairs:
+            if target in texts or target in lost:
+                continue
+            reads = names_read(value)
+            if makes_text(value, ns_lookup) and any(n in varied or n in texts for n in reads):
+                texts.add(target)
+                changed = True
+            elif any(n in texts for n in reads):
+                if _reads_text(value, ns_lookup):
+                    lost[target] = value
+                    changed = True
+                elif _keeps_text(value, ns_lookup):
+                    texts.add(target)
+                    changed = True
+    return {v: e for v, e in lost.items() if v in useful}
+
+
 def differentiable_inputs(value: ast.expr, ns_lookup) -> list[str]:
     """The local names through which ``value`` carries a derivative."""
+    if makes_text(value, ns_lookup):  # a string carries no derivative (see through_text)
+        return []
     if isinstance(value, ast.Name):
         return [] if is_static(value) else [value.id]
     if isinstance(value, ast.BinOp):
@@ -229,4 +303,5 @@ def analyze(fn: ast.FunctionDef, wrt: list[str], output: str | None, ns_lookup) 
                 numeric.add(target)
                 numeric.update(n for a in value.args for n in names_read(a))
     numeric -= sequences
-    return Activity(varied, useful, numeric, sequences)
+    lost = _through_text(pairs, varied, useful, ns_lookup)
+    return Activity(varied, useful, numeric, sequences, lost)

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import ast
 
-from ..errors import MissingRuleError, PullbackError, UnsupportedSyntaxError
+from ..errors import (
+    MissingRuleError,
+    NonDifferentiableError,
+    PullbackError,
+    UnsupportedSyntaxError,
+)
 
 
 def where(node: ast.AST | None, src) -> dict:
@@ -61,3 +66,18 @@ def transformation_failure(exc: BaseException, norm) -> PullbackError:
     if isinstance(exc, RecursionError):
         return unsupported(node, src, f"the function is too deeply nested to transform ({exc})")
     return internal(node, src, exc)
+
+
+def refuse_derivative_through_text(activity, src) -> None:
+    """Raise where a number read back from a string formatted from a differentiated value
+    (``float(f"{x}")``) reaches the output: its derivative would be silently lost."""
+    if not activity.through_text:
+        return
+    value = min(activity.through_text.values(), key=lambda e: getattr(e, "lineno", 0))
+    raise NonDifferentiableError(
+        "a number read back from a string made of a differentiated value: a string cannot "
+        "carry a derivative",
+        hint="compute with the number itself; formatting it for printing or logging "
+        '(print(f"{x}")) is fine where the string does not flow into the result',
+        **where(value, src),
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import api
-from .tracebacks import annotate
+from .tracebacks import annotate, raise_users_exception
 
 _FLOATS = (float, np.float64)
 _FLOAT64 = np.dtype(np.float64)
@@ -71,7 +71,7 @@ def grad_entry(target, gen, module, nums, single, has_aux):
                 return match((x,), gen(x))
             except BaseException as error:  # point the traceback at the user's lines
                 annotate(error)
-                raise
+                raise_users_exception(error, target, (x,))
 
     elif single and nums == (0,):
         i0 = nums[0]
@@ -91,7 +91,7 @@ def grad_entry(target, gen, module, nums, single, has_aux):
                 return match(full, out)
             except BaseException as error:  # point the traceback at the user's lines
                 annotate(error)
-                raise
+                raise_users_exception(error, target, (x, *args), kwargs)
 
         del i0
     else:
@@ -116,7 +116,7 @@ def grad_entry(target, gen, module, nums, single, has_aux):
                 return match(args, out)
             except BaseException as error:  # point the traceback at the user's lines
                 annotate(error)
-                raise
+                raise_users_exception(error, target, args, kwargs)
 
     return _decorate(gradient, gen, module, target, "grad")
 
@@ -152,7 +152,7 @@ def value_and_grad_entry(target, gen, module, nums, single, has_aux):
             return value, g
         except BaseException as error:  # point the traceback at the user's lines
             annotate(error)
-            raise
+            raise_users_exception(error, target, args, kwargs)
 
     return _decorate(value_and_gradient, gen, module, target, "value_and_grad")
 

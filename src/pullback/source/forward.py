@@ -65,7 +65,7 @@ from .activity import (
 from .anf import NONDIFF_ATTRS, is_static
 from .binding import bind_arguments
 from .desugar import assign, loc, name
-from .diagnostics import where
+from .diagnostics import refuse_derivative_through_text, where
 from .namespace import value_of
 from .optimize import simplify
 from .reverse import Context, assigned_names, primitive_call, registry_bind
@@ -175,6 +175,7 @@ class Forward:
         output = ret.value
         out_name = output.id if isinstance(output, ast.Name) and not is_static(output) else None
         self.activity = analyze(self.fdef, self.wrt, out_name, self.value_of)
+        refuse_derivative_through_text(self.activity, self.ctx.src)
         self.none_valued = {
             t.id
             for n in ast.walk(self.fdef)
@@ -690,18 +691,30 @@ def scale_in_place(body: list[ast.stmt], output: ast.expr) -> None:
     stores: dict[str, int] = {}
     loads: dict[str, int] = {}
     fresh: set[str] = set()
-    for n in ast.walk(ast.Module(body=[*body, ast.Expr(value=output)], type_ignores=[])):
+    stored_in: dict[str, tuple] = {}  # the loops around a name's assignment
+    looped: set[str] = set()  # read in a loop its assignment is outside: read more than once
+
+    def census(n, loops: tuple) -> None:
         if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name):
             v = n.targets[0].id
             stores[v] = stores.get(v, 0) + 1
+            stored_in[v] = loops
             if isinstance(n.value, (ast.BinOp, ast.UnaryOp)):
                 fresh.add(v)
         elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
             loads[n.id] = loads.get(n.id, 0) + 1
+            if n.id not in stored_in or not set(loops) <= set(stored_in[n.id]):
+                looped.add(n.id)
         elif isinstance(n, (ast.For, ast.comprehension)):
             for t in ast.walk(n.target):
                 if isinstance(t, ast.Name):
                     stores[t.id] = stores.get(t.id, 0) + 2  # never a candidate
+        if isinstance(n, (ast.For, ast.While, ast.Lambda, ast.comprehension)):
+            loops = (*loops, id(n))
+        for child in ast.iter_child_nodes(n):
+            census(child, loops)
+
+    census(ast.Module(body=[*body, ast.Expr(value=output)], type_ignores=[]), ())
 
     def rewrite(stmts):
         out = []
@@ -716,6 +729,7 @@ def scale_in_place(body: list[ast.stmt], output: ast.expr) -> None:
                 and x in fresh
                 and stores.get(x) == 1
                 and loads.get(x) == 1
+                and x not in looped
             ):
                 out.append(
                     loc(

@@ -29,6 +29,7 @@ from .codegen import Piece
 from .diagnostics import transformation_failure
 from .forward import MAYBE, Forward, ForwardContext
 from .splice import Splicer
+from .tracebacks import annotate, raise_users_exception
 from .transform import Normalized, Transformation, function_def
 
 
@@ -183,7 +184,11 @@ def fast(primals, tangents):
         return None
     if not ({plain}):
         return None
-    out = jvp_f({ps}, {kw})
+    try:
+        out = jvp_f({ps}, {kw})
+    except BaseException as error:
+        annotate(error)
+        raise_users_exception(error, f, primals)
     value, tangent = out
     tc = tangent.__class__
     if tc is float or tc is float64:  # the output's type; Python floats in, Python float out
@@ -231,6 +236,8 @@ def fast_jvp(f, jvp_f, names):
         "float64": np.float64,
         "ndarray": np.ndarray,
         "match_tree": api.match_tree,
+        "raise_users_exception": raise_users_exception,
+        "annotate": annotate,
     }
     stale_check = " or stale(guards)" if namespace["guards"] else ""  # no names to watch: no call
     python_floats = " and ".join(f"p{i}.__class__ is float" for i in range(n))
@@ -312,7 +319,10 @@ def jvp(f, primals: tuple, tangents: tuple):
     ):
         api.SOURCE_JVP[f] = fast_jvp(f, gen, names)
     kwargs = {k: tangents[i] for k, i in zip(names, positions, strict=False)}
-    value, tangent = gen(*primals, **fixed, **kwargs)
+    try:
+        value, tangent = gen(*primals, **fixed, **kwargs)
+    except BaseException as error:
+        raise_users_exception(error, f, primals, fixed)
     return value, api.match_tree(tangent, value)
 
 

@@ -249,6 +249,32 @@ def _builtin(name):
     return getattr(builtins, name, None)
 
 
+def mark_user_statements(fdef: ast.FunctionDef) -> None:
+    """Mark the statements of a normalized user function: ``dead_code`` keeps those whose
+    evaluation may raise, as the function itself would (``x.T`` of a float, ``x + "a"``),
+    even where nothing reads what they assign. Marks survive ``copy.deepcopy``."""
+    for n in ast.walk(fdef):
+        if isinstance(n, ast.stmt) and n is not fdef:
+            n._user = True
+
+
+def _cannot_raise(e) -> bool:
+    """Whether evaluating ``e`` surely raises nothing: a constant, or a container of them."""
+    if isinstance(e, ast.Constant):
+        return True
+    if isinstance(e, (ast.Tuple, ast.List)):
+        return all(_cannot_raise(x) for x in e.elts)
+    return False
+
+
+def _droppable(s, purity: Purity) -> bool:
+    """A pure assignment whose target nothing reads: dropped unless it is the user's own and
+    might raise (the function would raise there, so its derivative must too)."""
+    if not purity.pure(s.value):
+        return False
+    return not getattr(s, "_user", False) or _cannot_raise(s.value)
+
+
 def dead_code(
     stmts, live_out: set[str], purity: Purity, scratch=frozenset(), mutate=True
 ) -> tuple[list, set[str]]:
@@ -262,7 +288,7 @@ def dead_code(
         if isinstance(s, ast.Assign):
             targets = _targets(s)
             simple = len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
-            if simple and not (targets & live) and purity.pure(s.value):
+            if simple and not (targets & live) and _droppable(s, purity):
                 continue
             if (
                 len(s.targets) == 1
@@ -300,6 +326,8 @@ def dead_code(
             live = head | (body_in - target) | _reads(cond)
         elif isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant):
             continue
+        elif isinstance(s, ast.AugAssign):  # reads its target (and may change it in place)
+            live |= _reads(s) | _reads_store(s.target)
         else:
             live |= _reads(s)
         out.append(s)
@@ -479,6 +507,8 @@ def _fold(block, i, stores, loads, purity, keep) -> bool:
             return False
         use = _single_load(later, t)
         if use is None:
+            if _computes_before(later, s):
+                return False
             if any(isinstance(n, ast.Name) and n.id == t for n in ast.walk(later)):
                 return False  # read in a target or a comprehension: leave it named
             if isinstance(later, ast.Return) or isinstance(later, ast.Expr):
@@ -495,6 +525,18 @@ def _fold(block, i, stores, loads, purity, keep) -> bool:
         loads.pop(t, None)
         return True
     return False
+
+
+def _computes_before(later, s) -> bool:
+    """Whether folding the user's statement ``s`` past the generated ``later`` would run a
+    derivative's computation first (a tangent of forward mode, ``y_dot = ...``): where ``s``
+    raises, the user's exception must come first, as the function itself raises it."""
+    if not getattr(s, "_user", False) or getattr(later, "_user", False):
+        return False
+    if not isinstance(later, (ast.Assign, ast.AugAssign)):
+        return False
+    target = later.target if isinstance(later, ast.AugAssign) else later.targets[0]
+    return isinstance(target, ast.Name) and not _cannot_raise(later.value)
 
 
 def _replace(stmt, old, new) -> None:

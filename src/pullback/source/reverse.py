@@ -70,7 +70,7 @@ from .activity import (
 from .anf import NONDIFF_ATTRS, is_static
 from .binding import bind_arguments
 from .desugar import assign, loc, name
-from .diagnostics import where
+from .diagnostics import refuse_derivative_through_text, where
 from .namespace import value_of
 from .naming import describe
 from .optimize import simplify
@@ -203,6 +203,7 @@ class Reverse:
             out_name,
             self.value_of,
         )
+        refuse_derivative_through_text(self.activity, self.ctx.src)
         output_active = out_name is not None and out_name in self.activity.active
         state = {out_name: VALUE} if output_active else {}
         self.loop_depth = 0

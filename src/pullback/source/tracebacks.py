@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import linecache
 import threading
+import warnings
 import weakref
+from typing import NoReturn
+
+import numpy as np
 
 _MODULES: dict[str, weakref.ref] = {}
 _LOCK = threading.Lock()
@@ -48,6 +52,36 @@ def annotate(error: BaseException) -> None:
             if note:
                 error.add_note(note)
         tb = tb.tb_next
+
+
+def raise_users_exception(error: BaseException, f, args: tuple, kwargs=None) -> NoReturn:
+    """Raise, for ``error`` raised by a derivative of ``f`` at ``args``, what the user should
+    see (``users_exception``); called in the ``except`` clause that caught ``error``."""
+    raise users_exception(error, f, args, kwargs)
+
+
+def users_exception(error: BaseException, f, args: tuple, kwargs=None) -> BaseException:
+    """What to raise for ``error``, raised by a derivative of ``f`` at ``args``: where the
+    plain call ``f(*args)`` raises too, the user's own exception (its type, its message, a
+    traceback at the user's line), not what the generated code met first (``None + 1.0``
+    for an unbound local, a tangent's matmul ahead of the primal's); else ``error`` (also
+    where the two are the same error: ``error``'s notes point at the user's line). The plain
+    call runs on copies of array arguments, and only on this error path."""
+    from ..errors import PullbackError
+
+    if isinstance(error, PullbackError) or not isinstance(error, Exception):
+        return error
+    given = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            f(*given, **(kwargs or {}))
+    except Exception as own:
+        if type(own) is type(error) and str(own) == str(error):
+            return error  # the same error: its notes already point at the user's line
+        own.__suppress_context__ = True
+        return own
+    return error
 
 
 def user_place(filename: str, lineno: int) -> tuple[str, int] | None:

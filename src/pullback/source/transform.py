@@ -27,7 +27,7 @@ from .diagnostics import transformation_failure
 from .lookup import function_source
 from .namespace import Namespace
 from .naming import Namer
-from .optimize import Purity, inline_single_use, optimize
+from .optimize import Purity, inline_single_use, mark_user_statements, optimize
 from .parse import parse_function
 from .resolve import Scope, owner_class
 from .reverse import Context, Reverse
@@ -98,6 +98,8 @@ class Transformation:
         desugared = d.function(node)
         bind_helpers(self.ns, d)
         fdef = ANF(scope, src, namer, self.ns, d, self.owners).function(desugared)
+        if not scope.generated:  # the user's statements run even where nothing reads them
+            mark_user_statements(fdef)
         self.defaults(fn, fdef)
         return Normalized(fn, src, scope, fdef, namer)
 

@@ -42,6 +42,7 @@ from ..errors import (
 )
 from ..graph.ir import Node
 from ..rules.registry import is_nondiff, lookup, lookup_method, qualified_name
+from .text import traced_text
 
 __all__ = [
     "Tensor",
@@ -789,8 +790,15 @@ class TracedValue:
         for i in range(len(self.value)):
             yield self[i]
 
+    # -- text: the value's, marked where it carries a derivative (see ``text``) -----------
     def __format__(self, spec: str) -> str:
-        return format(_plain(self.value), spec)
+        return self._text(format(_plain(self.value), spec))
+
+    def __str__(self) -> str:
+        return self._text(str(_plain(self.value)))
+
+    def _text(self, text: str) -> str:
+        return traced_text(text) if self.carries_derivative else text
 
     # -- indexing and methods of ndarray, through the rule table --------------------------
     def __getitem__(self, index):
@@ -1028,7 +1036,7 @@ class Tensor(TracedValue):
             what = (
                 ", requires_grad=True" if self.node.op == "input" else f", grad_fn={self.node.op}"
             )
-        return f"Tensor({_plain(self.value)!r}{what})"
+        return self._text(f"Tensor({_plain(self.value)!r}{what})")
 
     # -- index assignment --------------------------------------------------------------------
     def __setitem__(self, index, value) -> None:

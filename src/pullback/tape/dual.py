@@ -20,6 +20,7 @@ from ..runtime.structures import rebuild
 from . import core
 from .core import _NO_KWARGS, _UFUNC_OF_OPERATOR, TracedValue, _op_name, _plain, _where, bind
 from .namespace import dispatching_rule_fn
+from .text import traced_text
 
 __all__ = ["Dual", "ForwardTrace"]
 
@@ -204,8 +205,15 @@ class Dual(TracedValue):
             "(np.sin(d), d * 2.0 ...)"
         )
 
+    # -- text: the primal's, marked as traced (see ``text``) ---------------------------------
     def __repr__(self) -> str:
-        return f"Dual({self.primal!r}, {self.tangent!r})"
+        return traced_text(f"Dual({_plain(self.primal)!r}, {_plain(self.tangent)!r})")
+
+    def __str__(self) -> str:
+        return traced_text(str(_plain(self.primal)))
+
+    def __format__(self, spec: str) -> str:
+        return traced_text(format(_plain(self.primal), spec))
 
     # -- ndarray methods that differ from the rule table's ---------------------------------
     def reshape(self, *shape, **kwargs):

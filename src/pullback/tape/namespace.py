@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..errors import NonDifferentiableError
 from .core import bind, is_traced
 
 __all__ = [
@@ -144,7 +145,7 @@ def _writable(create: Callable, every_dtype: bool = True) -> Callable:
 
 
 _CREATION = ("zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
-             "full_like", "eye", "identity")  # fmt: skip
+             "full_like", "eye", "identity", "copy")  # fmt: skip
 # (float arrays from these: an integer range or grid is an index more often than a target)
 _FLOAT_CREATION = ("linspace", "logspace", "geomspace", "arange")
 
@@ -343,9 +344,33 @@ def call_in_dispatching_namespace(f: Callable, args: tuple, always_copy: bool = 
     clone = with_dispatching_namespace(f, memo)
     try:
         return clone(*args), _write_back(memo[_COPIES])
+    except ValueError as exc:
+        _write_back(memo[_COPIES])
+        if isinstance(exc.__cause__, NonDifferentiableError):
+            raise _into_plain_array(exc) from exc
+        raise
     except BaseException:
         _write_back(memo[_COPIES])
         raise
+
+
+def _into_plain_array(exc: ValueError) -> NonDifferentiableError:
+    """The error for NumPy's "setting an array element with a sequence": ``y[i] = t`` into a
+    plain ndarray ``y``, which read the traced ``t`` as a number (refused, see ``__float__``).
+    Python gives ``ndarray.__setitem__`` no hook to defer to ``t``, so ``y`` must be an array
+    the trace made: one from ``np.zeros``, ``np.array``, ``np.copy`` ... called inside the
+    function (those are traced), not ``C.copy()`` or ``C + 0`` of a plain array ``C``."""
+    tb, where = exc.__traceback__, {}
+    while tb is not None:  # the innermost frame: the line that wrote into the array
+        where = {"filename": tb.tb_frame.f_code.co_filename, "lineno": tb.tb_lineno}
+        tb = tb.tb_next
+    return NonDifferentiableError(
+        "writing a traced value into a plain NumPy array (y[i] = x) would drop its derivative",
+        hint="make the array inside the function with np.zeros, np.ones, np.full, "
+        "np.array(C) or np.copy(C), which are traced; C.copy() or arithmetic on a plain "
+        "array C gives a plain array. Or collect the entries and np.stack them",
+        **where,
+    )
 
 
 def _write_back(copies: list) -> bool:
