@@ -4,21 +4,20 @@ In: generated ``FunctionDef`` nodes whose statements carry the user's line numbe
 statements are marked), the ``FunctionSource`` of each user function, and the globals to run in.
 Out: a ``GeneratedModule``: the text (``# grad of: <original line>  (file.py:N)`` above each
 group of adjoint statements), the compiled functions, a source map from generated line to
-``(user file, user line)``, and the text registered in ``linecache`` under a unique filename,
-so tracebacks, pdb and ``inspect.getsource`` show the generated code.
+``(user file, user line)``, and the text written to a file of its own (``files``) and
+registered in ``linecache``, so tracebacks, pdb and ``inspect.getsource`` show the generated code.
 """
 
 from __future__ import annotations
 
 import ast
 import itertools
-import linecache
 import math
 import os
 import threading
 from dataclasses import dataclass, field
 
-from . import tracebacks
+from . import files, tracebacks
 
 _counter = itertools.count(1)
 _lock = threading.Lock()
@@ -189,7 +188,7 @@ def _fill_locations(node, lineno):
 
 
 def generate(pieces: list[Piece], namespace: dict, title: str) -> GeneratedModule:
-    """Emit, register in linecache and run the generated functions."""
+    """Emit, write to disk (and linecache) and run the generated functions."""
     for piece in pieces:
         _Literals().visit(piece.node)
         _fill_locations(piece.node, getattr(piece.node, "lineno", None) or 1)
@@ -203,9 +202,7 @@ def generate(pieces: list[Piece], namespace: dict, title: str) -> GeneratedModul
         check_round_trip(pieces, text)
     with _lock:
         n = next(_counter)
-    filename = f"<pullback {title} #{n}>"
-    lines = text.splitlines(True)
-    linecache.cache[filename] = (len(text), None, lines, filename)
+    filename = files.place(title, text, n)
     code = compile(text, filename, "exec")
     exec(code, namespace)
     functions = {p.node.name: namespace[p.node.name] for p in pieces}
