@@ -30,6 +30,7 @@ from .rules import supported_functions
 from .show import show
 from .source import source  # the function pb.source(df); the mode is pullback.source
 from .source.export import export  # a derivative as a standalone module
+from .source.sourcemap import source_map
 from .tape import Tensor, no_grad, tensor
 
 __version__ = "0.1.0"
@@ -64,6 +65,7 @@ __all__ = [
     "stop_gradient",
     "grad_of",
     "source",
+    "source_map",
     "export",
     "PullbackError",
     "UnsupportedSyntaxError",

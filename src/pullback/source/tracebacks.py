@@ -50,14 +50,21 @@ def annotate(error: BaseException) -> None:
         tb = tb.tb_next
 
 
+def module_of(filename: str):
+    """The live generated module compiled under ``filename``, else None."""
+    ref = _MODULES.get(filename)
+    return ref() if ref is not None else None
+
+
 def user_place(filename: str, lineno: int) -> tuple[str, int] | None:
     """The user's (file, line) that line ``lineno`` of generated ``filename`` comes from."""
-    ref = _MODULES.get(filename)
-    module = ref() if ref is not None else None
-    return _origin(module, lineno) if module is not None else None
+    module = module_of(filename)
+    return origin_of(module, lineno) if module is not None else None
 
 
-def _origin(module, lineno: int) -> tuple[str, int] | None:
+def origin_of(module, lineno: int) -> tuple[str, int] | None:
+    """The user's (file, line) of generated line ``lineno``, or of the nearest line above it
+    that has one."""
     origin = module.origin(lineno)
     if origin is None:  # an adjoint line: its "# grad of:" comment says where it comes from
         for earlier in range(lineno - 1, 0, -1):
@@ -68,7 +75,7 @@ def _origin(module, lineno: int) -> tuple[str, int] | None:
 
 
 def _note(module, function: str, lineno: int) -> str | None:
-    origin = _origin(module, lineno)
+    origin = origin_of(module, lineno)
     if origin is None:
         return None
     filename, user_line = origin
