@@ -25,6 +25,7 @@ from .errors import (
     UnsupportedSyntaxError,
 )
 from .graph import Graph, cond, gradients, trace, while_loop  # before .tape: it records into
+from .locate import install_warning_notes as _install_warning_notes
 from .numeric import check_grads
 from .rules import supported_functions
 from .show import show
@@ -32,6 +33,8 @@ from .source import source  # the function pb.source(df); the mode is pullback.s
 from .source.export import export  # a derivative as a standalone module
 from .source.sourcemap import source_map
 from .tape import Tensor, no_grad, tensor
+
+_install_warning_notes()  # a warning raised in a derivative names the user's line and sweep
 
 __version__ = "0.1.0"
 

@@ -186,12 +186,21 @@ class Graph:
                 )
             env[node.id] = value
         value_of = env.__getitem__
-        for node in self.nodes:
-            if node.id in env:
-                continue
-            args_now = _substitute(node.args, value_of)
-            kwargs_now = _substitute(node.kwargs, value_of) if node.kwargs else node.kwargs
-            env[node.id] = bind(node.fn, args_now, kwargs_now)
+        node = None
+        try:
+            for node in self.nodes:
+                if node.id in env:
+                    continue
+                args_now = _substitute(node.args, value_of)
+                kwargs_now = _substitute(node.kwargs, value_of) if node.kwargs else node.kwargs
+                env[node.id] = bind(node.fn, args_now, kwargs_now)
+        except BaseException as error:  # name the user line that recorded the failing node
+            if node is not None:
+                from ..locate import annotate_node
+
+                sweep = "backward" if self.name.startswith(("grad_", "vjp_")) else "forward"
+                annotate_node(error, node, sweep, "graph")
+            raise
         return _substitute(self.outputs, value_of), env
 
     def __call__(self, *args: Any) -> Any:

@@ -7,13 +7,12 @@ generated frame in its traceback, naming the generated line and the user's file,
 it comes from. Python 3.10 has no notes; there the traceback alone shows the generated lines.
 
     numpy.linalg.LinAlgError: Singular matrix
-    in the derivative grad_bad, generated line 5 comes from model.py:18:
+    in the forward sweep of the derivative grad_bad, generated line 5 comes from model.py:18:
         z = np.linalg.inv(np.outer(y, y))
 """
 
 from __future__ import annotations
 
-import linecache
 import threading
 import weakref
 
@@ -74,13 +73,22 @@ def origin_of(module, lineno: int) -> tuple[str, int] | None:
     return origin
 
 
-def _note(module, function: str, lineno: int) -> str | None:
-    origin = origin_of(module, lineno)
-    if origin is None:
+def describe(filename: str, lineno: int) -> str | None:
+    """``in the <sweep> sweep of the derivative <name>, generated line N comes from
+    file:line:`` and the user's text, for line ``lineno`` of generated ``filename``; else None."""
+    module = module_of(filename)
+    return _note(module, None, lineno) if module is not None else None
+
+
+def _note(module, function: str | None, lineno: int) -> str | None:
+    from .sourcemap import entry_at
+
+    entry = entry_at(module, lineno)
+    if entry is None:
         return None
-    filename, user_line = origin
-    text = linecache.getline(filename, user_line).strip()
+    function = entry.function or function
     note = (
-        f"in the derivative {function}, generated line {lineno} comes from {filename}:{user_line}"
+        f"in the {entry.sweep} sweep of the derivative {function}, generated line {lineno} "
+        f"comes from {entry.filename}:{entry.lineno}"
     )
-    return f"{note}:\n    {text}" if text else note
+    return f"{note}:\n    {entry.text}" if entry.text else note
