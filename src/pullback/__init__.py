@@ -18,12 +18,14 @@ from .custom import custom_jvp, custom_vjp, defjvp, defvjp, grad_of, stop_gradie
 from .errors import (
     MissingRuleError,
     NonDifferentiableError,
+    NonFiniteError,
     PathChangedError,
     PullbackError,
     SourceChangedError,
     SourceUnavailableError,
     UnsupportedSyntaxError,
 )
+from .finite import debug_nans
 from .graph import Graph, cond, gradients, trace, while_loop  # before .tape: it records into
 from .locate import install_warning_notes as _install_warning_notes
 from .numeric import check_grads
@@ -74,6 +76,8 @@ __all__ = [
     "UnsupportedSyntaxError",
     "MissingRuleError",
     "NonDifferentiableError",
+    "NonFiniteError",
+    "debug_nans",
     "SourceChangedError",
     "SourceUnavailableError",
     "PathChangedError",

@@ -17,10 +17,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import MissingRuleError, NonDifferentiableError, PullbackError
+from ..finite import ON as _CHECKS
+from ..finite import check_adjoint
+from ..finite import enabled as checking
 from ..graph.ir import Node, map_nodes, node_inputs
 from ..locate import annotate_node
 from ..runtime import safe_mul, unbroadcast
-from .core import ITEM_RULE, GraphPrimitive, bind, is_traced
+from .core import ITEM_RULE, GraphPrimitive, Tensor, bind, is_traced
 from .namespace import dispatching_rule_fn
 
 __all__ = ["topological_order", "sweep", "backward_into_leaves"]
@@ -183,6 +186,7 @@ def sweep(
     recorded = value_of is _recorded_value
     traced_values = not recorded
     node = None
+    checks = _CHECKS[0] and checking()  # pb.debug_nans(), check_finite
     try:
         for node in reversed(order):
             if node.op == "input" or node.nondiff:
@@ -224,6 +228,10 @@ def sweep(
                     adjoint = _traced_vjp(trace, rule, i, g, ans, args, kwargs)
                 else:
                     adjoint = rule.vjp_fn(i)(g, ans, *args, **kwargs)
+                if checks:
+                    check_adjoint(adjoint, node, position, g, args)
+                if trace is not None and type(adjoint) is Tensor and adjoint.node is not None:
+                    adjoint.node.adjoint = True  # what a check of the gradient graph checks
                 _distribute(record, adjoint, grads)
     except BaseException as error:  # name the user line that recorded the failing node
         if node is not None:
