@@ -32,6 +32,7 @@ from .numeric import check_grads
 from .rules import supported_functions
 from .show import show
 from .source import source  # the function pb.source(df); the mode is pullback.source
+from .source.debugger import debug  # pdb in the generated derivative
 from .source.export import export  # a derivative as a standalone module
 from .source.sourcemap import source_map
 from .tape import Tensor, no_grad, tensor
@@ -71,6 +72,7 @@ __all__ = [
     "grad_of",
     "source",
     "source_map",
+    "debug",
     "export",
     "PullbackError",
     "UnsupportedSyntaxError",
