@@ -15,7 +15,9 @@ HERE = os.path.basename(__file__)
 
 def loss(x):
     a = x * x
-    b = np.log(a + 1.0)
+    b = np.log(
+        a + 1.0,
+    )
     return np.sum(b * np.sin(x))
 
 
@@ -48,7 +50,7 @@ def test_every_entry_names_a_user_line_with_its_text():
     # the multi-line statement is given whole, its first line as the text
     log_line = next(e for e in entries if e.code.strip().startswith("b = np.log"))
     assert log_line.lineno == FIRST + 2 and log_line.text == "b = np.log("
-    assert log_line.statement == "b = np.log(\n    a + 1.0\n)"
+    assert log_line.statement == "b = np.log(\n    a + 1.0,\n)"
     # the adjoint of line FIRST + 1 runs in the backward sweep, after every forward line
     adjoint = [e for e in entries if e.lineno == FIRST + 1 and e.sweep == "backward"]
     assert adjoint and all("x_bar" in e.code or "grad of" in e.code for e in adjoint)
