@@ -64,7 +64,7 @@ def test_a_gradient_of_a_gradient_points_at_the_users_own_lines():
     x = np.array([0.3, 1.2, -0.7])
     entries = pb.source_map(ddf)
     assert entries and all(e.filename == __file__ for e in entries)
-    inner_file = pb.grad(loss).__pullback_module__.filename
+    inner_file = grad_loss.__pullback_module__.filename  # the derivative outer calls
     inlined = [e for e in entries if e.via]
     assert inlined, "the first-order derivative's lines are inlined"
     assert all(e.via[0][0] == inner_file for e in inlined)
