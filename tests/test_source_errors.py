@@ -10,6 +10,7 @@ import source_rejects
 
 import pullback as pb
 from pullback.source import cache
+from pullback.source.files import is_generated
 
 
 def _marked_line(fn):
@@ -119,7 +120,7 @@ def test_exception_in_generated_code_has_readable_traceback():
     with pytest.raises(IndexError) as info:
         df(np.ones(3))
     frames = traceback.extract_tb(info.value.__traceback__)
-    generated = [f for f in frames if f.filename.startswith("<pullback")]
+    generated = [f for f in frames if is_generated(f.filename)]
     assert generated, frames
     frame = generated[-1]
     assert frame.line and "[5]" in frame.line  # linecache serves the generated text

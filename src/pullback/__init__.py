@@ -18,19 +18,26 @@ from .custom import custom_jvp, custom_vjp, defjvp, defvjp, grad_of, stop_gradie
 from .errors import (
     MissingRuleError,
     NonDifferentiableError,
+    NonFiniteError,
     PathChangedError,
     PullbackError,
     SourceChangedError,
     SourceUnavailableError,
     UnsupportedSyntaxError,
 )
+from .finite import debug_nans
 from .graph import Graph, cond, gradients, trace, while_loop  # before .tape: it records into
+from .locate import install_warning_notes as _install_warning_notes
 from .numeric import check_grads
 from .rules import supported_functions
 from .show import show
 from .source import source  # the function pb.source(df); the mode is pullback.source
+from .source.debugger import debug  # pdb in the generated derivative
 from .source.export import export  # a derivative as a standalone module
+from .source.sourcemap import source_map
 from .tape import Tensor, no_grad, tensor
+
+_install_warning_notes()  # a warning raised in a derivative names the user's line and sweep
 
 __version__ = "0.1.0"
 
@@ -64,11 +71,15 @@ __all__ = [
     "stop_gradient",
     "grad_of",
     "source",
+    "source_map",
+    "debug",
     "export",
     "PullbackError",
     "UnsupportedSyntaxError",
     "MissingRuleError",
     "NonDifferentiableError",
+    "NonFiniteError",
+    "debug_nans",
     "SourceChangedError",
     "SourceUnavailableError",
     "PathChangedError",

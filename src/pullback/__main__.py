@@ -1,6 +1,7 @@
 """The command line: ``python -m pullback`` (also installed as ``pullback``).
 
-In: ``show FILE.py:FUNC``, ``check FILE.py:FUNC --args ...``, ``view FILE.py:FUNC --args ...
+In: ``show FILE.py:FUNC``, ``check FILE.py:FUNC --args ...``, ``debug FILE.py:FUNC --args ...``
+(pdb in the generated gradient), ``view FILE.py:FUNC --args ...
 -o page.html``, ``demo``, ``bench``. Out: text on stdout, an exit status, and for ``view`` an
 HTML file.
 
@@ -167,6 +168,16 @@ def cmd_view(ns) -> int:
     return 0
 
 
+def cmd_debug(ns) -> int:
+    import pullback as pb
+
+    f = _load(ns.target)
+    args = _args(ns.args, f)
+    result = pb.debug(pb.grad(f), *args)
+    print(f"{ns.target}: gradient {result!r}")
+    return 0
+
+
 def cmd_demo(ns) -> int:
     from . import demo
 
@@ -209,10 +220,22 @@ def _parser() -> tuple[argparse.ArgumentParser, dict]:
     demo = sub.add_parser("demo", help="log(x*x) differentiated in every mode")
     demo.set_defaults(run=cmd_demo)
 
+    debug = sub.add_parser("debug", help="pdb in the generated gradient of FILE.py:FUNC")
+    debug.add_argument("target")
+    debug.add_argument("--args", nargs="+", required=True, help="Python literals: 3.0 '[1,2]'")
+    debug.set_defaults(run=cmd_debug)
+
     bench = sub.add_parser("bench", help="run the benchmark suite (source checkout only)")
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(run=cmd_bench)
-    return parser, {"show": show, "check": check, "view": view, "demo": demo, "bench": bench}
+    return parser, {
+        "show": show,
+        "check": check,
+        "view": view,
+        "demo": demo,
+        "bench": bench,
+        "debug": debug,
+    }
 
 
 def _where_it_failed(error: BaseException) -> str:

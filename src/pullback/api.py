@@ -246,7 +246,12 @@ def _partial(f: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...]) -> C
 
 
 def value_and_grad(
-    f: Callable, argnums: int | Sequence[int] = 0, *, mode: str = "source", has_aux: bool = False
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    *,
+    mode: str = "source",
+    has_aux: bool = False,
+    check_finite: bool = False,
 ) -> Callable:
     """A function returning ``(f(*args), gradient)``; ``((value, aux), gradient)`` with has_aux.
 
@@ -257,12 +262,28 @@ def value_and_grad(
     check_callable(f, "pb.value_and_grad", mode)
     impl = backend(mode)
     if hasattr(impl, "value_and_grad"):
-        return impl.value_and_grad(f, argnums, has_aux=has_aux)
-    return generic_value_and_grad(impl, f, argnums, has_aux)
+        df = impl.value_and_grad(f, argnums, has_aux=has_aux)
+    else:
+        df = generic_value_and_grad(impl, f, argnums, has_aux)
+    return _checking(df, check_finite)
+
+
+def _checking(df: Callable, check_finite: bool) -> Callable:
+    """``df``, raising ``pb.NonFiniteError`` at its first NaN/Inf when ``check_finite``."""
+    if not check_finite:
+        return df
+    from .finite import checking
+
+    return checking(df, "derivative")
 
 
 def grad(
-    f: Callable, argnums: int | Sequence[int] = 0, *, mode: str = "source", has_aux: bool = False
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    *,
+    mode: str = "source",
+    has_aux: bool = False,
+    check_finite: bool = False,
 ) -> Callable:
     """The gradient of scalar-valued ``f``; a tuple of gradients when ``argnums`` is a tuple.
 
@@ -273,8 +294,9 @@ def grad(
     check_callable(f, "pb.grad", mode)
     impl = backend(mode)
     if hasattr(impl, "value_and_grad") and hasattr(impl, "grad"):  # a mode with its own grad
-        return impl.grad(f, argnums, has_aux=has_aux)
-    return grad_from_value_and_grad(generic_value_and_grad(impl, f, argnums, has_aux), f, has_aux)
+        return _checking(impl.grad(f, argnums, has_aux=has_aux), check_finite)
+    vg = generic_value_and_grad(impl, f, argnums, has_aux)
+    return _checking(grad_from_value_and_grad(vg, f, has_aux), check_finite)
 
 
 def grad_from_value_and_grad(value_and_gradient: Callable, f: Callable, has_aux: bool) -> Callable:
@@ -335,8 +357,16 @@ def _scalar(value):
     return value
 
 
-def vjp(f: Callable, *primals: Any, mode: str = "source", has_aux: bool = False):
+def vjp(
+    f: Callable, *primals: Any, mode: str = "source", has_aux: bool = False, check_finite=False
+):
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one adjoint per primal."""
+    if check_finite:  # both sweeps checked: the forward one now, the backward one in vjp_fn
+        from .finite import checking, debug_nans
+
+        with debug_nans():
+            out = vjp(f, *primals, mode=mode, has_aux=has_aux)
+        return (out[0], checking(out[1], "vjp"), *out[2:])
     check_callable(f, "pb.vjp", mode)
     if not primals:
         raise PullbackTypeError(
@@ -432,11 +462,23 @@ _FunctionType = types.FunctionType
 _source_jvp = SOURCE_JVP.get
 
 
-def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "source"):
+def jvp(
+    f: Callable,
+    primals: Sequence,
+    tangents: Sequence,
+    *,
+    mode: str = "source",
+    check_finite: bool = False,
+):
     """``(f(*primals), tangent_out)``: the directional derivative of ``f`` along ``tangents``.
 
     The tangent of a non-differentiable (integer) primal may be given as None or 0.
     """
+    if check_finite:
+        from .finite import debug_nans
+
+        with debug_nans():
+            return jvp(f, primals, tangents, mode=mode)
     if mode == "source" and f.__class__ is _FunctionType:  # seen before: straight to its JVP
         fast = _source_jvp(f)
         if fast is not None:

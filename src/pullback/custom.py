@@ -358,12 +358,13 @@ def _source_function(
     fixed: list[str] | None = None,
     **fmt,
 ):
-    """A function made from source text registered in linecache (so source mode can read it).
+    """A function made from source text, written to disk as generated code is (so source
+    mode can read it).
 
     ``{args}`` in ``lines`` stands for the user function's parameters, comma separated; the
     first two of ``params`` (``g``/``t`` and ``ans``) keep their names, or all of ``fixed``.
     """
-    import linecache
+    from .source import files
 
     if fixed is not None:
         params, renamed = list(fixed), []
@@ -382,8 +383,7 @@ def _source_function(
     args = ", ".join(renamed)
     body = "\n".join("    " + line.format(args=args, **fmt) for line in lines)
     text = f"def {fname}({', '.join([*params, *renamed])}):\n{body}\n"
-    filename = f"<pullback custom rule {fname} #{next(_source_counter)}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    filename = files.place(f"custom rule {fname}", text, next(_source_counter))
     namespace = dict(env)
     exec(compile(text, filename, "exec"), namespace)
     return namespace[fname]

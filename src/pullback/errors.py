@@ -123,3 +123,30 @@ class PullbackValueError(PullbackError, ValueError):
 
 class PathChangedError(PullbackError):
     """A traced graph was replayed on inputs that take another path through control flow."""
+
+
+class NonFiniteError(PullbackError, FloatingPointError):
+    """The first NaN or Inf a derivative produced (``check_finite=True``, ``pb.debug_nans()``).
+
+    ``sweep`` ("forward" or "backward"), the user's ``filename``, ``lineno`` and ``text``,
+    the ``primitive`` (or its rule) that produced it, and for source mode ``generated_line``.
+    """
+
+    def __init__(
+        self,
+        message,
+        *,
+        sweep=None,
+        filename=None,
+        lineno=None,
+        text=None,
+        primitive=None,
+        generated_line=None,
+    ):
+        super().__init__(message)
+        self.sweep = sweep
+        self.filename = filename
+        self.lineno = lineno
+        self.text = text
+        self.primitive = primitive
+        self.generated_line = generated_line

@@ -18,6 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from ..finite import ON as _CHECKS
+from ..finite import check_node, finite
+from ..finite import enabled as checking
 from ..runtime.structures import entries, rebuild
 
 __all__ = ["Node", "Graph", "node_inputs", "map_nodes", "output_leaves"]
@@ -41,6 +44,7 @@ class Node:
     rule: Any = None  # the registry.Rule giving this primitive's derivative (None: none needed)
     nondiff: bool = False  # no derivative flows through it (comparisons, guards, argmax ...)
     grad: Any = None  # a tape-mode leaf's accumulated gradient (filled by Tensor.backward)
+    adjoint: bool = False  # a rule's whole adjoint in a gradient graph (what checks check)
 
     @property
     def label(self) -> str:
@@ -186,12 +190,43 @@ class Graph:
                 )
             env[node.id] = value
         value_of = env.__getitem__
-        for node in self.nodes:
-            if node.id in env:
-                continue
-            args_now = _substitute(node.args, value_of)
-            kwargs_now = _substitute(node.kwargs, value_of) if node.kwargs else node.kwargs
-            env[node.id] = bind(node.fn, args_now, kwargs_now)
+        node = None
+        checks = _CHECKS[0] and checking()  # pb.debug_nans(), check_finite
+        sweep = "backward" if self.name.startswith(("grad_", "vjp_")) else "forward"
+        try:
+            for node in self.nodes:
+                if node.id in env:
+                    continue
+                args_now = _substitute(node.args, value_of)
+                kwargs_now = _substitute(node.kwargs, value_of) if node.kwargs else node.kwargs
+                env[node.id] = bind(node.fn, args_now, kwargs_now)
+                if (
+                    checks
+                    and not node.nondiff
+                    and (sweep == "forward" or getattr(node, "adjoint", False))
+                    and not finite(env[node.id])
+                ):  # a rule's whole adjoint, not its parts (which safe_mul may mask)
+                    check_node(
+                        env[node.id],
+                        node,
+                        sweep,
+                        dict(
+                            zip(
+                                [
+                                    getattr(a, "label", f"argument {k}")
+                                    for k, a in enumerate(node.args)
+                                ],
+                                args_now,
+                                strict=False,
+                            )
+                        ),
+                    )
+        except BaseException as error:  # name the user line that recorded the failing node
+            if node is not None:
+                from ..locate import annotate_node
+
+                annotate_node(error, node, sweep, "graph")
+            raise
         return _substitute(self.outputs, value_of), env
 
     def __call__(self, *args: Any) -> Any:

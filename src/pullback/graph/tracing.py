@@ -128,8 +128,14 @@ def trace(f: Callable, *args: Any) -> Graph:
 
     reachable = read_values(f) + pytree.flatten(tuple(args))[0]
     states = random_states(reachable)
-    with tracing(tr):
-        out, wrote = call_in_dispatching_namespace(f, tuple(wrapped_args), always_copy=True)
+    try:
+        with tracing(tr):
+            out, wrote = call_in_dispatching_namespace(f, tuple(wrapped_args), always_copy=True)
+    except BaseException as error:  # name the user's line, as the forward sweep
+        from ..locate import annotate_forward
+
+        annotate_forward(error, "graph")
+        raise
     unreplayable = None
     if random_draws(states, random_states(reachable)):
         unreplayable = "it drew random numbers while traced (a replay would repeat those draws)"

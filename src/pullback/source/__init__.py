@@ -24,8 +24,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import api
+from .. import finite as _finite
 from ..errors import UnsupportedSyntaxError
 from .cache import cached
+from .checked import checked_function
 from .entry import grad_entry, value_and_grad_entry
 from .resolve import owner_class, receiver_kind
 from .tracebacks import annotate, raise_users_exception
@@ -320,6 +322,9 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
     target = _target(f)
     pair = cached(target, nums, False, "vjp", has_aux, lambda module, gen: gen, owner=owner)
     forward, backward = pair
+    restores = getattr(backward, "__pullback_restores__", False)
+    if _finite.ON[0] and _finite.enabled():  # pb.debug_nans(), check_finite: the checked twins
+        forward, backward = checked_function(forward), checked_function(backward)
     try:
         out, saved = forward(*primals, **kwargs)
     except BaseException as error:  # point the traceback at the user's lines
@@ -330,7 +335,6 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
     else:
         value = out
 
-    restores = getattr(backward, "__pullback_restores__", False)
     calls = [0]
 
     def vjp_fn(cotangent: Any) -> tuple:

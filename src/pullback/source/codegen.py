@@ -4,21 +4,20 @@ In: generated ``FunctionDef`` nodes whose statements carry the user's line numbe
 statements are marked), the ``FunctionSource`` of each user function, and the globals to run in.
 Out: a ``GeneratedModule``: the text (``# grad of: <original line>  (file.py:N)`` above each
 group of adjoint statements), the compiled functions, a source map from generated line to
-``(user file, user line)``, and the text registered in ``linecache`` under a unique filename,
-so tracebacks, pdb and ``inspect.getsource`` show the generated code.
+``(user file, user line)``, and the text written to a file of its own (``files``) and
+registered in ``linecache``, so tracebacks, pdb and ``inspect.getsource`` show the generated code.
 """
 
 from __future__ import annotations
 
 import ast
 import itertools
-import linecache
 import math
 import os
 import threading
 from dataclasses import dataclass, field
 
-from . import tracebacks
+from . import files, tracebacks
 
 _counter = itertools.count(1)
 _lock = threading.Lock()
@@ -26,11 +25,13 @@ _lock = threading.Lock()
 
 @dataclass
 class Piece:
-    """One generated function and where its lines come from."""
+    """One generated function and where its lines come from. ``sweep``: "backward" for a
+    function that is all backward sweep (a vjp's backward half); else each statement says."""
 
     node: ast.FunctionDef
     src: object  # FunctionSource of the user function it derives from
     docstring: str | None = None
+    sweep: str | None = None
 
 
 @dataclass
@@ -38,8 +39,11 @@ class GeneratedModule:
     text: str
     filename: str
     functions: dict
-    source_map: dict = field(default_factory=dict)  # generated line -> (file, line)
+    source_map: dict = field(default_factory=dict)  # generated line -> (user file, line)
     guards: tuple = ()  # user names bound at transform time (see Namespace.guards)
+    sweeps: dict = field(default_factory=dict)  # generated line -> "forward" | "backward"
+    owners: dict = field(default_factory=dict)  # generated line -> generated function's name
+    via: dict = field(default_factory=dict)  # line -> ((generated file, line, sweep), ...)
 
     def origin(self, lineno: int):
         return self.source_map.get(lineno)
@@ -53,20 +57,48 @@ def mark_adjoint(stmts) -> None:
 
 
 class _Emitter:
+    """Lines of text and, for each, the user's (file, line) it comes from, composed through
+    generated code: a derivative of a derivative maps to the user's own lines."""
+
     def __init__(self):
         self.lines: list[str] = []
         self.source_map: dict[int, tuple] = {}
+        self.sweeps: dict[int, str] = {}
+        self.owners: dict[int, str] = {}
+        self.via: dict[int, tuple] = {}
         self.src = None
+        self.inner = None  # the generated module self.src is, when differentiating one
         self.last_comment = None
+        self.sweep = "forward"
+        self.owner = None
+
+    def place(self, origin):
+        """``(user file, line, via)`` of line ``origin`` of the function being emitted."""
+        if self.inner is None:
+            return self.src.filename, origin, ()
+        place = tracebacks.origin_of(self.inner, origin)
+        if place is None:
+            return self.src.filename, origin, ()
+        inner_sweep = self.inner.sweeps.get(origin, "forward")
+        hop = (self.inner.filename, origin, inner_sweep)
+        return place[0], place[1], (hop, *self.inner.via.get(origin, ()))
 
     def line(self, text: str, indent: int, origin=None):
         self.lines.append("    " * indent + text)
+        n = len(self.lines)
+        self.sweeps[n] = self.sweep
+        self.owners[n] = self.owner
         if origin is not None and self.src is not None:
-            self.source_map[len(self.lines)] = (self.src.filename, origin)
+            filename, lineno, via = self.place(origin)
+            self.source_map[n] = (filename, lineno)
+            if via:
+                self.via[n] = via
 
     def comment_for(self, s, indent):
         if getattr(s, "_bookkeeping", False):
             return
+        if getattr(s, "_adjoint", False) or getattr(s, "_seed", False):
+            self.sweep = "backward"
         if not getattr(s, "_adjoint", False):
             self.last_comment = None
             return
@@ -77,7 +109,9 @@ class _Emitter:
         if not text:
             return
         self.last_comment = lineno
-        self.line(f"# grad of: {text}  ({self.src.short_filename}:{lineno})", indent)
+        filename, user_line, _ = self.place(lineno)
+        short = filename.replace("\\", "/").rsplit("/", 1)[-1]
+        self.line(f"# grad of: {text}  ({short}:{user_line})", indent, lineno)
 
     def stmts(self, stmts, indent):
         for s in stmts:
@@ -110,7 +144,10 @@ class _Emitter:
     def function(self, piece: Piece):
         node = piece.node
         self.src = piece.src
+        self.inner = tracebacks.module_of(piece.src.filename)
         self.last_comment = None
+        self.sweep = piece.sweep or "forward"
+        self.owner = node.name
         self.line(f"def {node.name}({ast.unparse(node.args)}):", 0, getattr(node, "lineno", None))
         if piece.docstring:
             self.line('"""' + piece.docstring + '"""', 1)
@@ -189,7 +226,7 @@ def _fill_locations(node, lineno):
 
 
 def generate(pieces: list[Piece], namespace: dict, title: str) -> GeneratedModule:
-    """Emit, register in linecache and run the generated functions."""
+    """Emit, write to disk (and linecache) and run the generated functions."""
     for piece in pieces:
         _Literals().visit(piece.node)
         _fill_locations(piece.node, getattr(piece.node, "lineno", None) or 1)
@@ -203,13 +240,12 @@ def generate(pieces: list[Piece], namespace: dict, title: str) -> GeneratedModul
         check_round_trip(pieces, text)
     with _lock:
         n = next(_counter)
-    filename = f"<pullback {title} #{n}>"
-    lines = text.splitlines(True)
-    linecache.cache[filename] = (len(text), None, lines, filename)
+    filename = files.place(title, text, n)
     code = compile(text, filename, "exec")
     exec(code, namespace)
     functions = {p.node.name: namespace[p.node.name] for p in pieces}
     module = GeneratedModule(text, filename, functions, em.source_map)
+    module.sweeps, module.owners, module.via = em.sweeps, em.owners, em.via
     tracebacks.register(module)
     for fn in functions.values():
         fn.__pullback_module__ = module

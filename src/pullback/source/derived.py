@@ -2,15 +2,15 @@
 
 In: a function, and a fixed cotangent (``vjp_of``) or fixed tangents (``jvp_of``).
 Out: ``vjp_of_f(*primals) -> adjoints`` and ``jvp_of_f(*primals) -> tangent``: a few lines of
-generated Python calling the generated derivative of ``f``, registered in linecache like every
+generated Python calling the generated derivative of ``f``, written to disk like every
 generated function, so that ``pb.jvp`` (and ``check_grads(order=2)``) can transform them.
 """
 
 from __future__ import annotations
 
 import itertools
-import linecache
 
+from . import files
 from .forward_mode import _has_tangent, generated_jvp
 
 _counter = itertools.count(1)
@@ -18,8 +18,7 @@ _counter = itertools.count(1)
 
 def _function(fname: str, params: list[str], body: list[str], env: dict):
     text = f"def {fname}({', '.join(params)}):\n" + "".join(f"    {b}\n" for b in body)
-    filename = f"<pullback {fname} #{next(_counter)}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    filename = files.place(fname, text, next(_counter))
     namespace = dict(env)
     exec(compile(text, filename, "exec"), namespace)
     fn = namespace[fname]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import api
+from ..finite import ON as _CHECKS
+from ..finite import enabled as _checking
 from .tracebacks import annotate, raise_users_exception
 
 _FLOATS = (float, np.float64)
@@ -38,8 +40,22 @@ def _slow_grads(target, args, nums, grads, single):
     return grads
 
 
-def grad_entry(target, gen, module, nums, single, has_aux):
+def _checked_twin(entry, remake, gen):
+    """The entry over ``gen``'s checked twin (see ``checked``), made once per entry."""
+    twin = entry.__dict__.get("__pullback_checked__")
+    if twin is None:
+        from .checked import checked_function
+
+        twin = entry.__pullback_checked__ = remake(checked_function(gen))
+    return twin
+
+
+def grad_entry(target, gen, module, nums, single, has_aux, checked=False):
     fname = api._fname(target)
+    unchecked = not checked
+
+    def remake(twin_gen):
+        return grad_entry(target, twin_gen, module, nums, single, has_aux, checked=True)
 
     def check(args):
         for i in nums:
@@ -61,6 +77,8 @@ def grad_entry(target, gen, module, nums, single, has_aux):
         float_ = float
 
         def gradient(x):
+            if _CHECKS[0] and unchecked and _checking():  # pb.debug_nans(), check_finite
+                return _checked_twin(gradient, remake, gen)(x)
             try:
                 if x.__class__ is float_:
                     g = gen(x)
@@ -77,6 +95,8 @@ def grad_entry(target, gen, module, nums, single, has_aux):
         i0 = nums[0]
 
         def gradient(x, *args, **kwargs):
+            if _CHECKS[0] and unchecked and _checking():
+                return _checked_twin(gradient, remake, gen)(x, *args, **kwargs)
             try:
                 if _fast(x):
                     out = gen(x, *args, **kwargs)
@@ -97,6 +117,8 @@ def grad_entry(target, gen, module, nums, single, has_aux):
     else:
 
         def gradient(*args, **kwargs):
+            if _CHECKS[0] and unchecked and _checking():
+                return _checked_twin(gradient, remake, gen)(*args, **kwargs)
             try:
                 for i in nums:
                     if not _fast(args[i]):
@@ -121,10 +143,16 @@ def grad_entry(target, gen, module, nums, single, has_aux):
     return _decorate(gradient, gen, module, target, "grad")
 
 
-def value_and_grad_entry(target, gen, module, nums, single, has_aux):
+def value_and_grad_entry(target, gen, module, nums, single, has_aux, checked=False):
     fname = api._fname(target)
+    unchecked = not checked
+
+    def remake(twin_gen):
+        return value_and_grad_entry(target, twin_gen, module, nums, single, has_aux, True)
 
     def value_and_gradient(*args, **kwargs):
+        if _CHECKS[0] and unchecked and _checking():  # pb.debug_nans(), check_finite
+            return _checked_twin(value_and_gradient, remake, gen)(*args, **kwargs)
         try:
             fast = True
             for i in nums:

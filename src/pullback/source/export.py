@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import PullbackTypeError, PullbackValueError
+from .files import is_generated
 
 _MODULE_ALIASES = {"numpy": "np", "math": "math"}
 
@@ -33,9 +34,7 @@ _MODULE_ALIASES = {"numpy": "np", "math": "math"}
 def _generated(obj) -> bool:
     code = getattr(obj, "__code__", None)
     return (
-        isinstance(obj, types.FunctionType)
-        and code is not None
-        and code.co_filename.startswith("<pullback")
+        isinstance(obj, types.FunctionType) and code is not None and is_generated(code.co_filename)
     )
 
 

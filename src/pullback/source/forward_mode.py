@@ -23,7 +23,7 @@ import types
 
 import numpy as np
 
-from .. import api
+from .. import api, finite
 from ..errors import PullbackError, PullbackValueError
 from .codegen import Piece
 from .diagnostics import transformation_failure
@@ -292,7 +292,7 @@ def jvp(f, primals: tuple, tangents: tuple):
     0.6666666666666666
     """
     fast = api.SOURCE_JVP.get(f) if isinstance(f, types.FunctionType) else None
-    if fast is not None:
+    if fast is not None and not finite.ON[0]:
         out = fast(primals, tangents)
         if out is not None:
             return out
@@ -319,6 +319,10 @@ def jvp(f, primals: tuple, tangents: tuple):
     ):
         api.SOURCE_JVP[f] = fast_jvp(f, gen, names)
     kwargs = {k: tangents[i] for k, i in zip(names, positions, strict=False)}
+    if finite.ON[0] and finite.enabled():  # pb.debug_nans(), check_finite: the checked twin
+        from .checked import checked_function
+
+        gen = checked_function(gen)
     try:
         value, tangent = gen(*primals, **fixed, **kwargs)
     except BaseException as error:

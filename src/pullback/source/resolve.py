@@ -18,6 +18,8 @@ import builtins
 import types
 from dataclasses import dataclass, field
 
+from .files import is_generated
+
 _MISSING = object()
 
 
@@ -82,7 +84,7 @@ class Scope:
             closure,
             fn.__globals__,
             dict(zip(code.co_freevars, cells, strict=False)),
-            code.co_filename.startswith("<pullback"),
+            is_generated(code.co_filename),
         )
 
     def home(self, name: str):

@@ -7,13 +7,12 @@ generated frame in its traceback, naming the generated line and the user's file,
 it comes from. Python 3.10 has no notes; there the traceback alone shows the generated lines.
 
     numpy.linalg.LinAlgError: Singular matrix
-    in the derivative grad_bad, generated line 5 comes from model.py:18:
+    in the forward sweep of the derivative grad_bad, generated line 5 comes from model.py:18:
         z = np.linalg.inv(np.outer(y, y))
 """
 
 from __future__ import annotations
 
-import linecache
 import threading
 import warnings
 import weakref
@@ -84,14 +83,21 @@ def users_exception(error: BaseException, f, args: tuple, kwargs=None) -> BaseEx
     return error
 
 
+def module_of(filename: str):
+    """The live generated module compiled under ``filename``, else None."""
+    ref = _MODULES.get(filename)
+    return ref() if ref is not None else None
+
+
 def user_place(filename: str, lineno: int) -> tuple[str, int] | None:
     """The user's (file, line) that line ``lineno`` of generated ``filename`` comes from."""
-    ref = _MODULES.get(filename)
-    module = ref() if ref is not None else None
-    return _origin(module, lineno) if module is not None else None
+    module = module_of(filename)
+    return origin_of(module, lineno) if module is not None else None
 
 
-def _origin(module, lineno: int) -> tuple[str, int] | None:
+def origin_of(module, lineno: int) -> tuple[str, int] | None:
+    """The user's (file, line) of generated line ``lineno``, or of the nearest line above it
+    that has one."""
     origin = module.origin(lineno)
     if origin is None:  # an adjoint line: its "# grad of:" comment says where it comes from
         for earlier in range(lineno - 1, 0, -1):
@@ -101,13 +107,22 @@ def _origin(module, lineno: int) -> tuple[str, int] | None:
     return origin
 
 
-def _note(module, function: str, lineno: int) -> str | None:
-    origin = _origin(module, lineno)
-    if origin is None:
+def describe(filename: str, lineno: int) -> str | None:
+    """``in the <sweep> sweep of the derivative <name>, generated line N comes from
+    file:line:`` and the user's text, for line ``lineno`` of generated ``filename``; else None."""
+    module = module_of(filename)
+    return _note(module, None, lineno) if module is not None else None
+
+
+def _note(module, function: str | None, lineno: int) -> str | None:
+    from .sourcemap import entry_at
+
+    entry = entry_at(module, lineno)
+    if entry is None:
         return None
-    filename, user_line = origin
-    text = linecache.getline(filename, user_line).strip()
+    function = entry.function or function
     note = (
-        f"in the derivative {function}, generated line {lineno} comes from {filename}:{user_line}"
+        f"in the {entry.sweep} sweep of the derivative {function}, generated line {lineno} "
+        f"comes from {entry.filename}:{entry.lineno}"
     )
-    return f"{note}:\n    {text}" if text else note
+    return f"{note}:\n    {entry.text}" if entry.text else note

@@ -270,7 +270,10 @@ def grad_piece(t: Transformation, norm: Normalized, rev, wrt, single, flavor, au
             else ast.Tuple(elts=[name(output), name(aux)], ctx=ast.Load())
         )
         result = ast.Tuple(elts=[value, grads], ctx=ast.Load())
-    body = rev.inits + rev.primal + keep + _seed(t, rev) + rev.adjoint + [ast.Return(value=result)]
+    seed = _seed(t, rev)
+    for stmt in seed:
+        stmt._seed = True  # the backward sweep starts here (see codegen's source map)
+    body = rev.inits + rev.primal + keep + seed + rev.adjoint + [ast.Return(value=result)]
     base = norm.fn.__name__ if norm.fn.__name__ != "<lambda>" else "lambda"
     fname = t.ns.bind(f"{flavor}_{base}", object())
     node = function_def(fname, norm.fdef.args, body)
@@ -318,6 +321,7 @@ def split_pair(t: Transformation, norm: Normalized, rev, fwd: str, bwd: str, aux
             norm.src,
             f"Backward sweep of {base}: the adjoints of "
             f"{', '.join(rev_wrt(rev))} from the adjoint of its value.",
+            sweep="backward",
         ),
     ]
 

@@ -17,9 +17,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import MissingRuleError, NonDifferentiableError, PullbackError
+from ..finite import ON as _CHECKS
+from ..finite import check_adjoint
+from ..finite import enabled as checking
 from ..graph.ir import Node, map_nodes, node_inputs
+from ..locate import annotate_node
 from ..runtime import safe_mul, unbroadcast
-from .core import ITEM_RULE, GraphPrimitive, bind, is_traced
+from .core import ITEM_RULE, GraphPrimitive, Tensor, bind, is_traced
 from .namespace import dispatching_rule_fn
 
 __all__ = ["topological_order", "sweep", "backward_into_leaves"]
@@ -181,47 +185,58 @@ def sweep(
             _accumulate(grads, node, cotangent)
     recorded = value_of is _recorded_value
     traced_values = not recorded
-    for node in reversed(order):
-        if node.op == "input" or node.nondiff:
-            continue
-        g = grads.pop(node, None)
-        if g is None:
-            continue
-        rule = node.rule
-        if rule is None:
-            raise MissingRuleError(node.op, filename=node.filename, lineno=node.lineno)
-        if rule is ITEM_RULE:
-            parent, k = node.args
-            parts = grads.get(parent)
-            if parts is None:
-                parts = grads[parent] = _Parts()
-            parts[k] = g if parts.get(k) is None else parts[k] + g
-            continue
-        if type(g) is _Parts:
-            g = _assemble(node, g)
-        if trace is not None:
-            trace.location = (node.filename, node.lineno)
-        if recorded:
-            args = _values(node.args)
-            kwargs = map_nodes(node.kwargs, _recorded_value) if node.kwargs else node.kwargs
-            ans = node.value
-        else:
-            args = map_nodes(node.args, value_of)
-            kwargs = map_nodes(node.kwargs, value_of) if node.kwargs else node.kwargs
-            ans = value_of(node)
-        node_args = node.args
-        elementwise = rule.kind == "elementwise" and not kwargs
-        for i, position, name in _diff_slots(rule):
-            record = node_args[position] if position < len(node_args) else node.kwargs.get(name)
-            if not _has_node(record):
+    node = None
+    checks = _CHECKS[0] and checking()  # pb.debug_nans(), check_finite
+    try:
+        for node in reversed(order):
+            if node.op == "input" or node.nondiff:
                 continue
-            if elementwise:
-                adjoint = _elementwise_vjp(rule, i, position, g, ans, args)
-            elif traced_values or is_traced(ans) or is_traced(g):
-                adjoint = _traced_vjp(trace, rule, i, g, ans, args, kwargs)
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            rule = node.rule
+            if rule is None:
+                raise MissingRuleError(node.op, filename=node.filename, lineno=node.lineno)
+            if rule is ITEM_RULE:
+                parent, k = node.args
+                parts = grads.get(parent)
+                if parts is None:
+                    parts = grads[parent] = _Parts()
+                parts[k] = g if parts.get(k) is None else parts[k] + g
+                continue
+            if type(g) is _Parts:
+                g = _assemble(node, g)
+            if trace is not None:
+                trace.location = (node.filename, node.lineno)
+            if recorded:
+                args = _values(node.args)
+                kwargs = map_nodes(node.kwargs, _recorded_value) if node.kwargs else node.kwargs
+                ans = node.value
             else:
-                adjoint = rule.vjp_fn(i)(g, ans, *args, **kwargs)
-            _distribute(record, adjoint, grads)
+                args = map_nodes(node.args, value_of)
+                kwargs = map_nodes(node.kwargs, value_of) if node.kwargs else node.kwargs
+                ans = value_of(node)
+            node_args = node.args
+            elementwise = rule.kind == "elementwise" and not kwargs
+            for i, position, name in _diff_slots(rule):
+                record = node_args[position] if position < len(node_args) else node.kwargs.get(name)
+                if not _has_node(record):
+                    continue
+                if elementwise:
+                    adjoint = _elementwise_vjp(rule, i, position, g, ans, args)
+                elif traced_values or is_traced(ans) or is_traced(g):
+                    adjoint = _traced_vjp(trace, rule, i, g, ans, args, kwargs)
+                else:
+                    adjoint = rule.vjp_fn(i)(g, ans, *args, **kwargs)
+                if checks:
+                    check_adjoint(adjoint, node, position, g, args)
+                if trace is not None and type(adjoint) is Tensor and adjoint.node is not None:
+                    adjoint.node.adjoint = True  # what a check of the gradient graph checks
+                _distribute(record, adjoint, grads)
+    except BaseException as error:  # name the user line that recorded the failing node
+        if node is not None:
+            annotate_node(error, node, "backward", "tape" if trace is None else "graph")
+        raise
     if trace is not None:
         trace.location = None
     return grads

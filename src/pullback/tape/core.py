@@ -40,6 +40,8 @@ from ..errors import (
     PullbackTypeError,
     PullbackValueError,
 )
+from ..finite import ON as _CHECKS
+from ..finite import check_recorded
 from ..graph.ir import Node
 from ..rules.registry import is_nondiff, lookup, lookup_method, qualified_name
 from .text import traced_text
@@ -279,6 +281,8 @@ class ReverseTrace:
         node.rule = rule
         if self.nodes is not None:
             self.nodes.append(node)
+        if _CHECKS[0] and not self.location:  # pb.debug_nans(), check_finite (forward sweep)
+            check_recorded(node)
         return Tensor(ans, node, self)
 
     def _record(self, fn, rule, rec_args, rec_kwargs, ans, nondiff):
@@ -306,6 +310,8 @@ class ReverseTrace:
         node.nondiff = nondiff
         if self.nodes is not None:
             self.nodes.append(node)
+        if _CHECKS[0] and not nondiff and not self.location:  # the forward sweep's checks
+            check_recorded(node)
         return Tensor(ans, node, self)
 
     def _record_many(self, fn, rule, rec_args, rec_kwargs, ans, nondiff, filename, lineno):
@@ -321,6 +327,8 @@ class ReverseTrace:
         node.nondiff = nondiff
         if self.nodes is not None:
             self.nodes.append(node)
+        if _CHECKS[0] and not nondiff and not self.location:  # the forward sweep's checks
+            check_recorded(node)
         out = []
         for k, leaf in enumerate(leaves):
             shape, dtype, kind = _meta(leaf)

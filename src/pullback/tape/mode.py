@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import api, pytree
 from ..graph.ir import Graph
+from ..locate import annotate_forward
 from .backward import sweep, topological_order
 from .core import ReverseTrace, Tensor, is_traced, tracing
 from .dual import Dual, ForwardTrace
@@ -64,8 +65,12 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
     """``(f(*primals), vjp_fn[, aux])``: run ``f`` once on Tensors, sweep the tape per call."""
     trace = ReverseTrace(replayable=False, keep=False)
     wrapped, inputs = _wrap_primals(trace, tuple(primals))
-    with tracing(trace):
-        out, _ = call_in_dispatching_namespace(f, tuple(wrapped))
+    try:
+        with tracing(trace):
+            out, _ = call_in_dispatching_namespace(f, tuple(wrapped))
+    except BaseException as error:  # name the user's line, as the forward sweep
+        annotate_forward(error, "tape")
+        raise
     aux = None
     if has_aux:
         from .. import api
