@@ -183,3 +183,57 @@ PAIRS = {"a": lambda t: t**3, "b": lambda t: t * 2.0}  # two lambdas on one line
 def test_two_lambdas_on_one_line_of_a_dict_literal():
     assert pb.grad(PAIRS["a"])(2.0) == pytest.approx(12.0)
     assert pb.grad(PAIRS["b"])(2.0) == pytest.approx(2.0)
+
+
+# -- found by the large generator run ------------------------------------------------------------
+
+
+def repeated_list(x):
+    lst = [x * 2.0, x * x]
+    t = 0.0
+    for v in lst * 3:
+        t = t + np.tanh(v)
+    return t + sum(2 * lst) + sum(lst + lst)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_list_repetition_and_concatenation(mode):
+    # before, source mode: seq * k read as a product and lst + lst adjoints concatenated
+    for x in (0.3, -1.2):
+        want = numeric_grad(repeated_list, (x,))
+        assert pb.grad(repeated_list, mode=mode)(x) == pytest.approx(want, rel=1e-7)
+        assert pb.jvp(repeated_list, (x,), (1.0,), mode=mode)[1] == pytest.approx(want, rel=1e-7)
+
+
+def fractional_power_from_zero(x):
+    s = 0.0
+    for _ in range(2):
+        s = s**0.2 + np.tanh(x) ** 2  # at the first step s is 0: d(s**0.2)/ds is inf
+    return s
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the partial is inf: NumPy says so
+@pytest.mark.parametrize("mode", MODES)
+def test_a_zero_tangent_times_an_infinite_partial_is_zero(mode):
+    # before, source jvp: 0.0 * inf = nan (reverse mode and tape already kept the zero)
+    x = 0.7
+    want = numeric_grad(fractional_power_from_zero, (x,))
+    _, tangent = pb.jvp(fractional_power_from_zero, (x,), (1.0,), mode=mode)
+    assert tangent == pytest.approx(want, rel=1e-6)
+
+
+LABELS = np.array([1.24, 0.86, "1.5"])  # a constant array of text read by the function
+
+
+def reads_text_constant(x):
+    if x <= 0.0:
+        return x
+    return x * len(LABELS)
+
+
+def test_graph_mode_checks_a_text_constant_it_read():
+    # before: comparing the text array with np.array_equal(equal_nan=True) raised TypeError
+    for x in (-0.8, -0.5, 0.5):
+        assert pb.jvp(reads_text_constant, (x,), (1.0,), mode="graph")[1] == (
+            1.0 if x <= 0 else 3.0
+        )

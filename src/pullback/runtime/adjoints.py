@@ -22,6 +22,7 @@ __all__ = [
     "aux_pair",
     "adjoint_or_zeros",
     "head",
+    "repeated",
     "tail",
     "unbroadcast",
     "unbroadcast_to",
@@ -196,6 +197,18 @@ def head(adjoint, left):
     if adjoint is None:
         return None
     return list(adjoint[: len(left)])
+
+
+def repeated(adjoint, seq):
+    """The adjoint of ``seq`` in ``seq * k`` for tuples and lists (repetition): the adjoints
+    of its ``k`` copies, added entry by entry."""
+    if adjoint is None:
+        return None
+    n = len(seq)
+    total: list = [None] * n
+    for start in range(0, len(adjoint), n or 1):
+        total = add_adjoints(total, list(adjoint[start : start + n]))
+    return total
 
 
 def tail(adjoint, left):

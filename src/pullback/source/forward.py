@@ -449,6 +449,18 @@ class Forward:
         """(rule, args, keywords) when ``value`` is a primitive with a rule."""
         return primitive_call(value, self.value_of, self.ctx.src)
 
+    def times_partial(self, t: ast.expr, partial: ast.expr) -> ast.expr:
+        """``t * partial`` for a constant or a named partial, else ``safe_mul(t, partial)``: a
+        zero tangent (a value constant so far, ``s = 0.0`` before ``s ** 0.2``) stays zero where
+        the partial is inf or nan, as the adjoints do in reverse mode."""
+        partial = simplify(partial)
+        if isinstance(partial, (ast.Constant, ast.Name)) or (
+            isinstance(partial, ast.UnaryOp)
+            and isinstance(partial.operand, (ast.Constant, ast.Name))
+        ):  # a constant, or a value of the function itself (the other factor of x * y)
+            return simplify(ast.BinOp(left=t, op=ast.Mult(), right=partial))
+        return ast.Call(func=self.ctx.helper("safe_mul"), args=[t, partial], keywords=[])
+
     def rule_tangent(self, rule, args, keywords, ans, state, target=None):
         bound = registry_bind(rule, args, keywords)
         n = len(rule.diff_params)
@@ -484,7 +496,7 @@ class Forward:
                     stmts, partial = spliced
                     if isinstance(partial, ast.Constant) and partial.value is None:
                         continue
-                    term = simplify(ast.BinOp(left=a_dot, op=ast.Mult(), right=partial))
+                    term = self.times_partial(a_dot, partial)
                     shaped_by |= set(names_read(partial))
                     in_place = (
                         in_place
@@ -536,9 +548,14 @@ class Forward:
             if (
                 rule is registry.lookup(operator.add)
                 and len(rule.diff_params) == 2
-                and (guarded or self.may_broadcast(bound, with_tangent, rule, shaped_by))
+                and (
+                    guarded
+                    or self.may_broadcast(bound, with_tangent, rule, shaped_by)
+                    or (len(terms) == 2 and ast.dump(terms[0]) == ast.dump(terms[1]))
+                )
             ):
-                # a + b: numbers and arrays add, tuples and lists concatenate
+                # a + b: numbers and arrays add, tuples and lists concatenate (x + x of a list
+                # is not 2 * x_dot: it is twice as long)
                 x, y = rule.diff_params
                 sides = [term_of.get(x, ast.Constant(None)), term_of.get(y, ast.Constant(None))]
                 total = ast.Call(

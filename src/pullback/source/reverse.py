@@ -587,6 +587,16 @@ class Reverse:
         self.owned |= owned
         return code, owned
 
+    def _sum(self, target: str, exprs: list) -> ast.expr:
+        """The adjoints ``exprs`` of ``target`` added: with ``+``, or entry by entry where
+        ``target`` is a list or tuple (``lst + lst``: ``+`` would concatenate them)."""
+        if target not in self.activity.sequences:
+            return _sum(exprs)
+        out = exprs[0]
+        for e in exprs[1:]:
+            out = ast.Call(func=self.ctx.helper("add_adjoints"), args=[out, e], keywords=[])
+        return out
+
     def emit_contributions(self, v, contribs, state, code, at):
         grouped: dict[str, list] = {}
         maybe: dict[str, bool] = {}
@@ -595,10 +605,10 @@ class Reverse:
             maybe[t] = maybe.get(t, False) or m
         for t, exprs in grouped.items():
             if t != v:
-                self.accumulate(t, _sum(exprs), maybe[t], state, code, at)
+                self.accumulate(t, self._sum(t, exprs), maybe[t], state, code, at)
         if v in grouped:
             state.pop(v, None)
-            self.accumulate(v, _sum(grouped[v]), maybe[v], state, code, at)
+            self.accumulate(v, self._sum(v, grouped[v]), maybe[v], state, code, at)
         else:
             state.pop(v, None)
 
@@ -735,6 +745,24 @@ class Reverse:
                     expr = ast.Call(
                         func=self.ctx.helper(helper),
                         args=[g, copy.deepcopy(value.left)],
+                        keywords=[],
+                    )
+                    out.append((side.id, expr, True))
+            return out, [], s, none
+        if (
+            isinstance(value, ast.BinOp)
+            and isinstance(value.op, ast.Mult)
+            and any(
+                isinstance(x, ast.Name) and x.id in self.activity.sequences
+                for x in (value.left, value.right)
+            )
+        ):  # seq * k: the adjoint of seq adds up the k copies' adjoints
+            out = []
+            for side in (value.left, value.right):
+                if isinstance(side, ast.Name) and side.id in self.activity.sequences and act(side):
+                    expr = ast.Call(
+                        func=self.ctx.helper("repeated"),
+                        args=[g, copy.deepcopy(side)],
                         keywords=[],
                     )
                     out.append((side.id, expr, True))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import types
 
 from .. import runtime
@@ -213,10 +214,15 @@ def _grads_expr(rev, wrt, single: bool):
 def _seed(t: Transformation, rev):
     if not rev.output_active:
         output = getattr(rev, "output", None)
-        if isinstance(output, ast.Constant) and not isinstance(output.value, (int, float)):
-            # a constant that is no number (None, a string): grad refuses it, as when active
+        if (isinstance(output, ast.Constant) and not isinstance(output.value, (int, float))) or (
+            isinstance(output, ast.Name)
+        ):
+            # an output that does not depend on the arguments is still checked: grad refuses
+            # one that is no number (None, a string) as it does an active one
             call = ast.Call(
-                func=name(t.ns.bind("seed", runtime.adjoints.seed)), args=[output], keywords=[]
+                func=name(t.ns.bind("seed", runtime.adjoints.seed)),
+                args=[copy.deepcopy(output)],
+                keywords=[],
             )
             return [ast.Expr(value=call)]
         return []
