@@ -525,9 +525,9 @@ def python_tangent(tangent: Any, value: Any, primals: tuple) -> Any:
 
 def _one_hot_leaves(x: Any):
     """Yield (index, basis tangent) for every scalar entry of ``x`` (a scalar or an array)."""
-    arr = np.asarray(x, dtype=float)
-    for idx in np.ndindex(arr.shape):
-        e = np.zeros(arr.shape)
+    shape = np.shape(x)
+    for idx in np.ndindex(shape):
+        e = np.zeros(shape)
         e[idx] = 1.0
         yield idx, (e if isinstance(x, np.ndarray) else float(e[()]))
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..runtime import (
     abs_adjoint,
+    abs_curvature,
     abs_tangent,
     conj,
     fft_axes,
@@ -150,27 +151,46 @@ def require_real_jvp(x_dot, ans, x, name):
 defrule(require_real, vjp=require_real_vjp, jvp=require_real_jvp, linear=True)
 
 
-# abs_adjoint and abs_tangent are each other's transposes in their first argument; by x they
-# are piecewise constant where x is real, and refused (no second derivative) where it is complex
+# abs_adjoint and abs_tangent are each other's transposes in their first argument; their
+# derivative by x is abs_curvature (zero where x is real), which is its own transpose in t
 
 
 def abs_adjoint_vjp(g, ans, g_in, x):
-    return abs_tangent(g, x), real_zeros(x, "np.abs")
+    return abs_tangent(g, x), abs_curvature(g_in, x, g)
 
 
 def abs_adjoint_jvp(g_in_dot, x_dot, ans, g_in, x):
-    return abs_adjoint(g_in_dot, x), real_zeros(x, "np.abs") * x_dot
+    return abs_adjoint(g_in_dot, x), abs_curvature(g_in, x, x_dot)
 
 
 defrule(abs_adjoint, vjp=abs_adjoint_vjp, jvp=abs_adjoint_jvp)
 
 
 def abs_tangent_vjp(g, ans, t, x):
-    return abs_adjoint(g, x), real_zeros(x, "np.abs")
+    return abs_adjoint(g, x), abs_curvature(g, x, t)
 
 
 def abs_tangent_jvp(t_dot, x_dot, ans, t, x):
-    return abs_tangent(t_dot, x), real_zeros(x, "np.abs") * x_dot
+    return abs_tangent(t_dot, x), real_part(x_dot * abs_curvature(1.0, x, t))
 
 
 defrule(abs_tangent, vjp=abs_tangent_vjp, jvp=abs_tangent_jvp)
+
+
+def abs_curvature_vjp(g, ans, g_in, x, t):
+    return (
+        real_part(g * abs_curvature(1.0, x, t)),
+        real_zeros(x, "a third derivative of np.abs"),
+        abs_curvature(g_in, x, g),
+    )
+
+
+def abs_curvature_jvp(g_in_dot, x_dot, t_dot, ans, g_in, x, t):
+    return (
+        abs_curvature(g_in_dot, x, t),
+        real_zeros(x, "a third derivative of np.abs") * x_dot,
+        abs_curvature(g_in, x, t_dot),
+    )
+
+
+defrule(abs_curvature, vjp=abs_curvature_vjp, jvp=abs_curvature_jvp)

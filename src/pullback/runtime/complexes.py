@@ -22,6 +22,7 @@ __all__ = [
     "require_real",
     "abs_adjoint",
     "abs_tangent",
+    "abs_curvature",
     "real_zeros",
 ]
 
@@ -88,8 +89,23 @@ def abs_tangent(t, x):
     return np.real(np.conj(x) * t) / _magnitude_or_one(x)
 
 
+def abs_curvature(g, x, t):
+    """The second derivative of ``np.abs`` at ``x``, applied to ``t`` and weighed by ``g``:
+    ``Re(g) * (conj(t) - conj(x) * Re(conj(x) * t) / |x|**2) / |x|`` for a complex ``x``
+    (symmetric in the pairing, so it is its own transpose in ``t``); zero for a real ``x``,
+    where ``|x|`` is piecewise linear. None where ``g`` or ``t`` is None."""
+    if g is None or t is None:
+        return None
+    if not is_complex(x):
+        return np.zeros(np.broadcast_shapes(np.shape(x), np.shape(t), np.shape(g)))
+    magnitude = _magnitude_or_one(x)
+    along = np.real(np.conj(x) * t) / (magnitude * magnitude)
+    return real_part(g) * (np.conj(t) - np.conj(x) * along) / magnitude
+
+
 def real_zeros(x, name: str):
-    """Zeros shaped like a real ``x``: the derivative of a helper by an argument on which it
-    depends only piecewise-constantly where ``x`` is real; a complex ``x`` is refused."""
-    require_real(x, f"the derivative of {name} (a second derivative)")
+    """Zeros shaped like a real ``x``, for the derivative of a rule's helper by an argument on
+    which it depends piecewise-constantly there; a complex ``x`` is refused (``name`` says
+    which derivative has no rule)."""
+    require_real(x, name)
     return np.zeros(np.shape(x)) if np.ndim(x) else 0.0
