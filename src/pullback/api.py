@@ -539,6 +539,7 @@ def jacobian(
     mode: str = "source",
     direction: str = "rev",
     holomorphic: bool = False,
+    _any_output: bool = False,
 ) -> Callable:
     """The Jacobian, shaped ``out.shape + arg.shape``; built by rows ("rev") or columns ("fwd").
 
@@ -557,20 +558,21 @@ def jacobian(
                 check_holomorphic_argument(args[i], f"argument {i} of {_fname(f)}", "pb.jacobian")
         primals = tuple(args[i] for i in nums)
         g = _partial(f, args, kwargs, nums)
+        real_only = not (holomorphic or _any_output)
         if direction == "rev":
-            jacs = _jacobian_rev(g, primals, mode, holomorphic)
+            jacs = _jacobian_rev(g, primals, mode, real_only)
         else:
-            jacs = _jacobian_fwd(g, primals, mode, holomorphic)
+            jacs = _jacobian_fwd(g, primals, mode, real_only)
         return jacs[0] if isinstance(argnums, int) else tuple(jacs)
 
     jacobian_fn.__name__ = f"jacobian_{_fname(f)}"
     return jacobian_fn
 
 
-def _jacobian_rev(g, primals, mode, holomorphic=False):
+def _jacobian_rev(g, primals, mode, real_only=True):
     value, vjp_fn = vjp(g, *primals, mode=mode)
     check_numeric_output(value, _fname(g), "pb.jacobian")
-    if not holomorphic:
+    if real_only:
         check_real_output(value, _fname(g), "pb.jacobian")
     out_shape = np.shape(value)
     rows = [[] for _ in primals]
@@ -584,7 +586,7 @@ def _jacobian_rev(g, primals, mode, holomorphic=False):
     return jacs
 
 
-def _jacobian_fwd(g, primals, mode, holomorphic=False):
+def _jacobian_fwd(g, primals, mode, real_only=True):
     jacs = []
     for k, p in enumerate(primals):
         cols = []
@@ -596,7 +598,7 @@ def _jacobian_fwd(g, primals, mode, holomorphic=False):
             tangents = tuple(e if j == k else _zero_tangent(q) for j, q in enumerate(primals))
             value, t = jvp(g, primals, tangents, mode=mode)
             check_numeric_output(value, _fname(g), "pb.jacobian")
-            if not holomorphic:
+            if real_only:
                 check_real_output(value, _fname(g), "pb.jacobian")
                 if complex_p:  # df/dx - i df/dy: the tangent along i*e gives df/dy
                     along_i = (1j * e,)
@@ -645,8 +647,10 @@ def hessian(f: Callable, argnums: int = 0, *, mode: str = "source") -> Callable:
     impl = backend(mode)
     if hasattr(impl, "hessian"):
         return impl.hessian(f, argnums)
+    # the arguments are real: the real part of the derivative of a gradient that complex
+    # intermediates left complex inside generated code (grad itself projects it)
     jacobian_of_gradient = jacobian(
-        grad(f, argnums, mode=mode), argnums, mode=mode, direction="fwd"
+        grad(f, argnums, mode=mode), argnums, mode=mode, direction="fwd", _any_output=True
     )
 
     def hessian_fn(*args, **kwargs):
@@ -661,7 +665,7 @@ def hessian(f: Callable, argnums: int = 0, *, mode: str = "source") -> Callable:
         if not isinstance(argnums, int) or not pytree.is_leaf(args[argnums]):
             return h
         p = args[argnums]  # the gradient has p's type: so has its derivative by p
-        return _as_result(np.asarray(h), p, p)
+        return _as_result(np.real(np.asarray(h)), p, p)
 
     hessian_fn.__name__ = f"hessian_{_fname(f)}"
     return hessian_fn
