@@ -133,7 +133,34 @@ def lst(*items):
     return L(items)
 
 
-SAMPLERS = (R, F, Distinct, Wellcond, SPD, L)
+@dataclass(frozen=True)
+class C:
+    """A complex array of ``shape``: real and imaginary parts uniform in [-2, 2]; with
+    ``away`` its magnitude is at least 0.5 (for abs and angle, not differentiable at 0)."""
+
+    shape: tuple = ()
+    away: bool = False
+
+    def __call__(self, rng):
+        z = rng.uniform(-2.0, 2.0, self.shape) + 1j * rng.uniform(-2.0, 2.0, self.shape)
+        if self.away:
+            magnitude = np.abs(z)
+            z = np.where(magnitude < 0.5, z / np.maximum(magnitude, 1e-3) * 0.5 + 0.5, z)
+        return np.asarray(z)
+
+    def __repr__(self):
+        return f"C{self.shape}"
+
+
+def c(*shape):
+    return C(shape)
+
+
+def cnz(*shape):
+    return C(shape, away=True)
+
+
+SAMPLERS = (R, F, Distinct, Wellcond, SPD, L, C)
 
 
 def sample(value, rng):
@@ -739,3 +766,71 @@ spec(
     np.array([[0, 3, 3], [1, 1, 0], [2, 0, 2]]),
     1,
 )
+
+
+# -- complex numbers: the pairing Re(sum(u * v)), holomorphic rules as they stand -----------------
+
+for _fn in (np.absolute, np.angle):
+    spec(_fn, cnz(3, 4))
+spec(np.angle, cnz(3), deg=True)
+spec(np.angle, nonzero(3))
+spec((np.real, np.imag, np.conjugate), c(3, 4))
+spec((np.real, np.imag), r(3, 4))
+for _name in ("real", "imag"):
+    method(_name, c(3, 4))
+for _name in ("conj", "conjugate"):
+    method(_name, c(3, 4))
+for _fn in (np.sin, np.exp, np.log, np.sqrt, np.square, np.tanh, np.reciprocal):
+    spec(_fn, cnz(3, 4))
+spec((np.multiply, np.true_divide, np.add), c(3, 1), cnz(1, 4))
+spec((np.multiply, np.add), r(3, 4), c(4))  # a real operand meets a complex one
+spec(np.power, cnz(3), 3.0)
+spec((np.sum, np.mean), c(3, 4), axis=0)
+spec((np.var, np.std), c(3, 4), axis=1)
+spec((np.matmul, np.dot), c(3, 4), c(4, 2))
+spec(np.dot, c(), c(3))
+spec(np.vdot, c(3, 4), c(12))
+spec(np.vdot, r(3), c(3))
+spec(np.linalg.norm, c(5))
+spec(np.linalg.norm, c(3, 4), axis=1)
+spec(np.linalg.norm, cnz(5), 3)
+spec(np.linalg.norm, c(3, 4), "nuc")
+spec(np.linalg.inv, Wellcond(3))
+spec(np.einsum, "ij,jk->ik", c(2, 3), c(3, 4))
+spec(runtime.abs_adjoint, r(3, 4), cnz(3, 4))
+spec(runtime.abs_adjoint, r(3, 4), nonzero(3, 4))
+spec(runtime.abs_tangent, c(3, 4), cnz(3, 4))
+spec(runtime.abs_tangent, r(3, 4), nonzero(3, 4))
+# (of a complex x it has no derivative by x: a third derivative of abs, refused)
+spec(runtime.abs_curvature, r(3, 4), nonzero(3, 4), r(3, 4))
+spec(runtime.conj, c(3, 4))
+spec(runtime.conj, r(3, 4))
+spec(runtime.real_part, c(3, 4))
+spec(runtime.require_real, r(3, 4), "f")
+
+# -- np.fft: every transform with its lengths, axes and norms -------------------------------------
+
+for _fn, _x in ((np.fft.fft, c), (np.fft.ifft, c), (np.fft.rfft, r)):
+    spec(_fn, _x(8))
+    spec(_fn, _x(7))
+    spec(_fn, _x(3, 6), axis=0)
+    spec(_fn, _x(3, 6), 9)
+    spec(_fn, _x(3, 6), 4, axis=-1, norm="ortho")
+    spec(_fn, _x(5), norm="forward")
+for _n, _shape in ((None, (5,)), (8, (5,)), (7, (5,)), (3, (5,)), (11, (3, 4))):
+    spec(np.fft.irfft, c(*_shape), _n)
+spec(np.fft.irfft, c(4, 3), axis=0, norm="ortho")
+spec(np.fft.irfft, c(5), 6, norm="forward")
+spec(np.fft.fft, r(6))  # a real input to a complex transform
+for _fn in (np.fft.fftn, np.fft.ifftn, np.fft.fft2, np.fft.ifft2):
+    spec(_fn, c(3, 4))
+    spec(_fn, c(2, 3, 4), (5, 3), axes=(0, 2), norm="ortho")
+spec(np.fft.fftn, c(2, 3, 4))
+spec(np.fft.fftn, c(2, 3, 4), (4, 2), axes=(1, 2))
+spec((np.fft.fftshift, np.fft.ifftshift), c(5))
+spec((np.fft.fftshift, np.fft.ifftshift), r(4, 5), axes=1)
+spec(runtime.fft_fit, c(3, 5), np.zeros((4, 3)), (0, 1))
+spec(runtime.rfft_adjoint, c(3, 4), np.zeros((3, 7)), None, 1)
+spec(runtime.rfft_adjoint, c(5), np.zeros(6), 8, -1, "ortho")
+spec(runtime.irfft_adjoint, r(3, 8), np.zeros((3, 5)), None, 1)
+spec(runtime.irfft_adjoint, r(7), np.zeros(4), 7, -1, "forward")

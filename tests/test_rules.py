@@ -5,7 +5,8 @@ with a fixed seed and several random inputs:
 
 (a) the argument's JVP agrees with central differences of the primal along a random direction,
     and is shaped like the output;
-(b) its VJP agrees with the JVP: ``<vjp(u), v> == <u, jvp(v)>`` for random ``u`` and ``v``;
+(b) its VJP agrees with the JVP: ``<vjp(u), v> == <u, jvp(v)>`` for random ``u`` and ``v``,
+    where ``<a, b> = Re(sum(a * b))`` (complex arguments and outputs: the README's convention);
 (c) its VJP is shaped like the argument.
 
 The table must name every registered rule, so coverage cannot shrink unnoticed.
@@ -55,9 +56,9 @@ def is_float_tree(x) -> bool:
         return len(x) > 0 and all(is_float_tree(item) for item in x)
     if isinstance(x, (bool, np.bool_)):
         return False
-    if isinstance(x, (float, np.floating)):
+    if isinstance(x, (float, complex, np.floating, np.complexfloating)):
         return True
-    return isinstance(x, np.ndarray) and x.dtype.kind == "f"
+    return isinstance(x, np.ndarray) and x.dtype.kind in "fc"
 
 
 def random_like(x, rng):
@@ -65,6 +66,8 @@ def random_like(x, rng):
         return [random_like(item, rng) for item in x]
     if isinstance(x, float):
         return float(rng.normal())
+    if np.iscomplexobj(x):  # a complex value moves in both real directions at once
+        return rng.normal(size=np.shape(x)) + 1j * rng.normal(size=np.shape(x))
     return rng.normal(size=np.shape(x))
 
 
@@ -81,7 +84,8 @@ def difference(plus, minus, step):
         return 0.0
     if _is_sequence(plus):
         return [difference(p, m, step) for p, m in zip(plus, minus, strict=True)]
-    return (np.asarray(plus, float) - np.asarray(minus, float)) / (2 * step)
+    kind = complex if np.iscomplexobj(plus) or np.iscomplexobj(minus) else float
+    return (np.asarray(plus, kind) - np.asarray(minus, kind)) / (2 * step)
 
 
 def inner(a, b) -> float:
@@ -90,7 +94,7 @@ def inner(a, b) -> float:
     if _is_sequence(a) or _is_sequence(b):
         assert len(a) == len(b), f"structure differs: {len(a)} vs {len(b)} entries"
         return sum(inner(x, y) for x, y in zip(a, b, strict=True))
-    return float(np.sum(np.asarray(a) * np.asarray(b)))
+    return float(np.real(np.sum(np.asarray(a) * np.asarray(b))))  # Re: the complex pairing
 
 
 def magnitude(x):
@@ -122,8 +126,9 @@ def assert_close(value, expected, rtol, what):
         for v, e in zip(value, expected, strict=True):
             assert_close(v, e, rtol, what)
         return
-    expected = np.asarray(expected, float)
-    value = np.zeros_like(expected) if value is None else np.asarray(value, float)
+    kind = complex if np.iscomplexobj(expected) or np.iscomplexobj(value) else float
+    expected = np.asarray(expected, kind)
+    value = np.zeros_like(expected) if value is None else np.asarray(value, kind)
     finite = np.abs(expected[np.isfinite(expected)])
     scale = 1.0 + (finite.max() if finite.size else 0.0)
     np.testing.assert_allclose(value, expected, rtol=rtol, atol=rtol * scale, err_msg=what)

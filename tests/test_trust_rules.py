@@ -143,6 +143,7 @@ METHOD_CALLS = {
     "diagonal": ((), {}), "repeat": ((2,), {}), "take": (([0, 2],), {}),
     "reshape": ((9,), {}), "transpose": ((), {}), "clip": ((0.25, 0.8), {}),
     "astype": ((float,), {}), "tolist": ((), {}), "T": None, "mT": None,
+    "real": None, "imag": None, "conj": ((), {}), "conjugate": ((), {}),
 }  # fmt: skip
 NONDIFF_METHODS = (
     "round", "item", "argmax", "argmin", "argsort", "nonzero", "all", "any", "shape", "ndim",

@@ -181,24 +181,34 @@ def _fname(f: Callable) -> str:
 def match_leaf(g: Any, x: Any) -> Any:
     """Give gradient ``g`` the kind of its primal ``x``: an array of ``x``'s shape and float
     dtype for an array (float32 stays float32), a NumPy scalar of ``x``'s type for a NumPy
-    scalar, a Python float for a Python number."""
+    scalar, a Python float for a Python number.
+
+    A real ``x`` gets the real part of a complex ``g``: its projection onto the reals, where a
+    complex intermediate (``(x * (1 + 1j)).real``) made the adjoint complex; its gradient keeps
+    ``x``'s real type. A complex ``x`` keeps a complex gradient."""
     if g is None:
         g = 0.0 if np.ndim(x) == 0 else np.zeros(np.shape(x))
+    if np.iscomplexobj(g) and not _complex_leaf(x):
+        g = np.real(g)
     if isinstance(x, np.ndarray):
         dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(float)
-        if dtype.kind == "f" and np.iscomplexobj(g):
-            dtype = np.result_type(dtype, np.complex64)
         g = np.asarray(g, dtype=dtype)
         if g.shape != x.shape:
             g = np.broadcast_to(g, x.shape).copy()
         return g
     if np.ndim(g) != 0:
         return g
-    if isinstance(x, np.generic) and x.dtype.kind in "fc" and not np.iscomplexobj(g):
+    if isinstance(x, np.generic) and x.dtype.kind in "fc":
         return x.dtype.type(g)
     if isinstance(x, (float, int, np.floating, np.integer)):
-        return float(g) if not np.iscomplexobj(g) else complex(g)
+        return float(g)
+    if isinstance(x, complex) and not isinstance(g, complex):
+        return complex(g)
     return g
+
+
+def _complex_leaf(x: Any) -> bool:
+    return isinstance(x, complex) or np.iscomplexobj(x)
 
 
 def match_tree(g: Any, x: Any) -> Any:
@@ -251,9 +261,13 @@ def value_and_grad(
     *,
     mode: str = "source",
     has_aux: bool = False,
+    holomorphic: bool = False,
     check_finite: bool = False,
 ) -> Callable:
     """A function returning ``(f(*args), gradient)``; ``((value, aux), gradient)`` with has_aux.
+
+    ``f`` must return a real scalar; ``holomorphic=True`` differentiates a complex-valued
+    holomorphic ``f`` of complex arguments instead, giving ``f'(z)`` (see ``grad``).
 
     >>> import numpy as np, pullback as pb
     >>> pb.value_and_grad(lambda x: x * x, mode="tape")(3.0)
@@ -261,10 +275,10 @@ def value_and_grad(
     """
     check_callable(f, "pb.value_and_grad", mode)
     impl = backend(mode)
-    if hasattr(impl, "value_and_grad"):
+    if hasattr(impl, "value_and_grad") and not holomorphic:
         df = impl.value_and_grad(f, argnums, has_aux=has_aux)
     else:
-        df = generic_value_and_grad(impl, f, argnums, has_aux)
+        df = generic_value_and_grad(impl, f, argnums, has_aux, holomorphic)
     return _checking(df, check_finite)
 
 
@@ -283,19 +297,29 @@ def grad(
     *,
     mode: str = "source",
     has_aux: bool = False,
+    holomorphic: bool = False,
     check_finite: bool = False,
 ) -> Callable:
     """The gradient of scalar-valued ``f``; a tuple of gradients when ``argnums`` is a tuple.
 
+    ``f`` must return a real number. Of a complex argument ``z = x + iy`` the gradient is
+    ``df/dx - i df/dy`` (the README's section on complex numbers: ``|z|**2`` at ``3+4j`` gives
+    ``6-8j``); a real argument gets a real gradient, even through complex intermediates.
+    A complex-valued ``f`` is refused unless ``holomorphic=True``, which requires complex
+    arguments and gives the complex derivative ``f'(z)``.
+
     >>> import numpy as np, pullback as pb
     >>> round(pb.grad(lambda x: np.log(x * x), mode="tape")(3.0), 6)
     0.666667
+    >>> pb.grad(lambda z: z * z, holomorphic=True, mode="tape")(1 + 2j)
+    (2+4j)
     """
     check_callable(f, "pb.grad", mode)
     impl = backend(mode)
-    if hasattr(impl, "value_and_grad") and hasattr(impl, "grad"):  # a mode with its own grad
+    if hasattr(impl, "value_and_grad") and hasattr(impl, "grad") and not holomorphic:
+        # a mode with its own grad
         return _checking(impl.grad(f, argnums, has_aux=has_aux), check_finite)
-    vg = generic_value_and_grad(impl, f, argnums, has_aux)
+    vg = generic_value_and_grad(impl, f, argnums, has_aux, holomorphic)
     return _checking(grad_from_value_and_grad(vg, f, has_aux), check_finite)
 
 
@@ -311,13 +335,17 @@ def grad_from_value_and_grad(value_and_gradient: Callable, f: Callable, has_aux:
     return gradient
 
 
-def generic_value_and_grad(impl, f: Callable, argnums, has_aux: bool) -> Callable:
+def generic_value_and_grad(
+    impl, f: Callable, argnums, has_aux: bool, holomorphic: bool = False
+) -> Callable:
     """value_and_grad built on a mode's ``vjp``."""
 
     def value_and_gradient(*args, **kwargs):
         nums = _normalize_argnums(argnums, len(args))
         for i in nums:
             check_differentiable(args[i], f"argument {i} of {_fname(f)}")
+            if holomorphic:
+                check_holomorphic_argument(args[i], f"argument {i} of {_fname(f)}", "pb.grad")
         primals = tuple(args[i] for i in nums)
         out = impl.vjp(_partial(f, args, kwargs, nums), primals, has_aux=has_aux)
         if has_aux:
@@ -325,6 +353,8 @@ def generic_value_and_grad(impl, f: Callable, argnums, has_aux: bool) -> Callabl
         else:
             value, vjp_fn = out
         check_scalar_output(value, _fname(f))
+        if not holomorphic:
+            check_real_output(value, _fname(f), "pb.grad")
         cotangent = _one_like(value)
         grads = tuple(match_tree(g, p) for g, p in zip(vjp_fn(cotangent), primals, strict=False))
         return value_and_grad_result(value, aux if has_aux else None, grads, argnums, has_aux)
@@ -332,6 +362,28 @@ def generic_value_and_grad(impl, f: Callable, argnums, has_aux: bool) -> Callabl
     value_and_gradient.__name__ = f"value_and_grad_{_fname(f)}"
     value_and_gradient.__wrapped__ = f
     return value_and_gradient
+
+
+def check_real_output(value: Any, fname: str, who: str) -> None:
+    """Raise a TypeError if ``value`` (a number or an array) is complex: a gradient needs a
+    real-valued function, unless it is asked for a holomorphic one."""
+    if isinstance(value, complex) or np.iscomplexobj(value):
+        raise PullbackTypeError(
+            f"{who} needs a real-valued output, but {fname} returned a complex value; pass "
+            "holomorphic=True for a holomorphic function of complex arguments (its derivative "
+            "f'(z)), or differentiate a real-valued function of the output (np.real, np.abs)"
+        )
+
+
+def check_holomorphic_argument(value: Any, what: str, who: str) -> None:
+    """With ``holomorphic=True`` every differentiated leaf must be complex."""
+    for leaf in pytree.flatten(value)[0]:
+        if leaf is not None and not (isinstance(leaf, complex) or np.iscomplexobj(leaf)):
+            raise PullbackTypeError(
+                f"{who}(..., holomorphic=True) needs complex arguments, but {what} is real "
+                f"({type(leaf).__name__}); pass it as complex (x + 0j, x.astype(complex)), or "
+                "drop holomorphic=True for a real-valued function"
+            )
 
 
 def _one_like(value: Any) -> Any:
@@ -506,9 +558,9 @@ def python_tangent(tangent: Any, value: Any, primals: tuple) -> Any:
 
 def _one_hot_leaves(x: Any):
     """Yield (index, basis tangent) for every scalar entry of ``x`` (a scalar or an array)."""
-    arr = np.asarray(x, dtype=float)
-    for idx in np.ndindex(arr.shape):
-        e = np.zeros(arr.shape)
+    shape = np.shape(x)
+    for idx in np.ndindex(shape):
+        e = np.zeros(shape)
         e[idx] = 1.0
         yield idx, (e if isinstance(x, np.ndarray) else float(e[()]))
 
@@ -519,8 +571,14 @@ def jacobian(
     *,
     mode: str = "source",
     direction: str = "rev",
+    holomorphic: bool = False,
+    _any_output: bool = False,
 ) -> Callable:
-    """The Jacobian, shaped ``out.shape + arg.shape``; built by rows ("rev") or columns ("fwd")."""
+    """The Jacobian, shaped ``out.shape + arg.shape``; built by rows ("rev") or columns ("fwd").
+
+    Like ``grad``: ``f`` must be real-valued; of a complex argument each entry is
+    ``df/dx - i df/dy``. ``holomorphic=True`` takes a complex-valued holomorphic ``f`` of
+    complex arguments and gives its complex derivatives ``df_i/dz_j``."""
     check_callable(f, "pb.jacobian", mode)
     if direction not in ("rev", "fwd"):
         raise PullbackValueError(f"direction must be 'rev' or 'fwd', got {direction!r}")
@@ -529,21 +587,24 @@ def jacobian(
         nums = _normalize_argnums(argnums, len(args))
         for i in nums:
             check_differentiable(args[i], f"argument {i} of {_fname(f)}")
+            if holomorphic:
+                check_holomorphic_argument(args[i], f"argument {i} of {_fname(f)}", "pb.jacobian")
         primals = tuple(args[i] for i in nums)
         g = _partial(f, args, kwargs, nums)
+        real_only = not (holomorphic or _any_output)
         if direction == "rev":
-            jacs = _jacobian_rev(g, primals, mode)
+            jacs = _jacobian_rev(g, primals, mode, real_only)
         else:
-            jacs = _jacobian_fwd(g, primals, mode)
+            jacs = _jacobian_fwd(g, primals, mode, real_only)
         return jacs[0] if isinstance(argnums, int) else tuple(jacs)
 
     jacobian_fn.__name__ = f"jacobian_{_fname(f)}"
     return jacobian_fn
 
 
-def _jacobian_rev(g, primals, mode):
+def _jacobian_rev(g, primals, mode, real_only=True):
     value, vjp_fn = vjp(g, *primals, mode=mode)
-    outs, out_def = _numeric_leaves(value, g)
+    outs, out_def = _numeric_leaves(value, g, real_only)
     ins = [pytree.flatten(p) for p in primals]
     rows = [[[[] for _ in leaves] for _ in outs] for leaves, _ in ins]  # [arg][out leaf][in leaf]
     for o, out in enumerate(outs):
@@ -561,28 +622,37 @@ def _jacobian_rev(g, primals, mode):
     ]
 
 
-def _jacobian_fwd(g, primals, mode):
+def _jacobian_fwd(g, primals, mode, real_only=True):
     jacs = []
     value = None
+
+    def along(k, tangent):
+        tangents = tuple(
+            tangent if i == k else pytree.tree_map(_zero_tangent, q) for i, q in enumerate(primals)
+        )
+        return jvp(g, primals, tangents, mode=mode)
+
     for k, p in enumerate(primals):
         leaves, in_def = pytree.flatten(p)
         cols = {}  # (out leaf, in leaf) -> the columns
         for j, leaf in enumerate(leaves):
+            complex_leaf = _complex_leaf(leaf)
             for _, e in _one_hot_leaves(leaf):
-                tangent = pytree.unflatten(in_def, _one_hot_tree(leaves, j, e))
-                tangents = tuple(
-                    tangent if i == k else pytree.tree_map(_zero_tangent, q)
-                    for i, q in enumerate(primals)
-                )
-                value, t = jvp(g, primals, tangents, mode=mode)
-                outs, _ = _numeric_leaves(value, g)
+                if complex_leaf:  # a complex basis tangent, as the primal's type
+                    e = e + 0j if isinstance(e, np.ndarray) else complex(e)
+                value, t = along(k, pytree.unflatten(in_def, _one_hot_tree(leaves, j, e)))
+                outs, _ = _numeric_leaves(value, g, real_only)
                 t_leaves, _ = pytree.flatten(match_tree(t, value))
+                if real_only and complex_leaf:  # df/dx - i df/dy: along i*e comes df/dy
+                    _, t_i = along(k, pytree.unflatten(in_def, _one_hot_tree(leaves, j, 1j * e)))
+                    i_leaves, _ = pytree.flatten(match_tree(t_i, value))
+                    t_leaves = [a - 1j * b for a, b in zip(t_leaves, i_leaves, strict=True)]
                 for o, (out, t_o) in enumerate(zip(outs, t_leaves, strict=True)):
                     column = np.broadcast_to(np.asarray(t_o), np.shape(out))
                     cols.setdefault((o, j), []).append(column)
         if value is None:
             value = g(*primals)
-        outs, out_def = _numeric_leaves(value, g)
+        outs, out_def = _numeric_leaves(value, g, real_only)
 
         def block(o, j, out, p, cols=cols):
             columns = cols.get((o, j), [])
@@ -593,11 +663,14 @@ def _jacobian_fwd(g, primals, mode):
     return jacs
 
 
-def _numeric_leaves(value, g):
-    """The leaves and tree of a Jacobian's function output, each checked to be numeric."""
+def _numeric_leaves(value, g, real_only: bool = True):
+    """The leaves and tree of a Jacobian's function output, each checked to be numeric (and
+    real, unless the function is taken as holomorphic)."""
     outs, out_def = pytree.flatten(value)
     for out in outs if outs else [value]:
         check_numeric_output(out, _fname(g), "pb.jacobian")
+        if real_only:
+            check_real_output(out, _fname(g), "pb.jacobian")
     return outs, out_def
 
 
@@ -653,16 +726,25 @@ def hessian(f: Callable, argnums: int = 0, *, mode: str = "source") -> Callable:
     impl = backend(mode)
     if hasattr(impl, "hessian"):
         return impl.hessian(f, argnums)
+    # the arguments are real: the real part of the derivative of a gradient that complex
+    # intermediates left complex inside generated code (grad itself projects it)
     jacobian_of_gradient = jacobian(
-        grad(f, argnums, mode=mode), argnums, mode=mode, direction="fwd"
+        grad(f, argnums, mode=mode), argnums, mode=mode, direction="fwd", _any_output=True
     )
 
     def hessian_fn(*args, **kwargs):
+        for i in (argnums,) if isinstance(argnums, int) else argnums:
+            if i < len(args) and any(_complex_leaf(v) for v in pytree.flatten(args[i])[0]):
+                raise PullbackTypeError(
+                    f"pb.hessian of a function of complex arguments is not supported (argument "
+                    f"{i} of {_fname(f)} is complex); differentiate a function of the real and "
+                    "imaginary parts, or use pb.jacobian of pb.grad with holomorphic=True"
+                )
         h = jacobian_of_gradient(*args, **kwargs)
         if not isinstance(argnums, int) or not pytree.is_leaf(args[argnums]):
             return h
         p = args[argnums]  # the gradient has p's type: so has its derivative by p
-        return _as_result(np.asarray(h), p, p)
+        return _as_result(np.real(np.asarray(h)), p, p)
 
     hessian_fn.__name__ = f"hessian_{_fname(f)}"
     return hessian_fn

@@ -775,6 +775,11 @@ def _is_scalar(x: Any) -> bool:
 
 
 def _require_scalar(x: Any, what: str) -> None:
+    if isinstance(x, complex) or np.iscomplexobj(x):
+        raise PullbackTypeError(
+            f"symbolic mode differentiates real scalars only, and {what} is complex; use "
+            "mode='source' (or 'tape', 'graph') for complex arguments"
+        )
     if not _is_scalar(x):
         shape = np.shape(x) if isinstance(x, np.ndarray) else type(x).__name__
         raise PullbackTypeError(f"{_SCALARS_ONLY}; {what} is {shape!r}, not a scalar")

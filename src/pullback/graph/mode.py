@@ -251,6 +251,7 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
         graph = entry.graph
         value = api.check_aux_pair(out, api._fname(f))[0] if has_aux else out
         api.check_scalar_output(value, api._fname(f))
+        api.check_real_output(value, api._fname(f), "pb.grad")
         ranges = _input_ranges(graph, len(args))
         wrt = [j for i in nums for j in ranges[i]]
         differentiated = graph.outputs[0] if has_aux else graph.outputs

@@ -6,11 +6,14 @@ Out: the lookup functions of ``registry``.
 
 One module per family: ``elementwise`` (operators, ``math``, ufuncs), ``reductions``,
 ``linalg``, ``shapes``, ``indexing``, ``interpolation``, ``nondiff``, ``methods``,
-``scipy_special``, ``runtime_rules`` (the helpers generated code calls, for higher orders).
+``scipy_special``, ``complexes`` (``abs``, ``real``, ``imag``, ``conj``, ``angle``), ``fourier``
+(``np.fft``), ``runtime_rules`` (the helpers generated code calls, for higher orders).
 """
 
 from . import (  # noqa: F401  (registration by import)
+    complexes,
     elementwise,
+    fourier,
     indexing,
     interpolation,
     linalg,

@@ -4,8 +4,10 @@ In: nothing. Out: registered rules (see ``registry.elementwise``): each function
 the partial derivative of the output with respect to each differentiable argument, in order.
 
 Conventions: at a tie, ``maximum``/``minimum`` (and builtin ``max``/``min`` of two numbers) split
-the derivative evenly between both arguments, like the ``max`` reduction; ``abs`` has derivative
-0 at 0; ``clip`` passes the derivative to ``a`` where it is inside the bounds (bounds included).
+the derivative evenly between both arguments, like the ``max`` reduction (selections, whose
+rules hold for complex values too); ``clip`` passes the derivative to ``a`` where it is inside
+the bounds (bounds included). ``abs``, which is not holomorphic, has its rule in ``complexes``.
+Holomorphic functions of complex arguments use the partials below as they stand.
 Outside a function's domain a partial evaluates to NumPy's nan or inf, never raises: where a
 Python float may reach a division by zero that the primal survives (``math.sqrt(0.0)``), the
 partial divides with ``np.divide``. Every mode multiplies a partial that is not a constant by
@@ -52,11 +54,6 @@ def negative(x):
 @elementwise(np.positive, operator.pos)
 def positive(x):
     return 1.0
-
-
-@elementwise(np.absolute, np.fabs, builtins.abs, operator.abs, math.fabs)
-def absolute(x):
-    return np.sign(x)
 
 
 @elementwise(np.power, np.float_power, operator.pow, builtins.pow, math.pow)

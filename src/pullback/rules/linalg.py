@@ -20,6 +20,7 @@ import numpy as np
 from ..runtime import (
     cholesky_adjoint,
     cholesky_tangent,
+    conj,
     diag_adjoint,
     diagonal_adjoint,
     dot_adjoint_a,
@@ -42,6 +43,8 @@ from ..runtime import (
     norm_gradient_adjoint_norm,
     norm_gradient_along_x,
     norm_gradient_tangent_norm,
+    real_part,
+    require_real,
     solve_adjoint_a,
     solve_adjoint_b,
     solve_tangent_a,
@@ -138,8 +141,11 @@ def einsum_jvp(
 defrule(np.einsum, vjp=einsum_vjp, jvp=einsum_jvp)
 
 
-def vdot_vjp(g, ans, a, b):
-    return np.reshape(g * np.ravel(b), np.shape(a)), np.reshape(g * np.ravel(a), np.shape(b))
+def vdot_vjp(g, ans, a, b):  # vdot conjugates a: its adjoint is conjugated (a conj-linear map)
+    return (
+        np.reshape(conj(g * np.ravel(b)), np.shape(a)),
+        np.reshape(g * conj(np.ravel(a)), np.shape(b)),
+    )
 
 
 def vdot_jvp(a_dot, b_dot, ans, a, b):
@@ -204,11 +210,14 @@ defrule(np.linalg.det, vjp=det_vjp, jvp=det_jvp)
 
 def slogdet_vjp(g, ans, a):
     logdet_bar = 0.0 if g[1] is None else g[1]  # g[0], the sign's cotangent, has no effect
-    return np.expand_dims(logdet_bar, (-2, -1)) * matrix_transpose(np.linalg.inv(a))
+    inverse = np.linalg.inv(require_real(a, "numpy.linalg.slogdet"))
+    return np.expand_dims(logdet_bar, (-2, -1)) * matrix_transpose(inverse)
 
 
 def slogdet_jvp(a_dot, ans, a):
-    logdet_dot = np.trace(np.linalg.solve(a, a_dot), axis1=-2, axis2=-1)
+    logdet_dot = np.trace(
+        np.linalg.solve(require_real(a, "numpy.linalg.slogdet"), a_dot), axis1=-2, axis2=-1
+    )
     return (np.zeros(np.shape(ans[0])), logdet_dot)
 
 
@@ -330,12 +339,12 @@ defrule(np.tril, vjp=tril_vjp, jvp=tril_jvp, linear=True)
 
 
 def norm_vjp(g, ans, x, ord=None, axis=None, keepdims=False):
-    return unreduce(g, x, axis, keepdims) * norm_gradient(x, ans, ord, axis, keepdims)
+    return unreduce(real_part(g), x, axis, keepdims) * norm_gradient(x, ans, ord, axis, keepdims)
 
 
 def norm_jvp(x_dot, ans, x, ord=None, axis=None, keepdims=False):
     gradient = norm_gradient(x, ans, ord, axis, keepdims)
-    return np.sum(x_dot * gradient, axis=axis, keepdims=keepdims)
+    return real_part(np.sum(x_dot * gradient, axis=axis, keepdims=keepdims))
 
 
 defrule(np.linalg.norm, vjp=norm_vjp, jvp=norm_jvp)

@@ -14,9 +14,11 @@ import numpy as np
 from ..runtime import (
     average_weights,
     average_weights_adjoint,
+    conj,
     diff_adjoint,
     diff_tangent,
     prod_of_others,
+    real_part,
     reverse_cumsum,
     tie_shares,
     unbroadcast,
@@ -119,13 +121,13 @@ defrule(np.ptp, vjp=ptp_vjp, jvp=ptp_jvp)  # max - min
 def var_vjp(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     deviation = a - np.mean(a, axis=axis, keepdims=True)
     dof = np.size(a) / np.size(ans) - ddof
-    return unreduce(g, a, axis, keepdims) * deviation * (2.0 / dof)
+    return unreduce(real_part(g), a, axis, keepdims) * conj(deviation) * (2.0 / dof)
 
 
 def var_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     deviation = a - np.mean(a, axis=axis, keepdims=True)
     dof = np.size(a) / np.size(ans) - ddof
-    return np.sum(a_dot * deviation, axis=axis, keepdims=keepdims) * (2.0 / dof)
+    return real_part(np.sum(a_dot * conj(deviation), axis=axis, keepdims=keepdims)) * (2.0 / dof)
 
 
 defrule(np.var, vjp=var_vjp, jvp=var_jvp)
@@ -138,19 +140,16 @@ defrule(np.var, vjp=var_vjp, jvp=var_jvp)
 def std_vjp(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     deviation = a - np.mean(a, axis=axis, keepdims=True)
     dof = np.size(a) / np.size(ans) - ddof
-    return (
-        unreduce(np.divide(g, ans * dof + (np.size(a) == np.size(ans))), a, axis, keepdims)
-        * deviation
-    )
+    return unreduce(
+        np.divide(real_part(g), ans * dof + (np.size(a) == np.size(ans))), a, axis, keepdims
+    ) * conj(deviation)
 
 
 def std_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     deviation = a - np.mean(a, axis=axis, keepdims=True)
     dof = np.size(a) / np.size(ans) - ddof
-    return np.divide(
-        np.sum(a_dot * deviation, axis=axis, keepdims=keepdims),
-        ans * dof + (np.size(a) == np.size(ans)),
-    )
+    tangent = real_part(np.sum(a_dot * conj(deviation), axis=axis, keepdims=keepdims))
+    return np.divide(tangent, ans * dof + (np.size(a) == np.size(ans)))
 
 
 defrule(np.std, vjp=std_vjp, jvp=std_jvp)

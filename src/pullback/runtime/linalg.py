@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import NonDifferentiableError
 from . import unbroadcast
+from .complexes import conj, is_complex, require_real
 
 __all__ = [
     "matrix_transpose",
@@ -148,7 +149,7 @@ def tensordot_adjoint_b(g, a, b, axes=2):
 def dot_adjoint_a(g, a, b):
     """The adjoint of ``a`` in ``np.dot(a, b)``."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return unbroadcast(g * np.conj(b), a)
+        return unbroadcast(g * b, a)
     if np.ndim(b) <= 2:  # then dot is matmul
         return matmul_adjoint_a(g, a, b)
     return tensordot_adjoint_a(g, a, b, axes=([-1], [-2]))
@@ -157,7 +158,7 @@ def dot_adjoint_a(g, a, b):
 def dot_adjoint_b(g, a, b):
     """The adjoint of ``b`` in ``np.dot(a, b)``."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return unbroadcast(g * np.conj(a), b)
+        return unbroadcast(g * a, b)
     if np.ndim(b) <= 2:
         return matmul_adjoint_b(g, a, b)
     return tensordot_adjoint_b(g, a, b, axes=([-1], [-2]))
@@ -351,6 +352,7 @@ def cholesky_adjoint(g, ans, upper=False):
     Like NumPy, it sees only the triangle of ``a`` that NumPy reads (the lower one, or the
     upper one when ``upper``): the adjoint is zero on the other strict triangle.
     """
+    require_real(ans, "numpy.linalg.cholesky")
     if upper:
         return matrix_transpose(_cholesky_lower_adjoint(matrix_transpose(g), matrix_transpose(ans)))
     return _cholesky_lower_adjoint(g, ans)
@@ -358,6 +360,7 @@ def cholesky_adjoint(g, ans, upper=False):
 
 def cholesky_tangent(a_dot, ans, upper=False):
     """The tangent of ``np.linalg.cholesky(a, upper=upper)`` from ``a``'s."""
+    require_real(ans, "numpy.linalg.cholesky")
     if upper:
         lower = matrix_transpose(ans)
         return matrix_transpose(_cholesky_lower_tangent(matrix_transpose(a_dot), lower))
@@ -419,7 +422,16 @@ def norm_gradient(x, norm, ord=None, axis=None, keepdims=False):
     At a tie of ``inf``-type norms the gradient is shared evenly among the tied entries.
     Its own derivative (second order through a norm) is ``norm_gradient_partials``: a rule of
     its own, so that differentiating again never meets the branches ``ord`` rules out.
+
+    For a complex ``x`` it is the conjugate of the real formula (``conj(x) / norm``): the
+    adjoint ``df/dx - i df/dy`` of a real-valued function.
     """
+    if is_complex(x):
+        return conj(_norm_gradient(np.asarray(x), norm, ord, axis, keepdims))
+    return _norm_gradient(x, norm, ord, axis, keepdims)
+
+
+def _norm_gradient(x, norm, ord, axis, keepdims):
     x = np.asarray(x)
     axes, matrix = _norm_axes(x, ord, axis)
     norm = norm if keepdims or axes is None else np.expand_dims(norm, axes)  # against x
@@ -454,8 +466,8 @@ def norm_gradient_partials(x, norm, ord=None, axis=None, keepdims=False):
     (for a fixed norm each entry of the gradient depends on its own entry of ``x`` only), both
     shaped like ``x``: the second derivative of a vector norm, or of a Frobenius norm. The
     piecewise constant gradients (``inf``, ``0``, ``1`` and matrix ``1``/``inf`` norms) have
-    zero derivatives; the spectral and nuclear norms have none here."""
-    x = np.asarray(x)
+    zero derivatives; the spectral and nuclear norms have none here, nor has a complex ``x``."""
+    x = np.asarray(require_real(x, "the gradient of numpy.linalg.norm (a second derivative)"))
     axes, matrix = _norm_axes(x, ord, axis)
     norm = norm if keepdims or axes is None else np.expand_dims(norm, axes)
     if ord is None or ord == "fro" or (ord == 2 and not matrix):
@@ -568,6 +580,7 @@ def eigh_adjoint(g, ans, UPLO="L"):
     equal eigenvalues; see ``_over_eigen_gaps``).
     """
     w, v = ans
+    require_real(v, "numpy.linalg.eigh")
     w_bar, v_bar = g
     inner = np.zeros(np.shape(v))
     if w_bar is not None:
@@ -581,6 +594,7 @@ def eigh_adjoint(g, ans, UPLO="L"):
 def eigh_tangent(a_dot, ans, UPLO="L"):
     """The tangent ``(w_dot, v_dot)`` of ``np.linalg.eigh(a, UPLO)`` from ``a``'s."""
     w, v = ans
+    require_real(v, "numpy.linalg.eigh")
     rotated = matrix_transpose(v) @ _read_triangle(a_dot, UPLO.upper() == "L") @ v
     return np.diagonal(rotated, axis1=-2, axis2=-1), v @ _over_eigen_gaps(rotated, w)
 

@@ -28,8 +28,11 @@ def _fast(x) -> bool:
 
 
 def _as_float(g, x):
-    """The gradient of a Python float ``x`` as a Python float (NumPy gives ``np.float64``)."""
+    """The gradient of a Python float ``x`` as a Python float (NumPy gives ``np.float64``);
+    of a float64 array, the real part of a complex gradient (from complex intermediates)."""
     if x.__class__ is float and g.__class__ is not float:
+        return api.match_leaf(g, x)
+    if g.__class__ is np.ndarray and g.dtype.kind == "c":
         return api.match_leaf(g, x)
     return g
 
@@ -84,7 +87,7 @@ def grad_entry(target, gen, module, nums, single, has_aux, checked=False):
                     g = gen(x)
                     return g if g.__class__ is float_ else _as_float(g, x)
                 if _fast(x):
-                    return gen(x)
+                    return _as_float(gen(x), x)
                 check((x,))
                 return match((x,), gen(x))
             except BaseException as error:  # point the traceback at the user's lines
