@@ -411,9 +411,14 @@ KNOWN: list = [
         lambda f: (
             f.mutation is not None
             and f.what == "returned a derivative"
-            and (
-                "'float' object has no attribute" in f.detail
-                or "'int' object has no attribute" in f.detail
+            and any(
+                text in f.detail
+                for text in (
+                    "'float' object has no attribute",
+                    "'int' object has no attribute",
+                    "'numpy.float64' object has no attribute",
+                    "unsupported operand type(s) for @",  # x @ y of two numbers
+                )
             )
         ),
     ),

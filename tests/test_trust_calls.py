@@ -237,3 +237,32 @@ def test_graph_mode_checks_a_text_constant_it_read():
         assert pb.jvp(reads_text_constant, (x,), (1.0,), mode="graph")[1] == (
             1.0 if x <= 0 else 3.0
         )
+
+
+def dot_into(x, w):
+    M = np.outer(x, w)
+    out = np.zeros(3)
+    return np.sum(np.dot(M, w, out)) + np.sum(out)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_out_argument_given_by_position_is_refused(mode):
+    # before: np.dot(M, w, out) wrote into out (an argument, in the generator's case) unseen
+    x, w = np.array([0.3, 0.5, 0.7]), np.array([1.0, 2.0, 3.0])
+    with pytest.raises(pb.PullbackError, match="out"):
+        pb.grad(dot_into, mode=mode)(x, w)
+    with pytest.raises(pb.PullbackError, match="out"):
+        pb.jvp(dot_into, (x, w), (x, w), mode=mode)
+
+
+def formats_a_call(x):
+    s = float(f"{0.2 + np.tanh(np.sin(0.3)) ** 2:.6f}")  # a constant, read through its text
+    return s * x + x
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_f_string_reads_its_names_like_any_expression(mode):
+    # before, source mode: the generated code met f"{np.tanh(...)}" without np bound
+    want = numeric_grad(formats_a_call, (0.4,))
+    assert pb.grad(formats_a_call, mode=mode)(0.4) == pytest.approx(want, rel=1e-7)
+    assert pb.jvp(formats_a_call, (0.4,), (1.0,), mode=mode)[1] == pytest.approx(want, rel=1e-7)

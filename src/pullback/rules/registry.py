@@ -185,6 +185,20 @@ class Rule:
                 "derivative; split the call into smaller ones"
             )
 
+    def writes_out(self, args, kwargs: dict | None = None) -> bool:
+        """Whether a call with positional ``args`` (values, or their syntax trees) and
+        ``kwargs`` passes an array for ``out`` (``np.dot(a, b, out)``): a write into an array
+        that the derivative cannot see."""
+        if "out" not in self.params:
+            return False
+        if kwargs and kwargs.get("out") is not None:
+            return True
+        position = self.params.index("out")
+        if self.positional is None or position >= self.positional or len(args) <= position:
+            return False
+        given = args[position]
+        return given is not None and getattr(given, "value", 0) is not None  # None, or ast None
+
     def diff_positions(self, args: tuple, kwargs: dict) -> dict[str, Any]:
         """Map each differentiable parameter name to the value passed for it (or absent)."""
         self.check_arity(len(args))

@@ -433,7 +433,20 @@ class ANF:
         )
 
     def expr_JoinedStr(self, e, hint):
-        return [], e  # formatting for print: never differentiated
+        """An f-string: each formatted expression computed first, as an atom, so the names it
+        reads (``np`` in ``f"{np.tanh(x)}"``) resolve like any other; never differentiated."""
+        pre, values = [], []
+        for part in e.values:
+            if isinstance(part, ast.FormattedValue):
+                p, atom = self.atom(part.value)
+                spec = part.format_spec
+                if spec is not None:
+                    p2, spec = self.expr_JoinedStr(spec, None)
+                    p = p + p2
+                pre += p
+                part = ast.FormattedValue(value=atom, conversion=part.conversion, format_spec=spec)
+            values.append(part)
+        return pre, loc(ast.JoinedStr(values=values), e)
 
     def expr_Subscript(self, e, hint):
         joined = self.concatenation(e)

@@ -145,6 +145,12 @@ def primitive_call(value, value_of, src=None):
                 rule.check_arity(len(value.args))
             except PullbackTypeError as error:
                 raise UnsupportedSyntaxError(error.args[0], **where(value, src)) from None
+            if rule.writes_out(value.args):  # the keyword form is refused by the fence
+                raise UnsupportedSyntaxError(
+                    "out= arguments write into arrays in place",
+                    hint="assign the result instead",
+                    **where(value, src),
+                )
         return rule, value.args, value.keywords
     return None
 

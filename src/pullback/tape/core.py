@@ -235,6 +235,11 @@ class ReverseTrace:
         nondiff = rule is None
         if carries and rule is not None and rule.positional is not None:
             rule.check_arity(len(args))
+            if rule.writes_out(args):
+                raise NonDifferentiableError(
+                    f"{rule.name} with an out argument writes into an array in place, where its "
+                    "derivative cannot follow; assign the result instead"
+                )
         if nondiff and carries and not is_nondiff(fn) and fn not in _NONDIFF_OPERATORS:
             if not isinstance(fn, GraphPrimitive):
                 filename, lineno = _where(self)

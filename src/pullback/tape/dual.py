@@ -59,6 +59,11 @@ class ForwardTrace:
             filename, lineno = _where(self)
             raise MissingRuleError(_op_name(fn), filename=filename, lineno=lineno)
         rule.check_arity(len(primal_args))
+        if rule.writes_out(primal_args):
+            raise NonDifferentiableError(
+                f"{rule.name} with an out argument writes into an array in place, where its "
+                "derivative cannot follow; assign the result instead"
+            )
         ans = call(fn, primal_args, primal_kwargs)
         tangent = None
         params = rule.params
