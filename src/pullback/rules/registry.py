@@ -495,7 +495,8 @@ def _bind_elementwise(rule: Rule, partials: Callable, uses_ans: bool) -> None:
             p = partial_fn(i)
 
             def fn(t, ans, *args, **kwargs):
-                tangent = t * call_partial(p, ans, args, kwargs)
+                # a zero tangent stays zero where the partial is inf (0 ** y at 0), as adjoints do
+                tangent = times_partial(t, call_partial(p, ans, args, kwargs))
                 if np.shape(tangent) != np.shape(ans):  # an argument broadcast into the output
                     tangent = np.broadcast_to(tangent, np.shape(ans)).copy()
                 return tangent
