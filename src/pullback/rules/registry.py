@@ -465,6 +465,8 @@ def _bind_elementwise(rule: Rule, partials: Callable, uses_ans: bool) -> None:
 
     from ..runtime import times_partial, unbroadcast
 
+    plain = (float, complex, np.float64, np.float32, np.complex128, np.ndarray)
+
     n = len(rule.diff_params)
 
     def partial_fn(i):
@@ -495,8 +497,13 @@ def _bind_elementwise(rule: Rule, partials: Callable, uses_ans: bool) -> None:
             p = partial_fn(i)
 
             def fn(t, ans, *args, **kwargs):
-                # a zero tangent stays zero where the partial is inf (0 ** y at 0), as adjoints do
-                tangent = times_partial(t, call_partial(p, ans, args, kwargs))
+                partial = call_partial(p, ans, args, kwargs)
+                tangent = t * partial
+                if tangent.__class__ not in plain or not np.isfinite(
+                    np.add.reduce(tangent, axis=None)
+                ):
+                    # a zero tangent stays zero where the partial is inf (0 ** y at 0)
+                    tangent = times_partial(t, partial)
                 if np.shape(tangent) != np.shape(ans):  # an argument broadcast into the output
                     tangent = np.broadcast_to(tangent, np.shape(ans)).copy()
                 return tangent
