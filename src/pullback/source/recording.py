@@ -1,15 +1,16 @@
 """One recorded run of a generated derivative: what each generated line made.
 
 In: a source-mode derivative's ``GeneratedModule`` and a call to make (``df(*args)``).
-Out: ``record(module, call) -> Recording``: what the call returned, and for every generated
-line, how often it ran, the shape and dtype of each value its forward-sweep assignment made,
-and the norm of each adjoint (a ``*_bar`` name) its backward-sweep assignment made; where the
-line adds into an adjoint (``x_bar += ...``, ``x_bar = add_adjoints(x_bar, ...)``), the norm of
-what it added.
+Out: ``record(module, call) -> Recording``: what the call returned; for every generated line,
+how often it ran, the dtype and shape of each value its forward-sweep assignment made, and the
+norm of each adjoint (a ``*_bar`` name) its backward-sweep assignment made, or of the change it
+made where it adds into one (``x_bar += ...``, ``x_bar = add_adjoints(x_bar, ...)``); and for
+every user line, each time its backward code ran, the norm of what that code contributed to
+each adjoint (the sum of its generated lines' changes).
 
 The run is the derivative's own: a line tracer watches the frames of the generated module and
 reads their locals between lines, so the code and its results are unchanged. Arrays are only
-read; an adjoint a line adds into is copied before that line to measure the increment.
+read; an adjoint a line adds into is copied before that line to measure the change.
 
 >>> import numpy as np, pullback as pb
 >>> def f(x):
@@ -18,7 +19,7 @@ read; an adjoint a line adds into is copied before that line to measure the incr
 >>> run = record(df.__pullback_module__, lambda: df(np.ones(3)))
 >>> run.result
 array([2., 2., 2.])
->>> [round(norms["x_bar"][0], 3) for norms in run.norms.values() if "x_bar" in norms]
+>>> [round(norms["x_bar"][0], 3) for norms in run.contributions.values() if "x_bar" in norms]
 [3.464]
 """
 
@@ -44,7 +45,7 @@ def adjoint_base(name: str) -> str | None:
 
 @dataclass(frozen=True)
 class _Site:
-    """An assignment on a generated line: the names it binds, and whether it adds into one."""
+    """An assignment on a generated line: the names it binds, and those it adds into."""
 
     names: tuple[str, ...]
     sweep: str
@@ -53,13 +54,16 @@ class _Site:
 
 @dataclass
 class Recording:
-    """What one call of a derivative did, per generated line (see the module docstring)."""
+    """What one call of a derivative did (see the module docstring). Generated lines are
+    numbers; user lines are ``(filename, line)``."""
 
     result: object = None
-    runs: dict[int, int] = field(default_factory=dict)  # line -> times it ran
+    runs: dict[int, int] = field(default_factory=dict)  # generated line -> times it ran
     values: dict[int, dict[str, list[str]]] = field(default_factory=dict)  # distinct, in order
     norms: dict[int, dict[str, list[float]]] = field(default_factory=dict)  # one per run
     added: dict[int, set[str]] = field(default_factory=dict)  # adjoints the line adds into
+    contributions: dict[tuple, dict[str, list[float]]] = field(default_factory=dict)
+    adds_into: dict[tuple, set[str]] = field(default_factory=dict)  # user line -> its += names
 
 
 def _sites(module) -> dict[int, _Site]:
@@ -93,10 +97,11 @@ def _sites(module) -> dict[int, _Site]:
 def record(module, call: Callable[[], object]) -> Recording:
     """Run ``call()`` (which runs generated code of ``module``), recording each line."""
     sites = _sites(module)
+    origins = module.source_map
     out = Recording()
     filename = module.filename
 
-    def finish(line: int, frame_locals: dict, before: dict) -> None:
+    def finish(line: int, frame_locals: dict, before: dict, block: _Block) -> None:
         site = sites[line]
         if site.sweep == "forward":
             seen = out.values.setdefault(line, {})
@@ -111,20 +116,32 @@ def record(module, call: Callable[[], object]) -> Recording:
         for name in site.names:
             if name not in frame_locals:
                 continue
-            value = frame_locals[name]
+            change = frame_locals[name]
             if name in before:
                 out.added.setdefault(line, set()).add(name)
-                value = _increment(before[name], value)
-            measured = norm(value)
+                change = _increment(before[name], change)
+            measured = norm(change)
             if measured is not None:
                 norms.setdefault(name, []).append(measured)
+                block.add(name, change, name in before)
+
+    def flush(block: _Block) -> None:
+        if block.key is None or not block.sums:
+            return
+        contributions = out.contributions.setdefault(block.key, {})
+        for name, total in block.sums.items():
+            measured = norm(total)
+            if measured is not None:
+                contributions.setdefault(name, []).append(measured)
+        out.adds_into.setdefault(block.key, set()).update(block.adds)
 
     def tracer(frame, event, arg):
         if event != "call" or frame.f_code.co_filename != filename:
             return None
         if frame.f_code.co_name.startswith("<"):  # a comprehension's own frame
             return None
-        pending: list = [None, {}]  # the line running now, its adjoints before it ran
+        pending: list = [None, {}]  # the line running now, the adjoints it adds into, before
+        block = [_Block(None)]  # the user line whose backward code runs now
 
         def local(frame, event, arg):
             if event == "exception":
@@ -133,10 +150,14 @@ def record(module, call: Callable[[], object]) -> Recording:
             if event not in ("line", "return"):
                 return local
             if pending[0] is not None:
-                finish(pending[0], frame.f_locals, pending[1])
+                finish(pending[0], frame.f_locals, pending[1], block[0])
                 pending[0] = None
-            if event == "line":
-                line = frame.f_lineno
+            line = frame.f_lineno if event == "line" else None
+            key = origins.get(line) if line is not None else None
+            if key != block[0].key:
+                flush(block[0])
+                block[0] = _Block(key)
+            if line is not None:
                 out.runs[line] = out.runs.get(line, 0) + 1
                 site = sites.get(line)
                 if site is not None:
@@ -154,6 +175,36 @@ def record(module, call: Callable[[], object]) -> Recording:
     finally:
         sys.settrace(previous)
     return out
+
+
+class _Block:
+    """One run of a user line's backward code: the sum of what it changed in each adjoint."""
+
+    def __init__(self, key):
+        self.key = key
+        self.sums: dict[str, object] = {}
+        self.adds: set[str] = set()  # the names whose first change here added into them
+
+    def add(self, name: str, change, accumulates: bool) -> None:
+        if name not in self.sums:
+            self.sums[name] = _snapshot(change)
+            if accumulates:
+                self.adds.add(name)
+            return
+        total = self.sums[name]
+        if total is None:
+            self.sums[name] = _snapshot(change)
+        elif change is None:
+            return
+        elif np.shape(total) == np.shape(change) and _numeric(total) and _numeric(change):
+            with np.errstate(all="ignore"):
+                self.sums[name] = total + change
+        else:  # shapes that do not add up: measured together, as parts
+            self.sums[name] = [total, _snapshot(change)]
+
+
+def _numeric(value) -> bool:
+    return _is_number(value) or (isinstance(value, np.ndarray) and value.dtype.kind in "fciu")
 
 
 _MISSING = object()

@@ -186,9 +186,12 @@ def _shown_path(filename: str) -> str:
 
 @dataclass
 class _Notes:
-    """What one run did on a user line: its values, its adjoints' norms, whether it ran."""
+    """What one run did on a user line: its values, its adjoints' norms, whether it ran.
+    ``names``: every name the line reads or writes; ``assigned``: those it assigns, None for a
+    compound statement's header (``for``, ``if``, ``def`` ...)."""
 
     names: frozenset[str]
+    assigned: frozenset[str] | None
     values: dict[str, list[str]] = field(default_factory=dict)
     norms: dict[str, list[float]] = field(default_factory=dict)
     added: set[str] = field(default_factory=set)
@@ -196,6 +199,42 @@ class _Notes:
     returned: str | None = None
     statements: int = 0
     ran: bool = False
+
+
+def _assigned_in(statement: str) -> frozenset[str] | None:
+    """The names a simple statement assigns (``y`` for ``y[i] = ...``); None for a header."""
+    try:
+        body = ast.parse(statement).body
+    except SyntaxError:
+        return None
+    if len(body) != 1 or isinstance(body[0], _COMPOUND):
+        return None
+    s = body[0]
+    targets = s.targets if isinstance(s, ast.Assign) else [getattr(s, "target", None)]
+    names = set()
+    while targets:
+        t = targets.pop()
+        if isinstance(t, ast.Name):
+            names.add(t.id)
+        elif isinstance(t, (ast.Subscript, ast.Attribute, ast.Starred)):
+            targets.append(t.value)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            targets.extend(t.elts)
+    return frozenset(names)
+
+
+_COMPOUND = (
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.If,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+)
 
 
 def _names_in(statement: str) -> frozenset[str]:
@@ -238,26 +277,26 @@ def _notes(entries: list[SourceLine], run: Recording, text: str) -> dict[tuple, 
         key = (e.filename, e.lineno)
         note = notes.get(key)
         if note is None:
-            note = notes[key] = _Notes(_names_in(e.statement))
+            note = notes[key] = _Notes(_names_in(e.statement), _assigned_in(e.statement))
         g = e.line
         if g in statements:
             note.statements += 1
         if run.runs.get(g):
             note.ran = True
         for name, texts in run.values.get(g, {}).items():
-            if _user_name(name, note.names):
+            if note.assigned is not None and _user_name(name, note.assigned):
                 kept = note.values.setdefault(name, [])
                 kept += [t for t in texts if t not in kept]
             elif e.statement.startswith("return") and texts:
                 note.returned = texts[-1]
         for name, norms in run.norms.get(g, {}).items():
-            note.norms.setdefault(name, []).extend(norms)
-            if name in run.added.get(g, ()):
-                note.added.add(name)
             shown = ", ".join(_fmt(n) for n in norms[:_SHOWN_RUNS])
-            more = f", … ({len(norms)} runs)" if len(norms) > _SHOWN_RUNS else ""
-            verb = "adds" if name in run.added.get(g, ()) else "="
-            note.details.append(f"generated line {g}: {name} {verb} ‖{shown}{more}‖")
+            more = f" … ({len(norms)} runs)" if len(norms) > _SHOWN_RUNS else ""
+            verb = "+=" if name in run.added.get(g, ()) else "="
+            note.details.append(f"generated line {g}: ‖{name} {verb} ·‖ {shown}{more}")
+    for key, note in notes.items():
+        note.norms = run.contributions.get(key, {})
+        note.added = run.adds_into.get(key, set())
     return notes
 
 
@@ -327,6 +366,8 @@ def _note_html(note: _Notes | None, top: float) -> tuple[str, str]:
             )
         return '<td class="note"></td>', ""
     mine = {n: r for n, r in note.norms.items() if _names_adjoint(n, note.names)}
+    if note.assigned is None:  # a header's backward code starts adjoints at zero: not news
+        mine = {n: r for n, r in mine.items() if any(r)}
     norms = [n for runs in mine.values() for n in runs]
     flag = _flag(mine)
     parts = []
