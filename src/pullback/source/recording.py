@@ -59,7 +59,7 @@ class Recording:
 
     result: object = None
     runs: dict[int, int] = field(default_factory=dict)  # generated line -> times it ran
-    values: dict[int, dict[str, list[str]]] = field(default_factory=dict)  # distinct, in order
+    values: dict[int, dict[str, Seen]] = field(default_factory=dict)
     norms: dict[int, dict[str, list[float]]] = field(default_factory=dict)  # one per run
     added: dict[int, set[str]] = field(default_factory=dict)  # adjoints the line adds into
     contributions: dict[tuple, dict[str, list[float]]] = field(default_factory=dict)
@@ -106,11 +106,9 @@ def record(module, call: Callable[[], object]) -> Recording:
         if site.sweep == "forward":
             seen = out.values.setdefault(line, {})
             for name in site.names:
-                text = describe(frame_locals.get(name, _MISSING))
-                if text is not None:
-                    kept = seen.setdefault(name, [])
-                    if text not in kept:
-                        kept.append(text)
+                kind = kind_of(frame_locals.get(name, _MISSING))
+                if kind is not None:
+                    seen.setdefault(name, Seen()).add(*kind)
             return
         norms = out.norms.setdefault(line, {})
         for name in site.names:
@@ -268,20 +266,66 @@ def norm(value) -> float | None:
     return None
 
 
-def describe(value) -> str | None:
-    """``float64[3, 4]``, ``float = 0.25``: a value's dtype and shape (its value, for a number);
-    None for what is not a number or an array."""
+def kind_of(value) -> tuple[str, object] | None:
+    """``("float64[3, 4]", None)``, ``("float", 0.25)``: a value's dtype and shape, and the
+    number itself for a number; None for what is not a number or an array."""
     if value is _MISSING or value is None or isinstance(value, (bool, np.bool_)):
         return None
     if isinstance(value, (int, float, complex)):
-        return f"{type(value).__name__} = {_number(value)}"
+        return type(value).__name__, value
     if isinstance(value, np.generic) and _is_number(value):
-        return f"{value.dtype} = {_number(value)}"
+        return str(value.dtype), value
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
-            return f"{value.dtype}[] = {_number(value[()])}"
-        return f"{value.dtype}[{', '.join(map(str, value.shape))}]"
+            return f"{value.dtype}[]", value[()]
+        return f"{value.dtype}[{', '.join(map(str, value.shape))}]", None
     return None
+
+
+def describe(value) -> str | None:
+    """``float64[3, 4]``, ``float = 0.25``: a value's dtype and shape (its value, for a number);
+    None for what is not a number or an array."""
+    kind = kind_of(value)
+    if kind is None:
+        return None
+    return kind[0] if kind[1] is None else f"{kind[0]} = {_number(kind[1])}"
+
+
+@dataclass
+class Seen:
+    """The values one name took on one line, over its runs: their kinds (dtype and shape), and
+    the smallest and largest number (the last, for complex numbers)."""
+
+    kinds: list[str] = field(default_factory=list)
+    low: object = None
+    high: object = None
+    nan: bool = False
+
+    def add(self, kind: str, number) -> None:
+        if kind not in self.kinds:
+            self.kinds.append(kind)
+        if number is None:
+            return
+        if isinstance(number, (complex, np.complexfloating)):
+            self.low = self.high = number
+        elif math.isnan(number):
+            self.nan = True
+        elif self.low is None:
+            self.low = self.high = number
+        else:
+            self.low, self.high = min(self.low, number), max(self.high, number)
+
+    def __str__(self) -> str:
+        text = " / ".join(self.kinds[:2]) + (" …" if len(self.kinds) > 2 else "")
+        numbers = []
+        if self.low is not None:
+            same = isinstance(self.low, (complex, np.complexfloating)) or self.low == self.high
+            numbers.append(
+                _number(self.high) if same else f"{_number(self.low)}…{_number(self.high)}"
+            )
+        if self.nan:
+            numbers.append("nan")
+        return f"{text} = {', '.join(numbers)}" if numbers else text
 
 
 def _number(value) -> str:

@@ -192,7 +192,7 @@ class _Notes:
 
     names: frozenset[str]
     assigned: frozenset[str] | None
-    values: dict[str, list[str]] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
     norms: dict[str, list[float]] = field(default_factory=dict)
     added: set[str] = field(default_factory=set)
     details: list[str] = field(default_factory=list)
@@ -283,12 +283,11 @@ def _notes(entries: list[SourceLine], run: Recording, text: str) -> dict[tuple, 
             note.statements += 1
         if run.runs.get(g):
             note.ran = True
-        for name, texts in run.values.get(g, {}).items():
+        for name, seen in run.values.get(g, {}).items():
             if note.assigned is not None and _user_name(name, note.assigned):
-                kept = note.values.setdefault(name, [])
-                kept += [t for t in texts if t not in kept]
-            elif e.statement.startswith("return") and texts:
-                note.returned = texts[-1]
+                note.values[name] = str(seen)
+            elif e.statement.startswith("return"):
+                note.returned = str(seen)
         for name, norms in run.norms.get(g, {}).items():
             shown = ", ".join(_fmt(n) for n in norms[:_SHOWN_RUNS])
             more = f" … ({len(norms)} runs)" if len(norms) > _SHOWN_RUNS else ""
@@ -351,43 +350,47 @@ def _flag(adjoints: dict[str, list[float]]) -> tuple[str, str] | None:
     return None
 
 
+_NO_NOTE = '<td class="bar"></td><td class="note"></td>'
+
+
 def _note_html(note: _Notes | None, top: float) -> tuple[str, str]:
-    """The note cell of a user line, and the row's extra css classes."""
+    """The bar and note cells of a user line, and the row's extra css classes."""
     esc = html.escape
     if note is None:
-        return '<td class="note"></td>', ""
+        return _NO_NOTE, ""
     if not note.ran:
         if note.statements:
             return (
-                '<td class="note"><span class="mag none"></span><span class="flag notrun" '
+                '<td class="bar"></td><td class="note"><span class="flag notrun" '
                 'title="no generated line of this line ran with these arguments">not run'
                 "</span></td>",
                 " notrun",
             )
-        return '<td class="note"></td>', ""
+        return _NO_NOTE, ""
     mine = {n: r for n, r in note.norms.items() if _names_adjoint(n, note.names)}
     if note.assigned is None:  # a header's backward code starts adjoints at zero: not news
         mine = {n: r for n, r in mine.items() if any(r)}
     norms = [n for runs in mine.values() for n in runs]
     flag = _flag(mine)
-    parts = []
     finite = [n for n in norms if math.isfinite(n)]
     width = 0.0
     if flag is not None and flag[0] == "nonfinite":
         width = 100.0
     elif finite and max(finite) > 0 and top > 0:
         width = max(4.0, 100.0 * (1.0 + math.log10(max(finite) / top) / _DECADES))
+    bar = '<td class="bar"></td>'
     if norms:
-        bar = f'<i style="width:{min(width, 100.0):.0f}%"></i>' if width > 0 else ""
-        parts.append(f'<span class="mag" title="largest adjoint norm on this line">{bar}</span>')
-    else:
-        parts.append('<span class="mag none"></span>')
+        fill = f'<i style="width:{min(width, 100.0):.0f}%"></i>' if width > 0 else ""
+        bar = (
+            '<td class="bar" title="the largest adjoint norm on this line, on a log scale">'
+            f'<span class="mag">{fill}</span></td>'
+        )
+    parts = []
     classes = ""
     if flag is not None:
         parts.append(f'<span class="flag {flag[0]}">{esc(flag[1].split(":")[0])}</span>')
         classes = f" flag-{flag[0]}"
-    for name, texts in note.values.items():
-        shown = texts[-1] if len(texts) == 1 else f"{texts[0]} … ({len(texts)} kinds)"
+    for name, shown in note.values.items():
         parts.append(f'<span class="val"><b>{esc(name)}</b> {esc(shown)}</span>')
     if note.returned is not None and not note.values:
         parts.append(f'<span class="val"><b>returns</b> {esc(note.returned)}</span>')
@@ -395,7 +398,7 @@ def _note_html(note: _Notes | None, top: float) -> tuple[str, str]:
         verb = " +=" if name in note.added else ""
         parts.append(f'<span class="adj"><b>‖{esc(name)}{verb}‖</b> {esc(_span(runs))}</span>')
     title = "\n".join(([flag[1]] if flag else []) + note.details)
-    return f'<td class="note" title="{esc(title)}">{"".join(parts)}</td>', classes
+    return f'{bar}<td class="note" title="{esc(title)}">{"".join(parts)}</td>', classes
 
 
 # -- the page ----------------------------------------------------------------------------------
@@ -474,7 +477,7 @@ def page(
                     f'<td class="src">{code}</td>{note}</tr>'
                 )
             else:
-                empty = '<td class="note"></td>' if run is not None else ""
+                empty = _NO_NOTE if run is not None else ""
                 rows.append(
                     f'<tr class="user"><td class="no">{line}</td><td class="src">{code}</td>'
                     f"{empty}</tr>"
@@ -557,7 +560,7 @@ table.code td {{ padding: 0; vertical-align: top; }}
 td.no {{ text-align: right; color: #9aa1b0; padding: 0 10px 0 8px !important; user-select: none;
         border-left: 3px solid transparent; min-width: 2.5em; }}
 td.src {{ white-space: pre; padding-right: 18px !important; }}
-td.note {{ width: 100%; min-width: 24em; font-family: system-ui, sans-serif;
+td.note {{ width: 100%; min-width: 14em; font-family: system-ui, sans-serif;
           font-size: 11.5px; color: #4a5263; padding-right: 10px !important; }}
 tr.gen.fwd td.no {{ border-left-color: #3f8f5a; }}
 tr.gen.bwd td.no {{ border-left-color: #d07a12; }}
@@ -579,9 +582,9 @@ td.note span {{ margin-right: 10px; white-space: nowrap; display: inline-block; 
 .legend span.item {{ white-space: nowrap; }}
 td.note b {{ font-weight: 600; font-family: {_FONT}; font-size: 11px; color: #1d2330; }}
 td.note .adj b {{ color: #a0461b; }}
-.mag {{ display: inline-block; width: 44px; height: 7px; border-radius: 4px; background: #eef0f4;
-        vertical-align: 0; overflow: hidden; margin-left: 4px; }}
-.mag.none {{ background: none; }}
+td.bar {{ width: 50px; min-width: 50px; padding-top: 6px !important; }}
+.mag {{ display: block; width: 44px; height: 7px; border-radius: 4px; background: #eef0f4;
+        overflow: hidden; }}
 .mag i {{ display: block; height: 100%; background: #d07a12; border-radius: 4px; }}
 .flag {{ border-radius: 4px; padding: 0 5px; font-weight: 600; }}
 .flag.zero {{ background: #e3e9f5; color: #33507f; }}
