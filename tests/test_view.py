@@ -476,3 +476,13 @@ def test_the_page_draws_in_the_browser(tmp_path):
     width, height, pixels = _png_pixels(shot)
     assert (width, height) == (1400, 900)
     assert len(set(pixels)) > 50, "the screenshot is blank"
+
+
+def test_a_run_where_no_python_line_ran_shows_no_notes():
+    from pullback.source.recording import Recording
+    from pullback.source.viewpage import page
+
+    df = pb.grad(cubic)
+    text = page(df.__pullback_module__, name="grad_cubic", run=Recording(result=0.5), args={})
+    assert "No line of the generated code ran as Python" in text
+    assert 'class="note"' not in text and 'class="flag notrun"' not in text

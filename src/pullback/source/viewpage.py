@@ -415,6 +415,12 @@ def _shown_value(value) -> str:
     return text if text is not None else type(value).__name__
 
 
+_NOT_TRACED = (
+    "No line of the generated code ran as Python (a compiled derivative runs as machine code), "
+    "so no line has values or norms to show."
+)
+
+
 def _called_html(args: dict, result) -> str:
     """What the recorded run was given and gave back, and how to read the notes."""
     esc = html.escape
@@ -422,11 +428,11 @@ def _called_html(args: dict, result) -> str:
     measured = None if isinstance(result, tuple) else norm(result)
     size = f", norm {_fmt(measured)}" if measured is not None else ""
     return (
-        f'<p class="called">Run with {given or "no arguments"}: it returned '
+        f'<p class="called">Run with {given or "no arguments"}, it returned '
         f"{esc(_shown_value(result))}{esc(size)}. Beside each line: the values it makes, and "
-        "the norm ‖·‖ of each adjoint its backward code makes (‖x_bar +=‖: what it adds into "
-        "x_bar); a loop's line gives the smallest…largest over its runs. Hover a note for "
-        "every generated line's numbers.</p>"
+        "‖x_bar‖, the norm of what its backward code adds to each adjoint (‖x_bar +=‖: added "
+        "into what x_bar held); a loop's line gives the smallest…largest over its runs (×runs). "
+        "Hover a note for each generated line's numbers.</p>"
     )
 
 
@@ -444,11 +450,12 @@ def page(
     esc = html.escape
     entries = lines_of(module)
     blocks, files, unreadable = _blocks(entries)
+    traced = run if run is not None and run.runs else None  # no Python line ran: no notes
     generated_of: dict[tuple[str, int], list[int]] = {}
     for e in entries:
         generated_of.setdefault((e.filename, e.lineno), []).append(e.line)
     shown = {(b.filename, line) for b in blocks for line in range(b.first, b.last + 1)}
-    notes = _notes(entries, run, module.text) if run is not None else {}
+    notes = _notes(entries, traced, module.text) if traced is not None else {}
     top = max(
         (
             n
@@ -468,7 +475,7 @@ def page(
             line = block.first + offset
             key = (block.filename, line)
             links = generated_of.get(key, [])
-            note, extra = _note_html(notes.get(key), top) if run is not None else ("", "")
+            note, extra = _note_html(notes.get(key), top) if traced is not None else ("", "")
             if links:
                 data = " ".join(f"g{g}" for g in links)
                 rows.append(
@@ -477,7 +484,7 @@ def page(
                     f'<td class="src">{code}</td>{note}</tr>'
                 )
             else:
-                empty = _NO_NOTE if run is not None else ""
+                empty = _NO_NOTE if traced is not None else ""
                 rows.append(
                     f'<tr class="user"><td class="no">{line}</td><td class="src">{code}</td>'
                     f"{empty}</tr>"
@@ -511,8 +518,10 @@ def page(
             f'<td class="no">{line}</td><td class="src">{code}</td></tr>'
         )
 
-    called = _called_html(args, run.result) if run is not None and args is not None else ""
-    flags_legend = _FLAGS_LEGEND if run is not None else ""
+    called = _called_html(args or {}, run.result) if run is not None else ""
+    if run is not None and not run.runs:
+        called = called.replace("</p>", " " + _NOT_TRACED + "</p>")
+    flags_legend = _FLAGS_LEGEND if traced is not None else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -522,7 +531,7 @@ def page(
         f"<h1>pullback view of <code>{esc(name)}</code>"
         f'<span class="summary">{esc(summary)}</span></h1>\n'
         f"{_LEGEND.format(flags=flags_legend)}\n{called}\n</header>\n"
-        f'<div class="panels{" with-notes" if run is not None else ""}">\n'
+        f'<div class="panels{" with-notes" if traced is not None else ""}">\n'
         f'<section class="panel" id="user"><h2>your code</h2>{"".join(user_parts)}</section>\n'
         f'<section class="panel" id="generated"><h2>generated derivative '
         f'<span class="count">{esc(os.path.basename(module.filename))}</span></h2>'
@@ -542,6 +551,8 @@ h1 {{ font-size: 19px; margin: 0 0 4px 0; }}
 h1 code {{ font-family: {_FONT}; }}
 h1 .summary {{ font-size: 13px; font-weight: normal; color: #5b6475; margin-left: 12px; }}
 p.called b {{ font-family: {_FONT}; font-weight: 600; }}
+p.legend .hint {{ margin-left: 14px; }}
+p.legend .item:first-child .swatch {{ margin-left: 0; }}
 p.legend, p.called {{ margin: 0 0 6px 0; font-size: 12.5px; color: #4a5263; }}
 .swatch {{ display: inline-block; width: 11px; height: 11px; border-radius: 3px;
           vertical-align: -1px; margin: 0 4px 0 10px; border: 1.5px solid; }}
@@ -608,13 +619,14 @@ def _item(background: str, border: str, label: str) -> str:
 
 
 _LEGEND = (
-    '<p class="legend">Your function on the left, the generated derivative on the right. '
-    "Hover a line to highlight its counterparts; click to keep the highlight and scroll to them."
+    '<p class="legend">'
     + _item("#fff", "#3f8f5a", "forward sweep")
     + _item("#fffaf2", "#d07a12", "backward sweep")
     + _item("#cfe0fb", "#5a7bb5", "line pointed at")
     + _item("#ffe88a", "#c9a516", "its counterparts")
-    + "{flags}</p>"
+    + "{flags}"
+    + '<span class="hint">Hover a line to light its counterparts on the other side; click to '
+    "keep them lit and scroll to them.</span></p>"
 )
 
 _FLAGS_LEGEND = (
