@@ -68,12 +68,12 @@ def _source_page(df, args) -> str:
             why = "it is not a derivative"
         raise PullbackTypeError(f"pb.view cannot show {got}: {why}; {_WHAT_TO_PASS}")
     entries = lines_of(module)
-    if not entries or not any(linecache.getlines(e.filename) for e in entries[:1]):
+    if not entries or not linecache.getlines(entries[0].filename):  # the differentiated def
         where = f"{entries[0].filename}:{entries[0].lineno}" if entries else "its file"
         raise SourceUnavailableError(
-            f"pb.view: the source of the function {df.__name__} differentiates ({where}) cannot "
-            "be read (its file is gone or it was typed where no file keeps it); define the "
-            "function in a file (or a notebook cell) and pass pb.grad(f) again"
+            f"pb.view: the source of the function that {df.__name__} differentiates ({where}) "
+            "cannot be read: its file is gone, or it was typed where no file keeps it; define "
+            "the function in a file (or a notebook cell) and pass pb.grad(f) of it again"
         )
     generated = getattr(df, "__pullback_generated__", None)
     name = getattr(df, "__name__", None) or getattr(generated, "__name__", "derivative")

@@ -421,19 +421,83 @@ _NOT_TRACED = (
 )
 
 
-def _called_html(args: dict, result) -> str:
+def _called_html(args: dict, result, traced: bool) -> str:
     """What the recorded run was given and gave back, and how to read the notes."""
     esc = html.escape
     given = ", ".join(f"<b>{esc(k)}</b> {esc(_shown_value(v))}" for k, v in args.items())
     measured = None if isinstance(result, tuple) else norm(result)
     size = f", norm {_fmt(measured)}" if measured is not None else ""
+    how = (
+        "Beside each line: the values it makes, and ‖x_bar‖, the norm of what its backward code "
+        "adds to each adjoint (‖x_bar +=‖: added into what x_bar held); a loop's line gives the "
+        "smallest…largest over its runs (×runs). Hover a note for each generated line's numbers."
+        if traced
+        else _NOT_TRACED
+    )
     return (
         f'<p class="called">Run with {given or "no arguments"}, it returned '
-        f"{esc(_shown_value(result))}{esc(size)}. Beside each line: the values it makes, and "
-        "‖x_bar‖, the norm of what its backward code adds to each adjoint (‖x_bar +=‖: added "
-        "into what x_bar held); a loop's line gives the smallest…largest over its runs (×runs). "
-        "Hover a note for each generated line's numbers.</p>"
+        f"{esc(_shown_value(result))}{esc(size)}. {how}</p>"
     )
+
+
+def _user_panel(blocks, unreadable, generated_of, notes, top) -> str:
+    """The user's functions, a table each; each line row links to its generated lines."""
+    esc = html.escape
+    parts = []
+    for block in blocks:
+        rows = []
+        for offset, code in enumerate(block.lines):
+            line = block.first + offset
+            key = (block.filename, line)
+            links = generated_of.get(key, [])
+            note, extra = _note_html(notes.get(key), top) if notes is not None else ("", "")
+            if links:
+                data = " ".join(f"g{g}" for g in links)
+                rows.append(
+                    f'<tr class="user linkable{extra}" id="{_user_id(block.key, line)}" '
+                    f'data-line="{line}" data-links="{data}"><td class="no">{line}</td>'
+                    f'<td class="src">{code}</td>{note}</tr>'
+                )
+            else:
+                empty = _NO_NOTE if notes is not None else ""
+                rows.append(
+                    f'<tr class="user"><td class="no">{line}</td><td class="src">{code}</td>'
+                    f"{empty}</tr>"
+                )
+        parts.append(
+            f'<div class="file" title="{esc(block.filename)}">{esc(_shown_path(block.filename))}'
+            f'</div><table class="code">{"".join(rows)}</table>'
+        )
+    for filename in unreadable:
+        parts.append(
+            f'<p class="note-missing">The text of {esc(filename)} cannot be read: its lines are '
+            "not shown.</p>"
+        )
+    return "".join(parts)
+
+
+def _generated_panel(module, entries, files, shown) -> str:
+    """The generated module, one table; each line row mapped to a shown user line links to it."""
+    esc = html.escape
+    origin = {e.line: e for e in entries}
+    rows = []
+    for line, code in enumerate(highlight(module.text), start=1):
+        sweep = "bwd" if module.sweeps.get(line) == "backward" else "fwd"
+        e = origin.get(line)
+        if e is None or (e.filename, e.lineno) not in shown:
+            title = f' title="{esc(e.where)}"' if e is not None else ""
+            rows.append(
+                f'<tr class="gen {sweep}"{title}><td class="no">{line}</td>'
+                f'<td class="src">{code}</td></tr>'
+            )
+            continue
+        target = _user_id(files[e.filename], e.lineno)
+        rows.append(
+            f'<tr class="gen linkable {sweep}" id="g{line}" data-links="{target}" '
+            f'title="{esc(e.sweep)} sweep of line {e.lineno}: {esc(e.text)}">'
+            f'<td class="no">{line}</td><td class="src">{code}</td></tr>'
+        )
+    return f'<table class="code">{"".join(rows)}</table>'
 
 
 def page(
@@ -450,78 +514,24 @@ def page(
     esc = html.escape
     entries = lines_of(module)
     blocks, files, unreadable = _blocks(entries)
-    traced = run if run is not None and run.runs else None  # no Python line ran: no notes
     generated_of: dict[tuple[str, int], list[int]] = {}
     for e in entries:
         generated_of.setdefault((e.filename, e.lineno), []).append(e.line)
     shown = {(b.filename, line) for b in blocks for line in range(b.first, b.last + 1)}
-    notes = _notes(entries, traced, module.text) if traced is not None else {}
+    traced = run is not None and bool(run.runs)  # a compiled derivative runs no Python line
+    notes = _notes(entries, run, module.text) if traced else None
     top = max(
         (
             n
-            for note in notes.values()
-            for name, runs in note.norms.items()
-            if _names_adjoint(name, note.names)
+            for note in (notes or {}).values()
+            for adjoint, runs in note.norms.items()
+            if _names_adjoint(adjoint, note.names)
             for n in runs
             if math.isfinite(n)
         ),
         default=0.0,
     )
-
-    user_parts = []
-    for block in blocks:
-        rows = []
-        for offset, code in enumerate(block.lines):
-            line = block.first + offset
-            key = (block.filename, line)
-            links = generated_of.get(key, [])
-            note, extra = _note_html(notes.get(key), top) if traced is not None else ("", "")
-            if links:
-                data = " ".join(f"g{g}" for g in links)
-                rows.append(
-                    f'<tr class="user linkable{extra}" id="{_user_id(block.key, line)}" '
-                    f'data-line="{line}" data-links="{data}"><td class="no">{line}</td>'
-                    f'<td class="src">{code}</td>{note}</tr>'
-                )
-            else:
-                empty = _NO_NOTE if traced is not None else ""
-                rows.append(
-                    f'<tr class="user"><td class="no">{line}</td><td class="src">{code}</td>'
-                    f"{empty}</tr>"
-                )
-        user_parts.append(
-            f'<div class="file" title="{esc(block.filename)}">{esc(_shown_path(block.filename))}'
-            f'</div><table class="code">{"".join(rows)}</table>'
-        )
-    for filename in unreadable:
-        user_parts.append(
-            f'<p class="note-missing">The text of {esc(filename)} cannot be read: its lines are '
-            "not shown.</p>"
-        )
-
-    origin = {e.line: e for e in entries}
-    gen_rows = []
-    for line, code in enumerate(highlight(module.text), start=1):
-        sweep = "bwd" if module.sweeps.get(line) == "backward" else "fwd"
-        e = origin.get(line)
-        if e is None or (e.filename, e.lineno) not in shown:
-            title = f' title="{esc(e.where)}"' if e is not None else ""
-            gen_rows.append(
-                f'<tr class="gen {sweep}"{title}><td class="no">{line}</td>'
-                f'<td class="src">{code}</td></tr>'
-            )
-            continue
-        target = _user_id(files[e.filename], e.lineno)
-        gen_rows.append(
-            f'<tr class="gen linkable {sweep}" id="g{line}" data-links="{target}" '
-            f'title="{esc(e.sweep)} sweep of line {e.lineno}: {esc(e.text)}">'
-            f'<td class="no">{line}</td><td class="src">{code}</td></tr>'
-        )
-
-    called = _called_html(args or {}, run.result) if run is not None else ""
-    if run is not None and not run.runs:
-        called = called.replace("</p>", " " + _NOT_TRACED + "</p>")
-    flags_legend = _FLAGS_LEGEND if traced is not None else ""
+    called = _called_html(args or {}, run.result, traced) if run is not None else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -530,12 +540,13 @@ def page(
         f"<style>{_CSS}</style>\n</head>\n<body>\n<header>\n"
         f"<h1>pullback view of <code>{esc(name)}</code>"
         f'<span class="summary">{esc(summary)}</span></h1>\n'
-        f"{_LEGEND.format(flags=flags_legend)}\n{called}\n</header>\n"
-        f'<div class="panels{" with-notes" if traced is not None else ""}">\n'
-        f'<section class="panel" id="user"><h2>your code</h2>{"".join(user_parts)}</section>\n'
-        f'<section class="panel" id="generated"><h2>generated derivative '
+        f"{_LEGEND.format(flags=_FLAGS_LEGEND if traced else '')}\n{called}\n</header>\n"
+        f'<div class="panels{" with-notes" if traced else ""}">\n'
+        '<section class="panel" id="user"><h2>your code</h2>'
+        f"{_user_panel(blocks, unreadable, generated_of, notes, top)}</section>\n"
+        '<section class="panel" id="generated"><h2>generated derivative '
         f'<span class="count">{esc(os.path.basename(module.filename))}</span></h2>'
-        f'<table class="code">{"".join(gen_rows)}</table></section>\n'
+        f"{_generated_panel(module, entries, files, shown)}</section>\n"
         f"</div>\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
     )
 
