@@ -76,6 +76,12 @@ def test_cli_show_check_view(model_file, tmp_path):
         "view", f"{model_file}:loss", "--args", "0.5", "1.0", "-o", str(page), cwd=tmp_path
     )
     assert viewed.returncode == 0, viewed.stderr
+    assert 'id="generated"' in page.read_text()  # source mode: code beside code
+    viewed = _cli(
+        "view", f"{model_file}:loss", "--mode", "graph", "--args", "0.5", "1.0", "-o", str(page),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert viewed.returncode == 0, viewed.stderr
     assert "<svg" in page.read_text()
 
 

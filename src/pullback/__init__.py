@@ -36,6 +36,7 @@ from .source.debugger import debug  # pdb in the generated derivative
 from .source.export import export  # a derivative as a standalone module
 from .source.sourcemap import source_map
 from .tape import Tensor, no_grad, tensor
+from .view import view
 
 _install_warning_notes()  # a warning raised in a derivative names the user's line and sweep
 
@@ -74,6 +75,7 @@ __all__ = [
     "source_map",
     "debug",
     "export",
+    "view",
     "PullbackError",
     "UnsupportedSyntaxError",
     "MissingRuleError",

@@ -1,9 +1,9 @@
 """The command line: ``python -m pullback`` (also installed as ``pullback``).
 
 In: ``show FILE.py:FUNC``, ``check FILE.py:FUNC --args ...``, ``debug FILE.py:FUNC --args ...``
-(pdb in the generated gradient), ``view FILE.py:FUNC --args ...
+(pdb in the generated gradient), ``view FILE.py:FUNC [--args ...] [--mode source|graph]
 -o page.html``, ``demo``, ``bench``. Out: text on stdout, an exit status, and for ``view`` an
-HTML file.
+HTML file (source mode: the derivative's code beside the function's; graph mode: the graphs).
 
 Exit status: 0 on success; 1 when a check fails or the function (or its derivative) fails;
 2 when the command line names something that cannot be used (a missing file or function, a
@@ -158,13 +158,25 @@ def cmd_view(ns) -> int:
     import pullback as pb
 
     f = _load(ns.target)
-    graph = pb.trace(f, *_args(ns.args, f))
-    page = graph.to_html()
+    if ns.mode == "source":
+        df = pb.grad(f, _argnums(ns.argnums))
+        try:
+            page = pb.view(df, args=_args(ns.args, f) if ns.args else None)
+        except PullbackValueError as error:
+            cause = error.__cause__
+            if cause is not None and not isinstance(cause, PullbackError):
+                raise cause from None  # the function failed: say where, exit status 1
+            raise
+    else:
+        if not ns.args:
+            raise UsageError(f"view --mode {ns.mode} needs --args to trace with")
+        page = pb.trace(f, *_args(ns.args, f)).to_html()
+    output = ns.output or ("view.html" if ns.mode == "source" else "graph.html")
     try:
-        Path(ns.output).write_text(page, encoding="utf-8")
+        Path(output).write_text(page, encoding="utf-8")
     except OSError as error:
-        raise UsageError(f"cannot write {ns.output}: {error.strerror or error}") from None
-    print(f"wrote {ns.output}")
+        raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
+    print(f"wrote {output}")
     return 0
 
 
@@ -211,10 +223,30 @@ def _parser() -> tuple[argparse.ArgumentParser, dict]:
     check.add_argument("--order", type=_positive, default=1)
     check.set_defaults(run=cmd_check)
 
-    view = sub.add_parser("view", help="write the graph and gradient graph as an HTML page")
+    view = sub.add_parser(
+        "view",
+        help="write an HTML page: the derivative's code beside yours (or, --mode graph, the "
+        "graphs)",
+    )
     view.add_argument("target")
-    view.add_argument("--args", nargs="+", required=True)
-    view.add_argument("-o", "--output", default="graph.html")
+    view.add_argument(
+        "--args",
+        nargs="+",
+        default=[],
+        help="Python literals; source mode: run once and show each line's shapes and adjoint "
+        "norms; graph mode: the inputs to trace with (required)",
+    )
+    view.add_argument(
+        "--mode",
+        default="source",
+        choices=("source", "graph", "tape"),
+        help="source (the default): code beside code; graph or tape: the traced graph and its "
+        "gradient graph",
+    )
+    view.add_argument("--argnums", default=None, help="source mode: e.g. 0 or 0,1")
+    view.add_argument(
+        "-o", "--output", default=None, help="default: view.html (source), graph.html (graph)"
+    )
     view.set_defaults(run=cmd_view)
 
     demo = sub.add_parser("demo", help="log(x*x) differentiated in every mode")
