@@ -151,7 +151,7 @@ def test_coroutines_and_generators_are_refused(f, mode):
 
 
 # -- 5. Numba dispatchers ---------------------------------------------------------------------
-@pytest.mark.parametrize("mode", ("source", "tape", "graph"))
+@pytest.mark.parametrize("mode", ("tape", "graph"))
 def test_a_numba_function_gets_a_clear_error(mode):
     numba = pytest.importorskip("numba")
 
@@ -162,6 +162,16 @@ def test_a_numba_function_gets_a_clear_error(mode):
     with pytest.raises(pb.PullbackError, match="Numba") as info:
         pb.grad(kernel, mode=mode)(2.0)
     assert "py_func" in str(info.value)
+
+
+def test_a_numba_function_is_differentiated_in_source_mode():
+    numba = pytest.importorskip("numba")
+
+    @numba.njit
+    def kernel(x):
+        return x * x
+
+    assert pb.grad(kernel)(2.0) == pytest.approx(4.0)  # its py_func, compiled by default
 
 
 # -- 6. *args parameters and argnums ----------------------------------------------------------

@@ -16,6 +16,7 @@ from .api import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .compare import Comparison, compare
 from .custom import custom_jvp, custom_vjp, defjvp, defvjp, grad_of, stop_gradient
 from .errors import (
+    CompileError,
     MissingRuleError,
     NonDifferentiableError,
     NonFiniteError,
@@ -81,6 +82,7 @@ __all__ = [
     "MissingRuleError",
     "NonDifferentiableError",
     "NonFiniteError",
+    "CompileError",
     "debug_nans",
     "SourceChangedError",
     "SourceUnavailableError",

@@ -263,6 +263,7 @@ def value_and_grad(
     has_aux: bool = False,
     holomorphic: bool = False,
     check_finite: bool = False,
+    compile: str | None = None,
 ) -> Callable:
     """A function returning ``(f(*args), gradient)``; ``((value, aux), gradient)`` with has_aux.
 
@@ -273,13 +274,63 @@ def value_and_grad(
     >>> pb.value_and_grad(lambda x: x * x, mode="tape")(3.0)
     (9.0, 6.0)
     """
+    f, compile = _kernel(f, compile, mode)
     check_callable(f, "pb.value_and_grad", mode)
     impl = backend(mode)
+    if compile is not None:
+        return _compiled(f, "value_and_grad", mode, compile, argnums, has_aux, holomorphic)
     if hasattr(impl, "value_and_grad") and not holomorphic:
         df = impl.value_and_grad(f, argnums, has_aux=has_aux)
     else:
         df = generic_value_and_grad(impl, f, argnums, has_aux, holomorphic)
     return _checking(df, check_finite)
+
+
+def _kernel(f, compile, mode):
+    """A Numba kernel (``@numba.njit``) is differentiated through its Python function, and
+    compiled by default in source mode: a kernel's derivative is a kernel."""
+    from .callables import numba_function
+
+    py_func = numba_function(f)
+    if py_func is not None and mode == "source":
+        return py_func, ("numba" if compile is None else compile)
+    return f, compile
+
+
+def _uncompiled(f, compile, mode, who):
+    """``f`` for a transform that is not compiled yet: a Numba kernel's Python function; a
+    request to compile refused, saying where compilation is available."""
+    if compile is not None:
+        raise PullbackValueError(
+            f"{who} does not compile yet: compile='numba' is available on pb.grad and "
+            f"pb.value_and_grad; {who} runs the same derivative uncompiled with compile=None"
+        )
+    return _kernel(f, None, mode)[0]
+
+
+def _compiled(f, flavor, mode, compile, argnums, has_aux, holomorphic):
+    """``flavor`` of ``f`` with its generated derivative compiled (``compile="numba"``)."""
+    if compile != "numba":
+        raise PullbackValueError(
+            f"compile must be None or 'numba', got {compile!r}; compile='numba' compiles the "
+            "generated derivative with Numba"
+        )
+    if mode != "source":
+        raise PullbackValueError(
+            f"compile='numba' compiles the code source mode generates, so it needs "
+            f"mode='source' (got mode={mode!r})"
+        )
+    if has_aux or holomorphic:
+        what = "has_aux=True" if has_aux else "holomorphic=True"
+        raise PullbackValueError(
+            f"compile='numba' does not take {what}; drop it, or use compile=None"
+        )
+    from .source import numba_compile
+
+    numba_compile.numba()  # a clear error now, before any work, if Numba is missing
+    impl = backend(mode)
+    df = getattr(impl, flavor)(f, argnums, has_aux=False)
+    return numba_compile.compiled(df, f, flavor)
 
 
 def _checking(df: Callable, check_finite: bool) -> Callable:
@@ -299,6 +350,7 @@ def grad(
     has_aux: bool = False,
     holomorphic: bool = False,
     check_finite: bool = False,
+    compile: str | None = None,
 ) -> Callable:
     """The gradient of scalar-valued ``f``; a tuple of gradients when ``argnums`` is a tuple.
 
@@ -314,8 +366,11 @@ def grad(
     >>> pb.grad(lambda z: z * z, holomorphic=True, mode="tape")(1 + 2j)
     (2+4j)
     """
+    f, compile = _kernel(f, compile, mode)
     check_callable(f, "pb.grad", mode)
     impl = backend(mode)
+    if compile is not None:
+        return _compiled(f, "grad", mode, compile, argnums, has_aux, holomorphic)
     if hasattr(impl, "value_and_grad") and hasattr(impl, "grad") and not holomorphic:
         # a mode with its own grad
         return _checking(impl.grad(f, argnums, has_aux=has_aux), check_finite)
@@ -410,9 +465,15 @@ def _scalar(value):
 
 
 def vjp(
-    f: Callable, *primals: Any, mode: str = "source", has_aux: bool = False, check_finite=False
+    f: Callable,
+    *primals: Any,
+    mode: str = "source",
+    has_aux: bool = False,
+    check_finite=False,
+    compile: str | None = None,
 ):
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one adjoint per primal."""
+    f = _uncompiled(f, compile, mode, "pb.vjp")
     if check_finite:  # both sweeps checked: the forward one now, the backward one in vjp_fn
         from .finite import checking, debug_nans
 
@@ -521,11 +582,13 @@ def jvp(
     *,
     mode: str = "source",
     check_finite: bool = False,
+    compile: str | None = None,
 ):
     """``(f(*primals), tangent_out)``: the directional derivative of ``f`` along ``tangents``.
 
     The tangent of a non-differentiable (integer) primal may be given as None or 0.
     """
+    f = _uncompiled(f, compile, mode, "pb.jvp")
     if check_finite:
         from .finite import debug_nans
 

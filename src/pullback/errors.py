@@ -105,6 +105,11 @@ class NonDifferentiableError(SourceError):
     """A derivative was asked of something that has none (an integer, a comparison...)."""
 
 
+class CompileError(SourceError):
+    """``compile="numba"`` cannot be honoured: Numba is missing, an argument has a kind no
+    compiled code takes, or Numba cannot type a line (named in the user's file)."""
+
+
 class SourceUnavailableError(PullbackError):
     """The source of a function cannot be found (typed into a plain REPL, built with exec...)."""
 

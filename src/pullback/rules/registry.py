@@ -554,6 +554,10 @@ def lookup(fn: Any) -> Rule | None:
     rule = _BY_ID.get(id(fn))
     if rule is not None:
         return rule
+    if type(fn).__module__.startswith("numba") and callable(getattr(fn, "py_func", None)):
+        from ..kernel_rules import kernel_rule  # a Numba kernel: its compiled gradient
+
+        return kernel_rule(fn)
     try:
         return _BY_NAME.get(qualified_name(fn))
     except Exception:

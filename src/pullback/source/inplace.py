@@ -41,6 +41,7 @@ _ALLOCATORS = (
     np.ones_like,
     np.empty_like,
     np.full_like,
+    np.copy,
     np.eye,
     np.identity,
     runtime.zeros_like_value,
@@ -75,6 +76,14 @@ def _lookup(table, fn):
 
 
 def _allocates(value, value_of) -> bool:
+    if (  # x.copy(): a new array (or list) that no other name holds
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "copy"
+        and not value.args
+        and not value.keywords
+    ):
+        return True
     fn = _callee(value, value_of)
     return any(fn is a for a in _ALLOCATORS)
 

@@ -318,6 +318,8 @@ def _replacement(value):
         if _is_registered_python_function(value):  # pb.stop_gradient, scipy's logsumexp
             return _dispatching(value)
         return None
+    if type(value).__module__.startswith("numba") and callable(getattr(value, "py_func", None)):
+        return _dispatching(value)  # a Numba kernel: one primitive, its rule its gradient
     if isinstance(value, types.BuiltinFunctionType):
         name = _MATH_FUNCTIONS.get(id(value))
         if name is not None and getattr(math, name) is value:

@@ -1,0 +1,92 @@
+"""A Numba kernel called inside a differentiated model is one primitive, whose rule is its
+own compiled derivative.
+
+In: a Numba dispatcher ``k`` (``@numba.njit``) met as a callee by any mode (source, tape,
+graph), through ``registry.lookup``.
+Out: ``kernel_rule(k)``, a rule registered for ``k``: argument ``i``'s VJP is
+``g * grad_i(*args)`` and its JVP ``sum(grad_i(*args) * t)``, where ``grad_i`` is
+``pb.grad(k.py_func, argnums=i, compile="numba")``, made on first use and kept; so the model's
+derivative calls the kernel's compiled gradient, in every mode. A kernel that returns
+something other than one number gets a PullbackTypeError when its derivative is asked for.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+
+import numpy as np
+
+from .errors import PullbackTypeError
+
+_LOCK = threading.Lock()
+
+
+def is_kernel(fn) -> bool:
+    return type(fn).__module__.startswith("numba") and callable(getattr(fn, "py_func", None))
+
+
+def kernel_rule(kernel):
+    """The rule of Numba kernel ``kernel`` (registered on first call)."""
+    from . import custom
+    from .rules import registry
+
+    with _LOCK:
+        rule = registry._BY_ID.get(id(kernel))
+        if rule is not None:
+            return rule
+        py_func = kernel.py_func
+        params = [
+            p.name
+            for p in inspect.signature(py_func).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        name = f"{py_func.__module__}.{py_func.__qualname__}"
+        grads: dict[int, object] = {}
+
+        def gradient(i):
+            if i not in grads:
+                from . import api
+
+                grads[i] = api.grad(py_func, argnums=i, compile="numba")
+            return grads[i]
+
+        def scalar_output(ans):
+            if np.ndim(ans) != 0:
+                raise PullbackTypeError(
+                    f"the Numba kernel {py_func.__qualname__} returns a value of shape "
+                    f"{np.shape(ans)}; a kernel inside a differentiated function must return "
+                    "one number (its compiled gradient is the rule)"
+                )
+
+        def plain(args, what):
+            if any(not isinstance(a, (int, float, complex, np.generic, np.ndarray)) for a in args):
+                kinds = ", ".join(sorted({type(a).__name__ for a in args}))
+                raise PullbackTypeError(
+                    f"the {what} of the Numba kernel {py_func.__qualname__} was asked for on "
+                    f"traced values ({kinds}): its compiled gradient runs on numbers and "
+                    "arrays only, so it cannot be recorded as graph operations or "
+                    "differentiated again; use mode='source' or mode='tape' at first order"
+                )
+
+        def make_vjp(i):
+            def vjp(g, ans, *args):
+                scalar_output(ans)
+                plain((g, *args), "gradient")
+                return g * gradient(i)(*args)
+
+            return vjp
+
+        def make_jvp(i):
+            def jvp(t, ans, *args):
+                scalar_output(ans)
+                plain((t, *args), "derivative")
+                return np.sum(gradient(i)(*args) * t)
+
+            return jvp
+
+        vjps = {i: make_vjp(i) for i in range(len(params))}
+        jvps = {i: make_jvp(i) for i in range(len(params))}
+        rule = custom._callable_rule(kernel, name, params, params, vjps, jvps)
+        registry._BY_ID[id(kernel)] = rule  # rule.fns holds the kernel: its id stays its own
+        return rule
