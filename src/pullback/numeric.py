@@ -354,26 +354,6 @@ def _none_as_zeros(tree: Any, like: Any) -> Any:
     return tree
 
 
-def _parameter_names(f: Callable, n: int) -> list[str | None]:
-    """The names of ``f``'s first ``n`` positional parameters (None where unknown)."""
-    import inspect
-
-    try:
-        parameters = inspect.signature(f).parameters.values()
-    except (TypeError, ValueError):  # a ufunc or builtin without a signature
-        return [None] * n
-    names: list[str | None] = []
-    for p in parameters:
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-            names.append(p.name)
-        elif p.kind is p.VAR_POSITIONAL:
-            names += [f"{p.name}[{i}]" for i in range(max(0, n - len(names)))]
-            break
-        else:
-            break
-    return (names + [None] * n)[:n]
-
-
 def _numeric_jacobian(f: Callable, inputs: _Layout, outputs: _Layout) -> np.ndarray:
     """The Jacobian (output entries by input entries) by central differences, one column
     (two calls of ``f``) per input entry, each with a step fitted to that entry."""
@@ -489,7 +469,7 @@ def check_grads(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise PullbackTypeError(f"check_grads seed must be an int, got {seed!r:.40}")
     api.backend(mode)  # an unknown mode says so before anything runs
-    inputs = _Layout.of_arguments(args, _parameter_names(f, len(args)))
+    inputs = _Layout.of_arguments(args, api.parameter_names(f, len(args)))
     _check(f, args, modes, order, mode, float(atol), float(rtol), int(seed), inputs)
 
 
