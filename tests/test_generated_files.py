@@ -122,3 +122,31 @@ def test_an_unwritable_directory_falls_back_to_linecache(tmp_path):
         assert linecache.getline(filename, 1).startswith("def grad_cubic")
     finally:
         files.use_directory(None)
+
+
+def test_two_numberings_that_meet_never_write_over_a_file():
+    # codegen's "vjp of f" #N and derived.py's "vjp_of_f" #N slug to one name: the second is
+    # written beside the first, whose compiled functions keep reading their own lines
+    first = files.place("vjp of collide", "def collide_forward(x):\n    return x\n", 9001)
+    second = files.place("vjp_of_collide", "def vjp_of_collide(x0):\n    return x0\n", 9001)
+    assert first != second
+    assert Path(first).read_text().startswith("def collide_forward")
+    assert linecache.getline(first, 1).startswith("def collide_forward")
+    assert linecache.getline(second, 1).startswith("def vjp_of_collide")
+
+
+def test_second_order_check_in_a_fresh_process(tmp_path):
+    done, _ = run_script(
+        tmp_path,
+        """
+        import numpy as np, pullback as pb
+
+        def loss(x):
+            return np.sum(x * x * x)
+
+        pb.check_grads(loss, (np.array([2.0, 4.0]),), modes=("rev",), order=2)
+        print("checked")
+        """,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "checked" in done.stdout

@@ -34,11 +34,15 @@ def test_trace_lists_primitives_with_shapes_and_lines():
     x, y = np.array([0.5, 1.0]), np.array([2.0, 3.0])
     graph = pb.trace(f_branchy, x, y)
     text = str(graph)
-    assert text.startswith("graph f_branchy(x, y):")
+    assert text.startswith("graph f_branchy(x: f64[2], y: f64[2]):")
     assert "np.sin" in text and "guard" in text
     line = f_branchy.__code__.co_firstlineno
     sin = next(n for n in graph.nodes if n.op == "numpy.sin")
     assert (sin.lineno, sin.shape, sin.dtype) == (line + 3, (2,), "float64")
+    assert f"    {sin.label}: f64[2] = np.sin(" in text
+    assert f"  # test_graph.py:{line + 3}\n" in text  # where each primitive was recorded
+    total = graph.output_nodes()[0]
+    assert f"    {total.label}: f64[] = np.sum(" in text  # a number's type has no dimensions
     assert graph(x, y) == pytest.approx(f_branchy(x, y))
     assert graph(x * 2, y) == pytest.approx(f_branchy(x * 2, y))
 

@@ -99,3 +99,190 @@ def test_nonscalar_output_names_vjp_and_jacobian():
 def test_numeric_grad_of_nonscalar_output_is_a_clear_error():
     with pytest.raises(TypeError, match="scalar"):
         pb.numeric.grad(lambda x: x * 2.0)(np.ones(3))
+
+
+# -- check_grads reports: the argument, the entry, both values ---------------------------------
+
+
+@pb.custom_vjp
+def half_square(x):
+    return 0.5 * x * x
+
+
+def half_square_fwd(x):
+    return half_square(x), x
+
+
+def half_square_bwd(x, g):
+    return (g * x * 1.5,)  # deliberately wrong: the derivative is x
+
+
+half_square.defvjp(half_square_fwd, half_square_bwd)
+
+
+@pb.custom_jvp
+def half_square_fwd_rule(x):
+    return 0.5 * x * x
+
+
+def wrong_half_square_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return 0.5 * x * x, 1.5 * x * t  # deliberately wrong, as above
+
+
+half_square_fwd_rule.defjvp(wrong_half_square_jvp)
+
+
+def loss(x):
+    return np.sum(half_square(x))
+
+
+def loss_by_jvp_rule(x):
+    return np.sum(half_square_fwd_rule(x))
+
+
+def report_of(call) -> str:
+    with pytest.raises(pb.numeric.GradientCheckError) as info:
+        call()
+    return str(info.value)
+
+
+@pytest.mark.parametrize("mode", ["source", "tape", "graph"])
+def test_a_wrong_reverse_rule_reads_as_its_values(mode):
+    x = np.array([2.0, 4.0])
+    np.testing.assert_allclose(pb.grad(loss, mode=mode)(x), [3.0, 6.0])
+    report = report_of(lambda: pb.check_grads(loss, (x,), modes=("rev",), mode=mode))
+    assert "reverse (vjp) derivative of loss" in report
+    assert "argument 0 (x), entry [0]: analytic 3.0, numeric 2.0" in report
+    assert "argument 0 (x), entry [1]: analytic 6.0, numeric 4.0" in report
+    assert "2 of 2 entries differ" in report and "tolerance" in report
+
+
+@pytest.mark.parametrize("mode", ["source", "tape", "graph"])
+def test_a_wrong_forward_rule_reads_as_its_values(mode):
+    x = np.array([2.0, 4.0])
+    report = report_of(lambda: pb.check_grads(loss_by_jvp_rule, (x,), modes=("fwd",), mode=mode))
+    assert "forward (jvp) derivative of loss_by_jvp_rule" in report
+    assert "one basis tangent per input entry" in report
+    assert "argument 0 (x), entry [0]: analytic 3.0, numeric 2.0" in report
+    assert "argument 0 (x), entry [1]: analytic 6.0, numeric 4.0" in report
+
+
+def test_the_report_names_the_argument_that_is_wrong():
+    def two(w, b):
+        return np.sum(w * w) + np.sum(half_square(b))
+
+    w, b = np.array([1.0, -2.0]), np.array([0.5, 2.0, 4.0])
+    report = report_of(lambda: pb.check_grads(two, (w, b), modes=("rev",)))
+    assert "3 of 5 entries differ" in report
+    assert "argument 1 (b), entry [2]: analytic 6.0, numeric 4.0" in report
+    assert "argument 0" not in report
+
+
+def test_the_report_names_leaves_of_a_structured_argument_and_output_entries():
+    def tree_loss(params):
+        return np.sum(half_square(params["w"])) + params["b"] ** 2
+
+    report = report_of(
+        lambda: pb.check_grads(tree_loss, ({"w": np.array([2.0, 4.0]), "b": 1.0},), modes=("rev",))
+    )
+    assert "argument 0 (params['w']), entry [1]: analytic 6.0, numeric 4.0" in report
+    assert "params['b']" not in report
+
+    def elementwise(x):
+        return half_square(x) * 2.0
+
+    report = report_of(lambda: pb.check_grads(elementwise, (np.array([1.0, 2.0]),), ("rev",)))
+    assert "one basis cotangent per output entry" in report
+    assert "argument 0 (x), entry [1] → output, entry [1]: analytic 6.0, numeric 4.0" in report
+    assert "2 of 4 entries differ" in report  # the zero entries off the diagonal agree
+
+
+def test_large_inputs_are_checked_along_a_random_direction():
+    x = np.linspace(1.0, 2.0, 50)
+    pb.check_grads(lambda v: np.sum(np.sin(v) * v), (x,), order=2)
+    report = report_of(lambda: pb.check_grads(loss_by_jvp_rule, (x,), modes=("fwd",)))
+    assert "along one random tangent (seed=0)" in report and "50 entries" in report
+    assert "\n  output: analytic" in report  # the one output entry, both values
+
+    def elementwise(x):
+        return half_square(x) * 2.0
+
+    report = report_of(lambda: pb.check_grads(elementwise, (x,), modes=("rev",)))
+    assert "along one random output cotangent (seed=0)" in report
+    assert "50 of 50 entries differ" in report
+    assert report.count("argument 0 (x), entry [") == 11  # ten listed, and the largest
+    assert "... and 40 more; the largest |diff|" in report
+
+
+@pb.custom_jvp
+def slope(x):
+    return x
+
+
+def wrong_slope_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return x, 3.0 * t  # deliberately wrong: d slope / dx is 1
+
+
+slope.defjvp(wrong_slope_jvp)
+
+
+@pb.custom_vjp
+def half_square_by_slope(x):
+    return 0.5 * x * x
+
+
+half_square_by_slope.defvjp(lambda x: (half_square_by_slope(x), x), lambda x, g: (g * slope(x),))
+
+
+def loss_by_slope(x):
+    return np.sum(half_square_by_slope(x))
+
+
+@pytest.mark.parametrize("mode", ["source", "tape"])
+def test_second_order_reports_the_hessian_entries(mode):
+    # the first derivative (the rule's slope(x) = x) is right; its derivative (3, by the wrong
+    # rule for slope) is not: the Hessian's diagonal reads 3.0 where differences give 1.0
+    x = np.array([2.0, 4.0])
+    pb.check_grads(loss_by_slope, (x,), modes=("rev",), order=1, mode=mode)
+    report = report_of(lambda: pb.check_grads(loss_by_slope, (x,), ("rev",), order=2, mode=mode))
+    assert "forward (jvp) derivative of the gradient of loss_by_slope" in report
+    assert (
+        "argument 0 (x), entry [1] → gradient for argument 0 (x), entry [1]: "
+        "analytic 3.0, numeric 1.0" in report
+    )
+    assert "2 of 4 entries differ" in report
+
+
+@pytest.mark.parametrize("mode", ["source", "tape", "graph"])
+def test_right_derivatives_pass_at_second_order_with_several_arguments(mode):
+    def f(x, y, scale):
+        return np.sum(np.tanh(x) * y) * scale + scale**3
+
+    pb.check_grads(f, (np.array([0.3, -0.8]), np.array([1.5, 0.2]), 0.7), order=2, mode=mode)
+
+
+@pytest.mark.parametrize(
+    "kwargs,expected,says",
+    [
+        ({"args": 1.0}, TypeError, "(1.0,)"),
+        ({"args": ()}, ValueError, "pb.check_grads(f, (x,))"),
+        ({"args": (3,)}, TypeError, "lambda"),
+        ({"args": (1 + 2j,)}, TypeError, "real and imaginary parts"),
+        ({"modes": "fwd"}, TypeError, "modes=('fwd',)"),
+        ({"modes": ()}, ValueError, "modes=('fwd', 'rev')"),
+        ({"modes": ("forward",)}, ValueError, "'fwd' and 'rev'"),
+        ({"order": 0}, ValueError, "order=1"),
+        ({"atol": -1.0}, ValueError, ">= 0"),
+        ({"rtol": "small"}, TypeError, "number"),
+        ({"seed": 0.5}, TypeError, "int"),
+        ({"mode": "sorce"}, ValueError, "source"),
+    ],
+)
+def test_check_grads_on_bad_arguments_says_what_to_pass(kwargs, expected, says):
+    call = {"f": f_log, "args": (3.0,), **kwargs}
+    with pytest.raises(pb.PullbackError) as info:
+        pb.check_grads(**call)
+    assert isinstance(info.value, expected), type(info.value)
+    assert says in str(info.value)

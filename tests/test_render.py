@@ -166,7 +166,7 @@ def test_html_draws_forward_and_gradient_side_by_side():
     titles = [t.text for t in forward.iter(f"{SVG_NS}title")]
     assert any("np.log" in t and "<script>" in t for t in titles)  # escaped, then parsed back
     texts = [t.text for t in forward.iter(f"{SVG_NS}text")]
-    assert "np.log" in texts and "input x" in texts and "a : scalar" in texts
+    assert "np.log" in texts and "input x" in texts and "a : f64[]" in texts
     assert any(t.startswith("L") and "x * x" in t for t in texts)  # the visible source line
     assert len(list(gradient.iter(f"{SVG_NS}path"))) >= 5  # edges, plus the arrowhead
 

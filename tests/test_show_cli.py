@@ -30,7 +30,7 @@ def test_show_prints_the_generated_source():
 def test_show_graph_mode_prints_both_graphs():
     out = io.StringIO()
     pb.show(f, 3.0, mode="graph", file=out)
-    assert "graph f(x):" in out.getvalue() and "graph grad_f(x):" in out.getvalue()
+    assert "graph f(x: f64[]):" in out.getvalue() and "graph grad_f(x: f64[]):" in out.getvalue()
 
 
 def test_show_graph_mode_without_arguments_is_a_clear_error():

@@ -178,6 +178,31 @@ def _fname(f: Callable) -> str:
     return getattr(f, "__name__", None) or type(f).__name__
 
 
+def parameter_names(f: Callable, n: int) -> list[str | None]:
+    """The names of ``f``'s first ``n`` positional parameters (None where unknown); those a
+    ``*args`` parameter takes are ``args[0]``, ``args[1]`` ...
+
+    >>> parameter_names(lambda x, *rest: x, 3)
+    ['x', 'rest[0]', 'rest[1]']
+    """
+    import inspect
+
+    try:
+        parameters = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):  # a ufunc or builtin without a signature
+        return [None] * n
+    names: list[str | None] = []
+    for p in parameters:
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+        elif p.kind is p.VAR_POSITIONAL:
+            names += [f"{p.name}[{i}]" for i in range(max(0, n - len(names)))]
+            break
+        else:
+            break
+    return (names + [None] * n)[:n]
+
+
 def match_leaf(g: Any, x: Any) -> Any:
     """Give gradient ``g`` the kind of its primal ``x``: an array of ``x``'s shape and float
     dtype for an array (float32 stays float32), a NumPy scalar of ``x``'s type for a NumPy

@@ -1,8 +1,10 @@
 """Every mode on one function: values, gradients, disagreement, time and derivative size.
 
 In: a function and the point to differentiate it at (every positional argument).
-Out: a ``Comparison``, one row per mode, that prints as an aligned table, shows as HTML in a
-notebook (``_repr_html_``) and holds its data in ``.rows`` (a list of dicts).
+Out: a ``Comparison``, one row per mode, that prints as an aligned table, shows as a styled
+HTML table in a notebook (``_repr_html_``; ``_repr_pretty_`` for IPython's printer) and holds
+its data in ``.rows`` (a list of dicts). An array in a cell is a summary
+(``f64[3,4] mean=0.12 max|·|=0.9``), or its values when it has four or fewer.
 
 Each mode runs ``pb.value_and_grad(f, argnums=<all>, mode=m)``. A mode that fails has its error
 in its row; ``compare`` itself does not raise. The gradients are measured against source mode's
@@ -32,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from . import pytree
-from .api import MODES, _fname, value_and_grad
+from .api import MODES, _fname, parameter_names, value_and_grad
+from .display import FONT, pretty_text, summary, value_type_text
 
 __all__ = ["compare", "Comparison"]
 
@@ -60,6 +63,7 @@ class Comparison:
     args: tuple
     reference: str | None
     rows: list[dict]
+    names: tuple = ()  # the parameters' names, which label the gradients of arrays
 
     def __getitem__(self, mode: str) -> dict:
         for row in self.rows:
@@ -76,7 +80,7 @@ class Comparison:
                 cells = [
                     row["mode"],
                     _number(row["value"]),
-                    _gradient_text(_single(row["gradient"])),
+                    self._gradient_cell(row["gradient"]),
                     _number(row["disagreement"], digits=2),
                     _duration(row["seconds"]),
                     _size_text(row),
@@ -88,31 +92,100 @@ class Comparison:
             body.append(cells)
         return header, body
 
+    def _gradient_cell(self, gradient: Any) -> str:
+        """The gradient inline, ``(0.479, 1.76)``; where that is long, one line per argument
+        named by its parameter (``w: f64[30,4] mean=-0.177 max|·|=6.46``)."""
+        inline = _gradient_text(_single(gradient))
+        if len(inline) <= _INLINE or not isinstance(gradient, tuple) or len(gradient) < 2:
+            return inline
+        names = list(self.names) + [None] * len(gradient)
+        lines = [
+            f"{names[i] or f'argument {i}'}: {_gradient_text(g)}"
+            for i, g in enumerate(gradient[:_SHOWN_ARGUMENTS])
+        ]
+        if len(gradient) > _SHOWN_ARGUMENTS:
+            lines.append(f"… and {len(gradient) - _SHOWN_ARGUMENTS} more")
+        return "\n".join(lines)
+
     def __str__(self) -> str:
         header, body = self._cells()
-        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header) - 1)]
-        title = f"pb.compare({self.function} at {_args_text(self.args)})"
+        widths = [
+            max(len(part) for r in [header, *body] for part in r[i].split("\n"))
+            for i in range(len(header) - 1)
+        ]
 
         def line(cells: list[str]) -> str:
             padded = [c.ljust(w) for c, w in zip(cells, widths, strict=False)]
             return "  ".join([*padded, cells[-1]]).rstrip()
 
+        def lines(cells: list[str]) -> list[str]:  # a cell of several lines makes the row taller
+            parts = [c.split("\n") for c in cells]
+            height = max(len(p) for p in parts)
+            return [line([p[k] if k < len(p) else "" for p in parts]) for k in range(height)]
+
         rule = "  ".join("-" * w for w in widths) + "  " + "-" * len(header[-1])
-        return "\n".join([title, line(header), rule, *(line(r) for r in body)])
+        rows = [text for r in body for text in lines(r)]
+        return "\n".join([self._title(), line(header), rule, *rows])
 
     __repr__ = __str__
 
+    def _title(self) -> str:
+        return f"pb.compare({self.function} at {_args_text(self.args)})"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        pretty_text(str(self), p)
+
     def _repr_html_(self) -> str:
+        """A styled table: numbers right-aligned in a monospace font, a mode that failed (or
+        disagrees with the reference) marked, arrays summarized; hovering a gradient shows a
+        few more of its entries."""
         import html  # only notebooks ask (importing it costs more than this module)
 
         header, body = self._cells()
         esc = html.escape
-        head = "".join(f"<th>{esc(h)}</th>" for h in header)
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>" for cells in body
+        numeric = {1, 3, 4, 5}  # value, disagreement, time, size
+        head = "".join(
+            f'<th class="{"num" if i in numeric else ""}">{esc(h)}</th>'
+            for i, h in enumerate(header)
         )
-        caption = esc(f"pb.compare({self.function} at {_args_text(self.args)})")
-        return f"<table><caption>{caption}</caption><tr>{head}</tr>{rows}</table>"
+        rows = []
+        for row, cells in zip(self.rows, body, strict=True):
+            tds = []
+            for i, c in enumerate(cells):
+                css = ["num"] if i in numeric else []
+                if i == 3 and _disagrees(row, self):
+                    css.append("bad")
+                title = ""
+                if i == 2 and row["ok"]:
+                    title = f' title="{esc(_gradient_detail(_single(row["gradient"])))}"'
+                text = "<br/>".join(esc(part) for part in c.split("\n"))
+                tds.append(f'<td class="{" ".join(css)}"{title}>{text}</td>')
+            state = "ok" if row["ok"] else ("failed" if row["error"] else "skipped")
+            rows.append(f'<tr class="{state}">{"".join(tds)}</tr>')
+        return (
+            f'<div class="pb-compare"><style>{_TABLE_CSS}</style><table>'
+            f"<caption>{esc(self._title())}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>"
+        )
+
+
+_TABLE_CSS = f"""
+.pb-compare table {{ border-collapse: collapse; font-size: 12.5px; color: #1d2330;
+                    font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; }}
+.pb-compare caption {{ text-align: left; font-family: {FONT}; font-size: 12.5px;
+                      padding: 0 0 6px 2px; color: #4a5263; }}
+.pb-compare th {{ background: #eef1f7; text-align: left; font-weight: 600; padding: 4px 10px;
+                 border-bottom: 1.5px solid #c9cfdc; white-space: nowrap; }}
+.pb-compare td {{ padding: 3px 10px; border-bottom: 1px solid #e6e9f0; vertical-align: top;
+                 font-family: {FONT}; white-space: nowrap; max-width: 36em; overflow: hidden;
+                 text-overflow: ellipsis; }}
+.pb-compare td:first-child {{ font-weight: 600; font-family: inherit; }}
+.pb-compare td:last-child {{ font-family: inherit; color: #5b6475; white-space: normal; }}
+.pb-compare .num {{ text-align: right; }}
+.pb-compare tr.failed td {{ color: #9b1c1c; background: #fdf3f3; }}
+.pb-compare tr.skipped td {{ color: #8a8f9c; }}
+.pb-compare td.bad {{ color: #9b1c1c; font-weight: 600; }}
+"""
 
 
 def compare(
@@ -140,7 +213,8 @@ def compare(
     for row in rows:
         if row["ok"] and reference is not None:
             row["disagreement"] = _largest_difference(row["gradient"], ran[reference]["gradient"])
-    return Comparison(_fname(f), tuple(args), reference, rows)
+    names = tuple(parameter_names(f, len(args)))
+    return Comparison(_fname(f), tuple(args), reference, rows, names)
 
 
 # -- one mode ---------------------------------------------------------------------------------
@@ -294,12 +368,31 @@ def _number(x: Any, digits: int = 10) -> str:
     if x is None:
         return ""
     if isinstance(x, np.ndarray) and x.ndim > 0:
-        text = np.array2string(x, precision=6, threshold=6, separator=", ")
-        text = " ".join(text.split())
-        return text if len(text) <= 48 else text[:47] + "…"
+        return summary(x)
     if np.iscomplexobj(x):
         return str(x)
     return f"{float(x):.{digits}g}"
+
+
+def _disagrees(row: dict, table: Comparison) -> bool:
+    """Whether a row's gradient is off the reference's by more than rounding would explain."""
+    d = row["disagreement"]
+    if not row["ok"] or d is None or table.reference is None:
+        return False
+    leaves = pytree.flatten(table[table.reference]["gradient"])[0]
+    scale = max([1.0] + [float(np.max(np.abs(g))) for g in leaves if np.size(g)])
+    return not d <= 1e-6 * scale
+
+
+def _gradient_detail(g: Any) -> str:
+    """A few more entries of a gradient than its cell shows, for a tooltip."""
+    if isinstance(g, tuple):
+        return "; ".join(_gradient_detail(x) for x in g[:_SHOWN_ARGUMENTS])
+    leaves = pytree.flatten(g)[0]
+    if len(leaves) == 1 and leaves[0] is g and isinstance(g, np.ndarray) and g.ndim:
+        text = np.array2string(g, precision=4, threshold=12, edgeitems=3, max_line_width=10**6)
+        return f"{value_type_text(g)} {' '.join(text.split())}"
+    return _gradient_text(g)
 
 
 def _is_integer(x: Any) -> bool:
@@ -310,9 +403,16 @@ def _single(g: Any) -> Any:
     return g[0] if isinstance(g, tuple) and len(g) == 1 else g
 
 
+_SHOWN_ARGUMENTS = 3  # a gradient cell shows this many arguments' gradients, then a count
+_INLINE = 60  # a longer gradient cell shows one argument per line
+
+
 def _gradient_text(g: Any) -> str:
     if isinstance(g, tuple):
-        return "(" + ", ".join(_gradient_text(x) for x in g) + ("," if len(g) == 1 else "") + ")"
+        parts = [_gradient_text(x) for x in g[:_SHOWN_ARGUMENTS]]
+        if len(g) > _SHOWN_ARGUMENTS:
+            parts.append(f"… {len(g) - _SHOWN_ARGUMENTS} more")
+        return "(" + ", ".join(parts) + ("," if len(g) == 1 else "") + ")"
     leaves, _ = pytree.flatten(g)
     if len(leaves) == 1 and leaves[0] is g:
         return _number(g)
@@ -338,7 +438,7 @@ def _args_text(args: tuple) -> str:
             text = _number(a, 6)
             return text + ".0" if text.lstrip("-").isdigit() and not _is_integer(a) else text
         if isinstance(a, np.ndarray):
-            return f"array{a.shape}"
+            return value_type_text(a)
         return type(a).__name__
 
     text = ", ".join(shown(a) for a in args)

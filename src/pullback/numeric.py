@@ -242,25 +242,188 @@ def _tree_dot(a: Any, b: Any) -> Any:
 
 # -- checking ---------------------------------------------------------------------------------
 
+_BASIS_LIMIT = 20  # a side with this many entries or fewer is checked one basis vector at a time
+_LISTED = 10  # the disagreeing entries a report lists before it counts the rest
+
 
 class GradientCheckError(PullbackError, AssertionError):
     """Analytic and numeric derivatives disagree; the message is the report."""
 
 
-def _random_like(x: Any, rng: np.random.Generator) -> Any:
-    return pytree.tree_map(
-        lambda leaf: (
-            rng.standard_normal(np.shape(leaf))
-            if isinstance(leaf, np.ndarray)
-            else float(rng.standard_normal())
-        ),
-        x,
-    )
+class _Layout:
+    """The entries of a pytree of numbers (the arguments, or an output), each one nameable.
+
+    ``labels`` holds one name per leaf ("argument 0 (x)", "output[1]"); entry ``j`` counts
+    through the leaves in ``pytree.flatten`` order, each leaf in C order.
+    """
+
+    def __init__(self, like: Any, labels: list[str], named_scalar: bool = True):
+        self.like = like
+        self.leaves, self.tree = pytree.flatten(like)
+        self.labels = labels
+        self.shapes = [np.shape(leaf) for leaf in self.leaves]
+        self.sizes = [int(np.prod(s, dtype=int)) for s in self.shapes]
+        self.starts = np.cumsum([0, *self.sizes]).tolist()
+        self.size = self.starts[-1]
+        # a lone scalar output goes unnamed in a report ("argument 0 (x), entry [1]: ...")
+        self.unnamed = not named_scalar and len(self.leaves) == 1 and self.shapes[0] == ()
+
+    @classmethod
+    def of_arguments(cls, args: tuple, names: list[str | None]) -> _Layout:
+        labels = []
+        for i, (a, name) in enumerate(zip(args, names, strict=True)):
+            for path in pytree.leaf_paths(pytree.flatten(a)[1]):
+                labels.append(f"argument {i} ({name}{path})" if name else f"argument {i}{path}")
+        return cls(args, labels)
+
+    @classmethod
+    def of_output(cls, value: Any, labels: list[str] | None = None) -> _Layout:
+        paths = pytree.leaf_paths(pytree.flatten(value)[1])
+        if labels is not None and len(labels) == len(paths):
+            return cls(value, labels)
+        return cls(value, [f"output{path}" for path in paths], named_scalar=False)
+
+    def where(self, j: int) -> tuple[int, tuple]:
+        k = int(np.searchsorted(self.starts, j, side="right")) - 1
+        return k, tuple(int(i) for i in np.unravel_index(j - self.starts[k], self.shapes[k]))
+
+    def describe(self, j: int) -> str:
+        k, idx = self.where(j)
+        return f"{self.labels[k]}, entry [{', '.join(map(str, idx))}]" if idx else self.labels[k]
+
+    def _tree(self, fill: Callable[[int, Any], Any]) -> Any:
+        return pytree.unflatten(self.tree, [fill(k, x) for k, x in enumerate(self.leaves)])
+
+    def basis(self, j: int) -> Any:
+        """A tree like the original, zero but for a one at entry ``j``."""
+        hot, idx = self.where(j)
+
+        def fill(k, leaf):
+            if not isinstance(leaf, np.ndarray):
+                return 1.0 if k == hot else 0.0
+            out = np.zeros(self.shapes[k])
+            if k == hot:
+                out[idx] = 1.0
+            return out
+
+        return self._tree(fill)
+
+    def random(self, rng: np.random.Generator) -> Any:
+        return self._tree(
+            lambda k, leaf: (
+                rng.standard_normal(self.shapes[k])
+                if isinstance(leaf, np.ndarray)
+                else float(rng.standard_normal())
+            )
+        )
+
+    def flat(self, tree: Any, what: str) -> np.ndarray:
+        """``tree`` (shaped like the original; None meaning zeros) as one vector of entries."""
+        leaves = pytree.flatten(_none_as_zeros(pytree.conform(tree, self.like), self.like))[0]
+        if len(leaves) != len(self.leaves):
+            expected = ", ".join(self.labels[:3]) + (", ..." if len(self.labels) > 3 else "")
+            raise GradientCheckError(
+                f"{what} has {len(leaves)} leaves, not the {len(self.leaves)} of {expected}: "
+                f"{tree!r:.80}"
+            )
+        parts = []
+        for k, leaf in enumerate(leaves):
+            a = np.asarray(leaf)
+            if a.dtype.kind not in "fc":
+                a = a.astype(float)
+            if a.shape != self.shapes[k]:
+                if a.ndim != 0:
+                    raise GradientCheckError(
+                        f"{what} for {self.labels[k]} has shape {a.shape}, but "
+                        f"{self.labels[k]} has shape {self.shapes[k]}"
+                    )
+                a = np.broadcast_to(a, self.shapes[k])
+            parts.append(a.ravel())
+        return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def _close(a, b, atol, rtol) -> bool:
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    return bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+def _none_as_zeros(tree: Any, like: Any) -> Any:
+    """``tree`` with each None standing for a zero derivative replaced by zeros like ``like``."""
+    if tree is None and like is not None:
+        return pytree.tree_map(lambda leaf: np.zeros(np.shape(leaf)), like)
+    if isinstance(tree, (list, tuple)) and isinstance(like, (list, tuple)):
+        if len(tree) == len(like):
+            return [_none_as_zeros(t, u) for t, u in zip(tree, like, strict=True)]
+    if isinstance(tree, dict) and isinstance(like, dict) and set(tree) == set(like):
+        return {k: _none_as_zeros(tree[k], like[k]) for k in like}
+    return tree
+
+
+def _numeric_jacobian(f: Callable, inputs: _Layout, outputs: _Layout) -> np.ndarray:
+    """The Jacobian (output entries by input entries) by central differences, one column
+    (two calls of ``f``) per input entry, each with a step fitted to that entry."""
+    f = _on_copies(f)
+    base = [_as_float_leaf(x, "central") for x in inputs.leaves]
+    columns = []
+    for k in range(len(inputs.leaves)):
+        steps = np.broadcast_to(_step(base[k], "central"), inputs.shapes[k])
+        for idx in np.ndindex(inputs.shapes[k]):
+
+            def at(s, k=k, idx=idx):
+                moved = list(base)
+                moved[k] = np.array(base[k], copy=True)
+                moved[k][idx] = moved[k][idx] + s
+                rebuilt = [_rebuild(x, b) for x, b in zip(inputs.leaves, moved, strict=True)]
+                return outputs.flat(f(*pytree.unflatten(inputs.tree, rebuilt)), "the output")
+
+            columns.append(_directional(at, float(steps[idx]), "central"))
+    if not columns:
+        return np.zeros((outputs.size, 0))
+    return np.stack(columns, axis=1)
+
+
+def _number_text(v: Any) -> str:
+    """A value in a report: ten significant digits, ``6.0`` rather than ``6``."""
+    if np.iscomplexobj(v) and np.imag(v) != 0:
+        return f"{complex(v):.10g}"
+    text = f"{float(np.real(v)):.10g}"
+    return text + ".0" if text.lstrip("-").isdigit() else text
+
+
+class _Disagreements:
+    """The entries where analytic and numeric derivatives differ beyond the tolerance."""
+
+    def __init__(self, atol: float, rtol: float):
+        self.atol, self.rtol = atol, rtol
+        self.compared = 0
+        self.found: list[tuple[str, Any, Any, float, float]] = []  # where, a, n, |diff|, tol
+
+    def compare(self, analytic: np.ndarray, numeric: np.ndarray, where: Callable[[int], str]):
+        self.compared += numeric.size
+        diff = np.abs(analytic - numeric)
+        tolerance = self.atol + self.rtol * np.abs(numeric)
+        for i in np.flatnonzero(~(diff <= tolerance)):  # NaN disagrees too
+            self.found.append(
+                (where(int(i)), analytic[i], numeric[i], float(diff[i]), float(tolerance[i]))
+            )
+
+    def raise_if_any(self, kind: str, subject: str, how: str) -> None:
+        if not self.found:
+            return
+        lines = [
+            f"{kind} derivative of {subject} disagrees with finite differences: "
+            f"{len(self.found)} of {self.compared} entries differ, checking {how}"
+        ]
+        for where, a, n, diff, tolerance in self.found[:_LISTED]:
+            lines.append(
+                f"  {where}: analytic {_number_text(a)}, numeric {_number_text(n)} "
+                f"(|diff| {diff:.3g} > tolerance {tolerance:.2g})"
+            )
+        rest = self.found[_LISTED:]
+        if rest:
+            worst = max(self.found, key=lambda e: np.nan_to_num(e[3], nan=np.inf))
+            lines.append(
+                f"  ... and {len(rest)} more; the largest |diff|, {worst[3]:.3g}, is at {worst[0]}"
+            )
+        lines.append(
+            f"  tolerance: |analytic - numeric| <= {self.atol:g} + {self.rtol:g} * |numeric|"
+        )
+        raise GradientCheckError("\n".join(lines))
 
 
 def check_grads(
@@ -277,8 +440,11 @@ def check_grads(
     """Check ``f``'s derivatives at ``args`` against finite differences, up to ``order``.
 
     ``modes`` picks forward (``jvp``) and/or reverse (``vjp``) checks; ``mode`` the approach
-    under test ("source", "tape", ...). Raises ``GradientCheckError`` with a report naming the
-    argument, the entries that disagree, both values and the tolerance.
+    under test ("source", "tape", ...). Where the inputs (forward) or the output (reverse)
+    have at most 20 entries, every entry of the Jacobian is checked, one basis vector at a
+    time; beyond that, along one random direction (drawn with ``seed``). Raises
+    ``GradientCheckError`` with a report naming the argument and entry of each disagreement,
+    both values and the tolerance.
 
     >>> import numpy as np
     >>> check_grads(lambda x: np.sin(x) * x, (1.5,), mode="numeric")
@@ -286,90 +452,202 @@ def check_grads(
     from . import api
 
     api.check_callable(f, "pb.check_grads")
+    args = _checked_arguments(f, args)
+    modes = _checked_modes(modes)
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+        raise PullbackValueError(
+            f"check_grads order must be an int >= 1, got {order!r}; pass order=1 for first "
+            "derivatives, order=2 to check the derivatives of those too"
+        )
+    for name, tol in (("atol", atol), ("rtol", rtol)):
+        if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating, np.integer)):
+            raise PullbackTypeError(
+                f"check_grads {name} must be a number, got {type(tol).__name__} {tol!r:.40}"
+            )
+        if not tol >= 0:
+            raise PullbackValueError(f"check_grads {name} must be >= 0, got {tol!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise PullbackTypeError(f"check_grads seed must be an int, got {seed!r:.40}")
+    api.backend(mode)  # an unknown mode says so before anything runs
+    inputs = _Layout.of_arguments(args, api.parameter_names(f, len(args)))
+    _check(f, args, modes, order, mode, float(atol), float(rtol), int(seed), inputs)
+
+
+def _checked_arguments(f: Callable, args: Any) -> tuple:
+    from . import api
+
     if not isinstance(args, (tuple, list)):
         raise PullbackTypeError(
             f"check_grads takes args as a tuple, one entry per argument, got "
             f"{type(args).__name__} {args!r:.40}; write ({args!r:.20},) for one argument"
         )
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
-        raise PullbackValueError(f"check_grads order must be an int >= 1, got {order!r}")
+    if not args:
+        raise PullbackValueError(
+            "check_grads needs the point to check at, one entry per argument: "
+            "pb.check_grads(f, (x,)) or pb.check_grads(f, (x, y))"
+        )
     args = tuple(args)
     for i, a in enumerate(args):  # every argument is checked, so every one must be a float
-        api.check_differentiable(a, f"argument {i} of {api._fname(f)}")
-    rng = np.random.default_rng(seed)
+        try:
+            api.check_differentiable(a, f"argument {i} of {api._fname(f)}")
+        except PullbackTypeError as error:
+            raise PullbackTypeError(
+                f"{error} check_grads differentiates every argument: fix the others with a "
+                "lambda, as in pb.check_grads(lambda x: f(x, 3), (x,))"
+            ) from None
+        if any(np.iscomplexobj(leaf) for leaf in pytree.flatten(a)[0]):
+            raise PullbackTypeError(
+                f"argument {i} of {api._fname(f)} is complex; check_grads compares against "
+                "real finite differences, so pass the real and imaginary parts as two real "
+                "arguments: pb.check_grads(lambda re, im: f(re + 1j * im), (z.real, z.imag))"
+            )
+    return args
+
+
+def _checked_modes(modes: Any) -> tuple[str, ...]:
+    if isinstance(modes, str):
+        raise PullbackTypeError(
+            f"check_grads modes is a tuple of 'fwd' and 'rev', got the string {modes!r}; "
+            f"write modes=({modes!r},)"
+        )
+    try:
+        modes = tuple(modes)
+    except TypeError:
+        raise PullbackTypeError(
+            f"check_grads modes is a tuple of 'fwd' and 'rev', got {modes!r:.40}"
+        ) from None
     for m in modes:
         if m not in ("fwd", "rev"):
-            raise PullbackValueError(f"check_grads modes are 'fwd' and 'rev', got {m!r}")
-    if "fwd" in modes:
-        tangents = _random_like(args, rng)
-        _, t_analytic = api.jvp(f, args, tangents, mode=mode)
-        _, t_numeric = jvp(f, args, tangents)
-        if not _tree_close(t_analytic, t_numeric, atol, rtol):
-            raise GradientCheckError(
-                _report("forward (jvp)", f, "the output tangent", t_analytic, t_numeric, atol, rtol)
+            raise PullbackValueError(
+                f"check_grads modes are 'fwd' and 'rev', got {m!r}; pass modes=('fwd', 'rev') "
+                "or one of them"
             )
+    if not modes:
+        raise PullbackValueError(
+            "check_grads modes is empty, so nothing would be checked; pass modes=('fwd', 'rev') "
+            "or one of them"
+        )
+    return modes
+
+
+def _check(f, args, modes, order, mode, atol, rtol, seed, inputs, subject=None, out_labels=None):
+    """One order of ``check_grads`` (arguments checked), then the next on derived functions.
+
+    ``subject`` names the function checked in reports; ``out_labels`` its outputs' leaves.
+    """
+    from . import api
+
+    subject = subject or api._fname(f)
+    rng = np.random.default_rng(seed)
+    one_by_one = inputs.size <= _BASIS_LIMIT
+    value = vjp_fn = None
+    if "fwd" in modes:
+        if one_by_one:
+            tangents = [inputs.basis(j) for j in range(inputs.size)]
+        else:
+            tangents = [inputs.random(rng)]
+        forward = [api.jvp(f, args, t, mode=mode) for t in tangents]
+        value = forward[0][0] if forward else None
     if "rev" in modes:
         value, vjp_fn = api.vjp(f, *args, mode=mode)
-        cotangent = _random_like(value, rng)
-        analytic = vjp_fn(cotangent)
-        numeric = vjp(f, args)[1](cotangent)
-        for k, (a, n) in enumerate(zip(analytic, numeric, strict=False)):
-            if not _tree_close(a, n, atol, rtol):
-                raise GradientCheckError(
-                    _report("reverse (vjp)", f, f"argument {k}", a, n, atol, rtol)
-                )
+    if value is None:  # no entries to move along
+        value = _on_copies(f)(*args)
+    for leaf in pytree.flatten(value)[0]:
+        api.check_numeric_output(leaf, subject, "pb.check_grads")
+    outputs = _Layout.of_output(value, out_labels)
+    jacobian: list[np.ndarray] = []
+
+    def numeric_jacobian() -> np.ndarray:
+        if not jacobian:
+            jacobian.append(_numeric_jacobian(f, inputs, outputs))
+        return jacobian[0]
+
+    def pair(j: int, i: int) -> str:
+        return (
+            inputs.describe(j)
+            if outputs.unnamed
+            else f"{inputs.describe(j)} → {outputs.describe(i)}"
+        )
+
+    if "fwd" in modes:
+        found = _Disagreements(atol, rtol)
+        if one_by_one:
+            J = numeric_jacobian()
+            for j, (_, t_out) in enumerate(forward):
+                column = outputs.flat(t_out, "the output tangent")
+                found.compare(column, J[:, j], lambda i, j=j: pair(j, i))
+            how = "along one basis tangent per input entry"
+        else:
+            analytic = outputs.flat(forward[0][1], "the output tangent")
+            numeric = outputs.flat(jvp(f, args, tangents[0])[1], "the output tangent")
+            found.compare(analytic, numeric, outputs.describe)
+            how = (
+                f"along one random tangent (seed={seed}), as the inputs have {inputs.size} "
+                f"entries (at most {_BASIS_LIMIT} are checked one by one)"
+            )
+        found.raise_if_any("forward (jvp)", subject, how)
+    if "rev" in modes:
+        found = _Disagreements(atol, rtol)
+        if outputs.size <= _BASIS_LIMIT:
+            J = numeric_jacobian()
+            for i in range(outputs.size):
+                row = inputs.flat(vjp_fn(outputs.basis(i)), "the gradient")
+                found.compare(row, J[i, :], lambda j, i=i: pair(j, i))
+            how = (
+                "every entry of the gradient"
+                if outputs.unnamed
+                else "along one basis cotangent per output entry"
+            )
+        else:
+            cotangent = outputs.random(rng)
+            analytic = inputs.flat(vjp_fn(cotangent), "the gradient")
+            if one_by_one:
+                numeric = outputs.flat(cotangent, "the cotangent") @ numeric_jacobian()
+            else:
+                numeric = inputs.flat(vjp(f, args)[1](cotangent), "the gradient")
+            found.compare(analytic, numeric, inputs.describe)
+            how = (
+                f"along one random output cotangent (seed={seed}), as the output has "
+                f"{outputs.size} entries (at most {_BASIS_LIMIT} are checked one by one)"
+            )
+        found.raise_if_any("reverse (vjp)", subject, how)
     if order > 1:
-        if "rev" in modes:
-            value = _on_copies(f)(*args)
-            cotangent = _random_like(value, np.random.default_rng(seed + 1))
-
-            def f_vjp(*xs):
-                return api.vjp(f, *xs, mode=mode)[1](cotangent)
-
-            f_vjp.__name__ = f"vjp_of_{getattr(f, '__name__', 'f')}"
-            if hasattr(api.backend(mode), "vjp_of"):  # a mode that transforms source needs it
-                f_vjp = api.backend(mode).vjp_of(f, args, cotangent)
-            check_grads(
-                f_vjp, args, ("fwd",), order - 1, mode=mode, atol=atol, rtol=rtol, seed=seed + 2
-            )
-        if "fwd" in modes:
-            tangents = _random_like(args, np.random.default_rng(seed + 3))
-
-            def f_jvp(*xs):
-                return api.jvp(f, xs, tangents, mode=mode)[1]
-
-            f_jvp.__name__ = f"jvp_of_{getattr(f, '__name__', 'f')}"
-            if hasattr(api.backend(mode), "jvp_of"):
-                f_jvp = api.backend(mode).jvp_of(f, args, tangents)
-            check_grads(
-                f_jvp, args, ("fwd",), order - 1, mode=mode, atol=atol, rtol=rtol, seed=seed + 4
-            )
+        _check_next_order(f, args, modes, order, mode, atol, rtol, seed, inputs, outputs, subject)
 
 
-def _tree_close(a, b, atol, rtol) -> bool:
-    la, lb = pytree.flatten(a)[0], pytree.flatten(b)[0]
-    if len(la) != len(lb):
-        return False
-    return all(_close(0.0 if x is None else x, y, atol, rtol) for x, y in zip(la, lb, strict=False))
+def _check_next_order(f, args, modes, order, mode, atol, rtol, seed, inputs, outputs, subject):
+    """Check the forward derivative of ``f``'s vjp (for a fixed cotangent) and of its jvp
+    (for a fixed tangent): a one (the gradient, the derivative) where that is one number."""
+    from . import api
 
+    name = api._fname(f)
+    if "rev" in modes:
+        if outputs.size == 1 and outputs.shapes == [()]:
+            cotangent, what = outputs.basis(0), f"the gradient of {subject}"
+        else:
+            cotangent = outputs.random(np.random.default_rng(seed + 1))
+            what = f"the vjp (along a random cotangent, seed={seed + 1}) of {subject}"
 
-def _report(kind, f, what, analytic, numeric, atol, rtol) -> str:
-    name = getattr(f, "__name__", "f")
-    lines = [f"{kind} derivative of {name} disagrees with finite differences for {what}:"]
-    la, lb = pytree.flatten(analytic)[0], pytree.flatten(numeric)[0]
-    for k, (x, y) in enumerate(zip(la, lb, strict=False)):
-        x = np.asarray(0.0 if x is None else x, float)
-        y = np.asarray(y, float)
-        x, y = np.broadcast_arrays(x, y)
-        bad = np.abs(x - y) > atol + rtol * np.abs(y)
-        if not bad.any():
-            continue
-        prefix = f"  leaf {k}: " if len(la) > 1 else "  "
-        lines.append(f"{prefix}{int(bad.sum())} of {bad.size} entries differ")
-        for idx in list(zip(*np.nonzero(bad), strict=False))[:5] if x.ndim else [()]:
-            lines.append(
-                f"    entry {tuple(int(i) for i in idx)}: analytic {x[idx]:.10g}  "
-                f"numeric {y[idx]:.10g}  |diff| {abs(x[idx] - y[idx]):.3g}"
-            )
-    lines.append(f"  tolerance: |analytic - numeric| <= {atol:g} + {rtol:g} * |numeric|")
-    return "\n".join(lines)
+        def f_vjp(*xs):
+            return api.vjp(f, *xs, mode=mode)[1](cotangent)
+
+        f_vjp.__name__ = f"vjp_of_{name}"
+        if hasattr(api.backend(mode), "vjp_of"):  # a mode that transforms source needs it
+            f_vjp = api.backend(mode).vjp_of(f, args, cotangent)
+        labels = [f"gradient for {label}" for label in inputs.labels]
+        _check(f_vjp, args, ("fwd",), order - 1, mode, atol, rtol, seed + 2, inputs, what, labels)
+    if "fwd" in modes:
+        if inputs.size == 1:
+            tangents, what = inputs.basis(0), f"the derivative of {subject}"
+        else:
+            tangents = inputs.random(np.random.default_rng(seed + 3))
+            what = f"the jvp (along a random tangent, seed={seed + 3}) of {subject}"
+
+        def f_jvp(*xs):
+            return api.jvp(f, xs, tangents, mode=mode)[1]
+
+        f_jvp.__name__ = f"jvp_of_{name}"
+        if hasattr(api.backend(mode), "jvp_of"):
+            f_jvp = api.backend(mode).jvp_of(f, args, tangents)
+        labels = [f"tangent of {label}" for label in outputs.labels]
+        _check(f_jvp, args, ("fwd",), order - 1, mode, atol, rtol, seed + 4, inputs, what, labels)

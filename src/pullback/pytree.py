@@ -15,7 +15,16 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["flatten", "unflatten", "tree_map", "TreeDef", "is_leaf", "build_like", "conform"]
+__all__ = [
+    "flatten",
+    "unflatten",
+    "tree_map",
+    "TreeDef",
+    "is_leaf",
+    "build_like",
+    "conform",
+    "leaf_paths",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,3 +163,27 @@ def conform(tree: Any, like: Any) -> Any:
         names = [f.name for f in dataclasses.fields(tree)]
         return build_like(tree, [conform(getattr(tree, n), getattr(like, n)) for n in names])
     return tree
+
+
+def leaf_paths(treedef: TreeDef) -> list[str]:
+    """Where each leaf sits, as Python would index it, in ``flatten`` order ("" for a leaf).
+
+    >>> leaf_paths(flatten({"w": 1.0, "b": (2.0, 3.0)})[1])
+    ["['w']", "['b'][0]", "['b'][1]"]
+    """
+    paths: list[str] = []
+
+    def walk(td: TreeDef, path: str) -> None:
+        if td.kind == "leaf":
+            paths.append(path)
+            return
+        for i, child in enumerate(td.children):
+            if td.kind in ("namedtuple", "dataclass"):
+                walk(child, f"{path}.{td.keys[i]}")
+            elif td.kind == "dict":
+                walk(child, f"{path}[{td.keys[i]!r}]")
+            else:
+                walk(child, f"{path}[{i}]")
+
+    walk(treedef, "")
+    return paths

@@ -18,12 +18,21 @@ from typing import Any
 
 import numpy as np
 
+from ..display import type_text
 from ..finite import ON as _CHECKS
 from ..finite import check_node, finite
 from ..finite import enabled as checking
 from ..runtime.structures import entries, rebuild
 
-__all__ = ["Node", "Graph", "node_inputs", "map_nodes", "output_leaves"]
+__all__ = [
+    "Node",
+    "Graph",
+    "node_inputs",
+    "map_nodes",
+    "output_leaves",
+    "node_type",
+    "node_place",
+]
 
 
 @dataclass(eq=False, slots=True)
@@ -233,21 +242,34 @@ class Graph:
         return self.evaluate(*args)
 
     def __str__(self) -> str:
-        lines = [f"graph {self.name}({', '.join(n.label for n in self.inputs)}):"]
+        """The listing: one line per primitive, ``v3: f64[3] = np.sin(x)  # model.py:4``."""
+        params = ", ".join(f"{n.label}: {node_type(n)}" for n in self.inputs)
+        lines = [f"graph {self.name}({params}):"]
         for node in self.nodes:
             if node.op == "input":
                 continue
             shown = [_show(a) for a in node.args]
             shown += [f"{k}={_show(v)}" for k, v in node.kwargs.items()]
-            where = f"  # line {node.lineno}" if node.lineno else ""
-            shape = "x".join(map(str, node.shape)) if node.shape else "scalar"
+            where = f"  # {node_place(node)}" if node.lineno else ""
             lines.append(
-                f"    {node.label}: {shape} = {_short(node.op)}({', '.join(shown)}){where}"
+                f"    {node.label}: {node_type(node)} = {_short(node.op)}({', '.join(shown)})"
+                f"{where}"
             )
         lines.append(f"    return {_show(self.outputs)}")
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        from ..display import pretty_text
+
+        pretty_text(f"graph {self.name}(...)" if cycle else str(self), p)
+
+    def _repr_html_(self) -> str:
+        """The drawing and the listing, for a notebook (``to_html`` makes a whole page)."""
+        from .render import notebook_html
+
+        return notebook_html(self)
 
     def to_dot(self, grad_graph: Graph | None = None) -> str:
         """Graphviz dot text for this graph (and ``grad_graph`` beside it); see ``render``."""
@@ -264,6 +286,19 @@ class Graph:
         from .render import to_html
 
         return to_html(self, grad_graph)
+
+
+def node_type(node: Node) -> str:
+    """``f64[3]``, ``f64[]``: the dtype and shape of the value ``node`` stands for."""
+    return type_text(node.dtype, node.shape)
+
+
+def node_place(node: Node) -> str:
+    """``model.py:4`` where ``node`` was recorded (``line 4`` without a file name)."""
+    if not node.filename:
+        return f"line {node.lineno}"
+    name = node.filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return f"{name}:{node.lineno}"
 
 
 def _short(op: str) -> str:

@@ -23,6 +23,7 @@ Every piece of text that comes from the user (names, source lines, constants) is
 from __future__ import annotations
 
 import html
+import itertools
 import linecache
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -30,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from .ir import Graph, Node, _short, _show, node_inputs
+from .ir import Graph, Node, _short, _show, node_inputs, node_place, node_type
 
-__all__ = ["to_dot", "to_html"]
+__all__ = ["to_dot", "to_html", "notebook_html"]
 
 # Geometry of the SVG drawing, in pixels. The font is monospace so widths follow from lengths.
 _FONT = "ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace"
@@ -53,9 +54,7 @@ _MIN_SCALE = 0.7  # a drawing wider than its panel shrinks to this scale, then s
 
 
 def _shape_text(node: Node) -> str:
-    if not node.shape:
-        return "scalar"
-    return "×".join(str(d) for d in node.shape)
+    return node_type(node)
 
 
 def _operation_text(node: Node) -> str:
@@ -93,7 +92,7 @@ def _place_text(node: Node) -> str | None:
     """``file.py:12  b = np.log(a)`` for a tooltip, or None when the node has no location."""
     if not node.lineno:
         return None
-    where = f"{(node.filename or '?').rsplit('/', 1)[-1]}:{node.lineno}"
+    where = node_place(node)
     line = _source_line(node)
     return f"{where}  {line}" if line else where
 
@@ -103,7 +102,7 @@ def _tooltip(node: Node) -> str:
     if node.op != "input":
         shown = [_show(a) for a in node.args] + [f"{k}={_show(v)}" for k, v in node.kwargs.items()]
         lines[0] += f"({', '.join(shown)})"
-    lines.append(f"shape: {_shape_text(node)}  dtype: {node.dtype}")
+    lines.append(f"type: {_shape_text(node)}")
     place = _place_text(node)
     if place:
         lines.append(place)
@@ -376,6 +375,23 @@ def _svg(graph: Graph, prefix: str) -> str:
     return "\n".join(out)
 
 
+_SVG_CSS = f"""
+svg.graph {{ max-width: 100%; height: auto; display: block; }}
+svg.graph text {{ font-family: {_FONT}; fill: #1d2330; white-space: pre; }}
+svg.graph text.title {{ font-size: 12.5px; font-weight: bold; }}
+svg.graph text.text {{ font-size: 11.5px; }}
+svg.graph text.source {{ font-size: 10.5px; fill: #5b6475; }}
+svg.graph .node rect {{ fill: #eef3fb; stroke: #5a7bb5; stroke-width: 1.3; }}
+svg.graph .node.input rect {{ fill: #e8f6ec; stroke: #3f8f5a; }}
+svg.graph .node.output rect {{ fill: #fff3e3; stroke: #d07a12; stroke-width: 2.2; }}
+svg.graph .node.outside rect {{ fill: #f3f1f7; stroke: #8a7fa8; stroke-dasharray: 4 3; }}
+svg.graph .node.nondiff rect {{ fill: #f4f4f4; stroke: #9a9a9a; stroke-dasharray: 2 2; }}
+svg.graph .node:hover rect {{ stroke-width: 2.8; }}
+svg.graph .edge {{ fill: none; stroke: #7d879a; stroke-width: 1.3; }}
+svg.graph .edge:hover {{ stroke: #1d2330; stroke-width: 2.2; }}
+svg.graph .arrowhead {{ fill: #7d879a; }}
+"""
+
 _CSS = f"""
 body {{ font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 16px;
        color: #1d2330; background: #fbfbfd; }}
@@ -391,20 +407,7 @@ p.legend {{ margin: 0 0 12px 0; font-size: 13px; color: #4a5263; }}
 .panel .count {{ font-weight: normal; color: #5b6475; }}
 .scroll {{ overflow: auto; max-height: 80vh; }}
 .note {{ font-size: 13px; color: #8a3b12; }}
-svg.graph {{ max-width: 100%; height: auto; display: block; }}
-svg.graph text {{ font-family: {_FONT}; fill: #1d2330; white-space: pre; }}
-svg.graph text.title {{ font-size: 12.5px; font-weight: bold; }}
-svg.graph text.text {{ font-size: 11.5px; }}
-svg.graph text.source {{ font-size: 10.5px; fill: #5b6475; }}
-svg.graph .node rect {{ fill: #eef3fb; stroke: #5a7bb5; stroke-width: 1.3; }}
-svg.graph .node.input rect {{ fill: #e8f6ec; stroke: #3f8f5a; }}
-svg.graph .node.output rect {{ fill: #fff3e3; stroke: #d07a12; stroke-width: 2.2; }}
-svg.graph .node.outside rect {{ fill: #f3f1f7; stroke: #8a7fa8; stroke-dasharray: 4 3; }}
-svg.graph .node.nondiff rect {{ fill: #f4f4f4; stroke: #9a9a9a; stroke-dasharray: 2 2; }}
-svg.graph .node:hover rect {{ stroke-width: 2.8; }}
-svg.graph .edge {{ fill: none; stroke: #7d879a; stroke-width: 1.3; }}
-svg.graph .edge:hover {{ stroke: #1d2330; stroke-width: 2.2; }}
-svg.graph .arrowhead {{ fill: #7d879a; }}
+{_SVG_CSS}
 details {{ margin-top: 8px; font-size: 13px; }}
 pre {{ font-family: {_FONT}; font-size: 12px; background: #f5f6f9; padding: 8px;
        overflow: auto; }}
@@ -488,6 +491,50 @@ def to_html(graph: Graph, grad_graph: Graph | None = None, *, gradient: bool = T
         f"<style>{_CSS}</style>\n</head>\n<body>\n"
         f"<h1>pullback graph of <code>{esc(graph.name)}</code></h1>\n{_LEGEND}\n"
         f'<div class="panels">\n{"".join(panels)}\n</div>\n</body>\n</html>\n'
+    )
+
+
+# -- in a notebook ------------------------------------------------------------------------------
+
+_NOTEBOOK_CSS = f"""
+.pb-graph {{ font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; color: #1d2330;
+            background: #fff; border: 1px solid #d8dce6; border-radius: 8px; padding: 8px 12px;
+            max-width: 100%; }}
+.pb-graph .pb-head {{ font-size: 13px; margin: 0 0 6px 0; }}
+.pb-graph .pb-head code, .pb-graph pre {{ font-family: {_FONT}; }}
+.pb-graph .pb-count {{ color: #5b6475; }}
+.pb-graph .pb-scroll {{ overflow: auto; max-height: 70vh; }}
+.pb-graph .pb-note {{ font-size: 13px; color: #8a3b12; margin: 4px 0; }}
+.pb-graph details {{ margin-top: 6px; font-size: 12.5px; }}
+.pb-graph pre {{ font-size: 12px; background: #f5f6f9; padding: 8px; margin: 4px 0 0 0;
+                overflow: auto; max-height: 60vh; }}
+{_SVG_CSS}"""
+
+_NOTEBOOK_DRAWS = 200  # a graph with more operations shows its listing only
+_fragments = itertools.count(1)  # ids unique within a notebook page (its arrowheads' ids)
+
+
+def notebook_html(graph: Graph) -> str:
+    """``graph`` as an HTML fragment for a notebook cell (``Graph._repr_html_``): a header with
+    its inputs' types, the drawing, and the listing folded below. Self-contained: no scripts
+    or external resources, the styles scoped to ``.pb-graph``."""
+    esc = html.escape
+    prefix = f"pb-graph-{next(_fragments)}"
+    count = sum(1 for n in graph.nodes if n.op != "input")
+    params = ", ".join(f"{n.label}: {node_type(n)}" for n in graph.inputs)
+    if count <= _NOTEBOOK_DRAWS:
+        drawing = f'<div class="pb-scroll">{_svg(graph, prefix)}</div>'
+    else:
+        drawing = (
+            f'<p class="pb-note">{count} operations are more than a notebook cell draws well; '
+            "graph.to_html() makes a page drawing them all.</p>"
+        )
+    return (
+        f'<div class="pb-graph" id="{prefix}"><style>{_NOTEBOOK_CSS}</style>'
+        f'<div class="pb-head">graph <code>{esc(graph.name)}({esc(params)})</code> '
+        f'<span class="pb-count">{count} operation{"s" if count != 1 else ""}</span></div>'
+        f"{drawing}<details{' open' if count > _NOTEBOOK_DRAWS else ''}><summary>listing"
+        f"</summary><pre>{esc(str(graph))}</pre></details></div>"
     )
 
 

@@ -381,7 +381,8 @@ def jvp_of(f: Callable, primals: tuple, tangents: tuple) -> Callable:
 
 
 def source(df: Callable) -> str:
-    """The generated source of a source-mode derivative.
+    """The generated source of a source-mode derivative: a ``str`` (``GeneratedSource``) that
+    a notebook shows highlighted.
 
     >>> def f(x):
     ...     return x * x
@@ -396,4 +397,6 @@ def source(df: Callable) -> str:
             f"{getattr(df, '__name__', df)!r} is not a source-mode derivative; pb.source "
             "takes what pb.grad(f) or pb.value_and_grad(f) returned"
         )
-    return module.text
+    from ..display import GeneratedSource
+
+    return GeneratedSource(module.text)

@@ -8,6 +8,8 @@ are refused) and gives structured gradients their argument's structure.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import api
@@ -191,7 +193,10 @@ def value_and_grad_entry(target, gen, module, nums, single, has_aux, checked=Fal
 def _decorate(entry, gen, module, target, kind):
     """Give ``entry`` the generated function's identity: its name and docstring, and (through
     ``__wrapped__``, which ``inspect`` follows) its signature and source, so that
-    ``inspect.getsource(df)`` shows the generated derivative, as ``pb.source(df)`` does."""
+    ``inspect.getsource(df)`` shows the generated derivative, as ``pb.source(df)`` does.
+
+    ``entry`` stays a plain function; a notebook finds its ``_repr_html_`` on the function
+    itself (IPython looks the method up on the object), and shows the source highlighted."""
     entry.__name__ = gen.__name__
     entry.__qualname__ = gen.__qualname__
     entry.__doc__ = gen.__doc__
@@ -199,4 +204,11 @@ def _decorate(entry, gen, module, target, kind):
     entry.__pullback_generated__ = gen
     entry.__pullback_target__ = gen
     entry.__wrapped__ = gen
+    entry._repr_html_ = functools.partial(_source_html, module)
     return entry
+
+
+def _source_html(module) -> str:
+    from ..display import code_html
+
+    return code_html(module.text)

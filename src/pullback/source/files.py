@@ -80,7 +80,14 @@ def place(title: str, text: str, n: int) -> str:
         where = _directory()
         filename = None
         if where is not None:
-            path = os.path.join(where, f"{_slug(title)}_{n}.py")
+            stem = os.path.join(where, f"{_slug(title)}_{n}")
+            path, again = f"{stem}.py", 1
+            # two numberings can meet ("vjp of f" #1 and derived.py's "vjp_of_f" #1): a file
+            # written once is never written over, so the functions compiled from it keep their
+            # lines
+            while path in _WRITTEN:
+                again += 1
+                path = f"{stem}_{again}.py"
             try:
                 with open(path, "w", encoding="utf-8") as out:
                     out.write(text)

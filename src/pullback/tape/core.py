@@ -1051,6 +1051,25 @@ class Tensor(TracedValue):
             )
         return self._text(f"Tensor({_plain(self.value)!r}{what})")
 
+    def _repr_pretty_(self, p, cycle: bool) -> None:
+        from ..display import pretty_text
+
+        pretty_text(str.__str__(repr(self)), p)
+
+    def _repr_html_(self) -> str:
+        """Its type, whether it is a leaf or what made it, its entries and its ``.grad``."""
+        from ..display import value_html
+
+        node = self.node
+        if node is None or node.nondiff:
+            tags = ["constant"]
+        elif node.op == "input":
+            tags = ["requires_grad"]
+        else:
+            tags = [f"grad_fn={node.op}"]
+        parts = [] if self.grad is None else [("grad", _plain(self.grad))]
+        return value_html("Tensor", _plain(self.value), tags, parts)
+
     # -- index assignment --------------------------------------------------------------------
     def __setitem__(self, index, value) -> None:
         from .. import runtime
