@@ -126,6 +126,7 @@ def _promote(kinds) -> Kind:
 _FLOAT_RESULT = {"true_divide", "divide", "sqrt", "exp", "log", "sin", "cos", "tan", "tanh"}
 _HELPERS_SAME_AS = {  # runtime helper -> which argument's kind its result has
     "unbroadcast": 1,
+    "unbroadcast_to": 0,
     "zeros_like_value": 0,
     "scatter_add": 0,
     "write_entry": 0,
@@ -291,6 +292,8 @@ class _Infer:
             if fn.__name__ in ("isfinite", "isnan", "isinf", "greater", "less", "equal"):
                 return arr(bool, k.ndim)
             return k
+        if fn is np.shape and len(args) == 1 and args[0].tag in ("num", "array"):
+            return Kind("tuple", items=(INT,) * args[0].ndim)
         if fn is np.where and len(args) == 3 and not e.keywords:
             k = _promote(args[1:])
             return k if k == UNKNOWN else arr(k.dtype, max(k.ndim, args[0].ndim))

@@ -19,6 +19,8 @@ from __future__ import annotations
 import ast
 import copy
 
+import numpy as np
+
 from ..runtime import adjoints
 from ..runtime.linalg import matmul_shape
 from .optimize import _assign_counts, _is_unbroadcast
@@ -122,4 +124,162 @@ def _reads(stmt):
     return out
 
 
-__all__ = ["release_products"]
+_PRODUCTS = (np.dot, np.matmul, np.outer, np.einsum, np.tensordot, np.kron)
+
+
+def _products_assigned(fdef, ns) -> set[str]:
+    """Names every forward assignment of which is a matrix product (``a @ b``, ``np.dot``
+    ...): arrays, whose shapes are worth taping instead of them (a number's is not: its tape
+    slot costs less than ``np.shape``)."""
+    verdict: dict[str, bool] = {}
+    for n in ast.walk(fdef):
+        if not isinstance(n, ast.Assign) or getattr(n, "_adjoint", False):
+            continue
+        for t in n.targets:
+            if not isinstance(t, ast.Name):
+                continue
+            v = n.value
+            product = (isinstance(v, ast.BinOp) and isinstance(v.op, ast.MatMult)) or (
+                isinstance(v, ast.Call)
+                and isinstance(v.func, (ast.Name, ast.Attribute))
+                and any(ns.bound.get(getattr(v.func, "id", None)) is p for p in _PRODUCTS)
+            )
+            none = isinstance(v, ast.Constant) and v.value is None
+            if not none:
+                verdict[t.id] = verdict.get(t.id, True) and product
+    return {v for v, ok in verdict.items() if ok}
+
+
+def release_shape_tapes(fdef: ast.FunctionDef, ns, users: set[str]) -> bool:
+    """Tape the shape of a loop's temporary, not its value, where the backward sweep reads
+    it only as ``unbroadcast(g, t)``: ``t_shape = np.shape(t)`` after each assignment of ``t``
+    in the forward sweep, the tape records ``t_shape``, the backward sweep restores it and
+    reads ``unbroadcast_to(g, t_shape)``. The value itself is then freed at its last forward
+    use (``xs[t] @ Wx`` in an RNN step: a batch-by-hidden array per step, never read back)."""
+    from .lean import _is_push, _is_restore
+
+    names = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)}
+    restored = {}  # v -> its tape or stack name
+    for n in ast.walk(fdef):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            v = n.targets[0].id
+            if _is_restore(n, v):
+                store = n.value.value if isinstance(n.value, ast.Subscript) else n.value.func.value
+                restored.setdefault(v, set()).add(store.id)
+    candidates = {v: tapes for v, tapes in restored.items() if len(tapes) == 1}
+    candidates = {v: next(iter(t)) for v, t in candidates.items() if v not in (users or set())}
+    pushed = {v for v in candidates for n in ast.walk(fdef) if _is_push(n, v)}
+    params = {a.arg for a in fdef.args.args + fdef.args.kwonlyargs}
+    candidates = {  # both sweeps here (not a backward half given the tape by its forward)
+        v: tape for v, tape in candidates.items() if v in pushed and tape not in params
+    }
+    if not candidates:
+        return False
+    shape_reads: dict[str, list] = {v: [] for v in candidates}
+    spoiled: set[str] = set()
+
+    def visit(stmts):
+        for st in stmts:
+            if isinstance(st, (ast.If, ast.For, ast.While)):
+                for n in ast.walk(st.test if isinstance(st, (ast.If, ast.While)) else st.iter):
+                    if isinstance(n, ast.Name) and n.id in candidates:
+                        spoiled.add(n.id)
+                visit(st.body)
+                visit(st.orelse)
+                continue
+            pushed = next((v for v in candidates if _is_push(st, v)), None)
+            if pushed is not None or any(_is_restore(st, v) for v in candidates):
+                continue
+            adjoint = getattr(st, "_adjoint", False)
+            shape_args = {
+                id(c.args[1])
+                for c in ast.walk(st)
+                if _is_unbroadcast(c, ns.bound, to_value_only=True)
+                and isinstance(c.args[1], ast.Name)
+            }
+            for n in _reads(st):
+                if n.id not in candidates:
+                    continue
+                if id(n) in shape_args:
+                    shape_reads[n.id].append(st)
+                elif adjoint:
+                    spoiled.add(n.id)
+
+    visit(fdef.body)
+    products = _products_assigned(fdef, ns)
+    chosen = {
+        v: tape
+        for v, tape in candidates.items()
+        if v not in spoiled and shape_reads[v] and v in products
+    }
+    if not chosen:
+        return False
+
+    def fresh(base):
+        new, k = base, 2
+        while new in names:
+            new, k = f"{base}_{k}", k + 1
+        names.add(new)
+        return new
+
+    shape_of = {v: fresh(f"{v}_shape") for v in chosen}
+    tape_of = {chosen[v]: fresh(chosen[v].replace(v, f"{v}_shape", 1)) for v in chosen}
+    np_shape = ns.ref(np.shape)
+    to_shape = ns.ref(adjoints.unbroadcast_to)
+
+    def rewrite(stmts):
+        out = []
+        for st in stmts:
+            if isinstance(st, (ast.If, ast.For, ast.While)):
+                st.body = rewrite(st.body)
+                st.orelse = rewrite(st.orelse)
+                out.append(st)
+                continue
+            v = next((v for v in chosen if _is_push(st, v) or _is_restore(st, v)), None)
+            if v is not None:  # the tape records the shape
+                for n in ast.walk(st):
+                    if isinstance(n, ast.Name) and n.id == v:
+                        n.id = shape_of[v]
+                    elif isinstance(n, ast.Name) and n.id in tape_of:
+                        n.id = tape_of[n.id]
+                out.append(st)
+                continue
+            for c in ast.walk(st):
+                if _is_unbroadcast(c, ns.bound, to_value_only=True) and isinstance(
+                    c.args[1], ast.Name
+                ):
+                    if c.args[1].id in chosen:
+                        c.func = copy.deepcopy(to_shape)
+                        c.args[1] = ast.Name(id=shape_of[c.args[1].id], ctx=ast.Load())
+            for n in ast.walk(st):
+                if isinstance(n, ast.Name) and n.id in tape_of:  # allocations
+                    n.id = tape_of[n.id]
+            out.append(st)
+            if not isinstance(st, ast.Assign) or getattr(st, "_adjoint", False):
+                continue
+            set_here = [
+                e.id
+                for t in st.targets
+                for e in ([t] if isinstance(t, ast.Name) else getattr(t, "elts", []))
+                if isinstance(e, ast.Name) and e.id in chosen
+            ]
+            for v in set_here:  # v = ..., or (v, w) = ...: its shape right after
+                none = isinstance(st.value, ast.Constant) and st.value.value is None
+                value = (
+                    ast.Constant(None)
+                    if none
+                    else ast.Call(
+                        func=copy.deepcopy(np_shape),
+                        args=[ast.Name(id=v, ctx=ast.Load())],
+                        keywords=[],
+                    )
+                )
+                extra = ast.Assign(targets=[ast.Name(id=shape_of[v], ctx=ast.Store())], value=value)
+                out.append(ast.copy_location(extra, st))
+        return out
+
+    fdef.body = rewrite(fdef.body)
+    return True
+
+
+__all__ = ["release_products", "release_shape_tapes"]

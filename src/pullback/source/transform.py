@@ -165,6 +165,7 @@ class Transformation:
             users = self.user_names.get(id(piece.src))
             optimize(piece.node, namespace, keep, users)
             if users is not None:
+                release.release_shape_tapes(piece.node, self.ns, users | keep)
                 while release.release_products(piece.node, self.ns, users, keep):
                     purity = Purity(self.ns.globals())  # products read for their shape fold
                     inline_single_use(piece.node, purity, keep)
