@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fd import assert_close, numeric_grad
 
 import pullback as pb
 
@@ -158,3 +159,34 @@ def test_checked_code_differentiates_again():
     assert d2(0.7) == pytest.approx(2.0)  # x * (x + 1)
     _, tangent = pb.jvp(float_alias, (0.7,), (1.0,))
     assert tangent == pytest.approx(2 * 0.7 + 1.0)
+
+
+def double_buffered_stencil(u0):
+    u = u0.copy()
+    for _ in range(3):
+        v = u.copy()  # a new array each step: writing into it cannot change u
+        for i in range(1, u.shape[0] - 1):
+            v[i] = u[i] + 0.2 * (u[i + 1] - 2.0 * u[i] + u[i - 1])
+        u = v
+    return np.sum(u * u)
+
+
+def test_a_fresh_copy_each_step_is_not_the_array_of_the_step_before():
+    # one abstract object per place in the code made v (this step's copy) and u (the last
+    # step's v) look shared; the copy made now is told from the ones made before
+    x = np.linspace(0.1, 1.0, 7)
+    want = numeric_grad(double_buffered_stencil, (x,))
+    assert_close(pb.grad(double_buffered_stencil)(x), want)
+
+
+def aliased_in_a_loop(x):
+    u = x.copy()
+    v = u
+    for i in range(3):
+        v[i] = 2.0 * v[i]
+    return np.sum(u * u)
+
+
+def test_an_alias_of_an_older_copy_is_still_refused():
+    with pytest.raises(pb.UnsupportedSyntaxError, match="may share its value with 'u'"):
+        pb.grad(aliased_in_a_loop)(np.array([1.0, 2.0, 3.0]))

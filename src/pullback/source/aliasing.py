@@ -102,12 +102,16 @@ class _Aliasing:
         # id(statement) -> (statement, {target text: check to run after it}) for the entry
         # reads that an update was accepted on, checked to be numbers when the derivative runs
         self.after: dict = {}
+        self.made: set | None = None  # objects the value being evaluated makes (see age)
 
     # -- objects -----------------------------------------------------------------------------
-    @staticmethod
-    def fresh(node):
-        """The object made where ``node`` runs (one abstract object per place in the code)."""
-        return ("new", id(node))
+    def fresh(self, node):
+        """The object made where ``node`` runs (one abstract object per place in the code);
+        noted in ``self.made`` while an assignment's value is being evaluated."""
+        obj = ("new", id(node))
+        if self.made is not None:
+            self.made.add(obj)
+        return obj
 
     def reach(self, objs, through_entries=True) -> set:
         """Objects ``objs`` and everything they may hold, transitively; an entry read stands
@@ -274,7 +278,14 @@ class _Aliasing:
         """``target = value`` in statement ``s``: bind a name, or store into a container."""
         entries = []
         if isinstance(target, ast.Name):
-            self.bind(target, self.points_to(value, state, entries), state)
+            self.made = set()
+            before = {k: set(v) for k, v in self.contents.items()}
+            try:
+                objs = self.points_to(value, state, entries)
+            finally:
+                made, self.made = self.made, None
+            self.age(made & objs, state, before)
+            self.bind(target, objs, state)
             self.record(entries, s, target)
         elif isinstance(target, ast.Subscript):
             self.update(s, target, False, state)
@@ -286,6 +297,31 @@ class _Aliasing:
             self.record(entries, s, target)
         else:
             self.bind(target, self.points_to(value, state), state)
+
+    def age(self, made, state, before):
+        """Recency: the object a place makes now is not the one it made before (``v =
+        u.copy()`` at the top of a loop whose last line is ``u = v``). Objects this ``value``
+        makes stay ``("new", place)`` for the name they are bound to; what other names (and
+        containers) held from earlier runs of that place becomes ``("old", place)``, one
+        object for all those earlier runs."""
+        if not made:
+            return
+        older = {o: ("old", o[1]) for o in made}
+
+        def renamed(objects):
+            return {older.get(o, o) for o in objects}
+
+        for name in state:
+            state[name] = renamed(state[name])
+        for key in list(self.contents):
+            if key not in made:  # what other objects hold: the older objects
+                self.contents[key] = renamed(self.contents[key])
+        for key in made:  # the older objects hold what the place's objects held before; the
+            if key in before:  # new one keeps that too (more than it holds: on the safe side)
+                old_key = older[key]
+                self.contents[old_key] = self.contents.get(old_key, set()) | renamed(before[key])
+        for key in list(self.entries):
+            self.entries[key] = renamed(self.entries[key])
 
     def record(self, entries, s, target):
         for obj in entries:
