@@ -76,6 +76,22 @@ def main() -> int:
                 "grad ms": times["grad"] * 1e3,
             }
         )
+    from kernels import model_calling, njit_energy
+
+    model = model_calling(njit_energy())
+    w, x = np.array([0.7, -0.2]), KERNELS["w4"].make(10_000)[0]
+    for mode in ("source", "tape"):
+        dm = pb.grad(model, mode=mode)
+        dm(w, x)
+        times = timing.interleaved({"grad": lambda dm=dm: dm(w, x), "primal": lambda: model(w, x)})
+        rows.append(
+            {
+                "kernel": f"NumPy model calling the W4 kernel ({mode} mode)",
+                "size": "10000",
+                "grad / compiled primal": times["grad"] / times["primal"],
+                "grad ms": times["grad"] * 1e3,
+            }
+        )
     k = KERNELS["w4"]
     args = k.make(10_000)
     df = pb.grad(k.f)

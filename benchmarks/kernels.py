@@ -137,6 +137,23 @@ def lennard_jones_adjoint(p):
     return g
 
 
+def njit_energy():
+    """W4's kernel compiled with ``numba.njit`` (made on demand: Numba is optional)."""
+    import numba
+
+    return numba.njit(w4_kernel)
+
+
+def model_calling(kernel):
+    """A NumPy model around a compiled kernel: the kernels-and-models case."""
+
+    def model(w, x):
+        h = np.tanh(x * w[0] + w[1])
+        return kernel(h) + 0.1 * np.sum(w * w)
+
+    return model
+
+
 def lattice(n: int, rng) -> np.ndarray:
     """``n`` particles near the points of a cubic lattice of spacing 1.2 (no two too close)."""
     side = math.ceil(n ** (1 / 3))
