@@ -272,3 +272,28 @@ def test_an_f_string_reads_its_names_like_any_expression(mode):
     want = numeric_grad(formats_a_call, (0.4,))
     assert pb.grad(formats_a_call, mode=mode)(0.4) == pytest.approx(want, rel=1e-7)
     assert pb.jvp(formats_a_call, (0.4,), (1.0,), mode=mode)[1] == pytest.approx(want, rel=1e-7)
+
+
+def writes_into_its_loop_counter(x):
+    for j in range(3):
+        j[j] = x * 2.0  # an int does not support item assignment
+    return x * x
+
+
+def reads_a_name_never_set(x):
+    for _ in range(2):
+        acc = acc + x  # noqa: F821, F841 - never set: the function raises UnboundLocalError
+    return x * x
+
+
+@pytest.mark.parametrize(
+    ("fn", "error"),
+    [(writes_into_its_loop_counter, TypeError), (reads_a_name_never_set, UnboundLocalError)],
+)
+def test_a_dead_user_statement_that_raises_still_raises(fn, error):
+    # y = f(y) is split into t = f(y); y = t where y's old value is read: both parts are
+    # still the user's statement, kept where nothing reads them because they may raise
+    with pytest.raises(error):
+        fn(0.5)
+    with pytest.raises(error):
+        pb.grad(fn)(0.5)

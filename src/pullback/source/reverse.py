@@ -299,7 +299,11 @@ class Reverse:
         if v not in names_read(s.value) or not self.reads_old_value(v, s.value):
             return s
         tmp = self.namer.fresh(describe(s.value))
-        return [assign(tmp, s.value, s), assign(v, name(tmp), s)]
+        split = [assign(tmp, s.value, s), assign(v, name(tmp), s)]
+        if getattr(s, "_user", False):  # still the user's statement: kept where it may raise
+            for part in split:
+                part._user = True
+        return split
 
     def _split_list(self, stmts):
         out = []
