@@ -169,17 +169,26 @@ def model(w):
     return njit_w4(h) + np.sum(w * w)
 
 
-@pytest.mark.parametrize("mode", ["source", "tape"])
+@pytest.mark.parametrize("mode", ["source", "tape", "graph"])
 def test_a_model_calling_a_kernel(mode):
-    w = np.linspace(-0.7, 0.9, 6)
-    assert_close(pb.grad(model, mode=mode)(w), numeric_grad(model, (w,)))
-    _, t = pb.jvp(model, (w,), (np.ones(6),), mode=mode)
-    assert t == pytest.approx(float(np.sum(numeric_grad(model, (w,)))), rel=1e-6)
+    df = pb.grad(model, mode=mode)
+    for w in (np.linspace(-0.7, 0.9, 6), np.linspace(0.2, 1.3, 6)):  # graph: a second point
+        assert_close(df(w), numeric_grad(model, (w,)))
+        _, t = pb.jvp(model, (w,), (np.ones(6),), mode=mode)
+        assert t == pytest.approx(float(np.sum(numeric_grad(model, (w,)))), rel=1e-6)
 
 
-def test_a_model_calling_a_kernel_in_graph_mode_says_what_to_use():
-    with pytest.raises(pb.PullbackError, match="mode='source' or mode='tape'"):
-        pb.grad(model, mode="graph")(np.linspace(-0.7, 0.9, 6))
+@pytest.mark.parametrize("mode", ["source", "tape", "graph"])
+def test_a_second_order_through_a_kernel_in_a_model_is_refused_clearly(mode):
+    with pytest.raises(pb.PullbackError, match="second order through it"):
+        pb.hessian(model, mode=mode)(np.linspace(-0.7, 0.9, 3))
+
+
+def test_higher_orders_of_a_kernel_itself_run_its_python_function():
+    x = np.linspace(-1.0, 1.0, 4)
+    want = np.diag(2.0 * np.cos(x) - x * np.sin(x))  # d2/dx2 of sin(x) * x, entry by entry
+    assert_close(pb.hessian(njit_w4)(x), want)
+    assert_close(pb.hvp(njit_w4, (x,), (np.ones(4),)), want @ np.ones(4))
 
 
 @numba.njit

@@ -667,6 +667,7 @@ def jacobian(
     Like ``grad``: ``f`` must be real-valued; of a complex argument each entry is
     ``df/dx - i df/dy``. ``holomorphic=True`` takes a complex-valued holomorphic ``f`` of
     complex arguments and gives its complex derivatives ``df_i/dz_j``."""
+    f = _kernel(f, None, mode)[0]  # a Numba kernel: its Python function, uncompiled
     check_callable(f, "pb.jacobian", mode)
     if direction not in ("rev", "fwd"):
         raise PullbackValueError(f"direction must be 'rev' or 'fwd', got {direction!r}")
@@ -810,6 +811,7 @@ def hessian(f: Callable, argnums: int = 0, *, mode: str = "source") -> Callable:
 
     A mode may compute it its own way (symbolic mode differentiates its expression twice).
     """
+    f = _kernel(f, None, mode)[0]  # a Numba kernel: its Python function, uncompiled
     check_callable(f, "pb.hessian", mode)
     impl = backend(mode)
     if hasattr(impl, "hessian"):
@@ -843,6 +845,7 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "sour
 
     With one primal the result is one array; with several, a tuple.
     """
+    f = _kernel(f, None, mode)[0]  # a Numba kernel: its Python function, uncompiled
     check_callable(f, "pb.hvp", mode)
     primals, tangents = check_tangents(primals, tangents, "pb.hvp")
     if not primals:

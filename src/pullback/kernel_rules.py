@@ -59,34 +59,64 @@ def kernel_rule(kernel):
                     "one number (its compiled gradient is the rule)"
                 )
 
-        def plain(args, what):
-            if any(not isinstance(a, (int, float, complex, np.generic, np.ndarray)) for a in args):
-                kinds = ", ".join(sorted({type(a).__name__ for a in args}))
-                raise PullbackTypeError(
-                    f"the {what} of the Numba kernel {py_func.__qualname__} was asked for on "
-                    f"traced values ({kinds}): its compiled gradient runs on numbers and "
-                    "arrays only, so it cannot be recorded as graph operations or "
-                    "differentiated again; use mode='source' or mode='tape' at first order"
-                )
+        def second_order(*_):
+            raise PullbackTypeError(
+                f"a derivative of the gradient of the Numba kernel {py_func.__qualname__} was "
+                "asked for (a second order through it): its gradient is compiled code, which "
+                "pullback does not differentiate again; differentiate the kernel's Python "
+                f"function in source mode (pb.hessian({py_func.__qualname__}.py_func))"
+            )
+
+        def gradient_primitive(i):
+            """Argument i's gradient as a primitive of its own, so a trace (graph mode, a tape
+            of a tape) records a call of it; its own derivative is refused (second_order)."""
+
+            def kernel_gradient(*args):
+                return gradient(i)(*args)
+
+            kernel_gradient.__name__ = f"{py_func.__name__}_gradient_{i}"
+            kernel_gradient.__qualname__ = f"{py_func.__qualname__}_gradient_{i}"
+            refuse = {j: second_order for j in range(len(params))}
+            registry._BY_ID[id(kernel_gradient)] = custom._callable_rule(
+                kernel_gradient,
+                f"{name}_gradient_{i}",
+                params,
+                params,
+                refuse,
+                refuse,
+            )
+            return kernel_gradient
+
+        def gradient_of(i, args):
+            from .tape.core import bind
+
+            return bind(primitives[i], args)
+
+        primitives = {i: gradient_primitive(i) for i in range(len(params))}
 
         def make_vjp(i):
             def vjp(g, ans, *args):
                 scalar_output(ans)
-                plain((g, *args), "gradient")
-                return g * gradient(i)(*args)
+                return g * gradient_of(i, args)
 
             return vjp
 
         def make_jvp(i):
             def jvp(t, ans, *args):
                 scalar_output(ans)
-                plain((t, *args), "derivative")
-                return np.sum(gradient(i)(*args) * t)
+                return np.sum(gradient_of(i, args) * t)
 
             return jvp
 
         vjps = {i: make_vjp(i) for i in range(len(params))}
         jvps = {i: make_jvp(i) for i in range(len(params))}
+        outer = ["g", "ans", *params]
+        refuse_all = {j: second_order for j in range(len(outer))}
+        for kind, fns in (("vjp", vjps), ("jvp", jvps)):
+            for i, fn in fns.items():  # differentiated again (source mode): refused, clearly
+                registry._BY_ID[id(fn)] = custom._callable_rule(
+                    fn, f"{name}_{kind}_{i}", outer, outer, refuse_all, refuse_all
+                )
         rule = custom._callable_rule(kernel, name, params, params, vjps, jvps)
         registry._BY_ID[id(kernel)] = rule  # rule.fns holds the kernel: its id stays its own
         return rule
