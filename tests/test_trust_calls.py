@@ -297,3 +297,14 @@ def test_a_dead_user_statement_that_raises_still_raises(fn, error):
         fn(0.5)
     with pytest.raises(error):
         pb.grad(fn)(0.5)
+
+
+def sums_a_float_by_method(x, w):
+    return x * w.sum(np.ones(2))  # a float has no .sum: the function raises AttributeError
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_users_exception_in_every_mode(mode):
+    # a traced number has the array methods; where the plain call raises, its error is raised
+    with pytest.raises(AttributeError, match="'float' object has no attribute 'sum'"):
+        pb.grad(sums_a_float_by_method, mode=mode)(0.5, 2.0)

@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import NonDifferentiableError
+from ..errors import NonDifferentiableError, PullbackError
 from .core import bind, is_traced
 
 __all__ = [
@@ -351,9 +351,32 @@ def call_in_dispatching_namespace(f: Callable, args: tuple, always_copy: bool = 
         if isinstance(exc.__cause__, NonDifferentiableError):
             raise _into_plain_array(exc) from exc
         raise
+    except Exception as error:
+        _write_back(memo[_COPIES])
+        raise _users_exception(error, f, args) from None
     except BaseException:
         _write_back(memo[_COPIES])
         raise
+
+
+def _users_exception(error: Exception, f: Callable, args: tuple) -> BaseException:
+    """What the user should see for ``error``, raised while ``f`` ran on traced values: where
+    the plain call ``f(*plain args)`` raises too, its own exception (``x.sum(v)`` of a float:
+    Python's AttributeError, not what a Tensor's ``sum`` met); else ``error`` itself."""
+    from .. import pytree
+    from ..source.tracebacks import users_exception
+    from .core import _plain
+
+    if isinstance(error, PullbackError):
+        return error
+    try:
+        plain = tuple(pytree.tree_map(_plain, a) for a in args)
+    except Exception:  # noqa: BLE001 - an argument pytree cannot rebuild: keep the error
+        return error
+    own = users_exception(error, f, plain)
+    if own is not error:
+        own.__suppress_context__ = True
+    return own
 
 
 def _into_plain_array(exc: ValueError) -> NonDifferentiableError:
