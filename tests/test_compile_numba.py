@@ -269,3 +269,67 @@ def test_vjp_and_jvp_of_a_kernel_run_uncompiled_and_say_so_when_asked_to_compile
         pb.vjp(w4, x, compile="numba")
     with pytest.raises(pb.PullbackError, match="pb.grad and pb.value_and_grad"):
         pb.jvp(w4, (x,), (np.ones(5),), compile="numba")
+
+
+def until_large(x):
+    s = 0.0
+    k = 0
+    while k < x.shape[0] and s < 5.0:  # a data-dependent while loop
+        s = s + math.exp(0.1 * x[k]) * x[k]
+        k += 1
+    return s
+
+
+def branch_and_break(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] > 0.0:
+            s += math.sqrt(x[i]) * s + x[i]
+        else:
+            s += x[i] ** 2
+        if s > 3.0:
+            break
+    return s
+
+
+@pytest.mark.parametrize("fn", [until_large, branch_and_break])
+def test_control_flow_kernels_compile(fn):
+    # a while test's names stay live through the loop body (else the loop never ends)
+    for x in (np.linspace(-1.0, 2.0, 12), np.linspace(0.5, 0.6, 3)):
+        got = pb.grad(fn, compile="numba")(x)
+        assert_close(got, numeric_grad(fn, (x,)))
+        assert_close(got, pb.grad(fn)(x), rtol=1e-12, atol=1e-12)
+
+
+def test_the_specializer_agrees_with_the_generic_derivative_on_generated_programs():
+    # lean.specialize on the gradients of random programs (lists, dicts, closures, callees,
+    # branches, while loops), run under CPython: the same numbers, or no specialization
+    import ast
+    import random
+
+    from program_gen import generate
+    from test_program_generator import load
+
+    checked = 0
+    for index in range(60):
+        program = generate(20261203, index)
+        try:
+            f = load(program.source, f"lean_{index}").f
+            args = program.sample_args(random.Random(index))
+            df = pb.grad(f)
+            want = df(*args)
+        except Exception:  # noqa: BLE001 - a program the generic derivative refuses
+            continue
+        gen = df.__pullback_generated__
+        tree = ast.parse(df.__pullback_module__.text)
+        fdef = next(
+            n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == gen.__name__
+        )
+        params = gen.__code__.co_varnames[: gen.__code__.co_argcount]
+        kinds = {p: kind_of(a) for p, a in zip(params, args, strict=True)}
+        namespace = {**gen.__globals__, "np": np, "math": math}
+        exec(ast.unparse(specialize(fdef, kinds, namespace)), namespace)
+        got = namespace[gen.__name__](*args)
+        np.testing.assert_allclose(np.asarray(got, float), np.asarray(want, float), rtol=1e-10)
+        checked += 1
+    assert checked >= 40

@@ -285,7 +285,7 @@ class _Infer:
             return FLOAT if fn.__name__ not in ("floor", "ceil", "trunc") else INT
         if isinstance(fn, np.ufunc):
             k = _promote(args[: fn.nin]) if args else UNKNOWN
-            if k == UNKNOWN:
+            if k.tag not in ("num", "array"):
                 return k
             if fn.__name__ in _FLOAT_RESULT and k.dtype[0] in "ib":
                 return arr(np.float64, k.ndim)

@@ -101,6 +101,12 @@ class _Helpers(ast.NodeTransformer):
         kind = self.spec.kind
         h = self.helper(e)
         args = e.args
+        if h and h != "add_adjoints" and any(self.spec.may_be_none(a) for a in args):
+            return e  # a None (zero) adjoint among them: the helper handles it
+        if h == "add_adjoints" and any(
+            self.spec.may_be_none(a) and kind(a).tag != "none" for a in args
+        ):
+            return e
         if h == "unbroadcast" and len(args) == 2:
             g, x = kind(args[0]), kind(args[1])
             if g.scalar and x.scalar:
@@ -179,6 +185,7 @@ class _Specializer:
         self.arg_kinds = arg_kinds
         self.kinds: dict = {}
         self.kinds_of = None
+        self.optional: set[str] = set()
 
     def refresh(self):
         from .kinds import _Infer
@@ -186,9 +193,84 @@ class _Specializer:
         self.kinds = infer(self.fdef, self.arg_kinds, self.globals)
         self.kinds_of = _Infer(self.globals)
         self.kinds_of.kinds = self.kinds
+        self.find_optional()
 
     def kind(self, e) -> Kind:
         return self.kinds_of.expr(e)
+
+    def may_be_none(self, e) -> bool:
+        """Whether ``e`` may be ``None`` when it runs (an adjoint that is zero so far)."""
+        if isinstance(e, ast.Constant):
+            return e.value is None
+        if isinstance(e, ast.Name):
+            return e.id in self.optional
+        return False
+
+    def find_optional(self):
+        """The names that may hold ``None`` when read: set to ``None`` (other than a tape
+        variable's start, made a zero), or to a value that may be ``None`` (a helper given
+        one, an entry of a tuple or of a tape that recorded one, what an unknown function
+        returns)."""
+        optional: set[str] = set()
+        self.optional_entries = set()  # tapes and stacks that may hold a None
+        assigns = [
+            n for n in ast.walk(self.fdef) if isinstance(n, ast.Assign) and len(n.targets) == 1
+        ]
+        pushes = [
+            (n.func.value.id, n.args[0])
+            for n in ast.walk(self.fdef)
+            if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "append"
+            and isinstance(n.func.value, ast.Name)
+            and len(n.args) == 1
+        ]
+        while True:
+            before = len(optional) + len(self.optional_entries)
+            for n in assigns:
+                t = n.targets[0]
+                if isinstance(t, ast.Subscript):
+                    if isinstance(t.value, ast.Name) and self._value_may_be_none(n.value, optional):
+                        self.optional_entries.add(t.value.id)
+                    continue
+                if self._value_may_be_none(n.value, optional):
+                    optional.update(_target_names(t))
+            for stack, value in pushes:
+                if self._value_may_be_none(value, optional):
+                    self.optional_entries.add(stack)
+            if len(optional) + len(self.optional_entries) == before:
+                break
+        self.optional = optional
+
+    def _value_may_be_none(self, v, optional) -> bool:
+        if isinstance(v, ast.Constant):
+            return v.value is None
+        if isinstance(v, ast.Name):
+            return v.id in optional
+        if isinstance(v, ast.IfExp):
+            return self._value_may_be_none(v.body, optional) or self._value_may_be_none(
+                v.orelse, optional
+            )
+        if isinstance(v, ast.Subscript):
+            base = self.kind(v.value)
+            if base.array:
+                return False
+            if base.tag == "list" and isinstance(v.value, ast.Name):
+                return v.value.id in self.optional_entries
+            return True  # an entry of a tuple (a callee's adjoints) may be None
+        if isinstance(v, ast.Call):
+            f = v.func
+            if isinstance(f, ast.Attribute) and f.attr == "pop" and isinstance(f.value, ast.Name):
+                return f.value.id in self.optional_entries
+            if isinstance(f, ast.Attribute) and f.attr == "copy":
+                return False
+            fn = callee(f, self.globals)
+            module = getattr(fn, "__module__", "") or ""
+            if module.startswith("pullback"):
+                return any(self._value_may_be_none(a, optional) for a in v.args)
+            known = module in ("math", "numpy") or isinstance(fn, np.ufunc) or fn in (abs, float)
+            return fn is None or not known
+        return False
 
     def same_shape(self, args) -> bool:
         """Two arrays whose shapes are known equal: the same name, or ``x`` and ``x_bar``."""
@@ -213,6 +295,8 @@ class _Specializer:
             name = getattr(fn, "__name__", None)
             first = v.args[0]
             owned = isinstance(first, ast.Name) and first.id == t.id
+            if any(self.may_be_none(a) for a in v.args):
+                return s  # a None (zero) adjoint: the helper handles it
             if name == "scatter_add" and owned and len(v.args) == 4:
                 into, index = self.kind(first), v.args[2]
                 if into.array and self.int_index(index) and self.kind(v.args[3]).tag != "none":
@@ -270,6 +354,14 @@ class _Specializer:
             and isinstance(c.left, ast.Name)
             and any(isinstance(op, (ast.Is, ast.IsNot)) for op in c.ops)
         }
+        taped = {
+            n.targets[0].id
+            for n in ast.walk(self.fdef)
+            if isinstance(n, ast.Assign)
+            and len(n.targets) == 1
+            and isinstance(n.targets[0], ast.Name)
+            and _is_restore(n, n.targets[0].id)
+        }
         for s in self.fdef.body:
             if (
                 isinstance(s, ast.Assign)
@@ -278,6 +370,8 @@ class _Specializer:
                 and isinstance(s.value, ast.Constant)
                 and s.value.value is None
                 and s.targets[0].id not in asked
+                and s.targets[0].id in taped  # only pushed before the loop sets it
+                and not s.targets[0].id.endswith("_bar")
             ):
                 zero = _zero_of(self.kinds.get(s.targets[0].id, UNKNOWN))
                 if zero is not None:
@@ -686,7 +780,8 @@ class _Live:
             return s, a | b | _loaded(s.test)
         if isinstance(s, (ast.For, ast.While)):
             head_uses = _loaded(s.iter) if isinstance(s, ast.For) else _loaded(s.test)
-            head = set(live)
+            # a while test runs again after each pass: what it reads is live at the body's end
+            head = set(live) | (head_uses if isinstance(s, ast.While) else set())
             for _ in range(50):
                 self.loop_exit.append(live)
                 self.loop_head.append(head)
