@@ -308,3 +308,13 @@ def test_the_users_exception_in_every_mode(mode):
     # a traced number has the array methods; where the plain call raises, its error is raised
     with pytest.raises(AttributeError, match="'float' object has no attribute 'sum'"):
         pb.grad(sums_a_float_by_method, mode=mode)(0.5, 2.0)
+
+
+def returns_a_module(x):
+    return np
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_jvp_of_a_function_returning_a_module_is_refused(mode):
+    with pytest.raises(pb.PullbackError, match="return a number or a numeric array"):
+        pb.jvp(returns_a_module, (1.0,), (1.0,), mode=mode)

@@ -624,11 +624,22 @@ def jvp(
         if fast is not None:
             out = fast(primals, tangents)
             if out is not None:
+                _check_jvp_output(out[0], f)
                 return out
     check_callable(f, "pb.jvp", mode)
     primals, tangents = check_tangents(primals, tangents, "pb.jvp")
     value, tangent = backend(mode).jvp(f, primals, tangents)
+    _check_jvp_output(value, f)
     return value, python_tangent(tangent, value, primals)
+
+
+def _check_jvp_output(value: Any, f: Callable) -> None:
+    """A JVP's output must be numbers (a module, a string, a generator has no tangent)."""
+    if value.__class__ is float or value.__class__ is np.ndarray:
+        return
+    for leaf in pytree.flatten(value)[0]:
+        if leaf is not None:
+            check_numeric_output(leaf, _fname(f), "pb.jvp")
 
 
 def python_tangent(tangent: Any, value: Any, primals: tuple) -> Any:
