@@ -265,10 +265,23 @@ def test_vjp_and_jvp_of_a_kernel_run_uncompiled_and_say_so_when_asked_to_compile
     assert_close(back(1.0)[0], want)
     _, t = pb.jvp(njit_w4, (x,), (np.ones(5),))
     assert t == pytest.approx(float(np.sum(want)))
-    with pytest.raises(pb.PullbackError, match="pb.grad and pb.value_and_grad"):
+    with pytest.raises(pb.PullbackError, match="pb.value_and_grad and pb.jvp"):
         pb.vjp(w4, x, compile="numba")
-    with pytest.raises(pb.PullbackError, match="pb.grad and pb.value_and_grad"):
-        pb.jvp(w4, (x,), (np.ones(5),), compile="numba")
+
+
+@pytest.mark.parametrize(("name", "size"), CASES)
+def test_compiled_jvp(name, size):
+    k = KERNELS[name]
+    args = k.make(size)
+    rng = np.random.default_rng(1)
+    tangents = tuple(
+        rng.standard_normal(np.shape(a)) if isinstance(a, np.ndarray) else 0 for a in args
+    )
+    value, t = pb.jvp(k.f, args, tangents, compile="numba")
+    assert value == pytest.approx(k.f(*args), rel=1e-12)
+    want = float(np.sum(numeric_grad(k.f, args) * tangents[0]))
+    assert t == pytest.approx(want, rel=1e-5, abs=1e-6)
+    assert t == pytest.approx(pb.jvp(k.f, args, tangents)[1], rel=1e-12, abs=1e-12)
 
 
 def until_large(x):

@@ -327,14 +327,27 @@ def _uncompiled(f, compile, mode, who):
     request to compile refused, saying where compilation is available."""
     if compile is not None:
         raise PullbackValueError(
-            f"{who} does not compile yet: compile='numba' is available on pb.grad and "
-            f"pb.value_and_grad; {who} runs the same derivative uncompiled with compile=None"
+            f"{who} does not compile yet: compile='numba' is available on pb.grad, "
+            f"pb.value_and_grad and pb.jvp; {who} runs the same derivative uncompiled with "
+            "compile=None"
         )
     return _kernel(f, None, mode)[0]
 
 
-def _compiled(f, flavor, mode, compile, argnums, has_aux, holomorphic):
-    """``flavor`` of ``f`` with its generated derivative compiled (``compile="numba"``)."""
+def _compiled_jvp(f, primals, tangents, mode, compile):
+    """``pb.jvp(f, primals, tangents, compile="numba")``."""
+    f = _kernel(f, compile, mode)[0]
+    _compile_request(compile, mode)
+    check_callable(f, "pb.jvp", mode)
+    primals, tangents = check_tangents(primals, tangents, "pb.jvp")
+    from .source import numba_compile
+
+    value, tangent = numba_compile.compiled_jvp(f, primals, tangents)
+    _check_jvp_output(value, f)
+    return value, python_tangent(tangent, value, primals)
+
+
+def _compile_request(compile, mode):
     if compile != "numba":
         raise PullbackValueError(
             f"compile must be None or 'numba', got {compile!r}; compile='numba' compiles the "
@@ -345,6 +358,11 @@ def _compiled(f, flavor, mode, compile, argnums, has_aux, holomorphic):
             f"compile='numba' compiles the code source mode generates, so it needs "
             f"mode='source' (got mode={mode!r})"
         )
+
+
+def _compiled(f, flavor, mode, compile, argnums, has_aux, holomorphic):
+    """``flavor`` of ``f`` with its generated derivative compiled (``compile="numba"``)."""
+    _compile_request(compile, mode)
     if has_aux or holomorphic:
         what = "has_aux=True" if has_aux else "holomorphic=True"
         raise PullbackValueError(
@@ -612,7 +630,10 @@ def jvp(
     """``(f(*primals), tangent_out)``: the directional derivative of ``f`` along ``tangents``.
 
     The tangent of a non-differentiable (integer) primal may be given as None or 0.
+    ``compile="numba"`` compiles the generated JVP (source mode), as for ``grad``.
     """
+    if compile is not None:
+        return _compiled_jvp(f, primals, tangents, mode, compile)
     f = _uncompiled(f, compile, mode, "pb.jvp")
     if check_finite:
         from .finite import debug_nans

@@ -137,6 +137,9 @@ _HELPERS_SAME_AS = {  # runtime helper -> which argument's kind its result has
     "seed": 0,
     "unreduce": 1,
     "copy_value": 0,
+    "zero_tangent": 0,
+    "zero_region": 0,
+    "setitem_tangent_v": 1,
 }
 
 

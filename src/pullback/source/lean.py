@@ -126,7 +126,7 @@ class _Helpers(ast.NodeTransformer):
                     return _call(_np("sum"), args[0])
         if h == "seed" and len(args) == 1 and kind(args[0]).scalar:
             return ast.Constant(1.0)
-        if h == "zeros_like_value" and len(args) == 1:
+        if h in ("zeros_like_value", "zero_tangent") and len(args) == 1:
             k = kind(args[0])
             if k.scalar:
                 return ast.Constant(0.0)

@@ -90,7 +90,25 @@ def helpers() -> dict:
             out[index] += g
             return out
 
-        _HELPERS.update(safe_mul=safe_mul, setitem=setitem, getitem_adjoint=getitem_adjoint)
+        @nb.njit
+        def zero_region(t, index):
+            out = t.copy()
+            out[index] = 0.0
+            return out
+
+        @nb.njit
+        def setitem_tangent_v(v_dot, x, index, v):
+            out = np.zeros(x.shape)
+            out[index] = v_dot
+            return out
+
+        _HELPERS.update(
+            safe_mul=safe_mul,
+            setitem=setitem,
+            getitem_adjoint=getitem_adjoint,
+            zero_region=zero_region,
+            setitem_tangent_v=setitem_tangent_v,
+        )
         return _HELPERS
 
 
@@ -142,11 +160,17 @@ class Compiled:
 
 
 def specialize_module(module: GeneratedModule, gen, kinds: dict, zero_safe: bool):
+    return _specialize_module(module, gen, kinds, zero_safe)
+
+
+def _specialize_module(module: GeneratedModule, gen, kinds: dict, zero_safe: bool):
     """The specialized text of ``gen`` (a function of ``module``) for ``kinds``, written to
     disk like any generated module, with its source map composed through the original."""
     tree = ast.parse(module.text)
     fdef = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == gen.__name__)
     new = specialize(fdef, kinds, gen.__globals__, zero_safe=zero_safe)
+    a = new.args  # keyword-only parameters (a JVP's tangents) by position: Numba takes those
+    a.args, a.kwonlyargs, a.kw_defaults = a.args + a.kwonlyargs, [], []
     text = ast.unparse(new) + "\n"
     title = f"compiled {gen.__name__}" + (" (zero-safe)" if zero_safe else "")
     filename = files.place(title, text, next(_count))
@@ -301,4 +325,33 @@ def _plain(out, args, flavor):
     Python floats already; 0-d results are made numbers)."""
     if isinstance(out, np.ndarray) and out.ndim == 0:
         return out[()]
+    return out
+
+
+def compiled_jvp(f, primals: tuple, tangents: tuple):
+    """``(f(*primals), tangent)`` from ``f``'s generated JVP, specialized on the kinds of the
+    primals and tangents and compiled (``pb.jvp(..., compile="numba")``), kept per kinds on
+    the generated function."""
+    from .forward_mode import generated_jvp
+
+    gen, names = generated_jvp(f, tuple(range(len(primals))))
+    code = gen.__code__
+    params = list(code.co_varnames[: code.co_argcount]) + list(names)
+    fname = getattr(f, "__name__", "f")
+    args = tuple(primals) + tuple(tangents)
+    if len(args) != len(params):
+        raise CompileError(
+            f"compile='numba': the JVP of {fname} takes {len(params)} primals and tangents, "
+            f"got {len(args)}",
+            hint="pass one tangent per primal",
+        )
+    kinds = argument_kinds(params, args, fname)
+    cache = gen.__dict__.setdefault("__pullback_compiled_jvp__", {})
+    key = tuple(kinds.values())
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache[key] = build(gen.__pullback_module__, gen, kinds, fname)
+    out = _run(hit, args, fname)
+    if not _finite(out):
+        out = _run(hit.safe, args, fname)
     return out
