@@ -297,6 +297,29 @@ def test_a_dead_user_statement_that_raises_still_raises(fn, error):
         fn(0.5)
     with pytest.raises(error):
         pb.grad(fn)(0.5)
+    with pytest.raises(error):
+        pb.jvp(fn, (0.5,), (1.0,))
+
+
+def writes_through_a_try(x):
+    c = np.array([1.0, 2.0])  # a plain array: tape mode refuses writing a traced value into it
+    y = C_PLAIN.copy()
+    for j in range(2):
+        try:
+            y[j] = x * (j + 1)
+        except Exception:  # noqa: BLE001 - the user's code swallows every error
+            pass
+    return np.sum(y * c)
+
+
+C_PLAIN = np.array([1.5, 0.5])
+
+
+@pytest.mark.parametrize("mode", ["tape", "graph"])
+def test_a_refusal_the_users_try_swallows_is_raised_again(mode):
+    # else the write is skipped and the value and gradient are silently another function's
+    with pytest.raises(pb.NonDifferentiableError, match="drop"):
+        pb.grad(writes_through_a_try, mode=mode)(0.7)
 
 
 def sums_a_float_by_method(x, w):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import linecache
 import re
+import threading
 
 __all__ = [
     "PullbackError",
@@ -102,7 +103,34 @@ class MissingRuleError(SourceError):
 
 
 class NonDifferentiableError(SourceError):
-    """A derivative was asked of something that has none (an integer, a comparison...)."""
+    """A derivative was asked of something that has none (an integer, a comparison...).
+
+    Each one made while ``watching()`` is noted, so that a refusal the user's own
+    ``try``/``except`` swallowed while tape or graph mode ran their code is raised again
+    when the call returns, instead of a value computed without the refused step."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        noted = getattr(_WATCH, "noted", None)
+        if noted is not None:
+            noted.append(self)
+
+
+_WATCH = threading.local()
+
+
+class watching:
+    """``with watching() as noted:`` collects the NonDifferentiableErrors made inside."""
+
+    def __enter__(self) -> list:
+        self.previous = getattr(_WATCH, "noted", None)
+        _WATCH.noted = self.noted = []
+        return self.noted
+
+    def __exit__(self, *exc) -> None:
+        _WATCH.noted = self.previous
+        if self.previous is not None:
+            self.previous.extend(self.noted)
 
 
 class CompileError(SourceError):

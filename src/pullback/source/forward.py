@@ -353,7 +353,11 @@ class Forward:
             return [s, *pre], state
         tangent_stmt = assign(self.dot(v), tangent, s)
         if self_reference:
-            return [assign(ans, s.value, s), *pre, tangent_stmt, assign(v, name(ans), s)], state
+            parts = [assign(ans, s.value, s), assign(v, name(ans), s)]
+            if getattr(s, "_user", False):  # still the user's statement: kept where it may raise
+                for part in parts:
+                    part._user = True
+            return [parts[0], *pre, tangent_stmt, parts[1]], state
         return [s, *pre, tangent_stmt], state
 
     # -- tangents of one right-hand side -----------------------------------------------------

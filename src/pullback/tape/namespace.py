@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import NonDifferentiableError, PullbackError
+from ..errors import NonDifferentiableError, PullbackError, watching
 from .core import bind, is_traced
 
 __all__ = [
@@ -345,7 +345,11 @@ def call_in_dispatching_namespace(f: Callable, args: tuple, always_copy: bool = 
         memo[_ALWAYS_COPY] = True
     clone = with_dispatching_namespace(f, memo)
     try:
-        return clone(*args), _write_back(memo[_COPIES])
+        with watching() as refused:
+            out = clone(*args)
+        if refused:  # the user's try/except swallowed a refusal: the value is not f's
+            raise refused[0]
+        return out, _write_back(memo[_COPIES])
     except ValueError as exc:
         _write_back(memo[_COPIES])
         if isinstance(exc.__cause__, NonDifferentiableError):
