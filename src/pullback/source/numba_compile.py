@@ -262,11 +262,7 @@ def compiled(df, target, flavor: str):
                 f"{len(args)}",
                 hint="pass every argument by position (compiled code takes no keywords)",
             )
-        kinds = argument_kinds(params, args, fname)
-        key = tuple(kinds.values())
-        hit = cache.get(key)
-        if hit is None:
-            hit = cache[key] = build(module, gen, kinds, fname)
+        hit = _specialization(cache, module, gen, params, args, fname)
         state["last"] = hit
         wrapper.__pullback_module__ = hit.module
         return hit
@@ -277,11 +273,7 @@ def compiled(df, target, flavor: str):
                 f"compile='numba': {fname} was called with keyword arguments {', '.join(kwargs)}",
                 hint="pass every argument by position (compiled code takes no keywords)",
             )
-        hit = specialization(args)
-        out = _run(hit, args, fname)
-        if not _finite(out):  # maybe a 0 * inf: the zero-safe twin decides
-            out = _run(hit.safe, args, fname)
-        return _plain(out, args, flavor)
+        return _plain(_run_checked(specialization(args), args, fname), args, flavor)
 
     def dispatcher(*args):
         """The Numba dispatcher of the specialization for ``args`` (callable from njit)."""
@@ -345,12 +337,24 @@ def compiled_jvp(f, primals: tuple, tangents: tuple):
             f"got {len(args)}",
             hint="pass one tangent per primal",
         )
-    kinds = argument_kinds(params, args, fname)
     cache = gen.__dict__.setdefault("__pullback_compiled_jvp__", {})
+    hit = _specialization(cache, gen.__pullback_module__, gen, params, args, fname)
+    return _run_checked(hit, args, fname)
+
+
+def _specialization(cache: dict, module, gen, params, args, fname) -> Compiled:
+    """The compiled specialization of ``gen`` for the kinds of ``args`` (made once)."""
+    kinds = argument_kinds(params, args, fname)
     key = tuple(kinds.values())
     hit = cache.get(key)
     if hit is None:
-        hit = cache[key] = build(gen.__pullback_module__, gen, kinds, fname)
+        hit = cache[key] = build(module, gen, kinds, fname)
+    return hit
+
+
+def _run_checked(hit: Compiled, args, fname):
+    """``hit`` run on ``args``; where its result is not finite (maybe a 0 * inf), the
+    zero-safe twin's result."""
     out = _run(hit, args, fname)
     if not _finite(out):
         out = _run(hit.safe, args, fname)
