@@ -373,7 +373,7 @@ def _compiled(f, flavor, mode, compile, argnums, has_aux, holomorphic):
     numba_compile.numba()  # a clear error now, before any work, if Numba is missing
     impl = backend(mode)
     df = getattr(impl, flavor)(f, argnums, has_aux=False)
-    return numba_compile.compiled(df, f, flavor)
+    return numba_compile.compiled(df, f)
 
 
 def _checking(df: Callable, check_finite: bool) -> Callable:

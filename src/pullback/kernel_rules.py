@@ -22,10 +22,6 @@ from .errors import PullbackTypeError
 _LOCK = threading.Lock()
 
 
-def is_kernel(fn) -> bool:
-    return type(fn).__module__.startswith("numba") and callable(getattr(fn, "py_func", None))
-
-
 def kernel_rule(kernel):
     """The rule of Numba kernel ``kernel`` (registered on first call)."""
     from . import custom

@@ -554,7 +554,9 @@ def lookup(fn: Any) -> Rule | None:
     rule = _BY_ID.get(id(fn))
     if rule is not None:
         return rule
-    if type(fn).__module__.startswith("numba") and callable(getattr(fn, "py_func", None)):
+    from ..callables import numba_function
+
+    if numba_function(fn) is not None:
         from ..kernel_rules import kernel_rule  # a Numba kernel: its compiled gradient
 
         return kernel_rule(fn)

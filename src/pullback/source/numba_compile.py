@@ -160,10 +160,6 @@ class Compiled:
 
 
 def specialize_module(module: GeneratedModule, gen, kinds: dict, zero_safe: bool):
-    return _specialize_module(module, gen, kinds, zero_safe)
-
-
-def _specialize_module(module: GeneratedModule, gen, kinds: dict, zero_safe: bool):
     """The specialized text of ``gen`` (a function of ``module``) for ``kinds``, written to
     disk like any generated module, with its source map composed through the original."""
     tree = ast.parse(module.text)
@@ -245,7 +241,7 @@ def _line(text: str, n: int) -> str:
     return lines[n - 1].strip() if 0 < n <= len(lines) else ""
 
 
-def compiled(df, target, flavor: str):
+def compiled(df, target):
     """``df`` (a source-mode derivative of ``target``) compiled on first call per kinds."""
     gen = df.__pullback_generated__
     module = df.__pullback_module__
@@ -253,7 +249,6 @@ def compiled(df, target, flavor: str):
     params = code.co_varnames[: code.co_argcount]
     fname = getattr(target, "__name__", "f")
     cache: dict = {}
-    state = {"last": None}
 
     def specialization(args) -> Compiled:
         if len(args) != len(params):
@@ -263,7 +258,6 @@ def compiled(df, target, flavor: str):
                 hint="pass every argument by position (compiled code takes no keywords)",
             )
         hit = _specialization(cache, module, gen, params, args, fname)
-        state["last"] = hit
         wrapper.__pullback_module__ = hit.module
         return hit
 
@@ -273,7 +267,7 @@ def compiled(df, target, flavor: str):
                 f"compile='numba': {fname} was called with keyword arguments {', '.join(kwargs)}",
                 hint="pass every argument by position (compiled code takes no keywords)",
             )
-        return _plain(_run_checked(specialization(args), args, fname), args, flavor)
+        return _plain(_run_checked(specialization(args), args, fname))
 
     def dispatcher(*args):
         """The Numba dispatcher of the specialization for ``args`` (callable from njit)."""
@@ -312,7 +306,7 @@ def _is_numba_error(error) -> bool:
     return type(error).__module__.startswith("numba")
 
 
-def _plain(out, args, flavor):
+def _plain(out):
     """Python floats where the uncompiled derivative gives them (Numba returns floats as
     Python floats already; 0-d results are made numbers)."""
     if isinstance(out, np.ndarray) and out.ndim == 0:

@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..callables import numba_function
 from ..errors import NonDifferentiableError, PullbackError, watching
 from .core import bind, is_traced
 
@@ -318,7 +319,7 @@ def _replacement(value):
         if _is_registered_python_function(value):  # pb.stop_gradient, scipy's logsumexp
             return _dispatching(value)
         return None
-    if type(value).__module__.startswith("numba") and callable(getattr(value, "py_func", None)):
+    if numba_function(value) is not None:
         return _dispatching(value)  # a Numba kernel: one primitive, its rule its gradient
     if isinstance(value, types.BuiltinFunctionType):
         name = _MATH_FUNCTIONS.get(id(value))
