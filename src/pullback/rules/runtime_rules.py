@@ -23,6 +23,7 @@ from ..runtime import (
     add_into,
     adjoints,
     broadcast_like,
+    factor_tangent,
     getitem_adjoint,
     head_adjoint,
     item_adjoint,
@@ -41,6 +42,8 @@ from ..runtime import (
     sum_tangent,
     tail_adjoint,
     take_along_axis_adjoint,
+    times_adjoint_adjoint,
+    times_adjoint_other,
     unbroadcast,
     unbroadcast_to,
     unreduce,
@@ -58,6 +61,7 @@ from ..runtime.adjoints import (
     scatter_add,
     seed,
     tail,
+    times_adjoint,
 )
 from ..runtime.adjoints import unbroadcast as unbroadcast_fast  # what generated code calls
 from ..runtime.adjoints import unbroadcast_to as unbroadcast_to_fast
@@ -286,48 +290,78 @@ defrule(matmul_adjoint_b, vjp=matmul_adjoint_b_vjp, jvp=matmul_adjoint_b_jvp)
 # -- concatenated lists and tuples ------------------------------------------------------------
 
 
-def head_vjp(g, ans, adjoint, left):
-    return head_adjoint(g, adjoint, left)
+def head_vjp(g, ans, adjoint, left, right):
+    return head_adjoint(g, adjoint, left, right)
 
 
-def head_jvp(adjoint_dot, ans, adjoint, left):
-    return head(adjoint_dot, left)
+def head_jvp(adjoint_dot, ans, adjoint, left, right):
+    return head(adjoint_dot, left, right)
 
 
 defrule(head, vjp=head_vjp, jvp=head_jvp, linear=True)
 
 
-def tail_vjp(g, ans, adjoint, left):
-    return tail_adjoint(g, adjoint, left)
+def tail_vjp(g, ans, adjoint, left, right):
+    return tail_adjoint(g, adjoint, left, right)
 
 
-def tail_jvp(adjoint_dot, ans, adjoint, left):
-    return tail(adjoint_dot, left)
+def tail_jvp(adjoint_dot, ans, adjoint, left, right):
+    return tail(adjoint_dot, left, right)
 
 
 defrule(tail, vjp=tail_vjp, jvp=tail_jvp, linear=True)
 
 
-def head_adjoint_vjp(g, ans, g_in, adjoint, left):
-    return head(g, left)
+def head_adjoint_vjp(g, ans, g_in, adjoint, left, right):
+    return head(g, left, right)
 
 
-def head_adjoint_jvp(g_in_dot, ans, g_in, adjoint, left):
-    return head_adjoint(g_in_dot, adjoint, left)
+def head_adjoint_jvp(g_in_dot, ans, g_in, adjoint, left, right):
+    return head_adjoint(g_in_dot, adjoint, left, right)
 
 
 defrule(head_adjoint, vjp=head_adjoint_vjp, jvp=head_adjoint_jvp, linear=True)
 
 
-def tail_adjoint_vjp(g, ans, g_in, adjoint, left):
-    return tail(g, left)
+def tail_adjoint_vjp(g, ans, g_in, adjoint, left, right):
+    return tail(g, left, right)
 
 
-def tail_adjoint_jvp(g_in_dot, ans, g_in, adjoint, left):
-    return tail_adjoint(g_in_dot, adjoint, left)
+def tail_adjoint_jvp(g_in_dot, ans, g_in, adjoint, left, right):
+    return tail_adjoint(g_in_dot, adjoint, left, right)
 
 
 defrule(tail_adjoint, vjp=tail_adjoint_vjp, jvp=tail_adjoint_jvp, linear=True)
+
+
+def times_adjoint_vjp(g, ans, adjoint, side, other):
+    return times_adjoint_adjoint(g, adjoint, side, other), times_adjoint_other(
+        g, adjoint, side, other
+    )
+
+
+def times_adjoint_jvp(adjoint_dot, other_dot, ans, adjoint, side, other):
+    return (
+        times_adjoint(adjoint_dot, side, other),
+        times_adjoint(adjoint, side, factor_tangent(other_dot, other)),
+    )
+
+
+defrule(times_adjoint, vjp=times_adjoint_vjp, jvp=times_adjoint_jvp)
+
+
+def times_adjoint_adjoint_vjp(h, ans, g, adjoint, side, other):
+    return times_adjoint(h, side, other), times_adjoint_other(g, h, side, other)
+
+
+def times_adjoint_adjoint_jvp(g_dot, other_dot, ans, g, adjoint, side, other):
+    return (
+        times_adjoint_adjoint(g_dot, adjoint, side, other),
+        times_adjoint_adjoint(g, adjoint, side, factor_tangent(other_dot, other)),
+    )
+
+
+defrule(times_adjoint_adjoint, vjp=times_adjoint_adjoint_vjp, jvp=times_adjoint_adjoint_jvp)
 
 
 def sum_tangent_vjp(g, ans, t, u, a, y):
@@ -411,7 +445,7 @@ defrule(add_at, vjp=add_at_vjp, jvp=add_at_jvp, linear=True)
 
 
 def prefix_adjoint_vjp(g, ans, g_in, adjoint):
-    return head_adjoint(g, g_in, adjoint)
+    return head_adjoint(g, g_in, adjoint, ())  # the entries of a list: its head
 
 
 def prefix_adjoint_jvp(g_in_dot, ans, g_in, adjoint):

@@ -22,8 +22,8 @@ __all__ = [
     "aux_pair",
     "adjoint_or_zeros",
     "head",
-    "repeated",
     "tail",
+    "times_adjoint",
     "unbroadcast",
     "unbroadcast_to",
     "conform_adjoint",
@@ -196,30 +196,54 @@ def adjoint_or_zeros(adjoint, x):
     return zeros_like_value(x)
 
 
-def head(adjoint, left):
-    """The adjoint of ``left`` in ``left + right`` for tuples and lists (concatenation)."""
+def _is_sequence(x) -> bool:
+    return isinstance(x, (list, tuple))
+
+
+def _like(g, seq):
+    """The array adjoint ``g`` of a list or tuple that NumPy read as an array, as a list of
+    entry adjoints (nested like ``seq``); any other value's adjoint as it is."""
+    if not _is_sequence(seq):
+        return g
+    return [_like(g[k], entry) for k, entry in enumerate(seq)]
+
+
+def head(adjoint, left, right):
+    """The adjoint of ``left`` in ``left + right`` where either is a tuple or list: its first
+    entries where both are (concatenation), else NumPy's sum's (``x + [a, 1.0]``)."""
     if adjoint is None:
         return None
-    return list(adjoint[: len(left)])
+    if _is_sequence(left) and _is_sequence(right):
+        return list(adjoint[: len(left)])
+    return _like(unbroadcast(np.asarray(adjoint), np.asarray(left)), left)
 
 
-def repeated(adjoint, seq):
-    """The adjoint of ``seq`` in ``seq * k`` for tuples and lists (repetition): the adjoints
-    of its ``k`` copies, added entry by entry."""
+def tail(adjoint, left, right):
+    """The adjoint of ``right`` in ``left + right`` where either is a tuple or list: its last
+    entries where both are (concatenation), else NumPy's sum's."""
     if adjoint is None:
         return None
-    n = len(seq)
-    total: list = [None] * n
-    for start in range(0, len(adjoint), n or 1):
-        total = add_adjoints(total, list(adjoint[start : start + n]))
-    return total
+    if _is_sequence(left) and _is_sequence(right):
+        return list(adjoint[len(left) :])
+    return _like(unbroadcast(np.asarray(adjoint), np.asarray(right)), right)
 
 
-def tail(adjoint, left):
-    """The adjoint of ``right`` in ``left + right`` for tuples and lists (concatenation)."""
-    if adjoint is None:
+def times_adjoint(adjoint, side, other):
+    """The adjoint of ``side`` in ``side * other`` (or ``other * side``) where either is a
+    tuple or list: a sequence repeated ``other`` times adds up its copies' adjoints (an integer
+    count has none); else NumPy's product's (``x * [a, 2.0]``)."""
+    if adjoint is None or other is None:
         return None
-    return list(adjoint[len(left) :])
+    if _is_sequence(side) and isinstance(other, (int, np.integer)):
+        n = len(side)
+        total: list = [None] * n
+        for start in range(0, len(adjoint), n or 1):
+            total = add_adjoints(total, list(adjoint[start : start + n]))
+        return total
+    if _is_sequence(other) and isinstance(side, (int, np.integer)):
+        return None
+    product = np.asarray(adjoint) * np.asarray(other)
+    return _like(unbroadcast(product, np.asarray(side)), side)
 
 
 def add_at(adjoint, index, g):

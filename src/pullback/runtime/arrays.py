@@ -21,6 +21,7 @@ __all__ = [
     "average_weights_adjoint",
     "zeros_for_none",
     "dense_tangent",
+    "operand_tangent",
     "concatenate_adjoint",
     "hstack_adjoint",
     "vstack_adjoint",
@@ -153,6 +154,22 @@ def dense_tangent(tangent, primal):
     if isinstance(tangent, (list, tuple)) and isinstance(primal, (list, tuple)):
         return zeros_for_none(tangent, primal)
     return tangent
+
+
+def operand_tangent(tangent, primal, other):
+    """The tangent of a list or tuple ``primal`` as an operand of ``+``, ``*`` ... with
+    ``other``: as it is where the operator is the sequence's own (concatenation with a list or
+    tuple, repetition by an integer); where NumPy reads ``primal`` as an array (``x + [a, 1.0]``
+    of an array ``x``), with zeros for its symbolic zeros, as ``dense_tangent``.
+
+    >>> operand_tangent([None, 2.0], [1.0, 3.0], [4.0])
+    [None, 2.0]
+    >>> operand_tangent([None, 2.0], [1.0, 3.0], np.ones(2))
+    [array(0.), 2.0]
+    """
+    if tangent is None or isinstance(other, (list, tuple, int, np.integer)):
+        return tangent
+    return dense_tangent(tangent, primal)
 
 
 def _cut(g, pieces, axis):

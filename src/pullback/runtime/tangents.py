@@ -19,6 +19,9 @@ __all__ = [
     "reduce_like",
     "item_adjoint",
     "head_adjoint",
+    "times_adjoint_adjoint",
+    "times_adjoint_other",
+    "factor_tangent",
     "tail_adjoint",
     "prefix_adjoint",
 ]
@@ -129,18 +132,74 @@ def item_adjoint(g, adjoint, index):
     return getitem_adjoint(g, adjoint, index)
 
 
-def head_adjoint(g, adjoint, left):
-    """The transpose of ``head(adjoint, left)``: ``g`` followed by zeros."""
-    if g is None or adjoint is None:
-        return None
-    return list(g) + [zero_tangent(a) for a in adjoint[len(left) :]]
+def _spread(g, adjoint):
+    """``g`` broadcast to ``adjoint``'s shape (a fresh array): the transpose of summing an
+    adjoint down to a list read as an array."""
+    return np.array(np.broadcast_to(np.asarray(g), np.shape(np.asarray(adjoint))))
 
 
-def tail_adjoint(g, adjoint, left):
-    """The transpose of ``tail(adjoint, left)``: zeros followed by ``g``."""
+def head_adjoint(g, adjoint, left, right):
+    """The transpose of ``head(adjoint, left, right)``: ``g`` followed by zeros where both
+    sides are sequences, else ``g`` broadcast back to the sum's shape."""
     if g is None or adjoint is None:
         return None
-    return [zero_tangent(a) for a in adjoint[: len(left)]] + list(g)
+    if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
+        return list(g) + [zero_tangent(a) for a in adjoint[len(left) :]]
+    return _spread(g, adjoint)
+
+
+def tail_adjoint(g, adjoint, left, right):
+    """The transpose of ``tail(adjoint, left, right)``: zeros followed by ``g`` where both
+    sides are sequences, else ``g`` broadcast back to the sum's shape."""
+    if g is None or adjoint is None:
+        return None
+    if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
+        return [zero_tangent(a) for a in adjoint[: len(left)]] + list(g)
+    return _spread(g, adjoint)
+
+
+def _counts(side, other) -> bool:
+    """Whether ``side * other`` repeats a sequence (one of them a list or tuple, the other an
+    integer count) rather than multiplying numbers."""
+    seq = (list, tuple)
+    count = (int, np.integer)
+    return (
+        isinstance(side, seq)
+        and isinstance(other, count)
+        or (isinstance(other, seq) and isinstance(side, count))
+    )
+
+
+def times_adjoint_adjoint(g, adjoint, side, other):
+    """The transpose of ``times_adjoint(adjoint, side, other)`` in ``adjoint``: ``g`` repeated
+    where ``side`` is a sequence repeated ``other`` times, else ``g * other`` broadcast back."""
+    if g is None or adjoint is None or other is None:
+        return None
+    if _counts(side, other):
+        if not isinstance(side, (list, tuple)):
+            return None
+        return list(g) * (len(adjoint) // max(len(side), 1))
+    return _spread(g, adjoint) * np.asarray(other)
+
+
+def times_adjoint_other(g, adjoint, side, other):
+    """The transpose of ``times_adjoint(adjoint, side, other)`` in ``other`` (a factor, not a
+    count): ``adjoint * g`` summed down to ``other``, shaped like it."""
+    if g is None or adjoint is None or _counts(side, other):
+        return None
+    from .adjoints import times_adjoint
+
+    return times_adjoint(np.asarray(adjoint), other, _spread(g, adjoint))
+
+
+def factor_tangent(other_dot, other):
+    """The tangent of the other factor of ``times_adjoint`` as it takes it: ``None`` for a
+    count, zeros for the symbolic zeros of a list."""
+    if other_dot is None or isinstance(other, (int, np.integer)):
+        return None
+    from .arrays import dense_tangent
+
+    return dense_tangent(other_dot, other)
 
 
 def prefix_adjoint(g, adjoint):

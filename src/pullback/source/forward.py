@@ -99,10 +99,15 @@ DENSE, SPARSE, MAYBE = 0, 1, 2  # tangent kinds, from surely a value to possibly
 ZERO = -1  # the kind of a tuple entry without a tangent: its tangent is None
 
 
+def _is_operator(rule) -> bool:
+    """Whether the rule is a Python operator's (``+``, ``*`` ...), perhaps shared with a ufunc."""
+    return any(getattr(fn, "__module__", None) in ("_operator", "operator") for fn in rule.fns)
+
+
 def _takes_array_likes(rule) -> bool:
     """Whether the rule's function is NumPy's, which reads a list or tuple as an array (not an
     operator sharing a ufunc's rule: ``(2.0,) + t`` concatenates)."""
-    if any(getattr(fn, "__module__", None) in ("_operator", "operator") for fn in rule.fns):
+    if _is_operator(rule):
         return False
     fn = rule.fns[0]
     return isinstance(fn, np.ufunc) or (getattr(fn, "__module__", None) or "").startswith("numpy")
@@ -489,6 +494,22 @@ class Forward:
                 a_dot = ast.Call(
                     func=self.ctx.helper("dense_tangent"), args=[a_dot, name(a.id)], keywords=[]
                 )
+            elif (
+                level(self.kind(a.id)) == SPARSE
+                and a.id in self.activity.sequences
+                and n == 2
+                and _is_operator(rule)
+            ):
+                # lst <op> other: a sequence's operator (lst + lst, lst * 3) keeps the list of
+                # tangents; NumPy's (x + lst of an array x) reads it as an array, zeros and all
+                other = bound.get(rule.diff_params[1 - i])
+                if other is not None:
+                    a_dot = ast.Call(
+                        func=self.ctx.helper("operand_tangent"),
+                        args=[a_dot, name(a.id), copy.deepcopy(other)],
+                        keywords=[],
+                    )
+                sparse = True
             else:
                 sparse = sparse or level(self.kind(a.id)) != DENSE
             spliced = None

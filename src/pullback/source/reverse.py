@@ -749,12 +749,13 @@ class Reverse:
                 for x in (value.left, value.right)
             )
         ):
+            # lst + lst concatenates; x + lst of an array x is NumPy's sum: the helpers tell
             out = []
             for side, helper in ((value.left, "head"), (value.right, "tail")):
                 if act(side):
                     expr = ast.Call(
                         func=self.ctx.helper(helper),
-                        args=[g, copy.deepcopy(value.left)],
+                        args=[g, copy.deepcopy(value.left), copy.deepcopy(value.right)],
                         keywords=[],
                     )
                     out.append((side.id, expr, True))
@@ -766,13 +767,13 @@ class Reverse:
                 isinstance(x, ast.Name) and x.id in self.activity.sequences
                 for x in (value.left, value.right)
             )
-        ):  # seq * k: the adjoint of seq adds up the k copies' adjoints
+        ):  # seq * k adds up the k copies' adjoints; x * lst of an array x is NumPy's product
             out = []
-            for side in (value.left, value.right):
-                if isinstance(side, ast.Name) and side.id in self.activity.sequences and act(side):
+            for side, other in ((value.left, value.right), (value.right, value.left)):
+                if isinstance(side, ast.Name) and act(side):
                     expr = ast.Call(
-                        func=self.ctx.helper("repeated"),
-                        args=[g, copy.deepcopy(side)],
+                        func=self.ctx.helper("times_adjoint"),
+                        args=[g, copy.deepcopy(side), copy.deepcopy(other)],
                         keywords=[],
                     )
                     out.append((side.id, expr, True))

@@ -714,14 +714,26 @@ _FLOAT_HINT = (
 )
 
 
+def _number_with_sequence(traced, other) -> bool:
+    """Whether ``traced <op> other`` is a Python number's operator with a list or tuple, which
+    Python itself answers (``0.5 + [1.0]`` raises TypeError; NumPy would broadcast)."""
+    return (type(other) is list or type(other) is tuple) and type(
+        _plain(traced.value)
+    ) in _NUMBER_CLASSES
+
+
 def _bound_operator(op):
     """``__op__`` and ``__rop__`` methods: ``self <op> other`` and ``other <op> self`` as one
     primitive call each, through ``bind``."""
 
     def method(self, other):
+        if _number_with_sequence(self, other):
+            return op(_plain(self.value), other)
         return bind(op, (self, _operand(other)))
 
     def reflected(self, other):
+        if _number_with_sequence(self, other):
+            return op(other, _plain(self.value))
         return bind(op, (_operand(other), self))
 
     return method, reflected
@@ -731,9 +743,13 @@ def _quick_operator(op):
     """``__op__`` and ``__rop__`` methods through ``_binary``'s quick path for a tape's Tensors."""
 
     def method(self, other):
+        if _number_with_sequence(self, other):
+            return op(_plain(self.value), other)
         return _binary(op, self, other)
 
     def reflected(self, other):
+        if _number_with_sequence(self, other):
+            return op(other, _plain(self.value))
         return _binary(op, other, self)
 
     return method, reflected
