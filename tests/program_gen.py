@@ -202,10 +202,21 @@ class _Generator:
 
     def vector(self, env: dict, depth: int) -> str:
         rng = self.rng
-        choice = rng.randrange(9)
+        choice = rng.randrange(10)
         sub = depth - 1
         if choice < 2:
             return self.unary(self.expr(env, VECTOR, sub), False)
+        if choice == 8:  # an array with a list operand: NumPy's arithmetic, not the list's
+            self.features.add("list operand")
+            entries = ", ".join(
+                self.expr(env, SCALAR, sub - 1) if rng.random() < 0.5 else _const(rng)
+                for _ in range(self.n)
+            )
+            vec = self.expr(env, VECTOR, sub)
+            op = rng.choice(("+", "*", "-"))
+            if rng.random() < 0.5:
+                return f"({vec}) {op} [{entries}]"
+            return f"[{entries}] {op} ({vec})"
         if choice < 4:
             return self.binary(self.expr(env, VECTOR, sub), self.expr(env, VECTOR, sub))
         if choice == 4:

@@ -21,6 +21,7 @@ import math
 import numbers
 import os
 import random
+import re
 import signal
 import sys
 import tempfile
@@ -411,9 +412,23 @@ def _runtime(f: Failure) -> bool:
     return f.mode in ("tape", "graph")
 
 
+_LIST_OPERAND = re.compile(r"\]\s*[-+*]\s*\(|\)\s*[-+*]\s*\[")
+
 KNOWN: list = [
     # open elsewhere
     # found by this generator and reported, not yet fixed
+    (
+        # [t, 0.5] * C of a plain array C: NumPy's own operator converts the list, holding
+        # Tensors or Duals, without a hook for tape or graph mode (autograd and PyTorch fail
+        # alike); they refuse with a NonDifferentiableError that says to build it with np.stack
+        "tape/graph: a list holding traced values as an operand of a plain array's operator",
+        lambda f: (
+            _runtime(f)
+            and "to a NumPy array" in f.detail
+            and "cannot convert a" in f.detail
+            and _LIST_OPERAND.search(f.source) is not None
+        ),
+    ),
     (
         # y = C.copy() (or C + 0) of a module's plain array C is a plain array, and NumPy's
         # y[i] = x gives a traced x no hook: tape and graph modes raise a NonDifferentiableError

@@ -43,6 +43,10 @@ def nested_lists(x):
     return np.sum(np.sin(x + [[x[0, 0], 1.0], [2.0, x[1, 1]]]))
 
 
+def negated_list(x):
+    return np.sum(np.exp(x / 3.0 - [1.5, x[0] * x[1]]) - [x[1], 2.0] * x)
+
+
 def concatenated(x):
     a = [x[0], x[1]]
     b = a + [x[0] * x[1]] + a
@@ -70,6 +74,7 @@ CASES = [
     (minus_and_divide, (2,)),
     (broadcast_rows, (2, 2)),
     (nested_lists, (2, 2)),
+    (negated_list, (2,)),
     (concatenated, (2,)),
     (repeated, (2,)),
     (list_then_array, (2,)),

@@ -159,17 +159,17 @@ def dense_tangent(tangent, primal):
 def operand_tangent(tangent, primal, other):
     """The tangent of a list or tuple ``primal`` as an operand of ``+``, ``*`` ... with
     ``other``: as it is where the operator is the sequence's own (concatenation with a list or
-    tuple, repetition by an integer); where NumPy reads ``primal`` as an array (``x + [a, 1.0]``
-    of an array ``x``), with zeros for its symbolic zeros, as ``dense_tangent``.
+    tuple, repetition by an integer); where NumPy reads ``primal`` as an array (``x - [a, 1.0]``
+    of an array ``x``), an array, zeros for its symbolic zeros.
 
     >>> operand_tangent([None, 2.0], [1.0, 3.0], [4.0])
     [None, 2.0]
     >>> operand_tangent([None, 2.0], [1.0, 3.0], np.ones(2))
-    [array(0.), 2.0]
+    array([0., 2.])
     """
     if tangent is None or isinstance(other, (list, tuple, int, np.integer)):
         return tangent
-    return dense_tangent(tangent, primal)
+    return np.asarray(dense_tangent(tangent, primal))
 
 
 def _cut(g, pieces, axis):

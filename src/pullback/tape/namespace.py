@@ -336,6 +336,17 @@ _COPIES = "copies"  # memo key: [(module globals, its copy, the copy's values wh
 _ALWAYS_COPY = "always copy"  # memo key: copy the user's globals even with nothing to replace
 
 
+def _comes_from(exc: BaseException, refused: list) -> bool:
+    """Whether ``exc`` is one of the ``refused`` errors or was raised while handling one."""
+    seen = 0
+    while exc is not None and seen < 20:
+        if any(exc is r for r in refused):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 def call_in_dispatching_namespace(f: Callable, args: tuple, always_copy: bool = False):
     """``(f(*args), wrote)``: ``f`` run by ``with_dispatching_namespace``; the globals it wrote
     in a copied namespace are written back into their modules, and ``wrote`` says whether it
@@ -345,20 +356,23 @@ def call_in_dispatching_namespace(f: Callable, args: tuple, always_copy: bool = 
     if always_copy:
         memo[_ALWAYS_COPY] = True
     clone = with_dispatching_namespace(f, memo)
+    refused: list = []
     try:
         with watching() as refused:
             out = clone(*args)
         if refused:  # the user's try/except swallowed a refusal: the value is not f's
             raise refused[0]
         return out, _write_back(memo[_COPIES])
-    except ValueError as exc:
+    except Exception as exc:
         _write_back(memo[_COPIES])
+        if refused and not _comes_from(exc, refused):
+            # the user's try/except swallowed a refusal, and what failed later followed from it
+            raise refused[0] from None
+        if not isinstance(exc, ValueError):
+            raise _users_exception(exc, f, args) from None
         if isinstance(exc.__cause__, NonDifferentiableError):
             raise _into_plain_array(exc) from exc
         raise
-    except Exception as error:
-        _write_back(memo[_COPIES])
-        raise _users_exception(error, f, args) from None
     except BaseException:
         _write_back(memo[_COPIES])
         raise
