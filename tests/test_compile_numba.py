@@ -14,8 +14,8 @@ import pytest
 from fd import assert_close, numeric_grad
 
 import pullback as pb
-from pullback.source.kinds import kind_of
-from pullback.source.lean import specialize
+from pullback.source.backend.kinds import kind_of
+from pullback.source.backend.lean import specialize
 
 numba = pytest.importorskip("numba", reason="compile='numba' needs Numba (in the dev extra)")
 

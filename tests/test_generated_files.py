@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 import pullback as pb
-from pullback.source import files
+from pullback.source.common import files
 
 SRC = str(Path(pb.__file__).resolve().parents[1])
 
@@ -48,7 +48,7 @@ def test_the_default_printer_shows_generated_lines_and_the_directory_goes_at_exi
         tmp_path,
         """
         import numpy as np, pullback as pb
-        from pullback.source import files
+        from pullback.source.common import files
 
         def pick(x):
             y = np.sqrt(x)
@@ -74,7 +74,7 @@ def test_a_configured_directory_is_used_and_kept(tmp_path):
         tmp_path,
         """
         import pullback as pb
-        from pullback.source import files
+        from pullback.source.common import files
 
         def f(x):
             return x * x

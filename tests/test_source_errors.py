@@ -10,7 +10,7 @@ import source_rejects
 
 import pullback as pb
 from pullback.source import cache
-from pullback.source.files import is_generated
+from pullback.source.common.files import is_generated
 
 
 def _marked_line(fn):

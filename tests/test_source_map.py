@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import pullback as pb
-from pullback.source.files import is_generated
+from pullback.source.common.files import is_generated
 
 HERE = os.path.basename(__file__)
 

@@ -205,7 +205,7 @@ def test_fold_never_moves_a_read_past_a_helper_writing_into_it():
     import ast
 
     from pullback.runtime.indexing import setitem, write_entry
-    from pullback.source.optimize import Purity, inline_single_use
+    from pullback.source.backend.optimize import Purity, inline_single_use
 
     tree = ast.parse(
         "def g(x, y):\n    t = y * 2.0\n    z = write_entry(y, 0, x)\n    u = t + z\n    return u\n"

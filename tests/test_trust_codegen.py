@@ -21,7 +21,7 @@ from showcase import SHOWCASE
 
 import pullback as pb
 
-codegen = importlib.import_module("pullback.source.codegen")
+codegen = importlib.import_module("pullback.source.backend.codegen")
 cache = importlib.import_module("pullback.source.cache")
 
 MODES = ("source", "tape", "graph")

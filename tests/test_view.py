@@ -17,8 +17,8 @@ from test_render import _chromium, _png_pixels, needs_chromium
 
 import pullback as pb
 from pullback.errors import PullbackTypeError
-from pullback.source.recording import record
-from pullback.source.viewpage import highlight
+from pullback.source.debug.recording import record
+from pullback.source.debug.viewpage import highlight
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -479,8 +479,8 @@ def test_the_page_draws_in_the_browser(tmp_path):
 
 
 def test_a_run_where_no_python_line_ran_shows_no_notes():
-    from pullback.source.recording import Recording
-    from pullback.source.viewpage import page
+    from pullback.source.debug.recording import Recording
+    from pullback.source.debug.viewpage import page
 
     df = pb.grad(cubic)
     text = page(df.__pullback_module__, name="grad_cubic", run=Recording(result=0.5), args={})

@@ -33,9 +33,9 @@ from .numeric import check_grads
 from .rules import supported_functions
 from .show import show
 from .source import source  # the function pb.source(df); the mode is pullback.source
-from .source.debugger import debug  # pdb in the generated derivative
+from .source.common.sourcemap import source_map
+from .source.debug.debugger import debug  # pdb in the generated derivative
 from .source.export import export  # a derivative as a standalone module
-from .source.sourcemap import source_map
 from .tape import Tensor, no_grad, tensor
 from .view import view
 

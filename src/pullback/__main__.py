@@ -275,7 +275,7 @@ def _where_it_failed(error: BaseException) -> str:
 
     A frame of generated derivative code names the user's line it was generated from.
     """
-    from .source.tracebacks import user_place
+    from .source.backend.tracebacks import user_place
 
     package = str(Path(__file__).resolve().parent)
     place = ""

@@ -364,7 +364,7 @@ def _source_function(
     ``{args}`` in ``lines`` stands for the user function's parameters, comma separated; the
     first two of ``params`` (``g``/``t`` and ``ans``) keep their names, or all of ``fixed``.
     """
-    from .source import files
+    from .source.common import files
 
     if fixed is not None:
         params, renamed = list(fixed), []

@@ -31,7 +31,7 @@ _RECORDING = (os.path.join(_PACKAGE, "tape") + os.sep, os.path.join(_PACKAGE, "g
 
 
 def _user_file(filename: str) -> bool:
-    from .source.files import is_generated
+    from .source.common.files import is_generated
 
     return not filename.startswith(_LIBRARIES) and not is_generated(filename)
 
@@ -102,7 +102,7 @@ def annotate_node(error: BaseException, node, sweep: str, mode: str) -> None:
 def running_place(filename: str | None = None, lineno: int | None = None) -> str | None:
     """The user's place of what runs now: line ``lineno`` of ``filename`` when that is
     generated code, else the innermost generated frame or recorded node on the stack."""
-    from .source import tracebacks
+    from .source.backend import tracebacks
 
     if filename is not None and lineno is not None:
         note = tracebacks.describe(filename, lineno)

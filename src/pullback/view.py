@@ -55,9 +55,9 @@ def view(df_or_graph, path: str | os.PathLike | None = None, *, args: tuple | No
 
 
 def _source_page(df, args) -> str:
-    from .source.recording import record
-    from .source.sourcemap import lines_of
-    from .source.viewpage import page
+    from .source.common.sourcemap import lines_of
+    from .source.debug.recording import record
+    from .source.debug.viewpage import page
 
     module = getattr(df, "__pullback_module__", None)
     if module is None or not hasattr(module, "source_map"):

@@ -26,11 +26,19 @@ from typing import Any
 from .. import api
 from .. import finite as _finite
 from ..errors import UnsupportedSyntaxError
-from .cache import cached
-from .checked import checked_function
+from .backend.tracebacks import annotate, raise_users_exception
+from .cache import cached, on_clear
+from .debug.checked import checked_function
 from .entry import grad_entry, value_and_grad_entry
-from .resolve import owner_class, receiver_kind
-from .tracebacks import annotate, raise_users_exception
+from .frontend.resolve import owner_class, receiver_kind  # noqa: F401
+from .targets import (
+    _copy_identity,
+    _for_receiver,
+    _method,
+    _per_receiver_class,
+    _receiver_class,
+    _target,
+)
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "source"]
 
@@ -87,12 +95,9 @@ def _resolve_positions(f, nums):
     return tuple(out)
 
 
-def _target(f):
-    """The plain function behind ``f`` (a generated derivative is itself a target)."""
-    return getattr(f, "__pullback_target__", f)
-
-
 _RECENT: dict = {}  # (f, argnums, has_aux) -> (code, closure, derivative): asking again is free
+on_clear(_RECENT.clear)
+on_clear(api.SOURCE_JVP.clear)  # pb.jvp's fast callers hold generated functions too
 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
@@ -190,75 +195,6 @@ def _per_function_argument(error, fn, nums, single, flavor, has_aux, make):
 
 
 # -- bound methods: model.loss is loss(model, ...) with argnums counting what follows model --
-
-
-def _method(f):
-    """``(function, receiver)`` of a bound method of a Python function, else None."""
-    if (
-        isinstance(f, types.MethodType)
-        and isinstance(f.__func__, types.FunctionType)
-        and not hasattr(f.__func__, "__pullback_target__")
-    ):
-        return f.__func__, f.__self__
-    return None
-
-
-def _copy_identity(wrapper, df):
-    wrapper.__dict__.update(df.__dict__)
-    wrapper.__name__ = df.__name__
-    wrapper.__qualname__ = df.__qualname__
-    wrapper.__doc__ = df.__doc__
-    return wrapper
-
-
-def _per_receiver_class(df, fn, nums, derivative_for):
-    """``df`` for a method differentiated unbound (``pb.grad(Model.loss, 1)(model, w)``): its
-    ``self.m(...)`` calls were resolved in the class that defines it; a receiver of a subclass
-    gets the derivative built for its own class, which may override them."""
-    default = owner_class(fn)
-    if 0 in nums or receiver_kind(default, fn) != "instance":
-        return df
-
-    def method_derivative(*args, **kwargs):
-        if not args or args[0].__class__ is default:
-            return df(*args, **kwargs)
-        return derivative_for(args[0].__class__)(*args, **kwargs)
-
-    _copy_identity(method_derivative, df)
-    method_derivative.__pullback_for_class__ = (default, derivative_for)  # see _for_receiver
-    return method_derivative
-
-
-def _for_receiver(f, primals):
-    """A derivative of an unbound method (``pb.grad(Model.loss, 1)``) built for the class of
-    the receiver in ``primals``, where that is a subclass (transforming ``f`` again, as a
-    Hessian does, must see the subclass's overrides); ``f`` otherwise."""
-    per_class = getattr(f, "__pullback_for_class__", None)
-    if (
-        per_class is not None
-        and primals
-        and isinstance(primals[0], per_class[0])
-        and primals[0].__class__ is not per_class[0]
-    ):
-        return per_class[1](primals[0].__class__)
-    return f
-
-
-def _receiver_class(fn, receiver):
-    """The class an unbound method's ``self.m(...)`` calls resolve in when called with
-    ``receiver`` first: the receiver's own class where it is a subclass of the defining one
-    (which may override them), else None (the defining class, the default)."""
-    if not isinstance(fn, types.FunctionType):
-        return None
-    default = owner_class(fn)
-    if (
-        default is None
-        or receiver.__class__ is default
-        or receiver_kind(default, fn) != "instance"
-        or not isinstance(receiver, default)
-    ):
-        return None
-    return receiver.__class__
 
 
 def _on_receiver(transform, method, argnums, has_aux):

@@ -16,8 +16,9 @@ again and, for ``grad``/``value_and_grad``, when the function a user kept is cal
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
-from .transform import build
+from .pipeline import build
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -111,11 +112,18 @@ def _revalidating(entry, guards, rebuild):
     return derivative
 
 
-def clear() -> None:
-    from .. import api
-    from . import _RECENT
+_ON_CLEAR: list = []  # what else holds generated functions, emptied along with the cache
 
+
+def on_clear(empty: Callable[[], None]) -> None:
+    """Call ``empty()`` whenever the cache is cleared: a holder of generated functions (the
+    entry points' memo of recent derivatives, ``pb.jvp``'s fast callers) registers itself, so
+    that the cache needs to know none of them."""
+    _ON_CLEAR.append(empty)
+
+
+def clear() -> None:
     with _LOCK:
         _CACHE.clear()
-        _RECENT.clear()
-        api.SOURCE_JVP.clear()  # pb.jvp's fast callers hold generated functions too
+        for empty in _ON_CLEAR:
+            empty()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 
-from . import files
+from .common import files
 from .forward_mode import _has_tangent, generated_jvp
 
 _counter = itertools.count(1)
@@ -38,8 +38,8 @@ def vjp_of(f, primals: tuple, cotangent):
     >>> vjp_of(f, (3.0,), 1.0)(3.0)
     (6.0,)
     """
-    from . import _target
     from .cache import cached
+    from .targets import _target
 
     target = _target(f)
     nums = tuple(range(len(primals)))

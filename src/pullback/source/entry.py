@@ -15,7 +15,7 @@ import numpy as np
 from .. import api
 from ..finite import ON as _CHECKS
 from ..finite import enabled as _checking
-from .tracebacks import annotate, raise_users_exception
+from .backend.tracebacks import annotate, raise_users_exception
 
 _FLOATS = (float, np.float64)
 _FLOAT64 = np.dtype(np.float64)
@@ -49,7 +49,7 @@ def _checked_twin(entry, remake, gen):
     """The entry over ``gen``'s checked twin (see ``checked``), made once per entry."""
     twin = entry.__dict__.get("__pullback_checked__")
     if twin is None:
-        from .checked import checked_function
+        from .debug.checked import checked_function
 
         twin = entry.__pullback_checked__ = remake(checked_function(gen))
     return twin

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import PullbackTypeError, PullbackValueError
-from .files import is_generated
+from .common.files import is_generated
 
 _MODULE_ALIASES = {"numpy": "np", "math": "math"}
 
@@ -176,7 +176,7 @@ def _data_reads(text: str, name: str, obj) -> set[str] | None:
     values they hold now), else None."""
     import ast
 
-    from .resolve import is_data
+    from .frontend.resolve import is_data
 
     user_module = isinstance(obj, types.ModuleType) and not obj.__name__.startswith(
         ("numpy", "math", "scipy", "pullback")

@@ -25,12 +25,12 @@ import numpy as np
 
 from .. import api, finite
 from ..errors import PullbackError, PullbackValueError
-from .codegen import Piece
-from .diagnostics import transformation_failure
-from .forward import MAYBE, Forward, ForwardContext
-from .splice import Splicer
-from .tracebacks import annotate, raise_users_exception
-from .transform import Normalized, Transformation, function_def
+from .backend.codegen import Piece
+from .backend.tracebacks import annotate, raise_users_exception
+from .common.diagnostics import transformation_failure
+from .pipeline import Normalized, Transformation, function_def
+from .transform.forward import MAYBE, Forward, ForwardContext
+from .transform.splice import Splicer
 
 
 def dot_names(fn, params: tuple[str, ...]) -> dict[str, str]:
@@ -251,8 +251,8 @@ def fast_jvp(f, jvp_f, names):
 def generated_jvp(f, positions: tuple[int, ...], owner=None):
     """``(jvp_f, tangent keyword names)`` for ``f`` with tangents at ``positions``; ``owner``
     as in ``build_jvp``."""
-    from . import _target
     from .cache import cached
+    from .targets import _target
 
     target = _target(f)
     return cached(
@@ -272,7 +272,7 @@ def _receiver_first(f, primals: tuple, tangents: tuple):
     function with the receiver a first primal without a tangent; ``owner`` is the class its
     ``self.m(...)`` calls resolve in, the receiver's own class (also for an unbound method
     called with an instance of a subclass), or None for the default."""
-    from . import _for_receiver, _method, _receiver_class, _target
+    from .targets import _for_receiver, _method, _receiver_class, _target
 
     f = _for_receiver(f, primals)
     method = _method(_target(f))
@@ -320,7 +320,7 @@ def jvp(f, primals: tuple, tangents: tuple):
         api.SOURCE_JVP[f] = fast_jvp(f, gen, names)
     kwargs = {k: tangents[i] for k, i in zip(names, positions, strict=False)}
     if finite.ON[0] and finite.enabled():  # pb.debug_nans(), check_finite: the checked twin
-        from .checked import checked_function
+        from .debug.checked import checked_function
 
         gen = checked_function(gen)
     try:

@@ -27,10 +27,11 @@ import threading
 import numpy as np
 
 from ..errors import CompileError
-from . import files, tracebacks
-from .codegen import GeneratedModule
-from .kinds import Kind, kind_of
-from .lean import specialize, with_modules
+from .backend import tracebacks
+from .backend.codegen import GeneratedModule
+from .backend.kinds import Kind, kind_of
+from .backend.lean import specialize, with_modules
+from .common import files
 
 _LOCK = threading.Lock()
 _HELPERS: dict = {}

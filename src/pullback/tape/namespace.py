@@ -383,7 +383,7 @@ def _users_exception(error: Exception, f: Callable, args: tuple) -> BaseExceptio
     the plain call ``f(*plain args)`` raises too, its own exception (``x.sum(v)`` of a float:
     Python's AttributeError, not what a Tensor's ``sum`` met); else ``error`` itself."""
     from .. import pytree
-    from ..source.tracebacks import users_exception
+    from ..source.backend.tracebacks import users_exception
     from .core import _plain
 
     if isinstance(error, PullbackError):
