@@ -232,7 +232,7 @@ def test_expression_swell_grows_faster_than_the_graph():
     graph_sizes, derivative_sizes = [], []
     for depth in (1, 2, 3, 4):
         f = nested(depth)
-        graph = symbolic._trace_function()(f, 0.7)
+        graph = symbolic.expressions._trace_function()(f, 0.7)
         graph_sizes.append(sum(1 for n in graph.nodes if n.op != "input"))
         derivative_sizes.append(sympy.count_ops(symbolic.derivative(f)))
     assert graph_sizes == [2, 4, 6, 8]  # linear in depth

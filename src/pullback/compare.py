@@ -302,7 +302,7 @@ def _gradient_graph_size(f, args, argnums):
 def _symbolic_size(f, args, argnums):
     import sympy
 
-    from .symbolic import _trace_function, _traced_expression
+    from .symbolic.expressions import _trace_function, _traced_expression
 
     expr, symbols = _traced_expression(f, args, {}, argnums)
     partials = [sympy.diff(expr, s) for s in symbols]
@@ -341,7 +341,7 @@ _SIZES = {
 
 
 def _is_scalar(x: Any) -> bool:
-    from .symbolic import _is_scalar as scalar
+    from .symbolic.scalars import _is_scalar as scalar
 
     return scalar(x)
 

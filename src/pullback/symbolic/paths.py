@@ -1,7 +1,7 @@
 """Symbolic mode's tracer: every branch of a scalar function, one decision at a time.
 
 In: a scalar function of scalars, a point, and a way to turn graph nodes into SymPy
-(``symbolic.Translator``).
+(``translate.Translator``).
 Out: ``follow``: one path's expression and the conditions under which it holds (the decisions
 taken on symbolic conditions, ``x > 0`` or its negation); ``explore``: every path, as pieces
 ``(expression, condition)`` for a ``Piecewise``.
@@ -31,9 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import NonDifferentiableError, PullbackError
-from .tape.core import ReverseTrace, Tensor, _where, tracing
-from .tape.namespace import with_dispatching_namespace
+from ..errors import NonDifferentiableError, PullbackError
+from ..tape.core import ReverseTrace, Tensor, _where, tracing
+from ..tape.namespace import with_dispatching_namespace
+from .scalars import _integral_input, _sympy
 
 __all__ = ["follow", "explore", "MAX_DECISIONS", "MAX_PATHS"]
 
@@ -75,8 +76,6 @@ class _PathTrace(ReverseTrace):
         node = tensor.node
         if node is None or self.translator is None:
             return result
-        from .symbolic import _integral_input
-
         path = self.path
         self.translator.advance(self.nodes)
         if what != "bool":
@@ -194,7 +193,7 @@ def explore(
     f: Callable, point: Sequence, names: Sequence[str], symbols: list, make_translator: Callable
 ) -> list[tuple[Any, Any]]:
     """Every path of ``f``: pieces ``(expression, condition)``, the traced point's path first."""
-    sp = _sympy_module()
+    sp = _sympy()
     pieces: list[tuple[Any, Any]] = []
     pending: list[tuple[tuple, list]] = [((), [])]
     while pending:
@@ -267,9 +266,3 @@ def simplified(sp, condition):
     if high != sp.oo:
         out.append(x < high if high_strict else x <= high)
     return sp.And(*out)
-
-
-def _sympy_module():
-    from .symbolic import _sympy
-
-    return _sympy()
