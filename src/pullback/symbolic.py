@@ -33,17 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from .api import (
-    _fname,
-    _normalize_argnums,
-    check_differentiable,
-    check_scalar_output,
-    grad_from_value_and_grad,
-    match_leaf,
-    value_and_grad_result,
-)
+from .checks import _fname, _normalize_argnums, check_differentiable, check_scalar_output
 from .errors import MissingRuleError, NonDifferentiableError, PullbackError, PullbackTypeError
+from .generic import grad_from_value_and_grad
 from .graph.ir import Graph, Node, node_inputs
+from .results import match_leaf, value_and_grad_result
 from .rules.registry import nondiff_functions
 from .symbolic_paths import explore, follow
 from .tape.core import GUARDS

@@ -23,7 +23,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import api
+from .. import checks
 from .. import finite as _finite
 from ..errors import UnsupportedSyntaxError
 from .cache import cached
@@ -331,7 +331,7 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
         annotate(error)
         raise_users_exception(error, target, primals, kwargs)
     if has_aux:
-        value, aux = api.check_aux_pair(out, api._fname(target))
+        value, aux = checks.check_aux_pair(out, checks._fname(target))
     else:
         value = out
 

@@ -23,7 +23,7 @@ import types
 
 import numpy as np
 
-from .. import api, finite
+from .. import api, finite, results
 from ..errors import PullbackError, PullbackValueError
 from .codegen import Piece
 from .diagnostics import transformation_failure
@@ -235,7 +235,7 @@ def fast_jvp(f, jvp_f, names):
         "guards": getattr(getattr(jvp_f, "__pullback_module__", None), "guards", ()),
         "float64": np.float64,
         "ndarray": np.ndarray,
-        "match_tree": api.match_tree,
+        "match_tree": results.match_tree,
         "raise_users_exception": raise_users_exception,
         "annotate": annotate,
     }
@@ -327,7 +327,7 @@ def jvp(f, primals: tuple, tangents: tuple):
         value, tangent = gen(*primals, **fixed, **kwargs)
     except BaseException as error:
         raise_users_exception(error, f, primals, fixed)
-    return value, api.match_tree(tangent, value)
+    return value, results.match_tree(tangent, value)
 
 
 __all__ = ["jvp", "build_jvp", "generated_jvp", "ForwardTransformation", "dot_names"]
