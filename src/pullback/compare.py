@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from . import pytree
-from .api import MODES, _fname, parameter_names, value_and_grad
+from .api import MODES, value_and_grad
+from .checks import _fname, check_callable, parameter_names
 from .display import FONT, pretty_text, summary, value_type_text
 
 __all__ = ["compare", "Comparison"]
@@ -200,7 +201,6 @@ def compare(
     >>> table["tape"]["disagreement"] < 1e-12                  # doctest: +SKIP
     True
     """
-    from .api import check_callable
     from .errors import PullbackTypeError
 
     check_callable(f, "pb.compare")

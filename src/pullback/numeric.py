@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import pytree
+from . import checks, pytree, results
 from .errors import PullbackError, PullbackTypeError, PullbackValueError
 
 __all__ = ["grad", "jvp", "vjp", "derivative", "check_grads", "GradientCheckError", "METHODS"]
@@ -117,11 +117,9 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, *, method: str = "ce
         return f(*pytree.unflatten(td, moved))
 
     value = f(*primals)
-    from . import api
-
     for leaf in pytree.flatten(value)[0]:
-        api.check_numeric_output(leaf, api._fname(f), "pb.jvp")
-    out = api.match_tree(_tree_directional(phi, value, h, method), value)  # value's types
+        checks.check_numeric_output(leaf, checks._fname(f), "pb.jvp")
+    out = results.match_tree(_tree_directional(phi, value, h, method), value)  # value's types
     return value, out
 
 
@@ -184,9 +182,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, *, method: str = "centra
                 full[i] = v
             return f(*full, **kwargs)
 
-        from .api import check_scalar_output
-
-        check_scalar_output(f_of(*primals), getattr(f, "__name__", "f"))
+        checks.check_scalar_output(f_of(*primals), getattr(f, "__name__", "f"))
         grads = _gradient_of_scalar(f_of, primals, method)
         leaves, td = pytree.flatten(primals)
         tree = pytree.unflatten(td, [_match(g, x) for g, x in zip(grads, leaves, strict=False)])
@@ -203,8 +199,6 @@ def derivative(f: Callable, x: float, *, method: str = "central") -> float:
 
 def vjp(f: Callable, primals: Sequence, has_aux: bool = False, *, method: str = "central"):
     """Numeric mode's VJP: ``vjp_fn(u)`` differentiates ``<u, f(x)>`` entry by entry."""
-    from . import api
-
     f = _on_copies(f)
     primals = tuple(primals)
     for leaf in pytree.flatten(primals)[0]:
@@ -215,7 +209,7 @@ def vjp(f: Callable, primals: Sequence, has_aux: bool = False, *, method: str = 
                 "complex-step method for real ones)"
             )
     out = f(*primals)
-    value, aux = api.check_aux_pair(out, api._fname(f)) if has_aux else (out, None)
+    value, aux = checks.check_aux_pair(out, checks._fname(f)) if has_aux else (out, None)
 
     def vjp_fn(cotangent):
         def weighted(*xs):
@@ -451,7 +445,7 @@ def check_grads(
     """
     from . import api
 
-    api.check_callable(f, "pb.check_grads")
+    checks.check_callable(f, "pb.check_grads")
     args = _checked_arguments(f, args)
     modes = _checked_modes(modes)
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
@@ -469,13 +463,11 @@ def check_grads(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise PullbackTypeError(f"check_grads seed must be an int, got {seed!r:.40}")
     api.backend(mode)  # an unknown mode says so before anything runs
-    inputs = _Layout.of_arguments(args, api.parameter_names(f, len(args)))
+    inputs = _Layout.of_arguments(args, checks.parameter_names(f, len(args)))
     _check(f, args, modes, order, mode, float(atol), float(rtol), int(seed), inputs)
 
 
 def _checked_arguments(f: Callable, args: Any) -> tuple:
-    from . import api
-
     if not isinstance(args, (tuple, list)):
         raise PullbackTypeError(
             f"check_grads takes args as a tuple, one entry per argument, got "
@@ -489,7 +481,7 @@ def _checked_arguments(f: Callable, args: Any) -> tuple:
     args = tuple(args)
     for i, a in enumerate(args):  # every argument is checked, so every one must be a float
         try:
-            api.check_differentiable(a, f"argument {i} of {api._fname(f)}")
+            checks.check_differentiable(a, f"argument {i} of {checks._fname(f)}")
         except PullbackTypeError as error:
             raise PullbackTypeError(
                 f"{error} check_grads differentiates every argument: fix the others with a "
@@ -497,7 +489,7 @@ def _checked_arguments(f: Callable, args: Any) -> tuple:
             ) from None
         if any(np.iscomplexobj(leaf) for leaf in pytree.flatten(a)[0]):
             raise PullbackTypeError(
-                f"argument {i} of {api._fname(f)} is complex; check_grads compares against "
+                f"argument {i} of {checks._fname(f)} is complex; check_grads compares against "
                 "real finite differences, so pass the real and imaginary parts as two real "
                 "arguments: pb.check_grads(lambda re, im: f(re + 1j * im), (z.real, z.imag))"
             )
@@ -537,7 +529,7 @@ def _check(f, args, modes, order, mode, atol, rtol, seed, inputs, subject=None, 
     """
     from . import api
 
-    subject = subject or api._fname(f)
+    subject = subject or checks._fname(f)
     rng = np.random.default_rng(seed)
     one_by_one = inputs.size <= _BASIS_LIMIT
     value = vjp_fn = None
@@ -553,7 +545,7 @@ def _check(f, args, modes, order, mode, atol, rtol, seed, inputs, subject=None, 
     if value is None:  # no entries to move along
         value = _on_copies(f)(*args)
     for leaf in pytree.flatten(value)[0]:
-        api.check_numeric_output(leaf, subject, "pb.check_grads")
+        checks.check_numeric_output(leaf, subject, "pb.check_grads")
     outputs = _Layout.of_output(value, out_labels)
     jacobian: list[np.ndarray] = []
 
@@ -620,7 +612,7 @@ def _check_next_order(f, args, modes, order, mode, atol, rtol, seed, inputs, out
     (for a fixed tangent): a one (the gradient, the derivative) where that is one number."""
     from . import api
 
-    name = api._fname(f)
+    name = checks._fname(f)
     if "rev" in modes:
         if outputs.size == 1 and outputs.shapes == [()]:
             cotangent, what = outputs.basis(0), f"the gradient of {subject}"

@@ -69,7 +69,7 @@ def show(
 
 def _gradient_graph(graph, argnums: int | Sequence[int], nargs: int):
     """The gradient graph of ``graph`` with respect to the arguments ``argnums`` names."""
-    from .api import _normalize_argnums
+    from .checks import _normalize_argnums
     from .graph.differentiate import vjp_graph
     from .graph.mode import _input_ranges
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import api, pytree
+from .. import api, checks, generic, pytree, results
 from ..errors import PathChangedError
 from ..tape import mode as tape_mode
 from ..tape.core import current_trace, is_traced, tracing
@@ -207,7 +207,7 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
     entry, out, env = traced(f, tuple(primals))
     graph = entry.graph
     if has_aux:
-        value, aux = api.check_aux_pair(out, api._fname(f))
+        value, aux = checks.check_aux_pair(out, checks._fname(f))
         differentiated = graph.outputs[0]
     else:
         value, aux = out, None
@@ -243,15 +243,15 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
     def value_and_gradient(*args, **kwargs):
         if _nested():
             return api.value_and_grad(f, argnums, mode="tape", has_aux=has_aux)(*args, **kwargs)
-        nums = api._normalize_argnums(argnums, len(args))
+        nums = checks._normalize_argnums(argnums, len(args))
         for i in nums:
-            api.check_differentiable(args[i], f"argument {i} of {api._fname(f)}")
+            checks.check_differentiable(args[i], f"argument {i} of {checks._fname(f)}")
         fn = f if not kwargs else (lambda *a: f(*a, **kwargs))
         entry, out, env = traced(fn, args)
         graph = entry.graph
-        value = api.check_aux_pair(out, api._fname(f))[0] if has_aux else out
-        api.check_scalar_output(value, api._fname(f))
-        api.check_real_output(value, api._fname(f), "pb.grad")
+        value = checks.check_aux_pair(out, checks._fname(f))[0] if has_aux else out
+        checks.check_scalar_output(value, checks._fname(f))
+        checks.check_real_output(value, checks._fname(f), "pb.grad")
         ranges = _input_ranges(graph, len(args))
         wrt = [j for i in nums for j in ranges[i]]
         differentiated = graph.outputs[0] if has_aux else graph.outputs
@@ -266,20 +266,20 @@ def value_and_grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
             size = len(ranges[i])
             subtree = graph.in_tree.children[i]
             g = pytree.unflatten(subtree, list(flat[position : position + size]))
-            grads.append(api.match_tree(g, args[i]))
+            grads.append(results.match_tree(g, args[i]))
             position += size
         gradient = grads[0] if isinstance(argnums, int) else tuple(grads)
-        value = api._scalar(value)
+        value = results._scalar(value)
         return ((value, out[1]), gradient) if has_aux else (value, gradient)
 
-    value_and_gradient.__name__ = f"value_and_grad_{api._fname(f)}"
+    value_and_gradient.__name__ = f"value_and_grad_{checks._fname(f)}"
     value_and_gradient.__wrapped__ = f
     return value_and_gradient
 
 
 def grad(f: Callable, argnums=0, has_aux: bool = False) -> Callable:
     """The gradient from ``value_and_grad``'s replay."""
-    return api.grad_from_value_and_grad(value_and_grad(f, argnums, has_aux), f, has_aux)
+    return generic.grad_from_value_and_grad(value_and_grad(f, argnums, has_aux), f, has_aux)
 
 
 def jvp(f: Callable, primals: tuple, tangents: tuple):
@@ -308,4 +308,4 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
         args.append(pytree.unflatten(tree, new))
     with tracing(tr):
         out = entry.graph.run(*args)[0]
-    return split_duals(out, tr, api._fname(f))
+    return split_duals(out, tr, checks._fname(f))

@@ -99,7 +99,7 @@ def trace(f: Callable, *args: Any) -> Graph:
     >>> round(g(1.0), 6)
     0.841471
     """
-    from ..api import check_callable
+    from ..checks import check_callable
 
     check_callable(f, "pb.trace", "graph")
     names = parameter_names(f, len(args))

@@ -181,7 +181,7 @@ def seed(y):
     if dtype is not None and dtype.kind == "f":  # float32 stays float32 through the sweep
         return dtype.type(1.0)
     if y.__class__ is complex or (dtype is not None and dtype.kind == "c"):
-        from ..api import check_real_output
+        from ..checks import check_real_output
 
         check_real_output(y, "the function", "grad")
     return 1.0

@@ -23,7 +23,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import api
+from .. import checks
 from .. import finite as _finite
 from ..errors import UnsupportedSyntaxError
 from .backend.tracebacks import annotate, raise_users_exception
@@ -97,7 +97,6 @@ def _resolve_positions(f, nums):
 
 _RECENT: dict = {}  # (f, argnums, has_aux) -> (code, closure, derivative): asking again is free
 on_clear(_RECENT.clear)
-on_clear(api.SOURCE_JVP.clear)  # pb.jvp's fast callers hold generated functions too
 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
@@ -267,7 +266,7 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
         annotate(error)
         raise_users_exception(error, target, primals, kwargs)
     if has_aux:
-        value, aux = api.check_aux_pair(out, api._fname(target))
+        value, aux = checks.check_aux_pair(out, checks._fname(target))
     else:
         value = out
 

@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from .. import api
+from .. import checks, results
 from ..finite import ON as _CHECKS
 from ..finite import enabled as _checking
 from .backend.tracebacks import annotate, raise_users_exception
@@ -24,7 +24,7 @@ _float64 = np.float64
 
 def _fast(x) -> bool:
     """A float or a float64 array (not 0-d): what the generated code's gradient already is,
-    or becomes through ``_as_float``; anything else goes through ``api.match_tree``."""
+    or becomes through ``_as_float``; anything else goes through ``results.match_tree``."""
     c = x.__class__
     return c is float or (c is np.ndarray and x.dtype == _FLOAT64 and x.ndim != 0)
 
@@ -33,15 +33,15 @@ def _as_float(g, x):
     """The gradient of a Python float ``x`` as a Python float (NumPy gives ``np.float64``);
     of a float64 array, the real part of a complex gradient (from complex intermediates)."""
     if x.__class__ is float and g.__class__ is not float:
-        return api.match_leaf(g, x)
+        return results.match_leaf(g, x)
     if g.__class__ is np.ndarray and g.dtype.kind == "c":
-        return api.match_leaf(g, x)
+        return results.match_leaf(g, x)
     return g
 
 
 def _slow_grads(target, args, nums, grads, single):
     for i in nums:
-        api.check_differentiable(args[i], f"argument {i} of {api._fname(target)}")
+        checks.check_differentiable(args[i], f"argument {i} of {checks._fname(target)}")
     return grads
 
 
@@ -56,7 +56,7 @@ def _checked_twin(entry, remake, gen):
 
 
 def grad_entry(target, gen, module, nums, single, has_aux, checked=False):
-    fname = api._fname(target)
+    fname = checks._fname(target)
     unchecked = not checked
 
     def remake(twin_gen):
@@ -64,12 +64,12 @@ def grad_entry(target, gen, module, nums, single, has_aux, checked=False):
 
     def check(args):
         for i in nums:
-            api.check_differentiable(args[i], f"argument {i} of {fname}")
+            checks.check_differentiable(args[i], f"argument {i} of {fname}")
 
     def match(args, g):
         if single:
-            return api.match_tree(g, args[nums[0]])
-        return tuple(api.match_tree(gi, args[i]) for gi, i in zip(g, nums, strict=False))
+            return results.match_tree(g, args[nums[0]])
+        return tuple(results.match_tree(gi, args[i]) for gi, i in zip(g, nums, strict=False))
 
     code = getattr(target, "__code__", None)
     one_param = (
@@ -149,7 +149,7 @@ def grad_entry(target, gen, module, nums, single, has_aux, checked=False):
 
 
 def value_and_grad_entry(target, gen, module, nums, single, has_aux, checked=False):
-    fname = api._fname(target)
+    fname = checks._fname(target)
     unchecked = not checked
 
     def remake(twin_gen):
@@ -163,7 +163,7 @@ def value_and_grad_entry(target, gen, module, nums, single, has_aux, checked=Fal
             for i in nums:
                 if not _fast(args[i]):
                     fast = False
-                    api.check_differentiable(args[i], f"argument {i} of {fname}")
+                    checks.check_differentiable(args[i], f"argument {i} of {fname}")
             value, g = gen(*args, **kwargs)
             if fast:
                 if single:
@@ -174,14 +174,16 @@ def value_and_grad_entry(target, gen, module, nums, single, has_aux, checked=Fal
                     return value, g
             if not fast:
                 if single:
-                    g = api.match_tree(g, args[nums[0]])
+                    g = results.match_tree(g, args[nums[0]])
                 else:
-                    g = tuple(api.match_tree(gi, args[i]) for gi, i in zip(g, nums, strict=False))
+                    g = tuple(
+                        results.match_tree(gi, args[i]) for gi, i in zip(g, nums, strict=False)
+                    )
             if not has_aux:
-                api.check_scalar_output(value, fname)
-                value = api._scalar(value)
+                checks.check_scalar_output(value, fname)
+                value = results._scalar(value)
             else:
-                api.check_scalar_output(value[0], fname)
+                checks.check_scalar_output(value[0], fname)
             return value, g
         except BaseException as error:  # point the traceback at the user's lines
             annotate(error)

@@ -23,14 +23,17 @@ import types
 
 import numpy as np
 
-from .. import api, finite
+from .. import api, finite, results
 from ..errors import PullbackError, PullbackValueError
 from .backend.codegen import Piece
 from .backend.tracebacks import annotate, raise_users_exception
+from .cache import on_clear
 from .common.diagnostics import transformation_failure
 from .pipeline import Normalized, Transformation, function_def
 from .transform.forward import MAYBE, Forward, ForwardContext
 from .transform.splice import Splicer
+
+on_clear(api.SOURCE_JVP.clear)  # pb.jvp's fast callers hold generated functions too
 
 
 def dot_names(fn, params: tuple[str, ...]) -> dict[str, str]:
@@ -235,7 +238,7 @@ def fast_jvp(f, jvp_f, names):
         "guards": getattr(getattr(jvp_f, "__pullback_module__", None), "guards", ()),
         "float64": np.float64,
         "ndarray": np.ndarray,
-        "match_tree": api.match_tree,
+        "match_tree": results.match_tree,
         "raise_users_exception": raise_users_exception,
         "annotate": annotate,
     }
@@ -327,7 +330,7 @@ def jvp(f, primals: tuple, tangents: tuple):
         value, tangent = gen(*primals, **fixed, **kwargs)
     except BaseException as error:
         raise_users_exception(error, f, primals, fixed)
-    return value, api.match_tree(tangent, value)
+    return value, results.match_tree(tangent, value)
 
 
 __all__ = ["jvp", "build_jvp", "generated_jvp", "ForwardTransformation", "dot_names"]

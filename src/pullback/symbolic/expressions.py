@@ -18,7 +18,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..api import _fname
+from ..checks import _fname
 from ..errors import PullbackError
 from ..graph.ir import Graph
 from .paths import explore, follow

@@ -24,16 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from ..api import (
-    _fname,
-    _normalize_argnums,
-    check_differentiable,
-    check_scalar_output,
-    grad_from_value_and_grad,
-    match_leaf,
-    value_and_grad_result,
-)
+from ..checks import _fname, _normalize_argnums, check_differentiable, check_scalar_output
 from ..errors import PullbackTypeError
+from ..generic import grad_from_value_and_grad
+from ..results import match_leaf, value_and_grad_result
 from .expressions import _diff, _traced_expression, _traced_path
 from .scalars import _require_scalar, _sympy
 from .table import _STEP_NUMERIC

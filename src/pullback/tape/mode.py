@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import api, pytree
+from .. import checks, pytree
 from ..graph.ir import Graph
 from ..locate import annotate_forward
 from .backward import sweep, topological_order
@@ -73,9 +73,7 @@ def vjp(f: Callable, primals: tuple, has_aux: bool = False):
         raise
     aux = None
     if has_aux:
-        from .. import api
-
-        out, aux = api.check_aux_pair(out, api._fname(f))
+        out, aux = checks.check_aux_pair(out, checks._fname(f))
         aux = _strip(aux, trace)
     out_leaves, out_tree = pytree.flatten(out)
     out_nodes = []
@@ -157,7 +155,7 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
         args.append(pytree.unflatten(tree, new))
     with tracing(trace):
         out, _ = call_in_dispatching_namespace(f, tuple(args))
-    return split_duals(out, trace, api._fname(f))
+    return split_duals(out, trace, checks._fname(f))
 
 
 def split_duals(out: Any, trace: ForwardTrace, fname: str = "f") -> tuple[Any, Any]:
@@ -171,7 +169,7 @@ def split_duals(out: Any, trace: ForwardTrace, fname: str = "f") -> tuple[Any, A
             values.append(leaf.primal)
             tangents_out.append(leaf.tangent)
         else:
-            api.check_numeric_output(leaf, fname, "pb.jvp")
+            checks.check_numeric_output(leaf, fname, "pb.jvp")
             values.append(leaf)
             tangents_out.append(_zero_tangent(leaf))
     return pytree.unflatten(out_tree, values), pytree.unflatten(out_tree, tangents_out)
