@@ -17,8 +17,8 @@ from test_render import _chromium, _png_pixels, needs_chromium
 
 import pullback as pb
 from pullback.errors import PullbackTypeError
+from pullback.source.debug.highlight import highlight
 from pullback.source.debug.recording import record
-from pullback.source.debug.viewpage import highlight
 
 ROOT = Path(__file__).resolve().parents[1]
 
