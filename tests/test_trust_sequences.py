@@ -47,6 +47,13 @@ def negated_list(x):
     return np.sum(np.exp(x / 3.0 - [1.5, x[0] * x[1]]) - [x[1], 2.0] * x)
 
 
+def comprehension_plus_number(x):
+    r = np.sum(x) * 1.3 + 0.4
+    c = [np.sqrt(1.0 + r**2) + x[k] for k in range(2)]
+    t = sum(c)
+    return np.sum(t + r + c - 1.88)
+
+
 def concatenated(x):
     a = [x[0], x[1]]
     b = a + [x[0] * x[1]] + a
@@ -75,6 +82,7 @@ CASES = [
     (broadcast_rows, (2, 2)),
     (nested_lists, (2, 2)),
     (negated_list, (2,)),
+    (comprehension_plus_number, (2,)),
     (concatenated, (2,)),
     (repeated, (2,)),
     (list_then_array, (2,)),

@@ -282,7 +282,17 @@ def analyze(fn: ast.FunctionDef, wrt: list[str], output: str | None, ns_lookup) 
         for target, value in pairs:
             if target in sequences:
                 continue
-            if isinstance(value, (ast.Tuple, ast.List)) or (
+            if (
+                isinstance(value, (ast.Tuple, ast.List, ast.ListComp))
+                or (isinstance(value, ast.Name) and value.id in sequences)  # a copy: c = c_2
+                or (
+                    isinstance(value, ast.IfExp)
+                    and any(
+                        isinstance(e, ast.Name) and e.id in sequences
+                        for e in (value.body, value.orelse)
+                    )
+                )
+            ) or (
                 isinstance(value, ast.BinOp)
                 and isinstance(value.op, (ast.Add, ast.Mult))
                 and any(n in sequences for n in names_read(value))

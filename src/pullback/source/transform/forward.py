@@ -494,12 +494,7 @@ class Forward:
                 a_dot = ast.Call(
                     func=self.ctx.helper("dense_tangent"), args=[a_dot, name(a.id)], keywords=[]
                 )
-            elif (
-                level(self.kind(a.id)) == SPARSE
-                and a.id in self.activity.sequences
-                and n == 2
-                and _is_operator(rule)
-            ):
+            elif a.id in self.activity.sequences and n == 2 and _is_operator(rule):
                 # lst <op> other: a sequence's operator (lst + lst, lst * 3) keeps the list of
                 # tangents; NumPy's (x + lst of an array x) reads it as an array, zeros and all
                 other = bound.get(rule.diff_params[1 - i])
@@ -509,7 +504,7 @@ class Forward:
                         args=[a_dot, name(a.id), copy.deepcopy(other)],
                         keywords=[],
                     )
-                sparse = True
+                sparse = sparse or level(self.kind(a.id)) != DENSE
             else:
                 sparse = sparse or level(self.kind(a.id)) != DENSE
             spliced = None
