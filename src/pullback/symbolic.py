@@ -46,7 +46,7 @@ from .errors import MissingRuleError, NonDifferentiableError, PullbackError, Pul
 from .graph.ir import Graph, Node, node_inputs
 from .rules.registry import nondiff_functions
 from .symbolic_paths import explore, follow
-from .tape.core import GUARDS
+from .tape.guards import GUARDS
 
 __all__ = [
     "expression",
