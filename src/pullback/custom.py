@@ -419,7 +419,7 @@ def _zeros_like(x):
 
 def _traced(args: tuple, kwargs: dict) -> bool:
     """Whether a tape- or graph-mode traced value is among the arguments (pytrees included)."""
-    tape = sys.modules.get("pullback.tape.core")
+    tape = sys.modules.get("pullback.tape.traced")
     if tape is None:
         return False
     from .pytree import flatten
@@ -432,7 +432,7 @@ def _call_rule(custom, args: tuple, kwargs: dict):
     """Run a custom-rule function: through the tracer when traced values are passed, so tape
     and graph modes record one node that the user's rule differentiates."""
     if custom.__dict__.get("_rule_defined") and _traced(args, kwargs):
-        from .tape.core import bind
+        from .tape.traced import bind
 
         return bind(custom, args, kwargs)
     return custom.fn(*args, **kwargs)
@@ -442,7 +442,7 @@ def stop_gradient(x: Any) -> Any:
     """``x`` itself, with a zero derivative in every mode."""
     if _traced((x,), {}):
         from .pytree import tree_map
-        from .tape.core import bind
+        from .tape.traced import bind
 
         return tree_map(lambda leaf: bind(stop_gradient, (leaf,)), x)
     return x

@@ -84,7 +84,7 @@ def kernel_rule(kernel):
             return kernel_gradient
 
         def gradient_of(i, args):
-            from .tape.core import bind
+            from .tape.traced import bind
 
             return bind(primitives[i], args)
 

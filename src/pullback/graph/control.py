@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import PullbackError
 from ..rules.registry import defrule
 from ..runtime.structures import rebuild
-from ..tape.core import GraphPrimitive
+from ..tape.traced import GraphPrimitive
 
 __all__ = ["while_loop", "cond"]
 

@@ -23,7 +23,8 @@ import numpy as np
 from .. import pytree
 from ..errors import PullbackTypeError
 from ..tape.backward import sweep, topological_order
-from ..tape.core import ReverseTrace, Tensor
+from ..tape.tensor import Tensor
+from ..tape.trace import ReverseTrace
 from .ir import Graph, Node, output_leaves
 from .passes import clean
 

@@ -160,7 +160,7 @@ class Graph:
         a gradient graph that shares its forward nodes reuses a forward replay this way.
         """
         from ..errors import PathChangedError, PullbackValueError
-        from ..tape.core import bind
+        from ..tape.traced import bind
 
         leaves = list(args)
         if self.in_tree is not None:

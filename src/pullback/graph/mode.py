@@ -29,9 +29,10 @@ import numpy as np
 from .. import api, checks, generic, pytree, results
 from ..errors import PathChangedError
 from ..tape import mode as tape_mode
-from ..tape.core import current_trace, is_traced, tracing
+from ..tape.context import current_trace, tracing
 from ..tape.dual import Dual, ForwardTrace
 from ..tape.mode import split_duals
+from ..tape.traced import is_traced
 from .differentiate import vjp_graph
 from .ir import Graph, Node, output_leaves
 from .tracing import trace

@@ -18,8 +18,11 @@ from typing import Any
 import numpy as np
 
 from .. import pytree
-from ..tape.core import ReverseTrace, Tensor, is_traced, tracing
+from ..tape.context import tracing
 from ..tape.namespace import call_in_dispatching_namespace
+from ..tape.tensor import Tensor
+from ..tape.trace import ReverseTrace
+from ..tape.traced import is_traced
 from .effects import random_draws, random_states
 from .ir import Graph, Node
 

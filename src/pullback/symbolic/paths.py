@@ -32,8 +32,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import NonDifferentiableError, PullbackError
-from ..tape.core import ReverseTrace, Tensor, _where, tracing
+from ..tape.context import _where, tracing
 from ..tape.namespace import with_dispatching_namespace
+from ..tape.tensor import Tensor
+from ..tape.trace import ReverseTrace
 from .scalars import _integral_input, _sympy
 
 __all__ = ["follow", "explore", "MAX_DECISIONS", "MAX_PATHS"]

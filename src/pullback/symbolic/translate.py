@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import MissingRuleError, NonDifferentiableError, PullbackError, PullbackTypeError
 from ..graph.ir import Graph, Node, node_inputs
 from ..rules.registry import nondiff_functions
-from ..tape.core import GUARDS
+from ..tape.guards import GUARDS
 from .scalars import _SCALARS_ONLY, _constant, _integral_input, _sympy
 from .table import SYMPY_CONDITIONS, SYMPY_FUNCTIONS, _number, condition_of
 

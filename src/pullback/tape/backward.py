@@ -23,8 +23,8 @@ from ..finite import enabled as checking
 from ..graph.ir import Node, map_nodes, node_inputs
 from ..locate import annotate_node
 from ..runtime import safe_mul, unbroadcast
-from .core import ITEM_RULE, GraphPrimitive, Tensor, bind, is_traced
 from .namespace import dispatching_rule_fn
+from .traced import ITEM_RULE, GraphPrimitive, bind, is_traced
 
 __all__ = ["topological_order", "sweep", "backward_into_leaves"]
 
@@ -230,7 +230,11 @@ def sweep(
                     adjoint = rule.vjp_fn(i)(g, ans, *args, **kwargs)
                 if checks:
                     check_adjoint(adjoint, node, position, g, args)
-                if trace is not None and type(adjoint) is Tensor and adjoint.node is not None:
+                if (
+                    trace is not None
+                    and type(adjoint) is trace.tensor_type
+                    and adjoint.node is not None
+                ):
                     adjoint.node.adjoint = True  # what a check of the gradient graph checks
                 _distribute(record, adjoint, grads)
     except BaseException as error:  # name the user line that recorded the failing node

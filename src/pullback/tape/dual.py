@@ -1,6 +1,6 @@
 """Forward mode by dual numbers: a value carrying its tangent, like ForwardDiff.jl.
 
-In: primitive calls (through ``core.bind``) on ``Dual`` values.
+In: primitive calls (through ``bind``, ``traced.py``) on ``Dual`` values.
 Out: Duals whose tangent is the sum of the rule's per-argument JVPs (``Rule.jvp_fn``).
 
 The rules are plain NumPy code, so they run on Duals too: run a tape's backward sweep on Dual
@@ -17,10 +17,11 @@ import numpy as np
 from ..errors import MissingRuleError, NonDifferentiableError
 from ..rules.registry import is_nondiff, lookup
 from ..runtime.structures import rebuild
-from . import core
-from .core import _NO_KWARGS, _UFUNC_OF_OPERATOR, TracedValue, _op_name, _plain, _where, bind
+from .calls import _NONDIFF_OPERATORS, _UFUNC_OF_OPERATOR, _meta, _op_name
+from .context import _levels, _where
 from .namespace import dispatching_rule_fn
 from .text import traced_text
+from .traced import _NO_KWARGS, TracedValue, _plain, bind, is_traced
 
 __all__ = ["Dual", "ForwardTrace"]
 
@@ -31,11 +32,18 @@ class ForwardTrace:
     __slots__ = ("level", "location", "__weakref__")
 
     def __init__(self):
-        self.level = next(core._levels)
+        self.level = next(_levels)
         self.location = None
 
     def dual(self, primal, tangent) -> Dual:
         return Dual(primal, tangent, self)
+
+    def constant(self, array: np.ndarray, every_dtype: bool = True):
+        """A new plain float ``array`` as a Dual of this trace with a zero tangent (other
+        dtypes stay plain: they have no tangent)."""
+        if array.dtype.kind not in "fc":
+            return array
+        return Dual(array, np.zeros(array.shape, array.dtype), self)
 
     def process(self, fn: Callable, args: tuple, kwargs: dict):
         flags = [False, False]  # [has a tangent, older traced values remain]
@@ -54,7 +62,7 @@ class ForwardTrace:
         if rule is None and fn in _UFUNC_OF_OPERATOR:
             rule = lookup(_UFUNC_OF_OPERATOR[fn])
         if rule is None:
-            if is_nondiff(fn) or fn in core._NONDIFF_OPERATORS:
+            if is_nondiff(fn) or fn in _NONDIFF_OPERATORS:
                 return call(fn, primal_args, primal_kwargs)
             filename, lineno = _where(self)
             raise MissingRuleError(_op_name(fn), filename=filename, lineno=lineno)
@@ -76,7 +84,7 @@ class ForwardTrace:
             if t is None:
                 continue
             jvp_fn = rule.jvp_fn(i)
-            if older or core.is_traced(t):
+            if older or is_traced(t):
                 jvp_fn = dispatching_rule_fn(jvp_fn)
             term = jvp_fn(t, ans, *primal_args, **primal_kwargs)
             if term is not None:
@@ -89,7 +97,7 @@ class ForwardTrace:
         if isinstance(ans, (tuple, list)):
             wrapped = [self._wrap(a, t) for a, t in zip(ans, tangent, strict=True)]
             return rebuild(ans, wrapped)  # NumPy's namedtuple results (SlogdetResult) too
-        kind = core._meta(ans)[2]
+        kind = _meta(ans)[2]
         if kind not in "fc":
             return ans
         shape = getattr(ans, "shape", ())

@@ -17,9 +17,12 @@ from .. import checks, pytree
 from ..graph.ir import Graph
 from ..locate import annotate_forward
 from .backward import sweep, topological_order
-from .core import ReverseTrace, Tensor, is_traced, tracing
+from .context import tracing
 from .dual import Dual, ForwardTrace
 from .namespace import call_in_dispatching_namespace
+from .tensor import Tensor
+from .trace import ReverseTrace
+from .traced import is_traced
 
 __all__ = ["vjp", "jvp", "record", "split_duals"]
 

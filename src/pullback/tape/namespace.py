@@ -27,7 +27,7 @@ import numpy as np
 
 from ..callables import numba_function
 from ..errors import NonDifferentiableError, PullbackError, watching
-from .core import bind, is_traced
+from .traced import _plain, bind, is_traced
 
 __all__ = [
     "with_dispatching_namespace",
@@ -85,11 +85,12 @@ def _stacked(x):
 def _fresh(obj):
     """A new traced value standing for the same value (``np.array`` copies: a later index
     assignment into the copy must not rebind the original)."""
-    from .core import Tensor
+    from .trace import ReverseTrace
 
-    if type(obj) is Tensor:
-        return Tensor(obj.value, obj.node, obj.traced_by)
-    return type(obj)(obj.primal, obj.tangent, obj.traced_by)
+    trace = obj.traced_by
+    if type(trace) is ReverseTrace:
+        return trace.tensor_type(obj.value, obj.node, trace)
+    return type(obj)(obj.primal, obj.tangent, trace)
 
 
 def _array(obj, dtype=None, *args, **kwargs):
@@ -112,18 +113,13 @@ def _constant_of_trace(result, every_dtype: bool = True):
     """``result``, a new plain array, as a constant traced value of the innermost trace:
     ``y = np.zeros(3); y[0] = x`` then assigns functionally. (NumPy's own ``y[0] = x`` takes
     a traced ``x`` for a sequence and fails; Python gives it no hook to defer to ``x``.)"""
-    from .core import ReverseTrace, Tensor, current_trace
-    from .dual import Dual, ForwardTrace
+    from .context import current_trace
 
     trace = current_trace()
     if trace is None or type(result) is not np.ndarray:
         return result
-    if type(trace) is ReverseTrace:
-        if every_dtype or result.dtype.kind in "fc":
-            return Tensor(result, None, trace)
-    elif type(trace) is ForwardTrace and result.dtype.kind in "fc":
-        return Dual(result, np.zeros(result.shape, result.dtype), trace)
-    return result
+    constant = getattr(trace, "constant", None)  # a tape's or a forward trace's
+    return result if constant is None else constant(result, every_dtype)
 
 
 def _writable(create: Callable, every_dtype: bool = True) -> Callable:
@@ -384,7 +380,6 @@ def _users_exception(error: Exception, f: Callable, args: tuple) -> BaseExceptio
     Python's AttributeError, not what a Tensor's ``sum`` met); else ``error`` itself."""
     from .. import pytree
     from ..source.backend.tracebacks import users_exception
-    from .core import _plain
 
     if isinstance(error, PullbackError):
         return error
