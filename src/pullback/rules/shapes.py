@@ -473,7 +473,8 @@ def logspace_jvp(
 defrule(np.logspace, vjp=logspace_vjp, jvp=logspace_jvp)
 
 
-# np.c_[a, b] is read as np.concatenate([as_column(a), as_column(b)], axis=-1) (source/anf.py)
+# np.c_[a, b] is read as np.concatenate([as_column(a), as_column(b)], axis=-1)
+# (source/frontend/anf_expressions.py)
 
 
 def as_column_vjp(g, ans, x):

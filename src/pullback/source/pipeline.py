@@ -29,7 +29,8 @@ from .common.diagnostics import transformation_failure
 from .common.naming import Namer
 from .common.syntax import assign, name
 from .frontend import fence
-from .frontend.anf import ANF, bind_helpers
+from .frontend.anf import ANF
+from .frontend.anf_expressions import bind_helpers
 from .frontend.desugar import Desugarer
 from .frontend.lookup import function_source
 from .frontend.namespace import Namespace

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...rules import registry
-from ..frontend.anf import NONDIFF_ATTRS, is_static
+from ..frontend.anf_expressions import NONDIFF_ATTRS, is_static
 from ..frontend.resolve import MISSING
 
 BINOPS = {

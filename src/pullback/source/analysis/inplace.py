@@ -24,7 +24,7 @@ import numpy as np
 
 from ... import runtime
 from ...runtime import indexing
-from ..frontend.anf import is_static
+from ..frontend.anf_expressions import is_static
 
 # y = f(y, index, v): the copying function and its in-place form
 COPYING = {indexing.setitem: "set", indexing.additem: "add"}

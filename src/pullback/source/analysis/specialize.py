@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 
-from ..frontend.anf import is_static
+from ..frontend.anf_expressions import is_static
 from ..frontend.resolve import Scope, local_names
 
 

@@ -66,7 +66,7 @@ from ..analysis.specialize import passed_functions
 from ..common.algebra import simplify
 from ..common.diagnostics import refuse_derivative_through_text, where
 from ..common.syntax import assign, loc, name
-from ..frontend.anf import NONDIFF_ATTRS, is_static
+from ..frontend.anf_expressions import NONDIFF_ATTRS, is_static
 from ..frontend.binding import bind_arguments
 from ..frontend.namespace import value_of
 from .reverse import Context, assigned_names, primitive_call, registry_bind

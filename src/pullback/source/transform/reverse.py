@@ -72,7 +72,7 @@ from ..common.algebra import simplify
 from ..common.diagnostics import refuse_derivative_through_text, where
 from ..common.naming import describe
 from ..common.syntax import assign, loc, name
-from ..frontend.anf import NONDIFF_ATTRS, is_static
+from ..frontend.anf_expressions import NONDIFF_ATTRS, is_static
 from ..frontend.binding import bind_arguments
 from ..frontend.namespace import value_of
 from ..frontend.resolve import MISSING
