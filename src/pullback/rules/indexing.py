@@ -72,8 +72,8 @@ def additem_jvp(x_dot, v_dot, ans, x, index, v):
 
 defrule(additem, vjp=additem_vjp, jvp=additem_jvp, linear=True)
 
-# the in-place forms generated code uses (see reverse.py): as functions of values they are
-# setitem and additem, so they share those rules; tangents stay new values
+# the in-place forms generated code uses (see source/transform/reverse_assign.py): as functions
+# of values they are setitem and additem, so they share those rules; tangents stay new values
 defrule(
     write_entry, vjp=setitem_vjp, jvp=setitem_jvp, linear=True, name="pullback.runtime.write_entry"
 )

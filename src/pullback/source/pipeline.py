@@ -36,7 +36,8 @@ from .frontend.lookup import function_source
 from .frontend.namespace import Namespace
 from .frontend.parse import parse_function
 from .frontend.resolve import Scope, owner_class
-from .transform.reverse import Context, Reverse
+from .transform.context import Context
+from .transform.reverse import Reverse
 from .transform.splice import Splicer
 
 

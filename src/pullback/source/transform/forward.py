@@ -69,7 +69,7 @@ from ..common.syntax import assign, loc, name
 from ..frontend.anf_expressions import NONDIFF_ATTRS, is_static
 from ..frontend.binding import bind_arguments
 from ..frontend.namespace import value_of
-from .reverse import Context, assigned_names, primitive_call, registry_bind
+from .context import Context, assigned_names, primitive_call, registry_bind
 
 _CONTAINER_METHODS = {"get", "pop", "copy", "values", "items"}
 # rules whose JVP terms are fresh arrays of the output's shape (matrix products)

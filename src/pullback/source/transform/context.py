@@ -1,0 +1,99 @@
+"""What both derivative transforms share: their surroundings, and how they read a statement.
+
+In: the namespace, namer, user source, rule splicer and callee-pair maker of one
+transformation; ANF statements and right-hand sides.
+Out: ``Context`` (static references to runtime helpers and builtins in generated code);
+``primitive_call``: the rule, arguments and keywords of a call of a primitive with a rule;
+``registry_bind``: those arguments by the rule's parameter names; ``assigned_names``: the
+names statements assign.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ... import runtime
+from ...errors import PullbackTypeError, UnsupportedSyntaxError
+from ...rules import registry
+from ...runtime import adjoints as adjoint_helpers
+from ..analysis.activity import BINOPS, UNARYOPS
+from ..common.diagnostics import where
+from ..frontend.anf_expressions import is_static
+from ..frontend.resolve import MISSING
+
+
+class Context:
+    """What a derivative transform needs from its surroundings."""
+
+    def __init__(self, ns, namer, src, splicer, callee_pair):
+        self.ns = ns
+        self.namer = namer
+        self.src = src
+        self.splicer = splicer
+        self.callee_pair = callee_pair
+
+    def helper(self, fn_name: str) -> ast.expr:
+        """A reference to the runtime helper ``fn_name`` (``unbroadcast``, ``seed`` ...)."""
+        return self.ref(getattr(adjoint_helpers, fn_name, None) or getattr(runtime, fn_name))
+
+    def builtin(self, fn_name: str) -> ast.expr:
+        import builtins
+
+        return self.ref(getattr(builtins, fn_name))
+
+    def ref(self, obj) -> ast.expr:
+        """A static reference to ``obj`` in the generated code."""
+        ref = self.ns.ref(obj)
+        ref._static = True
+        return ref
+
+
+def primitive_call(value, value_of, src=None):
+    """(rule, args, keywords) when the ANF right-hand side ``value`` calls a primitive with a
+    rule (an operator or a static reference to a function); else None. A call passing more
+    positional arguments than its rule has parameters is refused (``src`` locates it)."""
+    if isinstance(value, ast.BinOp):
+        fn = BINOPS.get(type(value.op))
+        rule = registry.lookup(fn) if fn else None
+        return (rule, [value.left, value.right], []) if rule else None
+    if isinstance(value, ast.UnaryOp) and type(value.op) in UNARYOPS:
+        rule = registry.lookup(UNARYOPS[type(value.op)])
+        return (rule, [value.operand], []) if rule else None
+    if isinstance(value, ast.Call) and is_static(value.func):
+        fn = value_of(value.func)
+        if fn is MISSING:
+            return None
+        rule = registry.lookup(fn)
+        if rule is None:
+            return None
+        if not any(isinstance(a, ast.Starred) for a in value.args):
+            try:
+                rule.check_arity(len(value.args))
+            except PullbackTypeError as error:
+                raise UnsupportedSyntaxError(error.args[0], **where(value, src)) from None
+            if rule.writes_out(value.args):  # the keyword form is refused by the fence
+                raise UnsupportedSyntaxError(
+                    "out= arguments write into arrays in place",
+                    hint="assign the result instead",
+                    **where(value, src),
+                )
+        return rule, value.args, value.keywords
+    return None
+
+
+def registry_bind(rule, args, keywords) -> dict:
+    """The arguments of a call of ``rule`` by its parameter names."""
+    bound = dict(zip(rule.params, args, strict=False))
+    for k in keywords:
+        bound[k.arg] = k.value
+    return bound
+
+
+def assigned_names(stmts) -> set[str]:
+    """The names ``stmts`` assign, anywhere inside them."""
+    out = set()
+    for s in stmts:
+        for n in ast.walk(s):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                out.add(n.id)
+    return out
