@@ -136,3 +136,31 @@ def test_a_python_number_with_a_list_raises_as_python_does(f, mode):
                 pb.grad(f, mode=mode)(0.7)
             else:
                 pb.jvp(f, (0.7,), (1.0,), mode=mode)
+
+
+def numpy_scalar_times_list(x):
+    s = np.sum(x)  # a NumPy scalar
+    c = [x[0], 2.0]
+    return sum(c * s)  # list * np.float64: TypeError, as np.float64 * list
+
+
+def numpy_scalar_plus_list(x):
+    s = np.sum(x)
+    return np.sum([x[0], 2.0] + s) + np.sum(s - [x[1], 1.0])  # NumPy's: broadcast
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_numpy_scalar_with_a_list_does_what_numpy_does(mode):
+    x = np.array([0.3, -0.8])
+    with pytest.raises(TypeError, match="can't multiply sequence"):
+        numpy_scalar_times_list(x)
+    for how in ("grad", "jvp"):
+        with pytest.raises(TypeError, match="can't multiply sequence"):
+            if how == "grad":
+                pb.grad(numpy_scalar_times_list, mode=mode)(x)
+            else:
+                pb.jvp(numpy_scalar_times_list, (x,), (np.ones(2),), mode=mode)
+    expected = numeric_grad(numpy_scalar_plus_list, (x,))
+    assert_close(pb.grad(numpy_scalar_plus_list, mode=mode)(x), expected)
+    tangent = pb.jvp(numpy_scalar_plus_list, (x,), (np.ones(2),), mode=mode)[1]
+    assert_close(tangent, float(np.sum(expected)))

@@ -31,7 +31,7 @@ from .backward import backward_into_leaves
 from .calls import _UFUNC_OF_OPERATOR, _differentiable_kind, _meta
 from .context import _thread, _where, grad_enabled
 from .trace import EAGER, ReverseTrace
-from .traced import _NO_KWARGS, TracedValue, _number_with_sequence, _operand, _plain, bind
+from .traced import _NO_KWARGS, TRACED, TracedValue, _operand, _plain, _with_sequence, bind
 
 __all__ = ["Tensor", "tensor"]
 
@@ -127,13 +127,17 @@ def _quick_operator(op):
     """``__op__`` and ``__rop__`` methods through ``_binary``'s quick path for a tape's Tensors."""
 
     def method(self, other):
-        if _number_with_sequence(self, other):
-            return op(_plain(self.value), other)
+        if type(other) is list or type(other) is tuple:
+            answer = _with_sequence(op, self, other, False)
+            if answer is not TRACED:
+                return answer
         return _binary(op, self, other)
 
     def reflected(self, other):
-        if _number_with_sequence(self, other):
-            return op(other, _plain(self.value))
+        if type(other) is list or type(other) is tuple:
+            answer = _with_sequence(op, self, other, True)
+            if answer is not TRACED:
+                return answer
         return _binary(op, other, self)
 
     return method, reflected

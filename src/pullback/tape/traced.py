@@ -150,12 +150,30 @@ def _holds_traced(x) -> bool:
     return (type(x) is list or type(x) is tuple) and any(_holds_traced(v) for v in x)
 
 
-def _number_with_sequence(traced, other) -> bool:
-    """Whether ``traced <op> other`` is a Python number's operator with a list or tuple, which
-    Python itself answers (``0.5 + [1.0]`` raises TypeError; NumPy would broadcast)."""
-    return (type(other) is list or type(other) is tuple) and type(
-        _plain(traced.value)
-    ) in _NUMBER_CLASSES
+TRACED = object()  # _with_sequence's answer where the traced operation is what runs
+
+
+def _plain_tree(x):
+    if type(x) is list or type(x) is tuple:
+        return type(x)(_plain_tree(v) for v in x)
+    return _plain(x)
+
+
+def _with_sequence(op, traced, other, reflected: bool):
+    """Python's own answer to ``traced <op> other`` (``other <op> traced`` where
+    ``reflected``) with a list or tuple ``other``, where ``traced`` stands for a number:
+    ``0.5 + [1.0]`` and ``np.float64(2.0) * [1.0]`` raise TypeError as they do in a plain
+    call (a traced value must not become a 0-d array that broadcasts), ``2 * [t]`` repeats;
+    ``TRACED`` where the operation is NumPy's, to be traced (``np.float64(2.0) + [t]``)."""
+    if type(other) is not list and type(other) is not tuple:
+        return TRACED
+    plain = _plain(traced.value)
+    if type(plain) in _NUMBER_CLASSES:
+        return op(other, plain) if reflected else op(plain, other)
+    if isinstance(plain, np.generic):  # raises where the plain call raises; else traced below
+        probe = _plain_tree(other)
+        op(probe, plain) if reflected else op(plain, probe)
+    return TRACED
 
 
 def _bound_operator(op):
@@ -163,13 +181,15 @@ def _bound_operator(op):
     primitive call each, through ``bind``."""
 
     def method(self, other):
-        if _number_with_sequence(self, other):
-            return op(_plain(self.value), other)
+        answer = _with_sequence(op, self, other, False)
+        if answer is not TRACED:
+            return answer
         return bind(op, (self, _operand(other)))
 
     def reflected(self, other):
-        if _number_with_sequence(self, other):
-            return op(other, _plain(self.value))
+        answer = _with_sequence(op, self, other, True)
+        if answer is not TRACED:
+            return answer
         return bind(op, (_operand(other), self))
 
     return method, reflected
