@@ -30,7 +30,8 @@ from .backend.tracebacks import annotate, raise_users_exception
 from .cache import on_clear
 from .common.diagnostics import transformation_failure
 from .pipeline import Normalized, Transformation, function_def
-from .transform.forward import MAYBE, Forward, ForwardContext
+from .transform.forward import Forward, ForwardContext
+from .transform.forward_kinds import MAYBE
 from .transform.splice import Splicer
 
 on_clear(api.SOURCE_JVP.clear)  # pb.jvp's fast callers hold generated functions too

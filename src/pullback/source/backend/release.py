@@ -156,7 +156,7 @@ def release_shape_tapes(fdef: ast.FunctionDef, ns, users: set[str]) -> bool:
     in the forward sweep, the tape records ``t_shape``, the backward sweep restores it and
     reads ``unbroadcast_to(g, t_shape)``. The value itself is then freed at its last forward
     use (``xs[t] @ Wx`` in an RNN step: a batch-by-hidden array per step, never read back)."""
-    from .lean import _is_push, _is_restore
+    from .lean_recompute import _is_push, _is_restore
 
     names = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)}
     restored = {}  # v -> its tape or stack name
