@@ -10,10 +10,14 @@ generated from the user's source, readable with ``source(df)``.
 >>> round(grad(f)(3.0), 6)
 0.666667
 
-The pipeline, one module per pass: ``lookup`` -> ``parse`` -> ``resolve`` -> ``fence`` ->
-``desugar`` -> ``anf`` (the front end, shared with a forward transform) -> ``activity`` ->
-``reverse`` (splicing rules with ``splice``) -> ``optimize`` -> ``codegen``; ``transform``
-strings them together and ``cache`` remembers results per function identity.
+The pipeline, one package per stage, each importing only the stages before it:
+``common`` (what all share) -> ``frontend`` (lookup, parse, resolve, fence, desugar, ANF) ->
+``analysis`` (activity, aliasing) -> ``transform`` (reverse or forward, rules spliced in) ->
+``backend`` (optimize, release, lean specialization, codegen) -> ``debug`` (checked twin,
+pdb, recorded runs, the page). At the top: ``pipeline`` strings the stages together for one
+function and its callees, ``cache`` remembers results per function identity, ``entry`` and
+``forward_mode`` are the functions users call, ``derived``, ``export`` and
+``numba_compile`` build on them, ``targets`` says what a derivative is of.
 """
 
 from __future__ import annotations
