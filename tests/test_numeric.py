@@ -286,3 +286,28 @@ def test_check_grads_on_bad_arguments_says_what_to_pass(kwargs, expected, says):
         pb.check_grads(**call)
     assert isinstance(info.value, expected), type(info.value)
     assert says in str(info.value)
+
+
+@pb.custom_vjp
+def cube_frozen(x):
+    return x**3
+
+
+def _cube_fwd(x):
+    return x**3, pb.stop_gradient(x)  # the residual has no derivative: order 2 comes out wrong
+
+
+def _cube_bwd(x, g):
+    return (g * 3.0 * x**2,)
+
+
+cube_frozen.defvjp(_cube_fwd, _cube_bwd)
+
+
+def test_check_grads_checks_the_second_order_by_default():
+    def f(x):
+        return cube_frozen(x) * 2.0
+
+    pb.check_grads(f, (1.3,), modes=("rev",), order=1)  # the first order is right
+    with pytest.raises(pb.numeric.GradientCheckError, match="derivative of the gradient"):
+        pb.check_grads(f, (1.3,), modes=("rev",))
