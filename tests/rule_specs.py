@@ -621,6 +621,43 @@ for _name in ("scipy.special.softmax", "scipy.special.log_softmax"):
     spec(_name, r(3, 4))
     spec(_name, r(3, 4), axis=1)
     spec(_name, r(2, 3, 4), axis=(0, 2))
+_GAMMA_DOMAIN = pos(3, 4, low=0.5, high=5.0)
+spec(("scipy.special.psi", "scipy.special.digamma"), _GAMMA_DOMAIN)
+spec("scipy.special.psi", F(0.5, 5.0))
+spec("scipy.special.polygamma", 1, _GAMMA_DOMAIN)
+spec("scipy.special.polygamma", np.array([0, 1, 2, 3]), _GAMMA_DOMAIN)
+spec("scipy.special.polygamma", np.array([0, 2, 3, 1]), pos(3, 1, low=0.5, high=5.0))
+spec(("scipy.special.gamma", "scipy.special.rgamma"), pos(3, 4, low=0.5, high=4.0))
+spec(("scipy.special.gamma", "scipy.special.rgamma"), r(3, 4, low=-2.8, high=-2.2))
+spec(("scipy.special.beta", "scipy.special.betaln"), pos(3, 4, low=0.5, high=4.0), _GAMMA_DOMAIN)
+spec(("scipy.special.beta", "scipy.special.betaln"), pos(3, 1), pos(4), rtol=1e-4)
+spec("scipy.special.betaln", F(0.5, 4.0), pos(3))
+spec("scipy.special.erfcinv", r(3, 4, low=0.1, high=1.9))
+for _name in ("scipy.special.gammainc", "scipy.special.gammaincc"):
+    spec(_name, pos(3, 4, low=0.5, high=4.0), pos(3, 4, low=0.2, high=5.0))  # a refuses
+    spec(_name, 2.5, pos(3, 4, low=0.2, high=5.0))
+    spec(_name, np.array([1, 2, 3, 4]), pos(3, 1, low=0.2, high=5.0))
+_UNIT = r(3, 4, low=0.05, high=0.95)
+spec("scipy.special.betainc", pos(3, 4, low=0.5, high=4.0), pos(3, 4, low=0.5, high=4.0), _UNIT)
+spec("scipy.special.betainc", 1.5, 2.5, _UNIT)
+spec("scipy.special.betainc", np.array([1, 2, 3, 4]), 3, r(3, 1, low=0.05, high=0.95))
+spec(("scipy.special.i0", "scipy.special.i1", "scipy.special.j0", "scipy.special.j1"), r(3, 4))
+spec(("scipy.special.i0", "scipy.special.j1"), F())
+spec(("scipy.special.y0", "scipy.special.y1"), pos(3, 4, low=0.5, high=5.0))
+for _name in ("scipy.special.iv", "scipy.special.ive", "scipy.special.jv"):
+    spec(_name, np.array([0, 1, 2, 3]), r(3, 4, low=-3.0, high=3.0))
+    spec(_name, 1.5, pos(3, 4, low=0.2, high=4.0))
+    spec(_name, pos(3, 4, low=0.0, high=3.0), pos(3, 4, low=0.2, high=4.0))  # v refuses
+    spec(_name, np.array([-1.5, 0.5, 2.0]), pos(4, 1, low=0.2, high=4.0))
+spec("scipy.special.yn", np.array([0, 1, 2, 3]), pos(3, 4, low=0.5, high=5.0))
+spec("scipy.special.yn", 2, pos(4, 1, low=0.5, high=5.0))
+spec(runtime.digamma, _GAMMA_DOMAIN)
+spec(runtime.gammaln, _GAMMA_DOMAIN)
+spec(runtime.polygamma, np.array([0, 1, 2, 3]), _GAMMA_DOMAIN)
+spec(runtime.betaln, pos(3, 1), pos(4))
+spec((runtime.iv, runtime.ive, runtime.jv), np.array([0.0, 1.0, 2.5, 3.0]), pos(3, 4, high=4.0))
+spec(runtime.yv, 1.5, pos(3, 4, high=4.0))
+spec(runtime.ive, 2.0, r(3, 4))
 
 # -- ndarray methods and attributes ------------------------------------------------------------
 

@@ -7,7 +7,9 @@ with a fixed seed and several random inputs:
     and is shaped like the output;
 (b) its VJP agrees with the JVP: ``<vjp(u), v> == <u, jvp(v)>`` for random ``u`` and ``v``,
     where ``<a, b> = Re(sum(a * b))`` (complex arguments and outputs: the README's convention);
-(c) its VJP is shaped like the argument.
+(c) its VJP is shaped like the argument;
+(d) or, for an argument the rule has no derivative in (``runtime.no_derivative``: the shape
+    parameter of ``gammainc``), its JVP and VJP both raise an error naming it.
 
 The table must name every registered rule, so coverage cannot shrink unnoticed.
 """
@@ -155,16 +157,32 @@ def with_argument(rule, args, kwargs, param, value):
     return args, kwargs
 
 
+def refuses(rule, i, direction, ans, args, kwargs) -> bool:
+    """Whether the rule has no derivative in its i-th argument (``runtime.no_derivative``):
+    then its VJP must refuse too, naming the function."""
+    try:
+        rule.jvp_fn(i)(direction, ans, *args, **kwargs)
+    except MissingRuleError as error:
+        if "with respect to its argument" not in str(error):
+            raise
+        with pytest.raises(MissingRuleError, match=f"argument '{rule.diff_params[i]}'"):
+            rule.vjp_fn(i)(np.ones_like(ans), ans, *args, **kwargs)
+        return True
+    return False
+
+
 def check_rule(rule, fn, args, kwargs, rng, rtol, label):
     ans = fn(*args, **kwargs)
     checked = 0
     for param, value in rule.diff_positions(args, kwargs).items():
         if not is_float_tree(value):
             continue
-        checked += 1
         i = rule.diff_params.index(param)
         what = f"{label}, argument {param!r}"
         direction = random_like(value, rng)
+        if refuses(rule, i, direction, ans, args, kwargs):
+            continue
+        checked += 1
 
         tangent = rule.jvp_fn(i)(direction, ans, *args, **kwargs)
         assert_shaped_like(tangent, ans, f"{what}: JVP")
@@ -384,10 +402,16 @@ def test_scipy_functions_find_their_rules():
         "logsumexp",
         "softmax",
         "log_softmax",
+        "psi",
+        "polygamma",
+        "gammainc",
+        "iv",
     ):
         rule = lookup(getattr(special, name))
         assert rule is not None and rule.name == f"scipy.special.{name}", name
-    assert lookup(special.digamma) is None
+    assert lookup(special.digamma) is lookup(special.psi)
+    assert lookup(special.zeta) is None
+    assert is_nondiff(special.gammasgn)
 
 
 # -- methods ---------------------------------------------------------------------------------

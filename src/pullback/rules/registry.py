@@ -57,6 +57,7 @@ not imported to build the table: ``lookup(fn)`` finds such a rule by ``qualified
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import inspect
 import sys
@@ -338,8 +339,10 @@ def _split(fn: Callable, i: int, n: int) -> Callable:
         type_comment=None,
         **({"type_params": []} if hasattr(ast.FunctionDef, "type_params") else {}),
     )
-    module = ast.Module(body=[new], type_ignores=[])
+    module = ast.Module(body=[copy.deepcopy(new)], type_ignores=[])
     ast.fix_missing_locations(module)
+    # the parsed source starts at line 1: a traceback through the entry names the rule's lines
+    ast.increment_lineno(module, fn.__code__.co_firstlineno - 1)
     code = compile(module, inspect.getsourcefile(fn) or "<rule>", "exec")
     namespace: dict = {}
     exec(code, fn.__globals__, namespace)

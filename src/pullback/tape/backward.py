@@ -96,9 +96,13 @@ def _partial(rule, i: int):
 def _elementwise_vjp(rule, i: int, position: int, g, ans, args):
     """``safe_mul(g, partial)``, summed down to the argument's shape only where it was broadcast.
 
-    The same value as ``rule.vjp_fn(i)``, without its shape bookkeeping on scalars.
+    The same value as ``rule.vjp_fn(i)``, without its shape bookkeeping on scalars. On traced
+    values (a second order) the partial runs with a dispatching namespace, as a general rule's
+    VJP does, so that the runtime helpers it calls (``digamma``) record their own rules.
     """
     partial, uses_ans = _partial(rule, i)
+    if is_traced(ans) or any(is_traced(a) for a in args):
+        partial = dispatching_rule_fn(partial)
     d = partial(*args, ans=ans) if uses_ans else partial(*args)
     if type(d) is float or type(d) is int:
         adjoint = g * d

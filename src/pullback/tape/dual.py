@@ -39,14 +39,16 @@ class ForwardTrace:
         return Dual(primal, tangent, self)
 
     def constant(self, array: np.ndarray, every_dtype: bool = True):
-        """A new plain float ``array`` as a Dual of this trace with a zero tangent (other
-        dtypes stay plain: they have no tangent)."""
+        """A new plain float ``array`` as a constant Dual of this trace: its tangent is None, a
+        symbolic zero, so that no rule is asked for the derivative in it (``gammainc``'s shape
+        parameter has none); other dtypes stay plain. What is computed from constants alone
+        is a constant again, so ``y = np.zeros(3); y[0] = x`` assigns functionally."""
         if array.dtype.kind not in "fc":
             return array
-        return Dual(array, np.zeros(array.shape, array.dtype), self)
+        return Dual(array, None, self)
 
     def process(self, fn: Callable, args: tuple, kwargs: dict):
-        flags = [False, False]  # [has a tangent, older traced values remain]
+        flags = [False, False, False]  # [has a tangent, older traced values remain, a constant]
         pairs = [self._unwrap(a, flags) for a in args]  # None: no tangent (no work at all)
         primal_args = tuple(p[0] for p in pairs)
         tangent_args = tuple(p[1] for p in pairs)
@@ -54,10 +56,11 @@ class ForwardTrace:
             primal_kwargs, _ = self._unwrap(kwargs, flags)
         else:
             primal_kwargs = _NO_KWARGS
-        has_tangent, older = flags
+        has_tangent, older, _ = flags
         call = bind if older else _call
         if not has_tangent:
-            return call(fn, primal_args, primal_kwargs)
+            ans = call(fn, primal_args, primal_kwargs)
+            return self.constant(ans) if flags[2] and type(ans) is np.ndarray else ans
         rule = lookup(fn)
         if rule is None and fn in _UFUNC_OF_OPERATOR:
             rule = lookup(_UFUNC_OF_OPERATOR[fn])
@@ -110,7 +113,7 @@ class ForwardTrace:
         t = type(x)
         if t is Dual:
             if x.traced_by is self:
-                flags[0] = True
+                flags[0 if x.tangent is not None else 2] = True
                 if isinstance(x.primal, TracedValue):
                     flags[1] = True
                 return x.primal, x.tangent
@@ -192,8 +195,8 @@ class Dual(TracedValue):
         new = bind(setitem, (self, index, value))
         if type(new) is Dual:
             self.primal, self.tangent, self.traced_by = new.primal, new.tangent, new.traced_by
-        else:  # the tangent vanished (v constant over a zero tangent): keep a zero one
-            self.primal, self.tangent = new, np.zeros_like(new, dtype=float)
+        else:  # v constant over a constant: a constant still
+            self.primal, self.tangent = new, None
 
     @property
     def T(self):

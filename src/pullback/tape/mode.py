@@ -168,9 +168,12 @@ def split_duals(out: Any, trace: ForwardTrace, fname: str = "f") -> tuple[Any, A
     out_leaves, out_tree = pytree.flatten(out)
     values, tangents_out = [], []
     for leaf in out_leaves:
-        if type(leaf) is Dual and leaf.traced_by is trace:
+        if type(leaf) is Dual and leaf.traced_by is trace and leaf.tangent is not None:
             values.append(leaf.primal)
             tangents_out.append(leaf.tangent)
+        elif type(leaf) is Dual and leaf.traced_by is trace:  # a constant
+            values.append(leaf.primal)
+            tangents_out.append(_zero_tangent(leaf.primal))
         else:
             checks.check_numeric_output(leaf, fname, "pb.jvp")
             values.append(leaf)
