@@ -451,6 +451,26 @@ for _ord in ("fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf):
     spec(np.linalg.norm, distinct(3, 4), _ord)
 spec(np.linalg.norm, distinct(2, 3, 4), "nuc", axis=(2, 0))
 spec(np.linalg.norm, distinct(2, 3, 4), 1, axis=(1, 2), keepdims=True)
+# decompositions: singular values and eigenvalues of random matrices are distinct
+for _shape in ((3, 3), (4, 3), (3, 4), (2, 4, 3)):
+    spec(np.linalg.svd, r(*_shape), full_matrices=False)
+    spec(np.linalg.svd, r(*_shape), compute_uv=False)
+    spec(np.linalg.pinv, r(*_shape))
+    spec(np.linalg.cond, r(*_shape))
+spec(np.linalg.svd, Wellcond(3))
+spec(np.linalg.svd, r(2, 3, 4), False, False)
+for _shape in ((3, 3), (5, 3), (2, 4, 2)):
+    spec(np.linalg.qr, r(*_shape))
+spec(np.linalg.qr, Wellcond(3), mode="reduced")
+for _fn in (np.linalg.eig, np.linalg.eigvals):  # complex pairs and real spectra among them
+    spec(_fn, r(3, 3))
+    spec(_fn, r(4, 4))
+    spec(_fn, Wellcond(3, (3,)))
+    spec(_fn, SPD(3))
+spec(np.linalg.pinv, Wellcond(3), rcond=1e-12)
+for _p in (2, -2, "fro", "nuc", 1, -1, np.inf, -np.inf):
+    spec(np.linalg.cond, Wellcond(3), _p)
+spec(np.linalg.cond, Wellcond(3, (2,)), 1)
 
 # -- shapes ----------------------------------------------------------------------------------
 

@@ -5,13 +5,15 @@ methods, builtins, and SciPy special functions by name, without importing SciPy)
 Out: the lookup functions of ``registry``.
 
 One module per family: ``elementwise`` (operators, ``math``, ufuncs), ``reductions``,
-``linalg``, ``shapes``, ``indexing``, ``interpolation``, ``nondiff``, ``methods``,
-``scipy_special``, ``complexes`` (``abs``, ``real``, ``imag``, ``conj``, ``angle``), ``fourier``
-(``np.fft``), ``runtime_rules`` (the helpers generated code calls, for higher orders).
+``linalg``, ``decompositions`` (``svd``, ``qr``, ``eig``, ``pinv``, ``cond``), ``shapes``,
+``indexing``, ``interpolation``, ``nondiff``, ``methods``, ``scipy_special``, ``complexes``
+(``abs``, ``real``, ``imag``, ``conj``, ``angle``), ``fourier`` (``np.fft``), ``runtime_rules``
+(the helpers generated code calls, for higher orders).
 """
 
 from . import (  # noqa: F401  (registration by import)
     complexes,
+    decompositions,
     elementwise,
     fourier,
     indexing,
