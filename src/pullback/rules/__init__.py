@@ -5,7 +5,8 @@ methods, builtins, and SciPy special functions by name, without importing SciPy)
 Out: the lookup functions of ``registry``.
 
 One module per family: ``elementwise`` (operators, ``math``, ufuncs), ``reductions``,
-``linalg``, ``shapes``, ``indexing``, ``interpolation``, ``nondiff``, ``methods``,
+``statistics`` (quantiles, cov, select), ``linalg``, ``shapes`` (and ``rearranging`` beside it),
+``indexing``, ``interpolation``, ``nondiff``, ``methods``,
 ``scipy_special``, ``complexes`` (``abs``, ``real``, ``imag``, ``conj``, ``angle``), ``fourier``
 (``np.fft``), ``runtime_rules`` (the helpers generated code calls, for higher orders).
 """
@@ -19,10 +20,12 @@ from . import (  # noqa: F401  (registration by import)
     linalg,
     methods,
     nondiff,
+    rearranging,
     reductions,
     runtime_rules,
     scipy_special,
     shapes,
+    statistics,
 )
 from .registry import (
     Rule,
