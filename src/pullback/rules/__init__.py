@@ -5,10 +5,11 @@ methods, builtins, and SciPy special functions by name, without importing SciPy)
 Out: the lookup functions of ``registry``.
 
 One module per family: ``elementwise`` (operators, ``math``, ufuncs), ``reductions``,
-``linalg``, ``decompositions`` (``svd``, ``qr``, ``eig``, ``pinv``, ``cond``), ``shapes``,
-``indexing``, ``interpolation``, ``nondiff``, ``methods``, ``scipy_special``, ``complexes``
-(``abs``, ``real``, ``imag``, ``conj``, ``angle``), ``fourier`` (``np.fft``), ``runtime_rules``
-(the helpers generated code calls, for higher orders).
+``statistics`` (quantiles, cov, select), ``linalg``, ``decompositions`` (``svd``, ``qr``,
+``eig``, ``pinv``, ``cond``), ``shapes`` (and ``rearranging`` beside it), ``indexing``,
+``interpolation``, ``nondiff``, ``methods``, ``scipy_special``, ``complexes`` (``abs``,
+``real``, ``imag``, ``conj``, ``angle``), ``fourier`` (``np.fft``), ``runtime_rules`` (the
+helpers generated code calls, for higher orders).
 """
 
 from . import (  # noqa: F401  (registration by import)
@@ -21,10 +22,12 @@ from . import (  # noqa: F401  (registration by import)
     linalg,
     methods,
     nondiff,
+    rearranging,
     reductions,
     runtime_rules,
     scipy_special,
     shapes,
+    statistics,
 )
 from .registry import (
     Rule,

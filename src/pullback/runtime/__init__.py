@@ -151,6 +151,7 @@ from . import fourier as _fft  # noqa: E402
 from . import indexing as _indexing  # noqa: E402
 from . import linalg as _linalg  # noqa: E402
 from . import special as _special  # noqa: E402
+from . import statistics as _statistics  # noqa: E402
 from . import structures as _structures  # noqa: E402
 from . import tangents as _tangents  # noqa: E402
 from .arrays import *  # noqa: E402,F401,F403
@@ -160,9 +161,10 @@ from .fourier import *  # noqa: E402,F401,F403
 from .indexing import *  # noqa: E402,F401,F403
 from .linalg import *  # noqa: E402,F401,F403
 from .special import *  # noqa: E402,F401,F403
+from .statistics import *  # noqa: E402,F401,F403
 from .structures import *  # noqa: E402,F401,F403
 from .tangents import *  # noqa: E402,F401,F403
 
 __all__ += _arrays.__all__ + _complex.__all__ + _fft.__all__ + _indexing.__all__
-__all__ += _linalg.__all__ + _decompositions.__all__ + _special.__all__
+__all__ += _linalg.__all__ + _decompositions.__all__ + _special.__all__ + _statistics.__all__
 __all__ += _tangents.__all__ + _structures.__all__

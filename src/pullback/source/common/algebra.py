@@ -58,6 +58,8 @@ def _is_none(left, right) -> bool | None:
                 return a.value is None
             if isinstance(a, _DISPLAYS):
                 return False
+            if isinstance(a, ast.UnaryOp) and isinstance(a.operand, ast.Constant):
+                return False  # -1, a signed literal: a number, never None
     return None
 
 
