@@ -54,6 +54,21 @@ def comprehension_plus_number(x):
     return np.sum(t + r + c - 1.88)
 
 
+C = np.array([1.16, 1.48])
+
+
+def divided_by_list(x):
+    return np.sum(x / [0.46, x[0] * x[1]]) + np.sum([0.19, 1.11] / x @ C)
+
+
+def plain_array_by_list(x):
+    return np.sum(C / [0.46, x[0] * x[1]])
+
+
+def powers_and_matmul(x):
+    return np.sum(x ** [2.0, 3.0]) + [x[1], 0.5] @ x + np.sum(np.exp([2.0, 3.0] - x))
+
+
 def concatenated(x):
     a = [x[0], x[1]]
     b = a + [x[0] * x[1]] + a
@@ -83,6 +98,8 @@ CASES = [
     (nested_lists, (2, 2)),
     (negated_list, (2,)),
     (comprehension_plus_number, (2,)),
+    (divided_by_list, (2,)),
+    (powers_and_matmul, (2,)),
     (concatenated, (2,)),
     (repeated, (2,)),
     (list_then_array, (2,)),
@@ -164,3 +181,13 @@ def test_a_numpy_scalar_with_a_list_does_what_numpy_does(mode):
     assert_close(pb.grad(numpy_scalar_plus_list, mode=mode)(x), expected)
     tangent = pb.jvp(numpy_scalar_plus_list, (x,), (np.ones(2),), mode=mode)[1]
     assert_close(tangent, float(np.sum(expected)))
+
+
+def test_a_plain_arrays_operator_with_traced_entries():
+    """``C / [0.46, t]`` of a plain array ``C``: NumPy's own operator converts the list without
+    a hook, so tape and graph modes refuse clearly; source mode differentiates it."""
+    x = np.array([0.7, -1.1])
+    assert_close(pb.grad(plain_array_by_list)(x), numeric_grad(plain_array_by_list, (x,)))
+    for mode in ("tape", "graph"):
+        with pytest.raises(pb.PullbackError, match="np.stack"):
+            pb.grad(plain_array_by_list, mode=mode)(x)

@@ -22,6 +22,7 @@ __all__ = [
     "zeros_for_none",
     "dense_tangent",
     "operand_tangent",
+    "array_operand",
     "concatenate_adjoint",
     "hstack_adjoint",
     "vstack_adjoint",
@@ -154,6 +155,18 @@ def dense_tangent(tangent, primal):
     if isinstance(tangent, (list, tuple)) and isinstance(primal, (list, tuple)):
         return zeros_for_none(tangent, primal)
     return tangent
+
+
+def array_operand(x):
+    """``x`` as NumPy's operators read it: a list or tuple as an array (``[0.5, a] / y``),
+    anything else as it is.
+
+    >>> array_operand([1.0, 2.0]) * 2.0
+    array([2., 4.])
+    """
+    if isinstance(x, (list, tuple)):
+        return np.asarray(x)
+    return x
 
 
 def operand_tangent(tangent, primal, other):

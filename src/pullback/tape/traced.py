@@ -137,10 +137,13 @@ _NUMBER_CLASSES = (float, int, complex, bool)
 
 
 def _operand(x):
-    """An operator's operand as NumPy takes it: a list or tuple holding traced values is one
-    array of them (``x * [t, u]``, or a list argument read as an array), stacked on the tape."""
-    if (type(x) is list or type(x) is tuple) and _holds_traced(x):
-        return bind(np.stack, ([_operand(v) for v in x],))
+    """An operator's operand as NumPy takes it beside a traced array: a list or tuple holding
+    traced values is one array of them (``x * [t, u]``), stacked on the tape; one of plain
+    numbers is a plain array (``[0.5, 1.0] / x``: a rule's derivative reads it so)."""
+    if type(x) is list or type(x) is tuple:
+        if _holds_traced(x):
+            return bind(np.stack, ([_operand(v) for v in x],))
+        return np.asarray(x)
     return x
 
 

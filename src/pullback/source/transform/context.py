@@ -11,6 +11,7 @@ names statements assign.
 from __future__ import annotations
 
 import ast
+import copy
 
 from ... import runtime
 from ...errors import PullbackTypeError, UnsupportedSyntaxError
@@ -97,3 +98,24 @@ def assigned_names(stmts) -> set[str]:
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                 out.add(n.id)
     return out
+
+
+def is_operator(rule) -> bool:
+    """Whether the rule is a Python operator's (``+``, ``*`` ...), perhaps shared with a ufunc."""
+    return any(getattr(fn, "__module__", None) in ("_operator", "operator") for fn in rule.fns)
+
+
+def lists_as_arrays(rule, operands: dict, args: list, sequences, helper) -> tuple[dict, list]:
+    """``(operands, args)`` of an operator's rule as its derivative reads them: an operand
+    that may be a list or tuple (``[0.5, a] / x``) is NumPy's array there, as the operator
+    read it (``-x / (y * y)`` of a list ``y`` would be Python's list arithmetic), through the
+    ``array_operand`` helper; any other rule's as they are."""
+    if not is_operator(rule):
+        return operands, args
+
+    def read(e):
+        if isinstance(e, ast.Name) and e.id in sequences:
+            return ast.Call(func=helper("array_operand"), args=[copy.deepcopy(e)], keywords=[])
+        return e
+
+    return {p: read(e) for p, e in operands.items()}, [read(e) for e in args]

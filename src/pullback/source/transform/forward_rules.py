@@ -32,22 +32,17 @@ from ..analysis.activity import names_read
 from ..common.algebra import simplify
 from ..common.syntax import assign, loc, name
 from ..frontend.anf_expressions import is_static
-from .context import primitive_call, registry_bind
+from .context import is_operator, lists_as_arrays, primitive_call, registry_bind
 from .forward_kinds import DENSE, MAYBE, SPARSE, level
 
 # rules whose JVP terms are fresh arrays of the output's shape (matrix products)
 _FRESH_JVPS = (np.matmul, operator.matmul, runtime.matmul_adjoint_a, runtime.matmul_adjoint_b)
 
 
-def _is_operator(rule) -> bool:
-    """Whether the rule is a Python operator's (``+``, ``*`` ...), perhaps shared with a ufunc."""
-    return any(getattr(fn, "__module__", None) in ("_operator", "operator") for fn in rule.fns)
-
-
 def _takes_array_likes(rule) -> bool:
     """Whether the rule's function is NumPy's, which reads a list or tuple as an array (not an
     operator sharing a ufunc's rule: ``(2.0,) + t`` concatenates)."""
-    if _is_operator(rule):
+    if is_operator(rule):
         return False
     fn = rule.fns[0]
     return isinstance(fn, np.ufunc) or (getattr(fn, "__module__", None) or "").startswith("numpy")
@@ -74,6 +69,7 @@ class RuleTangents:
 
     def rule_tangent(self, rule, args, keywords, ans, state, target=None):
         bound = registry_bind(rule, args, keywords)
+        read, args = lists_as_arrays(rule, bound, args, self.activity.sequences, self.ctx.helper)
         n = len(rule.diff_params)
         splicer = self.ctx.splicer
         terms, pre, with_tangent = [], [], set()
@@ -96,7 +92,7 @@ class RuleTangents:
                 a_dot = ast.Call(
                     func=self.ctx.helper("dense_tangent"), args=[a_dot, name(a.id)], keywords=[]
                 )
-            elif a.id in self.activity.sequences and n == 2 and _is_operator(rule):
+            elif a.id in self.activity.sequences and n == 2 and is_operator(rule):
                 # lst <op> other: a sequence's operator (lst + lst, lst * 3) keeps the list of
                 # tangents; NumPy's (x + lst of an array x) reads it as an array, zeros and all
                 other = bound.get(rule.diff_params[1 - i])
@@ -111,7 +107,7 @@ class RuleTangents:
                 sparse = sparse or level(self.kind(a.id)) != DENSE
             spliced = None
             if rule.kind == "elementwise":
-                mapping = dict(bound)
+                mapping = dict(read)
                 mapping["ans"] = name(ans)
                 spliced = splicer.splice(rule.vjp, n, i, mapping)
                 if spliced is not None:
@@ -130,7 +126,7 @@ class RuleTangents:
                 if got is not None:
                     node = got[0]
                     jvp_params = [x.arg for x in node.args.args]
-                    mapping = dict(bound)
+                    mapping = dict(read)
                     for q in jvp_params:
                         if q.endswith("_dot"):
                             mapping[q] = ast.Constant(None)

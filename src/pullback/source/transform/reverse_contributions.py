@@ -28,7 +28,7 @@ from ..common.diagnostics import where
 from ..common.syntax import assign, loc, name
 from ..frontend.anf_expressions import NONDIFF_ATTRS, is_static
 from ..frontend.binding import bind_arguments
-from .context import registry_bind
+from .context import lists_as_arrays, registry_bind
 
 
 class Contributions:
@@ -194,6 +194,7 @@ class Contributions:
 
     def rule_contributions(self, rule, args, keywords, v, g):
         bound = registry_bind(rule, args, keywords)
+        read, args = lists_as_arrays(rule, bound, args, self.activity.sequences, self.ctx.helper)
         n = len(rule.diff_params)
         out, pre = [], []
         splicer = self.ctx.splicer
@@ -204,7 +205,7 @@ class Contributions:
             expr = None
             spliced = None
             if rule.kind == "elementwise":
-                mapping = dict(bound)
+                mapping = dict(read)
                 mapping["ans"] = name(v)
                 spliced = splicer.splice(rule.vjp, n, i, mapping)
                 if spliced is not None:
@@ -217,7 +218,7 @@ class Contributions:
                 if got is not None:
                     node = got[0]
                     first = [x.arg for x in node.args.args[:2]]
-                    mapping = dict(bound)
+                    mapping = dict(read)
                     mapping[first[0]] = copy.deepcopy(g)
                     mapping[first[1]] = name(v)
                     spliced = splicer.splice(rule.vjp, n, i, mapping)
