@@ -152,3 +152,22 @@ def test_weighted_quantile_is_refused():
     for mode in MODES:
         with pytest.raises(pb.PullbackError, match="weights"):
             pb.grad(f, mode=mode)(INPUTS[0])
+
+
+@pytest.mark.parametrize("fn", [np.quantile, np.percentile])
+@pytest.mark.parametrize("mode", ["source", "tape", "graph"])
+def test_a_derivative_in_q_is_refused_not_zero(fn, mode):
+    x = np.array([0.3, -1.2, 2.5, 0.9])
+    scale = 100.0 if fn is np.percentile else 1.0
+
+    def in_q(q):
+        return fn(x, q * scale) * 2.0
+
+    def in_x(v):
+        return fn(v, 0.3 * scale) * 2.0
+
+    with pytest.raises(pb.PullbackError, match="'q'"):
+        pb.grad(in_q, mode=mode)(0.3)
+    with pytest.raises(pb.PullbackError, match="'q'"):
+        pb.jvp(in_q, (0.3,), (1.0,), mode=mode)
+    assert_close(pb.grad(in_x, mode=mode)(x), numeric_grad(in_x, (x,)))

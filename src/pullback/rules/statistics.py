@@ -24,6 +24,7 @@ from ..runtime import (
     cov_tangent,
     cov_variables,
     cov_variables_adjoint,
+    no_derivative,
     piecewise_constants,
     quantile_axes,
     quantile_shares,
@@ -51,25 +52,32 @@ def median_jvp(a_dot, ans, a, axis=None, out=None, overwrite_input=False, keepdi
 defrule(np.median, vjp=median_vjp, jvp=median_jvp)
 
 
+_Q_IS_A_POSITION = "q says which order statistics are read; its derivative is not implemented"
+
+
 def quantile_vjp(
     g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *,
     weights=None,
 ):  # fmt: skip
     shares = quantile_shares(a, q, axis, method, weights)
-    return np.sum(
+    a_bar = np.sum(
         unreduce(g, shares, quantile_axes(a, q, axis), keepdims) * shares,
         axis=tuple(range(np.ndim(q))),
     )
+    return a_bar, no_derivative("numpy.quantile", "q", _Q_IS_A_POSITION)
 
 
 def quantile_jvp(
-    a_dot, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+    a_dot, q_dot, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
     keepdims=False, *, weights=None,
 ):  # fmt: skip
-    return np.sum(
-        a_dot * quantile_shares(a, q, axis, method, weights),
-        axis=quantile_axes(a, q, axis),
-        keepdims=keepdims,
+    return (
+        np.sum(
+            a_dot * quantile_shares(a, q, axis, method, weights),
+            axis=quantile_axes(a, q, axis),
+            keepdims=keepdims,
+        ),
+        no_derivative("numpy.quantile", "q", _Q_IS_A_POSITION),
     )
 
 
@@ -81,20 +89,24 @@ def percentile_vjp(
     weights=None,
 ):  # fmt: skip
     shares = quantile_shares(a, np.true_divide(q, 100), axis, method, weights)
-    return np.sum(
+    a_bar = np.sum(
         unreduce(g, shares, quantile_axes(a, q, axis), keepdims) * shares,
         axis=tuple(range(np.ndim(q))),
     )
+    return a_bar, no_derivative("numpy.percentile", "q", _Q_IS_A_POSITION)
 
 
 def percentile_jvp(
-    a_dot, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+    a_dot, q_dot, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
     keepdims=False, *, weights=None,
 ):  # fmt: skip
-    return np.sum(
-        a_dot * quantile_shares(a, np.true_divide(q, 100), axis, method, weights),
-        axis=quantile_axes(a, q, axis),
-        keepdims=keepdims,
+    return (
+        np.sum(
+            a_dot * quantile_shares(a, np.true_divide(q, 100), axis, method, weights),
+            axis=quantile_axes(a, q, axis),
+            keepdims=keepdims,
+        ),
+        no_derivative("numpy.percentile", "q", _Q_IS_A_POSITION),
     )
 
 
