@@ -3,7 +3,8 @@
 In: a git revision to compare against (``OLD``), optionally a second one (default: the working
 tree), the workloads (default W3 and W5) and the number of rounds.
 Out: for each workload and tree, the median over fresh processes of gradient / hand-written
-adjoint and gradient / primal, and the median of new / old gradient time, on stdout. The two
+adjoint and gradient / primal, and the medians of new / old gradient time and of new / old
+hand-written time (the same code in both: the machine's drift), on stdout. The two
 trees run alternately, round by round, each in fresh processes (``bench_source.py --worker``),
 so the machine's drift falls on both alike.
 Run: ``python benchmarks/compare_commits.py ae2c306 --workloads W3 W5 --rounds 5``.
@@ -56,10 +57,11 @@ def main() -> None:
         trees["new"] = _checkout(args.new, Path(tmp) / "new") if args.new else ROOT
         try:
             runs: dict = {(k, t): [] for k in args.workloads for t in trees}
-            for _ in range(args.rounds):
+            for round_ in range(args.rounds):
+                order = ["old", "new"] if round_ % 2 == 0 else ["new", "old"]  # no order bias
                 for key in args.workloads:
-                    for label, tree in trees.items():
-                        runs[key, label].append(_worker(tree, key))
+                    for label in order:
+                        runs[key, label].append(_worker(trees[label], key))
         finally:
             for label in ("old", "new"):
                 if trees[label] != ROOT:
@@ -68,15 +70,20 @@ def main() -> None:
                     )
     med = statistics.median
     print(f"old = {args.old}, new = {args.new or 'working tree'}, {args.rounds} rounds")
-    print(f"{'workload':9} {'tree':4} {'grad/hand':>9} {'grad/primal':>11} {'new/old grad':>12}")
+    print(
+        f"{'workload':9} {'tree':4} {'grad/hand':>9} {'grad/primal':>11} "
+        f"{'new/old grad':>12} {'new/old hand':>12}"
+    )
     for key in args.workloads:
         old, new = runs[key, "old"], runs[key, "new"]
         for label, rs in (("old", old), ("new", new)):
             hand = med(r["source"] / r["by_hand"] for r in rs)
             primal = med(r["source"] / r["primal"] for r in rs)
             change = med(n["source"] / o["source"] for n, o in zip(new, old, strict=True))
-            shown = f"{change:12.3f}" if label == "new" else ""
+            same = med(n["by_hand"] / o["by_hand"] for n, o in zip(new, old, strict=True))
+            shown = f"{change:12.3f} {same:12.3f}" if label == "new" else ""
             print(f"{key:9} {label:4} {hand:9.3f} {primal:11.3f} {shown}")
+    print("new/old hand: the same hand-written code in both trees, so the machine's own drift")
 
 
 if __name__ == "__main__":
