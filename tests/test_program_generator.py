@@ -893,7 +893,37 @@ def test_where_the_function_raises_its_derivative_raises_the_users_own_exception
     assert np.array_equal(x, [0.4, -1.3])
 
 
-if __name__ == "__main__":
+def census(seed: int, count: int) -> dict:
+    """What a run of ``count`` programs saw: the counts of ``Outcome``, the failures of each
+    known family, and those of none (``python tests/test_program_generator.py --census SEED
+    COUNT`` prints them: the figures for a note)."""
+    totals: dict = {"programs": 0, "rejected": 0, "fd_unmeasurable": 0, "mutations": 0}
+    totals.update(mutations_invalid=0, mutations_checked_value=0, mutations_errors=0)
+    totals["checked"] = {"grad": dict.fromkeys(MODES, 0), "jvp": dict.fromkeys(MODES, 0)}
+    totals["known"], totals["unknown"] = {}, []
+    for index in range(count):
+        out = check_program(seed, index)
+        for key in ("programs", "rejected", "fd_unmeasurable", "mutations"):
+            totals[key] += getattr(out, key)
+        for key in ("mutations_invalid", "mutations_checked_value", "mutations_errors"):
+            totals[key] += getattr(out, key)
+        for mode in MODES:
+            totals["checked"]["grad"][mode] += out.grads[mode]
+            totals["checked"]["jvp"][mode] += out.jvps[mode]
+        for failure in out.failures:
+            name = family(failure)
+            if name is None:
+                totals["unknown"].append(failure.report().splitlines()[0])
+            else:
+                totals["known"][name] = totals["known"].get(name, 0) + 1
+    return totals
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--census"]:
+    import json
+
+    print(json.dumps(census(int(sys.argv[2]), int(sys.argv[3])), indent=1))
+elif __name__ == "__main__":
     seed, index = int(sys.argv[1]), int(sys.argv[2])
     result = check_program(seed, index)
     print(generate(seed, index).source)
