@@ -14,6 +14,7 @@ JAX (jit) and PyTorch columns appear only where those are importable).
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -167,7 +168,8 @@ def measure(key: str, peers: bool = False) -> dict:
 
 def _in_worker(key: str, peers: bool = False) -> dict:
     command = [sys.executable, __file__, "--worker", key] + (["--peers"] if peers else [])
-    out = subprocess.run(command, check=True, capture_output=True, text=True)
+    env = dict(os.environ, **timing.FIXED_ALLOCATOR)
+    out = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -6,7 +6,8 @@ Out: for each workload and tree, the median over fresh processes of gradient / h
 adjoint and gradient / primal, and the medians of new / old gradient time and of new / old
 hand-written time (the same code in both: the machine's drift), on stdout. The two
 trees run alternately, round by round, each in fresh processes (``bench_source.py --worker``),
-so the machine's drift falls on both alike.
+so the machine's drift falls on both alike; glibc's malloc thresholds are fixed in every
+worker (``timing.FIXED_ALLOCATOR``), so a tree's imports do not decide NumPy's page faults.
 Run: ``python benchmarks/compare_commits.py ae2c306 --workloads W3 W5 --rounds 5``.
 """
 
@@ -22,10 +23,12 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from timing import FIXED_ALLOCATOR  # noqa: E402
 
 
 def _worker(tree: Path, key: str) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(tree / "src"))
+    env = dict(os.environ, PYTHONPATH=str(tree / "src"), **FIXED_ALLOCATOR)
     script = tree / "benchmarks" / "bench_source.py"
     out = subprocess.run(
         [sys.executable, str(script), "--worker", key],

@@ -24,6 +24,12 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "XLA_
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
+# glibc's malloc moves its mmap threshold as a process frees large blocks, so whether NumPy's
+# temporaries reuse the heap or fault in fresh pages depends on the process's history (what
+# it imported first): the same NumPy code measured 0.43 or 0.68 ms per call from one process
+# to the next. Fixed thresholds, set in a worker's environment before it starts, remove that.
+FIXED_ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": "268435456", "MALLOC_TRIM_THRESHOLD_": "268435456"}
+
 
 def seconds_per_call(fn, budget: float = 0.2, repeats: int = 5) -> float:
     fn()  # warm caches, trigger compilation
