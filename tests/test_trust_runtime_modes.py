@@ -74,7 +74,22 @@ def via_isinstance(x):
     return x
 
 
-CONSTRUCTS = [via_item, via_tolist, via_float, via_int, via_math, via_isinstance]
+def via_isinstance_array(x):
+    v = np.array([x, 2.0 * x])
+    if isinstance(v, np.ndarray) and v.ndim == 1:
+        return np.sum(v * v)
+    return x
+
+
+CONSTRUCTS = [
+    via_item,
+    via_tolist,
+    via_float,
+    via_int,
+    via_math,
+    via_isinstance,
+    via_isinstance_array,
+]
 
 
 @pytest.mark.parametrize("f", CONSTRUCTS, ids=lambda f: f.__name__)

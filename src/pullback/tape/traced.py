@@ -213,13 +213,14 @@ class TracedValue:
 
     @property
     def __class__(self):
-        """To the user's code, the number's type where a traced value stands for a number
-        (float, np.float64 ...), so ``isinstance(x, float)`` answers as it does in a plain call
-        and in source mode. ``type(x)`` still says what it is, and so does this to pullback's
-        and NumPy's own code, which must tell a traced number from a plain one."""
+        """To the user's code, the type of the value a traced value stands for (float,
+        np.float64, np.ndarray ...), so ``isinstance(x, float)`` and ``isinstance(x,
+        np.ndarray)`` answer as they do in a plain call and in source mode. ``type(x)`` still
+        says what it is, and so does this to pullback's and NumPy's own code, which must tell
+        a traced value from a plain one."""
         value = _plain(self.value)
         kind = type(value)
-        if kind in _NUMBER_CLASSES or isinstance(value, np.generic):
+        if kind in _NUMBER_CLASSES or kind is np.ndarray or isinstance(value, np.generic):
             filename = sys._getframe(1).f_code.co_filename
             if not filename.startswith(_LIBRARY_DIRS) or filename in _USER_LEVEL_FILES:
                 return kind
