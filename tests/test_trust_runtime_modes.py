@@ -234,3 +234,40 @@ def test_constants_inside_containers(f, mode):
     expected = numeric_grad(f, (2.0,))
     assert_close(pb.grad(f, mode=mode)(2.0), expected)
     assert_close(pb.jvp(f, (2.0,), (1.0,), mode=mode)[1], expected)
+
+
+# -- derivatives of derivatives with respect to the tangent or cotangent ---------------------
+
+
+def vector_field(x):
+    return np.sin(x) * x[0]
+
+
+@pytest.mark.parametrize("mode", RUNTIME_MODES)
+def test_jacobian_of_a_jacobian(mode):
+    x = np.array([0.3, 0.7])
+    got = pb.jacobian(pb.jacobian(vector_field, mode=mode), mode=mode)(x)
+    h = 1e-6
+    want = np.stack(
+        [
+            (pb.jacobian(vector_field)(x + h * e) - pb.jacobian(vector_field)(x - h * e)) / (2 * h)
+            for e in np.eye(2)
+        ],
+        axis=-1,
+    )
+    assert_close(got, want, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("mode", RUNTIME_MODES)
+def test_a_vjp_differentiates_with_respect_to_its_cotangent(mode):
+    x = np.array([0.3, 0.7])
+    w = np.array([0.5, -1.5])
+
+    def pulled_back(c):  # <vjp(c), w> = c . (J w): its gradient in c is J w
+        return np.sum(pb.vjp(vector_field, x, mode=mode)[1](c)[0] * w)
+
+    c = np.array([1.2, -0.4])
+    assert_close(pb.grad(pulled_back, mode=mode)(c), pb.jacobian(vector_field)(x) @ w)
+    inner = lambda t: pb.jvp(vector_field, (x,), (t,), mode=mode)[1]  # noqa: E731
+    tangent = pb.jvp(inner, (w,), (c,), mode=mode)[1]
+    assert_close(tangent, pb.jacobian(vector_field)(x) @ c)

@@ -137,8 +137,8 @@ def check_tangents(primals: Any, tangents: Any, who: str) -> tuple[tuple, tuple]
         for pl, tl in zip(p_leaves, t_leaves, strict=True):
             if tl is None:
                 continue
-            if isinstance(tl, (str, bytes)) or not isinstance(
-                tl, (numbers.Number, np.ndarray, np.generic)
+            if isinstance(tl, (str, bytes)) or not (
+                isinstance(tl, (numbers.Number, np.ndarray, np.generic)) or _traced(tl)
             ):
                 raise PullbackTypeError(
                     f"{who}: tangent {i} holds a {type(tl).__name__} ({tl!r:.40}); tangents are "
@@ -152,6 +152,12 @@ def check_tangents(primals: Any, tangents: Any, who: str) -> tuple[tuple, tuple]
     return primals, tangents
 
 
+def _traced(x) -> bool:
+    """Whether ``x`` is a traced value of a tape or graph mode running around this call (a
+    derivative of a derivative with respect to its tangent or cotangent)."""
+    return getattr(x, "traced_by", None) is not None
+
+
 def check_cotangent(cotangent: Any, value: Any) -> None:
     """Raise unless ``cotangent`` is a number or array shaped like the output ``value``."""
     if not pytree.is_leaf(value) or isinstance(value, (str, bytes)) or value is None:
@@ -160,6 +166,7 @@ def check_cotangent(cotangent: Any, value: Any) -> None:
         cotangent is None
         or isinstance(cotangent, (str, bytes))
         or not isinstance(cotangent, (numbers.Number, np.ndarray, np.generic))
+        and not _traced(cotangent)
     ):
         raise PullbackTypeError(
             f"the cotangent must be a number or an array shaped like the output "

@@ -185,7 +185,7 @@ def _one_hot_leaves(x: Any):
     for idx in np.ndindex(shape):
         e = np.zeros(shape)
         e[idx] = 1.0
-        yield idx, (e if isinstance(x, np.ndarray) else float(e[()]))
+        yield idx, (e if shape or isinstance(x, np.ndarray) else float(e[()]))
 
 
 def _one_hot_tree(leaves: list, i: int, e) -> list:

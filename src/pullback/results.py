@@ -30,6 +30,8 @@ def match_leaf(g: Any, x: Any) -> Any:
     ``x``'s real type. A complex ``x`` keeps a complex gradient."""
     if g is None:
         g = 0.0 if np.ndim(x) == 0 else np.zeros(np.shape(x))
+    if getattr(g, "traced_by", None) is not None:  # traced by a mode differentiating this one
+        return g if np.shape(g) == np.shape(x) else g + np.zeros(np.shape(x))
     if np.iscomplexobj(g) and not _complex_leaf(x):
         g = np.real(g)
     if isinstance(x, np.ndarray):
