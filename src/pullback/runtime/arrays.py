@@ -35,8 +35,6 @@ __all__ = [
     "as_column",
     "linspace_adjoint",
     "pad_tangent",
-    "sort_adjoint",
-    "sort_tangent",
     "array_adjoint",
     "array_tangent",
     "astype",
@@ -329,29 +327,6 @@ def linspace_adjoint(g, x, num, endpoint, axis, of_stop):
     t = linspace_weights(num, endpoint, axis, g.ndim)
     weights = t if of_stop else 1.0 - t
     return unbroadcast(np.sum(g * weights, axis=axis), x)
-
-
-# -- sort -------------------------------------------------------------------------------------
-
-
-def sort_adjoint(g, a, axis=-1):
-    """The adjoint of ``a`` in ``np.sort(a, axis)``: ``g`` sent back to where each value was."""
-    if axis is None:
-        order = np.argsort(np.ravel(a), kind="stable")
-        a_bar = _float_zeros(np.size(a), g)
-        a_bar[order] = g
-        return a_bar.reshape(np.shape(a))
-    order = np.argsort(a, axis=axis, kind="stable")
-    a_bar = _float_zeros(np.shape(a), g)
-    np.put_along_axis(a_bar, order, g, axis=axis)
-    return a_bar
-
-
-def sort_tangent(a_dot, a, axis=-1):
-    """The tangent of ``np.sort(a, axis)``: ``a_dot`` in the order that sorts ``a``."""
-    if axis is None:
-        return np.ravel(a_dot)[np.argsort(np.ravel(a), kind="stable")]
-    return np.take_along_axis(a_dot, np.argsort(a, axis=axis, kind="stable"), axis=axis)
 
 
 # -- building arrays ---------------------------------------------------------------------------
