@@ -739,6 +739,29 @@ spec(runtime.betaln, pos(3, 1), pos(4))
 spec((runtime.iv, runtime.ive, runtime.jv), np.array([0.0, 1.0, 2.5, 3.0]), pos(3, 4, high=4.0))
 spec(runtime.yv, 1.5, pos(3, 4, high=4.0))
 spec(runtime.ive, 2.0, r(3, 4))
+_SCALE = pos(3, 4, low=0.5, high=2.0)
+for _name in (
+    "scipy.stats.norm.logpdf",
+    "scipy.stats.norm.pdf",
+    "scipy.stats.norm.cdf",
+    "scipy.stats.norm.logcdf",
+    "scipy.stats.norm.sf",
+    "scipy.stats.laplace.logpdf",
+    "scipy.stats.logistic.logpdf",
+):
+    spec(_name, r(3, 4))
+    spec(_name, r(3, 4), r(3, 4), _SCALE)
+    spec(_name, r(3, 4), loc=r(4), scale=1.5)
+spec("scipy.stats.expon.logpdf", pos(3, 4))
+spec("scipy.stats.expon.logpdf", pos(3, 4, low=1.0, high=3.0), r(4, low=-0.5, high=0.5), _SCALE)
+spec("scipy.stats.t.logpdf", r(3, 4), pos(3, 4, low=1.0, high=8.0))
+spec("scipy.stats.t.logpdf", r(3, 4), 3.5, loc=r(4), scale=_SCALE)
+spec("scipy.stats.poisson.logpmf", np.array([0, 1, 3, 7]), pos(3, 4, low=0.5, high=5.0))
+spec("scipy.stats.poisson.logpmf", np.array([2, 4, 6, 9]), pos(3, 1, low=0.5, high=5.0), loc=1)
+spec("scipy.stats.gamma.logpdf", pos(3, 4, low=0.5, high=3.0), pos(3, 4, low=0.5, high=4.0))
+spec("scipy.stats.gamma.logpdf", pos(3, 4, low=1.0, high=3.0), 2.5, r(4, low=-0.5, high=0.5), 1.5)
+spec("scipy.stats.beta.logpdf", _UNIT, pos(3, 4, low=0.5, high=4.0), pos(3, 4, low=0.5, high=4.0))
+spec("scipy.stats.beta.logpdf", _UNIT, 2.0, 3.0, loc=-0.5, scale=pos(3, 4, low=2.0, high=3.0))
 
 # -- ndarray methods and attributes ------------------------------------------------------------
 

@@ -215,6 +215,9 @@ def resolve(fn):
     """A spec's function; a dotted string (SciPy's) is imported, or the test skipped."""
     if isinstance(fn, str):
         module, _, name = fn.rpartition(".")
+        if module.startswith("scipy.stats."):  # a method of a distribution: scipy.stats.norm
+            module, _, owner = module.rpartition(".")
+            return getattr(getattr(pytest.importorskip(module), owner), name)
         return getattr(pytest.importorskip(module), name)
     return fn
 

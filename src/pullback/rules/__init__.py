@@ -7,9 +7,10 @@ Out: the lookup functions of ``registry``.
 One module per family: ``elementwise`` (operators, ``math``, ufuncs), ``reductions``,
 ``statistics`` (quantiles, cov, select), ``linalg``, ``decompositions`` (``svd``, ``qr``,
 ``eig``, ``pinv``, ``cond``), ``shapes`` (and ``rearranging`` beside it), ``indexing``,
-``interpolation``, ``nondiff``, ``methods``, ``scipy_special``, ``complexes`` (``abs``,
-``real``, ``imag``, ``conj``, ``angle``), ``fourier`` (``np.fft``), ``runtime_rules`` (the
-helpers generated code calls, for higher orders).
+``interpolation``, ``nondiff``, ``methods``, ``scipy_special``, ``scipy_stats`` (the
+distributions' log-densities), ``complexes`` (``abs``, ``real``, ``imag``, ``conj``,
+``angle``), ``fourier`` (``np.fft``), ``runtime_rules`` (the helpers generated code calls, for
+higher orders).
 """
 
 from . import (  # noqa: F401  (registration by import)
@@ -26,6 +27,7 @@ from . import (  # noqa: F401  (registration by import)
     reductions,
     runtime_rules,
     scipy_special,
+    scipy_stats,
     shapes,
     statistics,
 )

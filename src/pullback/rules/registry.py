@@ -52,6 +52,9 @@ argument's derivative never computes another's (no ``log(x)`` for the exponent's
 A rule may be registered under a qualified name instead of a function object
 (``elementwise("scipy.special.expit")``), so that a module that is slow to import (SciPy) is
 not imported to build the table: ``lookup(fn)`` finds such a rule by ``qualified_name(fn)``.
+A method of one of ``scipy.stats``'s distribution instances (``scipy.stats.norm.logpdf``) is
+named after the instance it is bound to, when that instance is the one ``scipy.stats`` holds
+under its name.
 """
 
 from __future__ import annotations
@@ -108,16 +111,38 @@ def _wrapped_callable(fn: Any) -> str | None:
     return None
 
 
+def _distribution_method(fn: Any) -> str | None:
+    """``scipy.stats.norm.logpdf`` for the method ``logpdf`` bound to ``scipy.stats.norm``
+    (the very instance); None for any other callable, and while SciPy is not loaded."""
+    if not isinstance(fn, types.MethodType):
+        return None
+    name = distribution_name(fn.__self__)
+    return None if name is None else f"scipy.stats.{name}.{fn.__name__}"
+
+
+def distribution_name(value: Any) -> str | None:
+    """``norm`` for the distribution instance ``scipy.stats.norm``; None for any other value."""
+    stats = sys.modules.get("scipy.stats")
+    if stats is None or not (type(value).__module__ or "").startswith("scipy.stats"):
+        return None
+    try:
+        name = getattr(value, "name", None)
+        return name if isinstance(name, str) and getattr(stats, name, None) is value else None
+    except Exception:  # noqa: BLE001 - an object whose attributes raise: not a distribution
+        return None
+
+
 def qualified_name(fn: Any) -> str:
     """``numpy.sin``, ``math.sin``, ``operator.mul``, ``numpy.linalg.inv``, ``builtins.abs``.
 
     A string is taken to be a qualified name already (rules registered by name, such as SciPy's,
     whose module is imported only if the user imports it). SciPy's ufuncs and the functions of
-    its private modules are named by their public path: ``scipy.special.expit``.
+    its private modules are named by their public path: ``scipy.special.expit``; a method of a
+    distribution of ``scipy.stats`` by the instance's: ``scipy.stats.norm.logpdf``.
     """
     if isinstance(fn, str):
         return fn
-    wrapped = _wrapped_callable(fn)
+    wrapped = _wrapped_callable(fn) or _distribution_method(fn)
     if wrapped is not None:
         return wrapped
     module = getattr(fn, "__module__", None)

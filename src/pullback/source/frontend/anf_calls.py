@@ -339,6 +339,8 @@ class CallANF(ExpressionANF):
                 bound.__func__, types.FunctionType
             ):
                 return None
+            if registry.lookup(bound) is not None:
+                return None  # a primitive with a rule of its own: scipy.stats.norm.logpdf
             fn = bound.__func__
             owner = bound.__self__ if isinstance(bound.__self__, type) else type(bound.__self__)
             first = [copy.deepcopy(func.value)]
