@@ -112,3 +112,23 @@ def test_inspect_getsource_gives_the_generated_function():
 def test_something_else_is_refused_with_what_to_pass(given):
     with pytest.raises(pb.PullbackError, match=r"pb.grad\(f\)"):
         pb.source_map(given)
+
+
+def test_a_rules_own_statements_point_at_the_users_line():
+    """A rule whose derivative has statements of its own (logsumexp's ``weights = ...``) is
+    spliced in at the user's line that calls it, not at the line of the same number in the
+    rule's module."""
+    from scipy.special import logsumexp
+
+    def f(x):
+        y = x * 3.0
+        return logsumexp(y) * 2.0
+
+    df = pb.grad(f)
+    first = f.__code__.co_firstlineno
+    spliced = [e for e in pb.source_map(df) if e.sweep == "backward"]
+    assert spliced and {e.lineno for e in spliced} <= {first, first + 1, first + 2}
+    x = np.array([0.3, -1.0, 2.0])
+    h = 1e-6
+    want = [(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(3)]
+    np.testing.assert_allclose(df(x), want, rtol=1e-6)

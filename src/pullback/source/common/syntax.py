@@ -21,6 +21,15 @@ def loc(new, old):
     return new
 
 
+def relocated(new, old):
+    """``new`` with ``old``'s source location on every node, replacing any it had (a rule's
+    statement spliced in keeps no line of the rule's module: it belongs to the user's line)."""
+    for n in ast.walk(new):
+        if "lineno" in n._attributes:
+            ast.copy_location(n, old)
+    return new
+
+
 def name(id_: str, ctx=None) -> ast.Name:
     return ast.Name(id=id_, ctx=ctx or ast.Load())
 

@@ -40,7 +40,7 @@ from ...rules import registry
 from ..analysis.activity import BINOPS, UNARYOPS, Activity, analyze, names_read
 from ..analysis.specialize import passed_functions
 from ..common.diagnostics import refuse_derivative_through_text, where
-from ..common.syntax import assign, loc, name
+from ..common.syntax import assign, loc, name, relocated
 from ..frontend.anf_expressions import NONDIFF_ATTRS, is_static
 from ..frontend.binding import bind_arguments
 from ..frontend.namespace import value_of
@@ -245,6 +245,7 @@ class Forward(TangentKinds, RuleTangents):
         self_reference = v in names_read(s.value)
         ans = self.namer.fresh(f"{v}_new") if self_reference else v
         pre, tangent, kind = self.tangent(s.value, ans, state, s, self.dot(v))
+        pre = [relocated(p, s) for p in pre]  # a rule's statements: the user's line
         self.negations = {k: u for k, u in self.negations.items() if v not in (k, u)}
         if tangent is None:
             state.discard(v)

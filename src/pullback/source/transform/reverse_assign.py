@@ -33,7 +33,7 @@ from ...runtime import indexing
 from ..analysis import inplace
 from ..common.algebra import simplify
 from ..common.naming import describe
-from ..common.syntax import assign, loc, name
+from ..common.syntax import assign, loc, name, relocated
 from .states import MAYBE, VALUE, ZERO
 
 
@@ -153,6 +153,7 @@ class Assignments:
             return self.pop(s, v, st, push, pop, state, compound)
         self._compound = compound
         contribs, pre, primal_stmt, extra = self.contributions(v, s.value, s)
+        pre = [relocated(p, s) for p in pre]  # a rule's statements: the user's line
         primal = push + extra[0] + [primal_stmt]
         pop = extra[1] + pop
         if st == ZERO or not contribs:
