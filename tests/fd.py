@@ -44,3 +44,30 @@ def assert_close(actual, expected, rtol=1e-5, atol=1e-6):
     for a, e in zip(la, le, strict=False):
         assert np.shape(a) == np.shape(e), (np.shape(a), np.shape(e))
         np.testing.assert_allclose(np.asarray(a, float), np.asarray(e, float), rtol=rtol, atol=atol)
+
+
+def gradient_differences(grad, x, h=1e-5):
+    """Central differences of a gradient ``grad`` at the 1-D ``x``: the Hessian's columns."""
+    columns = []
+    for j in range(x.size):
+        step = np.zeros_like(x)
+        step[j] = h
+        columns.append((grad(x + step) - grad(x - step)) / (2 * h))
+    return np.stack(columns, axis=1)
+
+
+def assert_first_and_second_order(f, x, mode, v, hessian_rtol=1e-5, hessian_atol=1e-6):
+    """For a scalar ``f`` of a 1-D ``x`` in ``mode``: the gradient against central differences,
+    the JVP along ``v`` (and the value) against the gradient, and the Hessian (symmetric)
+    against central differences of the gradient."""
+    import pullback as pb
+
+    grad = pb.grad(f, mode=mode)
+    g = grad(x)
+    assert_close(g, numeric_grad(f, (x,)))
+    value, tangent = pb.jvp(f, (x,), (v,), mode=mode)
+    assert_close(value, f(x), rtol=1e-12, atol=0.0)
+    assert_close(tangent, np.dot(g, v), rtol=1e-8, atol=1e-10)
+    h = pb.hessian(f, mode=mode)(x)
+    assert_close(h, gradient_differences(grad, x), rtol=hessian_rtol, atol=hessian_atol)
+    assert_close(h, h.T, rtol=1e-10, atol=1e-12)

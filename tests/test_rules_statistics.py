@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fd import assert_close, numeric_grad
+from fd import assert_close, assert_first_and_second_order, numeric_grad
 
 import pullback as pb
 
@@ -117,16 +117,8 @@ INPUTS = [
 @pytest.mark.parametrize("f", FUNCTIONS, ids=[f.__name__ for f in FUNCTIONS])
 def test_first_and_second_order(f, mode):
     for x in INPUTS:
-        g = pb.grad(f, mode=mode)(x)
-        assert_close(g, numeric_grad(f, (x,)), rtol=1e-5, atol=1e-6)
         v = np.linspace(-1.0, 1.0, x.size)
-        _, tangent = pb.jvp(f, (x,), (v,), mode=mode)
-        assert_close(tangent, np.dot(g, v), rtol=1e-6, atol=1e-8)
-        h = pb.hessian(f, mode=mode)(x)
-        expected = np.stack(
-            [numeric_grad(lambda y, i=i: pb.grad(f, mode=mode)(y)[i], (x,)) for i in range(x.size)]
-        )
-        assert_close(h, expected, rtol=1e-4, atol=1e-5)
+        assert_first_and_second_order(f, x, mode, v, hessian_rtol=1e-4, hessian_atol=1e-5)
 
 
 def test_median_splits_ties_evenly():
