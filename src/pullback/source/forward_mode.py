@@ -29,7 +29,8 @@ from .backend.codegen import Piece
 from .backend.tracebacks import annotate, raise_users_exception
 from .cache import on_clear
 from .common.diagnostics import transformation_failure
-from .pipeline import Normalized, Transformation, function_def
+from .common.syntax import function_def
+from .pipeline import Normalized, Transformation
 from .transform.forward import Forward, ForwardContext
 from .transform.forward_kinds import MAYBE
 from .transform.splice import Splicer

@@ -27,7 +27,7 @@ from .backend.codegen import Piece, mark_adjoint
 from .backend.optimize import Purity, inline_single_use, mark_user_statements, optimize
 from .common.diagnostics import transformation_failure
 from .common.naming import Namer
-from .common.syntax import assign, name
+from .common.syntax import assign, function_def, name
 from .frontend import fence
 from .frontend.anf import ANF
 from .frontend.anf_expressions import bind_helpers
@@ -242,13 +242,6 @@ def _seed(t: Transformation, rev):
 
 def rev_bar(rev, v):
     return rev.bars[v] if hasattr(rev, "bars") and v in rev.bars else f"{v}_bar"
-
-
-def function_def(name_: str, args: ast.arguments, body) -> ast.FunctionDef:
-    node = ast.FunctionDef(
-        name=name_, args=args, body=body, decorator_list=[], returns=None, type_comment=None
-    )
-    return node
 
 
 def _plain_args(names: list[str]) -> ast.arguments:

@@ -47,3 +47,10 @@ def assign(target: str, value: ast.expr, at) -> ast.Assign:
 
 def call(fn: ast.expr, *args: ast.expr) -> ast.Call:
     return ast.Call(func=fn, args=list(args), keywords=[])
+
+
+def function_def(name_: str, args: ast.arguments, body: list) -> ast.FunctionDef:
+    """A plain ``def name_(args): body``: no decorators, annotations or type comment."""
+    return ast.FunctionDef(
+        name=name_, args=args, body=body, decorator_list=[], returns=None, type_comment=None
+    )

@@ -39,7 +39,7 @@ import copy
 
 from ..common.diagnostics import unsupported
 from ..common.naming import Namer, describe
-from ..common.syntax import assign, loc, name
+from ..common.syntax import assign, function_def, loc, name
 from .anf_calls import CallANF
 from .anf_expressions import bind_helpers, is_atom, rename
 from .desugar import Desugarer
@@ -81,15 +81,7 @@ class ANF(CallANF):
         self.receiver = _receiver(node, self.scope)
         body = self.block(node.body)
         body = [assign(v, e, node) for v, e in self.reads_at_call.items()] + body
-        out = ast.FunctionDef(
-            name=node.name,
-            args=node.args,
-            body=body,
-            decorator_list=[],
-            returns=None,
-            type_comment=None,
-        )
-        return ast.copy_location(out, node)
+        return ast.copy_location(function_def(node.name, node.args, body), node)
 
     def block(self, stmts):
         out = []
@@ -226,14 +218,7 @@ class ANF(CallANF):
                     n.name = renames[n.name]
         inner = Desugarer(self.scope, self.src, self.namer)
         inner.local_functions = self.local_functions
-        lowered_fn = ast.FunctionDef(
-            name=fdef.name,
-            args=fdef.args,
-            body=inner.block(body),
-            decorator_list=[],
-            returns=None,
-            type_comment=None,
-        )
+        lowered_fn = function_def(fdef.name, fdef.args, inner.block(body))
         self.shadowed |= set(self.local_functions)  # nested functions defined in the body
         self.d.needs_setitem |= inner.needs_setitem
         self.d.needs_loop_sequence |= inner.needs_loop_sequence

@@ -26,7 +26,7 @@ import copy
 
 from ..common.diagnostics import unsupported
 from ..common.naming import Namer
-from ..common.syntax import assign, call, loc, name, static_name
+from ..common.syntax import assign, call, function_def, loc, name, static_name
 from .exits import ExitLowering
 from .resolve import Scope
 
@@ -77,15 +77,7 @@ class Desugarer:
         self.kinds = _kinds(node, self)
         body = self.block(node.body)
         body = ExitLowering(self).function_body(body, node)
-        out = ast.FunctionDef(
-            name=node.name,
-            args=node.args,
-            body=body,
-            decorator_list=[],
-            returns=None,
-            type_comment=None,
-        )
-        return ast.copy_location(out, node)
+        return ast.copy_location(function_def(node.name, node.args, body), node)
 
     def block(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
         out: list[ast.stmt] = []
@@ -168,14 +160,7 @@ class Desugarer:
     def assign_to(self, target: ast.expr, value: ast.expr, at) -> list[ast.stmt]:
         if isinstance(target, ast.Name):
             if isinstance(value, ast.Lambda):
-                fn = ast.FunctionDef(
-                    name=target.id,
-                    args=value.args,
-                    body=[loc(ast.Return(value=value.body), value)],
-                    decorator_list=[],
-                    returns=None,
-                    type_comment=None,
-                )
+                fn = function_def(target.id, value.args, [loc(ast.Return(value=value.body), value)])
                 self.local_functions[target.id] = loc(fn, at)
                 return []
             return [assign(target.id, value, at)]
