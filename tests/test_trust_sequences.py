@@ -75,6 +75,12 @@ def concatenated(x):
     return b[0] * b[2] + np.sin(b[3]) * b[4]
 
 
+def self_concatenated(x):
+    a = [x[0], np.sin(x[1])]
+    b = a + a  # the same list on both sides: each side's adjoint is its own half
+    return b[0] * b[3] + b[1] * 2.0
+
+
 def repeated(x):
     a = [x[0], np.sin(x[1])]
     b = 2 * a
@@ -101,6 +107,7 @@ CASES = [
     (divided_by_list, (2,)),
     (powers_and_matmul, (2,)),
     (concatenated, (2,)),
+    (self_concatenated, (2,)),
     (repeated, (2,)),
     (list_then_array, (2,)),
 ]

@@ -208,24 +208,28 @@ def _like(g, seq):
     return [_like(g[k], entry) for k, entry in enumerate(seq)]
 
 
-def head(adjoint, left, right):
-    """The adjoint of ``left`` in ``left + right`` where either is a tuple or list: its first
-    entries where both are (concatenation), else NumPy's sum's (``x + [a, 1.0]``)."""
+def _part(adjoint, left, right, of_left: bool):
+    """The adjoint of ``left`` (``of_left``) or ``right`` in ``left + right`` where either is a
+    tuple or list: its entries of the concatenation where both are, else NumPy's sum's."""
     if adjoint is None:
         return None
     if _is_sequence(left) and _is_sequence(right):
-        return list(adjoint[: len(left)])
-    return _like(unbroadcast(np.asarray(adjoint), np.asarray(left)), left)
+        n = len(left)
+        return list(adjoint[:n] if of_left else adjoint[n:])
+    side = left if of_left else right
+    return _like(unbroadcast(np.asarray(adjoint), np.asarray(side)), side)
+
+
+def head(adjoint, left, right):
+    """The adjoint of ``left`` in ``left + right`` where either is a tuple or list: its first
+    entries where both are (concatenation), else NumPy's sum's (``x + [a, 1.0]``)."""
+    return _part(adjoint, left, right, True)
 
 
 def tail(adjoint, left, right):
     """The adjoint of ``right`` in ``left + right`` where either is a tuple or list: its last
     entries where both are (concatenation), else NumPy's sum's."""
-    if adjoint is None:
-        return None
-    if _is_sequence(left) and _is_sequence(right):
-        return list(adjoint[len(left) :])
-    return _like(unbroadcast(np.asarray(adjoint), np.asarray(right)), right)
+    return _part(adjoint, left, right, False)
 
 
 def times_adjoint(adjoint, side, other):

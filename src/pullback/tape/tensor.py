@@ -31,7 +31,7 @@ from .backward import backward_into_leaves
 from .calls import _UFUNC_OF_OPERATOR, _differentiable_kind, _meta
 from .context import _thread, _where, grad_enabled
 from .trace import EAGER, ReverseTrace
-from .traced import _NO_KWARGS, TRACED, TracedValue, _operand, _plain, _with_sequence, bind
+from .traced import _NO_KWARGS, TracedValue, _operand, _operators, _plain, bind
 
 __all__ = ["Tensor", "tensor"]
 
@@ -125,22 +125,7 @@ def _unary(fn, a):
 
 def _quick_operator(op):
     """``__op__`` and ``__rop__`` methods through ``_binary``'s quick path for a tape's Tensors."""
-
-    def method(self, other):
-        if type(other) is list or type(other) is tuple:
-            answer = _with_sequence(op, self, other, False)
-            if answer is not TRACED:
-                return answer
-        return _binary(op, self, other)
-
-    def reflected(self, other):
-        if type(other) is list or type(other) is tuple:
-            answer = _with_sequence(op, self, other, True)
-            if answer is not TRACED:
-                return answer
-        return _binary(op, other, self)
-
-    return method, reflected
+    return _operators(op, _binary)
 
 
 # -- Tensor -----------------------------------------------------------------------------------

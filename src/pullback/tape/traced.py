@@ -179,23 +179,35 @@ def _with_sequence(op, traced, other, reflected: bool):
     return TRACED
 
 
+def _operators(op, run):
+    """``__op__`` and ``__rop__`` methods: Python's own answer where the operand is a list or
+    tuple and Python decides (``_with_sequence``), else ``run(op, left, right)``."""
+
+    def method(self, other):
+        if type(other) is list or type(other) is tuple:
+            answer = _with_sequence(op, self, other, False)
+            if answer is not TRACED:
+                return answer
+        return run(op, self, other)
+
+    def reflected(self, other):
+        if type(other) is list or type(other) is tuple:
+            answer = _with_sequence(op, self, other, True)
+            if answer is not TRACED:
+                return answer
+        return run(op, other, self)
+
+    return method, reflected
+
+
+def _bind_operands(op, a, b):
+    return bind(op, (_operand(a), _operand(b)))
+
+
 def _bound_operator(op):
     """``__op__`` and ``__rop__`` methods: ``self <op> other`` and ``other <op> self`` as one
     primitive call each, through ``bind``."""
-
-    def method(self, other):
-        answer = _with_sequence(op, self, other, False)
-        if answer is not TRACED:
-            return answer
-        return bind(op, (self, _operand(other)))
-
-    def reflected(self, other):
-        answer = _with_sequence(op, self, other, True)
-        if answer is not TRACED:
-            return answer
-        return bind(op, (_operand(other), self))
-
-    return method, reflected
+    return _operators(op, _bind_operands)
 
 
 class TracedValue:
