@@ -215,6 +215,21 @@ def test_repeated_singular_values_give_nan_not_a_number_that_is_wrong(mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_close_but_resolved_eigenvalues_keep_their_finite_derivative(mode):
+    # a gap of 1e-6 is far above rounding: the derivative is large but real, and must match
+    def f(a):
+        return np.sum(np.linalg.eigh(a).eigenvectors[:, 0] * np.arange(1.0, 4.0))
+
+    rng = np.random.default_rng(5)
+    q = np.linalg.qr(rng.normal(size=(3, 3)))[0]
+    a = q @ np.diag([1.0, 1.0 + 1e-6, 3.0]) @ q.T
+    g = pb.grad(f, mode=mode)(a)
+    assert np.all(np.isfinite(g))
+    sym = lambda a: f((a + a.T) / 2)  # noqa: E731  (eigh reads one triangle)
+    assert_close((g + g.T) / 2, numeric_grad(sym, (a,), h=1e-9), rtol=1e-3)
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_matrix_rank_is_a_constant(mode):
     def f(a):
         return np.linalg.matrix_rank(a) * np.sum(a)

@@ -17,6 +17,7 @@ from ..runtime import (
     conj,
     diff_adjoint,
     diff_tangent,
+    kept_shares,
     prod_of_others,
     real_part,
     reverse_cumsum,
@@ -27,24 +28,40 @@ from ..runtime import (
 from .registry import defrule
 
 
-def sum_vjp(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    return unreduce(g, a, axis, keepdims)
+def sum_vjp(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, initial=0, where=True):
+    return (
+        unreduce(g, a, axis, keepdims)
+        if where is True
+        else unreduce(g, a, axis, keepdims) * np.asarray(where)
+    )
 
 
-def sum_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    return np.sum(a_dot, axis=axis, keepdims=keepdims)
+def sum_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False, initial=0, where=True):
+    return (
+        np.sum(a_dot, axis=axis, keepdims=keepdims)
+        if where is True
+        else np.sum(a_dot, axis=axis, keepdims=keepdims, where=where)
+    )
 
 
 defrule(np.sum, vjp=sum_vjp, jvp=sum_jvp, linear=True)
 
 
-def mean_vjp(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
+def mean_vjp(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, where=True):
     # scaled before it is spread out: one multiplication of the small adjoint, not of a's size
-    return unreduce(g * (np.size(ans) / np.size(a)), a, axis, keepdims)
+    return (
+        unreduce(g * (np.size(ans) / np.size(a)), a, axis, keepdims)
+        if where is True
+        else unreduce(g, a, axis, keepdims) * kept_shares(a, axis, where)
+    )
 
 
-def mean_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    return np.mean(a_dot, axis=axis, keepdims=keepdims)
+def mean_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False, where=True):
+    return (
+        np.mean(a_dot, axis=axis, keepdims=keepdims)
+        if where is True
+        else np.mean(a_dot, axis=axis, keepdims=keepdims, where=where)
+    )
 
 
 defrule(np.mean, vjp=mean_vjp, jvp=mean_jvp, linear=True)
@@ -73,23 +90,52 @@ def nanmean_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False):
 defrule(np.nanmean, vjp=nanmean_vjp, jvp=nanmean_jvp)
 
 
-def prod_vjp(g, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    return unreduce(g, a, axis, keepdims) * prod_of_others(a, axis)
+def prod_vjp(g, ans, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    return unreduce(g, a, axis, keepdims) * (
+        prod_of_others(a, axis)
+        if initial is None and where is True
+        else prod_of_others(a, axis, initial, where)
+    )
 
 
-def prod_jvp(a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False):
-    return np.sum(a_dot * prod_of_others(a, axis), axis=axis, keepdims=keepdims)
+def prod_jvp(
+    a_dot, ans, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True
+):
+    return np.sum(
+        a_dot
+        * (
+            prod_of_others(a, axis)
+            if initial is None and where is True
+            else prod_of_others(a, axis, initial, where)
+        ),
+        axis=axis,
+        keepdims=keepdims,
+    )
 
 
 defrule(np.prod, vjp=prod_vjp, jvp=prod_jvp)
 
 
-def max_vjp(g, ans, a, axis=None, out=None, keepdims=False):
-    return unreduce(g, a, axis, keepdims) * tie_shares(a, ans, axis, keepdims)
+def max_vjp(g, ans, a, axis=None, out=None, keepdims=False, initial=None, where=True):
+    # an ``initial`` that wins takes the derivative with it (no entry of a equals ans)
+    return unreduce(g, a, axis, keepdims) * (
+        tie_shares(a, ans, axis, keepdims)
+        if where is True
+        else tie_shares(a, ans, axis, keepdims, where)
+    )
 
 
-def max_jvp(a_dot, ans, a, axis=None, out=None, keepdims=False):
-    return np.sum(a_dot * tie_shares(a, ans, axis, keepdims), axis=axis, keepdims=keepdims)
+def max_jvp(a_dot, ans, a, axis=None, out=None, keepdims=False, initial=None, where=True):
+    return np.sum(
+        a_dot
+        * (
+            tie_shares(a, ans, axis, keepdims)
+            if where is True
+            else tie_shares(a, ans, axis, keepdims, where)
+        ),
+        axis=axis,
+        keepdims=keepdims,
+    )
 
 
 defrule(np.max, np.amax, vjp=max_vjp, jvp=max_jvp)

@@ -198,17 +198,30 @@ class Rule:
         return self.fns[0]
 
     # -- binding ---------------------------------------------------------------------------
-    def check_arity(self, nargs: int) -> None:
-        """Refuse a call with more positional arguments than the rule has parameters: the
-        extra ones would get no derivative (a silent zero)."""
-        if self.positional is not None and nargs > self.positional:
-            from ..errors import PullbackTypeError
+    def check_arity(self, nargs: int, keywords=()) -> None:
+        """Refuse a call with more positional arguments than the rule has parameters (the
+        extra ones would get no derivative: a silent zero), or with a keyword the rule does not
+        take (the derivative would not see what it changes)."""
+        from ..errors import PullbackTypeError
 
+        if self.positional is not None and nargs > self.positional:
             names = ", ".join(self.params[: self.positional])
             raise PullbackTypeError(
                 f"the derivative rule of {self.name} takes at most {self.positional} positional "
                 f"arguments ({names}), and this call passes {nargs}: the others would get no "
                 "derivative; split the call into smaller ones"
+            )
+        known = self.params if self.kind != "elementwise" else self.params + _UFUNC_OPTIONS
+        unknown = [k for k in keywords if k is not None and k not in known]
+        open_ended = self.kind != "elementwise" and (
+            self.positional is None or _takes_any_keyword(self.vjp)
+        )
+        if unknown and not open_ended:
+            raise PullbackTypeError(
+                f"the derivative rule of {self.name} has no keyword {unknown[0]!r} (it takes "
+                f"{', '.join(self.params)}): its derivative would not follow what the keyword "
+                f"changes; call {self.name} without it, or register a rule that takes it "
+                "(pb.rules.defrule)"
             )
 
     def writes_out(self, args, kwargs: dict | None = None) -> bool:
@@ -227,7 +240,7 @@ class Rule:
 
     def diff_positions(self, args: tuple, kwargs: dict) -> dict[str, Any]:
         """Map each differentiable parameter name to the value passed for it (or absent)."""
-        self.check_arity(len(args))
+        self.check_arity(len(args), kwargs)
         bound = {}
         for i, value in enumerate(args):
             if i < len(self.params):
@@ -384,6 +397,19 @@ def _zero(*args, **kwargs):
 # -- defining rules --------------------------------------------------------------------------
 
 
+# keywords of a ufunc call that leave its values (and so its partials) as they are; ``out`` is
+# refused elsewhere (a write in place) and ``where`` here (entries it leaves out are undefined)
+_UFUNC_OPTIONS = ("out", "dtype", "casting", "order", "subok", "signature")
+
+
+def _takes_any_keyword(fn: Callable) -> bool:
+    """Whether ``fn`` has a ``**kwargs`` parameter."""
+    if type(fn) is types.FunctionType:
+        return bool(fn.__code__.co_flags & inspect.CO_VARKEYWORDS)
+    kinds = [p.kind for p in inspect.signature(fn).parameters.values()]
+    return inspect.Parameter.VAR_KEYWORD in kinds
+
+
 def _positional_count(fn: Callable, skip: int) -> int | None:
     """How many positional parameters ``fn`` has from the ``skip``-th on (None with ``*args``)."""
     if type(fn) is types.FunctionType and not hasattr(fn, "__wrapped__"):
@@ -502,6 +528,8 @@ def _bind_elementwise(rule: Rule, partials: Callable, uses_ans: bool) -> None:
         return partials if n == 1 else _split(partials, i, n)
 
     def call_partial(p, ans, args, kwargs):
+        if kwargs and not all(k in rule.params for k in kwargs):  # ufunc options: see check_arity
+            kwargs = {k: v for k, v in kwargs.items() if k in rule.params}
         if uses_ans:
             kwargs = dict(kwargs, ans=ans)
         return p(*args, **kwargs)

@@ -16,6 +16,7 @@ __all__ = [
     "stack_adjoint_rows",
     "tie_shares",
     "prod_of_others",
+    "kept_shares",
     "reverse_cumsum",
     "average_weights",
     "average_weights_adjoint",
@@ -65,21 +66,36 @@ def _float_zeros(shape, like=None):
 # -- reductions ------------------------------------------------------------------------------
 
 
-def tie_shares(a, ans, axis=None, keepdims=False):
+def tie_shares(a, ans, axis=None, keepdims=False, where=True):
     """Each entry's share of the max (or min) ``ans`` of ``a`` over ``axis``.
 
     1 at the unique extremum, 0 elsewhere; ``1/k`` at each of ``k`` tied extrema, so the gradient
-    of a max is split evenly among ties (and the JVP is the mean of the tied tangents).
+    of a max is split evenly among ties (and the JVP is the mean of the tied tangents). Entries
+    that NumPy's ``where=`` leaves out take no share.
     """
     is_extremum = np.asarray(a) == unreduce(ans, a, axis, keepdims)
+    if where is not True:
+        is_extremum = is_extremum & np.asarray(where)
     return is_extremum / np.maximum(np.sum(is_extremum, axis=axis, keepdims=True), 1)
 
 
-def prod_of_others(a, axis=None):
-    """For each entry, the product of the other entries it is multiplied with in ``np.prod``.
+def kept_shares(a, axis, where):
+    """Each entry's share of ``np.mean(a, axis, where=where)``: one over the count kept along
+    ``axis`` where kept, 0 where left out."""
+    kept = np.broadcast_to(np.asarray(where), np.shape(a))
+    return kept / np.sum(kept, axis=axis, keepdims=True)
+
+
+def prod_of_others(a, axis=None, initial=None, where=True):
+    """For each entry, the product of the other entries it is multiplied with in ``np.prod``
+    (and NumPy's ``initial``; 0 at entries its ``where=`` leaves out).
 
     The gradient of ``np.prod(a, axis)``, exact where ``a`` holds zeros (no division).
     """
+    if initial is not None or where is not True:
+        kept = np.broadcast_to(np.asarray(where), np.shape(a))
+        others = prod_of_others(np.where(kept, a, 1.0), axis) * kept
+        return others if initial is None else others * initial
     a = np.asarray(a)  # (a list first: np.result_type reads a list as a dtype spec)
     a = np.asarray(a, dtype=np.result_type(a, float))
     if axis is None:

@@ -564,11 +564,16 @@ def _over_eigen_gaps(m, w):
     Between equal eigenvalues the eigenvectors are not unique and the quotient is 0/0 in the
     limit; an entry of ``m`` that is exactly 0 there (the sum of eigenvalues, the trace of
     ``V diag(w) V^T``, any unused eigenvector) contributes nothing, and any other is NaN, so a
-    derivative this formula cannot give is not replaced by a wrong finite number.
+    derivative this formula cannot give is not replaced by a wrong finite number. Computed
+    eigenvalues are accurate only to rounding (about ``n * eps * max|w|``), so two whose gap is
+    below that count as equal: dividing by a rounding error would give a finite number of order
+    1e14 that is no derivative at all.
     """
     gaps = w[..., None, :] - w[..., :, None]
     off = ~np.eye(w.shape[-1], dtype=bool)
-    equal = gaps == 0
+    scale = np.max(np.abs(w), axis=-1, keepdims=True, initial=0.0)[..., None]
+    resolution = w.shape[-1] * np.finfo(np.result_type(w, float)).eps * scale
+    equal = np.abs(gaps) <= resolution
     quotient = np.where(equal, np.nan, m / np.where(equal, 1.0, gaps))
     return np.where(off & (m != 0), quotient, 0.0)
 

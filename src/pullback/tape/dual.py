@@ -69,7 +69,7 @@ class ForwardTrace:
                 return call(fn, primal_args, primal_kwargs)
             filename, lineno = _where(self)
             raise MissingRuleError(_op_name(fn), filename=filename, lineno=lineno)
-        rule.check_arity(len(primal_args))
+        rule.check_arity(len(primal_args), primal_kwargs)
         if rule.writes_out(primal_args):
             raise NonDifferentiableError(
                 f"{rule.name} with an out argument writes into an array in place, where its "

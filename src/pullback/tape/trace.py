@@ -107,7 +107,7 @@ class ReverseTrace:
             rule = lookup(_UFUNC_OF_OPERATOR[fn])
         nondiff = rule is None
         if carries and rule is not None and rule.positional is not None:
-            rule.check_arity(len(args))
+            rule.check_arity(len(args), raw_kwargs)
             if rule.writes_out(args):
                 raise NonDifferentiableError(
                     f"{rule.name} with an out argument writes into an array in place, where its "

@@ -69,7 +69,7 @@ def primitive_call(value, value_of, src=None):
             return None
         if not any(isinstance(a, ast.Starred) for a in value.args):
             try:
-                rule.check_arity(len(value.args))
+                rule.check_arity(len(value.args), [k.arg for k in value.keywords])
             except PullbackTypeError as error:
                 raise UnsupportedSyntaxError(error.args[0], **where(value, src)) from None
             if rule.writes_out(value.args):  # the keyword form is refused by the fence

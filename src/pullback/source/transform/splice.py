@@ -86,7 +86,7 @@ class Splicer:
 
         def substitute(tree):
             tree = copy.deepcopy(tree)
-            return _Substitute(full, renames, glb, self.ns).visit(tree)
+            return _FoldOptions().visit(_Substitute(full, renames, glb, self.ns).visit(tree))
 
         stmts = [substitute(s) for s in preamble]
         expr = substitute(entries[i])
@@ -111,6 +111,36 @@ class _Substitute(ast.NodeTransformer):
                 ref = self.ns.ref(obj)
                 ref._static = True
                 return ref
+        return node
+
+
+class _FoldOptions(ast.NodeTransformer):
+    """Fold ``A if OPTION is True else B`` where the call left ``OPTION`` at its default: a rule
+    written for NumPy's options (``where=``, ``initial=``) splices as its plain case."""
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if (
+            len(node.ops) == 1
+            and isinstance(node.ops[0], (ast.Is, ast.IsNot))
+            and isinstance(node.left, ast.Constant)
+            and isinstance(node.comparators[0], ast.Constant)
+        ):
+            same = node.left.value is node.comparators[0].value
+            return ast.Constant(same if isinstance(node.ops[0], ast.Is) else not same)
+        return node
+
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        if all(isinstance(v, ast.Constant) for v in node.values):
+            values = [v.value for v in node.values]
+            return ast.Constant(all(values) if isinstance(node.op, ast.And) else any(values))
+        return node
+
+    def visit_IfExp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.test, ast.Constant):
+            return node.body if node.test.value else node.orelse
         return node
 
 
