@@ -84,10 +84,6 @@ def nested_recursion(x):
     return f(x)
 
 
-def unknown_callee(x, fns):
-    return fns[0](x)  # REJECT
-
-
 def min_with_key_lambda(x):
     vals = [x, x * 2.0, x * x]
     return min(vals, key=lambda v: abs(v - 1.0))  # REJECT
@@ -105,4 +101,4 @@ def try_in_loop(x):
 
 REJECTED = [min_with_key_lambda, try_in_loop, gen, uses_global, uses_eval, uses_try, uses_del, uses_with, defines_class,
             star_args, mutates_global, appends_argument, in_place_sort, walrus, out_argument,
-            nested_recursion, unknown_callee]
+            nested_recursion]

@@ -20,6 +20,8 @@ __all__ = [
     "setitem",
     "additem",
     "getitem_adjoint",
+    "get_default_adjoint",
+    "get_tangent",
     "zero_region",
     "setitem_adjoint_v",
     "setitem_tangent_v",
@@ -178,6 +180,20 @@ def getitem_adjoint(g, x, index):
     else:
         x_bar[index] = g
     return x_bar
+
+
+def get_default_adjoint(g, d, key):
+    """The adjoint of ``default`` in ``y = d.get(key, default)``: ``g`` where ``key`` is not
+    in ``d`` (the default was returned), else ``None`` (a zero)."""
+    return None if key in d else g
+
+
+def get_tangent(d_dot, d, key, default_dot):
+    """The tangent of ``y = d.get(key, default)``: the entry's tangent where ``key`` is in
+    ``d``, else the default's (``None`` for a zero)."""
+    if key not in d:
+        return default_dot
+    return None if d_dot is None else d_dot.get(key)
 
 
 def assigned_mask(x, index, v):

@@ -8,22 +8,8 @@ generated function, so that ``pb.jvp`` (and ``check_grads(order=2)``) can transf
 
 from __future__ import annotations
 
-import itertools
-
 from .common import files
 from .forward_mode import _has_tangent, generated_jvp
-
-_counter = itertools.count(1)
-
-
-def _function(fname: str, params: list[str], body: list[str], env: dict):
-    text = f"def {fname}({', '.join(params)}):\n" + "".join(f"    {b}\n" for b in body)
-    filename = files.place(fname, text, next(_counter))
-    namespace = dict(env)
-    exec(compile(text, filename, "exec"), namespace)
-    fn = namespace[fname]
-    fn.__pullback_text__ = text
-    return fn
 
 
 def _names(n: int) -> list[str]:
@@ -46,7 +32,7 @@ def vjp_of(f, primals: tuple, cotangent):
     forward, backward = cached(target, nums, False, "vjp", False, lambda module, gen: gen)
     xs = _names(len(primals))
     base = getattr(target, "__name__", "f").replace("<lambda>", "lambda")
-    return _function(
+    return files.define(
         f"vjp_of_{base}",
         xs,
         [
@@ -70,7 +56,7 @@ def jvp_of(f, primals: tuple, tangents: tuple):
         env[f"tangent_{k}"] = tangents[i]
         keywords.append(f"{key}=tangent_{k}")
     base = getattr(f, "__name__", "f").replace("<lambda>", "lambda")
-    return _function(
+    return files.define(
         f"jvp_of_{base}",
         xs,
         [

@@ -30,6 +30,7 @@ from .backend.tracebacks import annotate, raise_users_exception
 from .cache import on_clear
 from .common.diagnostics import transformation_failure
 from .common.syntax import function_def
+from .dynamic import CALLS as DYNAMIC_CALLS
 from .pipeline import Normalized, Transformation
 from .transform.forward import Forward, ForwardContext
 from .transform.forward_kinds import MAYBE
@@ -69,6 +70,7 @@ class ForwardTransformation(Transformation):
         ctx = ForwardContext(
             self.ns, norm.namer, norm.src, Splicer(self.ns, norm.namer), self.callee_jvp
         )
+        ctx.dynamic = DYNAMIC_CALLS
         fwd = Forward(norm.fdef, wrt, ctx)
         fwd.dots.update(dots)
         for p, kind in zip(wrt, kinds, strict=False):
@@ -95,7 +97,7 @@ class ForwardTransformation(Transformation):
             self.jvp_callees[key] = (jvp_name, dots, MAYBE)
             slot = len(self.jvp_pieces)
             self.jvp_pieces.append(None)
-            norm = self.front_end(fn, fixed)
+            norm = self.front_end(fn, fixed, callee=True)
             self.fixed_alive.append(fixed)
             self.jvp_pieces[slot] = self.piece(norm, list(active), jvp_name, dots, kinds)
             self.jvp_callees[key] = (jvp_name, dots, self.last_output_kind)

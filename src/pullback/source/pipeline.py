@@ -28,9 +28,11 @@ from .backend.optimize import Purity, inline_single_use, mark_user_statements, o
 from .common.diagnostics import transformation_failure
 from .common.naming import Namer
 from .common.syntax import assign, function_def, name
-from .frontend import fence
+from .dynamic import CALLS as DYNAMIC_CALLS
+from .frontend import fence, generators
 from .frontend.anf import ANF
 from .frontend.anf_expressions import bind_helpers
+from .frontend.binding import PACKED, specialize_packed
 from .frontend.desugar import Desugarer
 from .frontend.lookup import function_source
 from .frontend.namespace import Namespace
@@ -83,12 +85,20 @@ class Transformation:
         self.restores = False
 
     # -- front end -------------------------------------------------------------------------
-    def front_end(self, fn, fixed=None) -> Normalized:
+    def front_end(self, fn, fixed=None, callee=False) -> Normalized:
         """lookup, parse, resolve, fence, desugar and ANF: the normalized form of ``fn``;
         ``fixed``: parameters that hold a known function at every call (see
-        ``fix_function_arguments``)."""
+        ``fix_function_arguments``); ``callee``: ``fn`` is called by the differentiated code
+        (a generator is then read as the list it yields, as nested ones always are)."""
         src = function_source(fn)
         node = parse_function(src)
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.FunctionDef) and (inner is not node or callee):
+                generators.as_list(inner)
+        fixed = dict(fixed or {})
+        arity = fixed.pop(PACKED, None)
+        if arity is not None:  # g(w, *args) called as g(a, b, c): see binding
+            specialize_packed(node, arity)
         scope = Scope.of(fn, node)
         if fixed:
             fix_function_arguments(node, scope, fixed)
@@ -112,12 +122,15 @@ class Transformation:
     def defaults(self, fn, fdef):
         """Default values as constants, or as globals bound to the function's own defaults."""
         a = fdef.args
-        positional = [*a.posonlyargs, *a.args]
+        # the function's own positional parameters (specialize_packed may add some after them)
+        positional = [*a.posonlyargs, *a.args][: fn.__code__.co_argcount]
         values = list(fn.__defaults__ or ())
         new = []
         for arg, value in zip(positional[len(positional) - len(values) :], values, strict=False):
             new.append(self._default(arg.arg, value))
-        a.defaults = new
+        a.defaults = new + [ast.Constant(None)] * (
+            len(a.posonlyargs) + len(a.args) - len(positional)
+        )
         kw = fn.__kwdefaults__ or {}
         a.kw_defaults = [
             self._default(x.arg, kw[x.arg]) if x.arg in kw else None for x in a.kwonlyargs
@@ -131,6 +144,7 @@ class Transformation:
     # -- derivatives -----------------------------------------------------------------------
     def reverse(self, norm: Normalized, wrt: list[str]):
         ctx = Context(self.ns, norm.namer, norm.src, Splicer(self.ns, norm.namer), self.callee_pair)
+        ctx.dynamic = DYNAMIC_CALLS
         rev = Reverse(norm.fdef, wrt, ctx).run()
         if rev.in_place:
             self.restores = True
@@ -158,7 +172,7 @@ class Transformation:
     def build_pending(self):
         while self.pending:
             fn, active, fwd, bwd, fixed = self.pending.pop(0)
-            norm = self.front_end(fn, fixed)
+            norm = self.front_end(fn, fixed, callee=True)
             rev = self.reverse(norm, list(active))
             self.pieces += split_pair(self, norm, rev, fwd, bwd)
 

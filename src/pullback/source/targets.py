@@ -13,8 +13,57 @@ from .frontend.resolve import owner_class, receiver_kind
 
 
 def _target(f):
-    """The plain function behind ``f`` (a generated derivative is itself a target)."""
-    return getattr(f, "__pullback_target__", f)
+    """The plain function behind ``f`` (a generated derivative is itself a target; a clone
+    that tape mode runs with dispatching globals stands for the function it copies)."""
+    target = getattr(f, "__pullback_target__", f)
+    target = getattr(target, "__pullback_unpatched__", target)
+    if type(target) is types.FunctionType or isinstance(target, types.MethodType):
+        return target
+    return _primitive_function(target) or target
+
+
+_PRIMITIVES: dict = {}  # id of a primitive -> (the primitive, its one-line function)
+
+
+def _primitive_function(fn):
+    """A primitive of the rule table that is no Python function (``np.sqrt``, ``math.exp``)
+    as one, written to disk like generated code: ``def sqrt(x): return sqrt_fn(x)``, so that
+    ``pb.grad(np.sqrt)`` is transformed like any function. None for anything else."""
+    import importlib
+    import inspect
+
+    from ..rules import registry
+    from .common.files import define
+
+    known = _PRIMITIVES.get(id(fn))
+    if known is not None and known[0] is fn:
+        return known[1]
+    rule = registry.lookup(fn) if callable(fn) else None
+    if rule is None:
+        return None
+    skip = 1 if rule.kind == "elementwise" else 2  # (ans) or (g, ans) before the primals
+    defaults = {
+        p.name: p.default
+        for p in list(inspect.signature(rule.vjp).parameters.values())[skip:]
+        if p.default is not inspect.Parameter.empty
+    }
+    if not all(v is None or isinstance(v, (bool, int, float, str)) for v in defaults.values()):
+        return None
+    params = [p for p in rule.params if p not in ("ans", "out")]  # out= writes in place
+    head = [p if p not in defaults else f"{p}={defaults[p]!r}" for p in params]
+    first = params.index(next(p for p in params if p in defaults)) if defaults else len(params)
+    passed = params[:first] + [f"{p}={p}" for p in params[first:]]
+    short = getattr(fn, "__name__", "primitive").replace(".", "_")
+    home = registry.qualified_name(fn).rpartition(".")[0]
+    if home in ("numpy", "math"):  # read as the user would write it: np.sqrt(x)
+        alias = "np" if home == "numpy" else "math"
+        env = {alias: importlib.import_module(home)}
+        called = f"{alias}.{short}"
+    else:
+        env, called = {f"{short}_fn": fn}, f"{short}_fn"
+    made = define(short, head, [f"return {called}({', '.join(passed)})"], env)
+    _PRIMITIVES[id(fn)] = (fn, made)
+    return made
 
 
 def _method(f):

@@ -179,6 +179,7 @@ def _stacking_lists(fn: Callable) -> Callable:
     call.__qualname__ = getattr(fn, "__qualname__", fn.__name__)
     call.__wrapped__ = fn
     call.__doc__ = fn.__doc__
+    call.__pullback_unpatched__ = fn  # what source mode transforms, met inside a traced run
     return call
 
 
@@ -198,6 +199,10 @@ class _StackingUfunc:
 
     def __getattr__(self, name: str):
         return getattr(self.ufunc, name)
+
+    @property
+    def __pullback_unpatched__(self) -> np.ufunc:  # what source mode differentiates
+        return self.ufunc
 
     def __repr__(self) -> str:
         return repr(self.ufunc)
@@ -519,6 +524,9 @@ def _clone(f: types.FunctionType, new_globals: dict, closure) -> types.FunctionT
     clone.__module__ = f.__module__
     clone.__doc__ = f.__doc__
     clone.__dict__.update(f.__dict__)
+    # source mode, asked for a derivative of the clone inside the run (pb.grad(g)(t) in f),
+    # transforms the function itself: the clone's globals dispatch for tracing only
+    clone.__pullback_unpatched__ = getattr(f, "__pullback_unpatched__", f)
     return clone
 
 

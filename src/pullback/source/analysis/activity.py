@@ -223,7 +223,9 @@ def differentiable_inputs(value: ast.expr, ns_lookup) -> list[str]:
             # derivative too (the reverse transform refuses to drop it silently)
             args = [*value.args, *(k.value for k in value.keywords)]
             return names_read(value.func.value) + [n for a in args for n in names_read(a)]
-        return []
+        # a callee known only when running (source.dynamic): its arguments carry a derivative
+        args = [value.func, *value.args, *(k.value for k in value.keywords)]
+        return [n for a in args for n in names_read(a)]
     return []
 
 

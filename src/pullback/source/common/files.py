@@ -16,6 +16,7 @@ written, the module is compiled under a ``<pullback ...>`` name that lives only 
 from __future__ import annotations
 
 import atexit
+import itertools
 import linecache
 import os
 import re
@@ -104,3 +105,18 @@ def place(title: str, text: str, n: int) -> str:
 def is_generated(filename: str) -> bool:
     """Whether ``filename`` holds code pullback generated (a derivative, a rule's wrapper)."""
     return filename.startswith("<pullback") or filename in _WRITTEN
+
+
+_DEFINED = itertools.count(1)
+
+
+def define(fname: str, params: list[str], body: list[str], env: dict):
+    """A function ``def fname(params): body`` written to the cache directory and run in a
+    namespace holding ``env``, so that source mode can read it back and transform it."""
+    text = f"def {fname}({', '.join(params)}):\n" + "".join(f"    {b}\n" for b in body)
+    filename = place(fname, text, next(_DEFINED))
+    namespace = dict(env)
+    exec(compile(text, filename, "exec"), namespace)
+    fn = namespace[fname]
+    fn.__pullback_text__ = text
+    return fn

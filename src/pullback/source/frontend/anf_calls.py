@@ -14,8 +14,10 @@ lowered to:
 - ``d.values()``/``d.items()``: a list built by position over ``d``'s keys;
 - ``sum``/``max``/``min`` over generators and lists, two-argument ``max``/``min``: loops.
 
-A call that cannot be told before running, and a nested function used as a value, are refused
-with a hint.
+A call whose callee is known only when running (a local name, a call's result) is kept as a
+call of that atom, which the transforms differentiate through ``source.dynamic``; a function
+parameter called is specialized per function passed; a nested function used as a value is
+refused with a hint.
 """
 
 from __future__ import annotations
@@ -210,12 +212,21 @@ class CallANF(ExpressionANF):
             )
             error.function_parameter = func.id  # grad builds per function passed: see source
             raise error
-        raise unsupported(
-            e,
-            self.src,
-            f"cannot tell what {ast.unparse(func)!r} calls before running",
-            "call a function by its name",
-        )
+        return self.dynamic_call(e)
+
+    def dynamic_call(self, e: ast.Call):
+        """``f(a, k=b)`` where ``f`` is known only when running (a function from a container
+        or returned by a call, ``pb.grad(g)``): flattened onto atoms and marked, for the
+        transforms to call its derivative through ``source.dynamic``."""
+        pre, func = self.atom(e.func)
+        p2, args = self.atoms(e.args)
+        kws = []
+        for k in e.keywords:
+            p, a = self.atom(k.value)
+            p2 += p
+            kws.append(ast.keyword(arg=k.arg, value=a))
+        node = loc(ast.Call(func=func, args=args, keywords=kws), e)
+        return pre + p2, node
 
     def refuse_local_function_value(self, simple, e) -> None:
         """A nested def used as a value (returned, put in a tuple or list): it is inlined where

@@ -15,7 +15,7 @@ import types
 import numpy as np
 
 from ..common.diagnostics import unsupported
-from .resolve import MISSING, Scope
+from .resolve import MISSING, Scope, local_names
 
 _REJECT = {
     ast.Yield: ("a generator (yield) cannot be differentiated", "return a list or an array"),
@@ -126,6 +126,7 @@ class _Fence(ast.NodeVisitor):
         self.params = {a.arg for a in [*top.args.posonlyargs, *top.args.args, *top.args.kwonlyargs]}
         self.loop_depth = 0
         self.packed: list[set[str]] = []  # the *args/**kwargs names of enclosing nested defs
+        self.nested: list[set[str]] = []  # the names enclosing nested defs bind themselves
 
     def fail(self, node, message, hint=None):
         raise unsupported(node, self.src, message, hint)
@@ -168,11 +169,15 @@ class _Fence(ast.NodeVisitor):
         packed = {p.arg for p in (a.vararg, a.kwarg) if p is not None}
         self.depth += 1
         self.packed.append(packed)
+        # the names it binds itself (not its parameters: those may be the caller's values)
+        params = {p.arg for p in ast.walk(a) if isinstance(p, ast.arg)}
+        self.nested.append(local_names(node) - params)
         for default in [*a.defaults, *a.kw_defaults]:
             if default is not None:
                 self.visit(default)
         for stmt in node.body:
             self.visit(stmt)
+        self.nested.pop()
         self.packed.pop()
         self.depth -= 1
 
@@ -313,7 +318,7 @@ class _Fence(ast.NodeVisitor):
         return isinstance(e, ast.Name) and any(e.id in names for names in self.packed)
 
     def _local(self, name: str) -> bool:
-        return name in self.scope.locals
+        return name in self.scope.locals or any(name in names for names in self.nested)
 
     def _check_target(self, t, stmt):
         if isinstance(t, ast.Starred):

@@ -32,6 +32,30 @@ class Context:
         self.src = src
         self.splicer = splicer
         self.callee_pair = callee_pair
+        # call_forward/call_backward/call_tangent for callees known only when running (the
+        # pipeline's ``source.dynamic``; None: such calls are refused)
+        self.dynamic = None
+
+    def refuse_dynamic_again(self, fn, at) -> None:
+        """A derivative of generated code that calls a callee known only when running
+        (``call_forward`` ...): not differentiated again, with a clear error."""
+        dynamic = self.dynamic
+        if dynamic is None or fn not in (
+            dynamic.call_forward,
+            dynamic.call_backward,
+            dynamic.call_tangent,
+        ):
+            return
+        from ...errors import UnsupportedSyntaxError
+        from ..common.diagnostics import where
+
+        raise UnsupportedSyntaxError(
+            "a derivative of a derivative through a call whose function is known only when "
+            "running (a method of an object from a list, a function from a dict, pb.grad(g) "
+            "inside the function) is not supported in source mode",
+            hint="use mode='tape' for the higher derivative, or call the function by its name",
+            **where(at, self.src),
+        )
 
     def helper(self, fn_name: str) -> ast.expr:
         """A reference to the runtime helper ``fn_name`` (``unbroadcast``, ``seed`` ...)."""

@@ -35,16 +35,25 @@ import copy
 import types
 from dataclasses import dataclass
 
-from ...errors import MissingRuleError
+from ...errors import MissingRuleError, UnsupportedSyntaxError
 from ...rules import registry
-from ..analysis.activity import BINOPS, UNARYOPS, Activity, analyze, names_read
+from ..analysis.activity import (
+    BINOPS,
+    IDENTITY_METHODS,
+    NONDIFF_METHODS,
+    UNARYOPS,
+    Activity,
+    analyze,
+    names_read,
+)
 from ..analysis.specialize import passed_functions
 from ..common.diagnostics import refuse_derivative_through_text, where
 from ..common.syntax import assign, loc, name, relocated
 from ..frontend.anf_expressions import NONDIFF_ATTRS, is_static
-from ..frontend.binding import bind_arguments
+from ..frontend.binding import PACKED, bind_arguments, callee_parameters
 from ..frontend.namespace import value_of
 from .context import Context, assigned_names
+from .forward_kinds import _CONTAINER_METHODS as CONTAINER_METHODS
 from .forward_kinds import DENSE, MAYBE, SPARSE, ZERO, TangentKinds, level
 from .forward_rules import RuleTangents, scale_in_place
 
@@ -236,12 +245,15 @@ class Forward(TangentKinds, RuleTangents):
             return [s], state
         if isinstance(s.value, ast.Call) and is_static(s.value.func):
             fn = self.value_of(s.value.func)
+            self.ctx.refuse_dynamic_again(fn, s)
             if (
                 isinstance(fn, types.FunctionType)
                 and registry.lookup(fn) is None
                 and not registry.is_nondiff(fn)
             ):
                 return self.callee(fn, s, v, state)
+        if self.is_dynamic(s.value, state):
+            return self.dynamic(s, v, state)
         self_reference = v in names_read(s.value)
         ans = self.namer.fresh(f"{v}_new") if self_reference else v
         pre, tangent, kind = self.tangent(s.value, ans, state, s, self.dot(v))
@@ -340,11 +352,77 @@ class Forward(TangentKinds, RuleTangents):
         return [], None, DENSE
 
     # -- calls of user functions -------------------------------------------------------------
+    def is_dynamic(self, value, state) -> bool:
+        """Whether ``value`` calls a callee known only when running with an operand that has a
+        tangent (a local name's function, an object's method that no rule or container
+        method covers)."""
+        if not isinstance(value, ast.Call) or is_static(value.func):
+            return False
+        operands = [*value.args, *(k.value for k in value.keywords)]
+        if isinstance(value.func, ast.Attribute):
+            obj, method = value.func.value, value.func.attr
+            if method in NONDIFF_METHODS or method in IDENTITY_METHODS:
+                return False
+            if method == "get" and len(value.args) <= 2 and not value.keywords:
+                return False  # a dict's entry or its default: forward_kinds
+            if self.has(obj, state):
+                return method not in CONTAINER_METHODS
+            return any(self.has(a, state) for a in operands)
+        if not isinstance(value.func, ast.Name) or self.ctx.dynamic is None:
+            return False
+        if self.has(value.func, state):
+            raise UnsupportedSyntaxError(
+                f"{value.func.id!r} is a function made from differentiated values; its "
+                "derivative with respect to what it captured is not followed",
+                hint="pass those values to the function as arguments",
+                **where(value, self.ctx.src),
+            )
+        return any(self.has(a, state) for a in operands)
+
+    def dynamic(self, s, v, state):
+        """``v, v_dot = call_tangent(f, active, tangents, ...)`` for a callee known only when
+        running (see ``source.dynamic``)."""
+        value = s.value
+        if self.ctx.dynamic is None:
+            raise UnsupportedSyntaxError(
+                f"cannot tell what {ast.unparse(value.func)!r} calls before running",
+                hint="call a function by its name",
+                **where(s, self.ctx.src),
+            )
+        active, dots = [], []
+        if isinstance(value.func, ast.Attribute) and self.has(value.func.value, state):
+            active.append(-1)  # the receiver: the bound method's first argument
+            dots.append(self.tangent_or_none(value.func.value, state)[0])
+        for k, a in enumerate(value.args):
+            if self.has(a, state):
+                active.append(k)
+                dots.append(self.tangent_or_none(a, state)[0])
+        for kw in value.keywords:
+            if self.has(kw.value, state):
+                active.append(kw.arg)
+                dots.append(self.tangent_or_none(kw.value, state)[0])
+        call = ast.Call(
+            func=self.ctx.ref(self.ctx.dynamic.call_tangent),
+            args=[
+                copy.deepcopy(value.func),
+                ast.Tuple(elts=[ast.Constant(a) for a in active], ctx=ast.Load()),
+                ast.Tuple(elts=dots, ctx=ast.Load()),
+                *copy.deepcopy(value.args),
+            ],
+            keywords=copy.deepcopy(value.keywords),
+        )
+        target = ast.Tuple(
+            elts=[name(v, ast.Store()), name(self.dot(v), ast.Store())], ctx=ast.Store()
+        )
+        state = set(state)
+        state.add(v)
+        self.widen(v, MAYBE)  # None where the callee's output does not depend on the operands
+        return [loc(ast.Assign(targets=[target], value=call), s)], state
+
     def callee(self, fn, s, v, state):
         value = s.value
-        code = fn.__code__
-        params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
         bound = bind_arguments(fn, value, lambda e: self.has(e, state), self.ctx.src, s)
+        params, arity = callee_parameters(fn, value)
         active = tuple(p for p in params if p in bound and self.has(bound[p], state))
         state = set(state)
         if not active:
@@ -352,6 +430,8 @@ class Forward(TangentKinds, RuleTangents):
             return [s], state
         kinds = tuple(self.kind(bound[p].id) for p in active)
         fixed = passed_functions(fn, bound, self.value_of)
+        if arity is not None:
+            fixed[PACKED] = arity
         jvp_name, dot_params, out_kind = self.ctx.callee_jvp(fn, active, kinds, fixed)
         func = name(jvp_name)
         func._static = True

@@ -97,11 +97,38 @@ class TangentKinds:
     def method(self, value, state, s):
         method = value.func.attr
         obj = value.func.value
+        is_get = method == "get" and len(value.args) == 2 and not value.keywords
+        if is_get and not self.has(obj, state) and self.has(value.args[1], state):
+            call = ast.Call(  # a constant dict's default that has a tangent
+                func=self.ctx.helper("get_tangent"),
+                args=[
+                    ast.Constant(None),
+                    copy.deepcopy(obj),
+                    copy.deepcopy(value.args[0]),
+                    name(self.dot(value.args[1].id)),
+                ],
+                keywords=[],
+            )
+            return [], call, MAYBE
         if not self.has(obj, state) or method in NONDIFF_METHODS:
             return [], None, DENSE
         kind = level(self.kind(obj.id))
         if method in IDENTITY_METHODS:
             return [], name(self.dot(obj.id)), kind
+        if is_get:
+            # d.get(key, default): the entry's tangent where key is in d, else the default's
+            default_dot = self.tangent_or_none(value.args[1], state)[0]
+            call = ast.Call(
+                func=self.ctx.helper("get_tangent"),
+                args=[
+                    name(self.dot(obj.id)),
+                    copy.deepcopy(obj),
+                    copy.deepcopy(value.args[0]),
+                    default_dot,
+                ],
+                keywords=[],
+            )
+            return [], self.guarded(obj.id, call), MAYBE
         if method in _CONTAINER_METHODS:
             call = ast.Call(
                 func=ast.Attribute(value=name(self.dot(obj.id)), attr=method, ctx=ast.Load()),

@@ -27,7 +27,7 @@ from ..common.algebra import simplify
 from ..common.diagnostics import where
 from ..common.syntax import assign, loc, name
 from ..frontend.anf_expressions import NONDIFF_ATTRS, is_static
-from ..frontend.binding import bind_arguments
+from ..frontend.binding import PACKED, bind_arguments, callee_parameters
 from .context import lists_as_arrays, registry_bind
 
 
@@ -96,17 +96,12 @@ class Contributions:
                 return ([(obj.id, g, False)] if act(obj) else []), [], s, none
             if method in NONDIFF_METHODS:
                 return [], [], s, none
-            if not act(obj):
-                if not any(act(a) for a in [*value.args, *(k.value for k in value.keywords)]):
-                    return [], [], s, none
-                raise UnsupportedSyntaxError(
-                    f"cannot tell what the method '.{method}(...)' is before running, so its "
-                    "derivative with respect to its arguments is unknown",
-                    hint="call a function by its name (a method of self, of a class or of a "
-                    "global object is resolved), or register a rule with pb.defvjp",
-                    **where(s, self.ctx.src),
-                )
-            raise MissingRuleError(f"numpy.ndarray.{method}", **where(s, self.ctx.src))
+            if not any(act(a) for a in [obj, *value.args, *(k.value for k in value.keywords)]):
+                return [], [], s, none
+            if method == "get" and value.args and not value.keywords and len(value.args) <= 2:
+                return self.dict_get(value, g, s), [], s, none
+            # a method of an object known only when running: resolved at the call
+            return self.dynamic(value, v, g, s, receiver=act(obj))
         if (
             isinstance(value, ast.BinOp)
             and isinstance(value.op, ast.Add)
@@ -154,13 +149,92 @@ class Contributions:
             if registry.is_nondiff(fn):
                 return [], [], s, none
             if isinstance(fn, types.FunctionType):
+                self.ctx.refuse_dynamic_again(fn, s)
                 return self.callee(fn, value, v, g, s)
             qual = registry.qualified_name(fn)
             raise MissingRuleError(qual, **where(s, self.ctx.src))
         if isinstance(value, (ast.BinOp, ast.UnaryOp)):
             opname = type(value.op).__name__
             raise MissingRuleError(f"operator {opname}", **where(s, self.ctx.src))
+        if isinstance(value, ast.Call):  # a callee known only when running (a local name)
+            if act(value.func):
+                raise UnsupportedSyntaxError(
+                    f"{ast.unparse(value.func)!r} is a function made from differentiated "
+                    "values; its derivative with respect to what it captured is not followed",
+                    hint="pass those values to the function as arguments",
+                    **where(s, self.ctx.src),
+                )
+            if any(act(a) for a in [*value.args, *(k.value for k in value.keywords)]):
+                return self.dynamic(value, v, g, s, receiver=False)
         return [], [], s, none
+
+    def dict_get(self, value, g, s):
+        """``y = d.get(key, default)``: ``g`` goes to ``d[key]`` where ``key`` is in ``d``,
+        else to ``default``."""
+        act = self.activity.is_active
+        obj, key = value.func.value, value.args[0]
+        out = []
+        if act(obj):
+            expr = ast.Call(
+                func=self.ctx.helper("getitem_adjoint"),
+                args=[copy.deepcopy(g), copy.deepcopy(obj), copy.deepcopy(key)],
+                keywords=[],
+            )
+            out.append((obj.id, expr, True))
+        if len(value.args) == 2 and act(value.args[1]):
+            expr = ast.Call(
+                func=self.ctx.helper("get_default_adjoint"),
+                args=[copy.deepcopy(g), copy.deepcopy(obj), copy.deepcopy(key)],
+                keywords=[],
+            )
+            out.append((value.args[1].id, expr, True))
+        return out
+
+    def dynamic(self, value, v, g, s, receiver: bool):
+        """``v, v_call = call_forward(f, active, ...)`` for a callee known only when running;
+        its adjoints come from ``call_backward(v_call, v_bar)`` (see ``source.dynamic``)."""
+        act = self.activity.is_active
+        if self.ctx.dynamic is None:
+            raise UnsupportedSyntaxError(
+                f"cannot tell what {ast.unparse(value.func)!r} calls before running",
+                hint="call a function by its name",
+                **where(s, self.ctx.src),
+            )
+        active, operands = [], []
+        if receiver:  # obj.m(...) of an active obj: the receiver is the bound method's first
+            active.append(_RECEIVER)
+            operands.append(value.func.value.id)
+        for k, a in enumerate(value.args):
+            if act(a):
+                active.append(k)
+                operands.append(a.id)
+        for kw in value.keywords:
+            if act(kw.value):
+                active.append(kw.arg)
+                operands.append(kw.value.id)
+        saved = self.namer.fresh(f"{v}_call")
+        forward = self.ctx.ref(self.ctx.dynamic.call_forward)
+        marks = ast.Tuple(elts=[ast.Constant(a) for a in active], ctx=ast.Load())
+        call = ast.Call(
+            func=forward,
+            args=[copy.deepcopy(value.func), marks, *value.args],
+            keywords=value.keywords,
+        )
+        target = ast.Tuple(elts=[name(v, ast.Store()), name(saved, ast.Store())], ctx=ast.Store())
+        primal = loc(ast.Assign(targets=[target], value=call), s)
+        adjoints = self.namer.fresh(f"{v}_adjoints")
+        back = ast.Call(
+            func=self.ctx.ref(self.ctx.dynamic.call_backward),
+            args=[name(saved), copy.deepcopy(g)],
+            keywords=[],
+        )
+        pre = [assign(adjoints, back, s)]
+        out = []
+        for k, operand in enumerate(operands):
+            item = ast.Subscript(value=name(adjoints), slice=ast.Constant(k), ctx=ast.Load())
+            out.append((operand, item, True))
+        push, pop = self.markers(saved, True, s) if self._compound else ([], [])
+        return out, pre, primal, (push, pop)
 
     def may_broadcast(self, bound: dict, p: str, rule) -> bool:
         """Whether the adjoint of parameter ``p`` may need summing down to its shape."""
@@ -241,13 +315,14 @@ class Contributions:
         return out, pre
 
     def callee(self, fn, value, v, g, s):
-        code = fn.__code__
-        params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
         bound = bind_arguments(fn, value, self.activity.is_active, self.ctx.src, s)
+        params, arity = callee_parameters(fn, value)
         active_params = tuple(p for p in params if p in bound and self.activity.is_active(bound[p]))
         if not active_params:
             return [], [], s, ([], [])
         fixed = passed_functions(fn, bound, self.value_of)
+        if arity is not None:
+            fixed[PACKED] = arity
         fwd, bwd = self.ctx.callee_pair(fn, active_params, s, fixed)
         saved = self.namer.fresh(f"{fn.__name__}_saved")
         call = ast.Call(func=mark_static_name(fwd), args=value.args, keywords=value.keywords)
@@ -275,6 +350,9 @@ class Contributions:
         return out, pre, primal, (push, pop)
 
     _compound = True
+
+
+_RECEIVER = -1  # in call_forward's ``active``: the receiver of a bound method
 
 
 def mark_static_name(n: str) -> ast.Name:
