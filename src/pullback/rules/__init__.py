@@ -8,9 +8,9 @@ One module per family: ``elementwise`` (operators, ``math``, ufuncs), ``reductio
 ``statistics`` (quantiles, cov, select), ``linalg``, ``decompositions`` (``svd``, ``qr``,
 ``eig``, ``pinv``, ``cond``), ``shapes`` (and ``rearranging`` beside it), ``indexing``,
 ``interpolation``, ``nondiff``, ``methods``, ``scipy_special``, ``scipy_stats`` (the
-distributions' log-densities), ``complexes`` (``abs``, ``real``, ``imag``, ``conj``,
-``angle``), ``fourier`` (``np.fft``), ``runtime_rules`` (the helpers generated code calls, for
-higher orders).
+distributions' log-densities), ``scipy_integrate`` (``odeint``), ``complexes`` (``abs``,
+``real``, ``imag``, ``conj``, ``angle``), ``fourier`` (``np.fft``), ``runtime_rules`` (the
+helpers generated code calls, for higher orders).
 """
 
 from . import (  # noqa: F401  (registration by import)
@@ -26,6 +26,7 @@ from . import (  # noqa: F401  (registration by import)
     rearranging,
     reductions,
     runtime_rules,
+    scipy_integrate,
     scipy_special,
     scipy_stats,
     shapes,

@@ -156,8 +156,9 @@ def qualified_name(fn: Any) -> str:
                 scipy_special = sys.modules.get("scipy.special")
                 if scipy_special is not None and getattr(scipy_special, name, None) is fn:
                     module = "scipy.special"
-    if module and module.startswith("scipy.special._"):
-        module = "scipy.special"
+    if module and module.startswith("scipy.") and "._" in module:
+        # a function of SciPy's private modules, by its public path: scipy.integrate.odeint
+        module = module[: module.index("._")]
     if module and module.startswith("pullback.runtime."):
         module = "pullback.runtime"
     if module in ("numpy._core.umath", "numpy.core.umath", "numpy._core.multiarray"):

@@ -149,8 +149,17 @@ def _zero(primal):
 
 
 def _tangent_of_kwarg(value, trace):
+    """The tangent a keyword argument carries: a Dual's, or a tuple or list of them (``args=``
+    of ``odeint``), zeros standing for the entries without one; None where there is none."""
     if type(value) is Dual and value.traced_by is trace:
         return value.tangent
+    if type(value) in (tuple, list) and value:
+        entries = [_tangent_of_kwarg(v, trace) for v in value]
+        if all(t is None for t in entries):
+            return None
+        primals = [v.primal if type(v) is Dual else v for v in value]
+        pairs = zip(primals, entries, strict=True)
+        return type(value)(_zero(p) if t is None else t for p, t in pairs)
     return None
 
 
@@ -179,6 +188,10 @@ class Dual(TracedValue):
         return bind(ufunc, inputs, kwargs)
 
     def __array__(self, dtype=None, copy=None):
+        if self.tangent is None and not isinstance(self.primal, TracedValue):
+            # a constant (an array made inside the run, read by a primitive's callback): no
+            # tangent to drop
+            return np.asarray(self.primal, dtype=dtype)
         raise NonDifferentiableError(
             "cannot convert a dual number to a NumPy array: it would drop its tangent; use "
             "np.stack([...]) to build arrays of them"
