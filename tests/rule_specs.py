@@ -164,7 +164,9 @@ SAMPLERS = (R, F, Distinct, Wellcond, SPD, L, C)
 
 
 def sample(value, rng):
-    """Draw a sampler; return a constant unchanged."""
+    """Draw a sampler (inside a tuple too: odeint's ``args=``); return a constant unchanged."""
+    if type(value) is tuple:
+        return tuple(sample(v, rng) for v in value)
     return value(rng) if isinstance(value, SAMPLERS) else value
 
 
@@ -214,7 +216,10 @@ def _short(value) -> str:
 SPECS: list[Spec] = []
 
 
-def spec(fns, *args, rtol=1e-5, **kwargs):
+def spec(fns, *args, rtol=1e-5, keywords=None, **kwargs):
+    """Entries for ``fns`` called with ``args`` and ``kwargs``; ``rtol`` is the check's own
+    tolerance, ``keywords`` the function's keywords that clash with the names of ``spec``."""
+    kwargs = {**kwargs, **(keywords or {})}
     for fn in fns if isinstance(fns, tuple) else (fns,):
         SPECS.append(Spec(fn, args, kwargs, rtol=rtol))
 
@@ -763,6 +768,24 @@ spec("scipy.stats.gamma.logpdf", pos(3, 4, low=1.0, high=3.0), 2.5, r(4, low=-0.
 spec("scipy.stats.beta.logpdf", _UNIT, pos(3, 4, low=0.5, high=4.0), pos(3, 4, low=0.5, high=4.0))
 spec("scipy.stats.beta.logpdf", _UNIT, 2.0, 3.0, loc=-0.5, scale=pos(3, 4, low=2.0, high=3.0))
 
+spec(np.sign, nonzero(3, 4))
+spec(np.sign, cnz(3, 4))
+
+
+def _decay(y, t, k, force):  # the right-hand side of an ODE for odeint's entry
+    return -k * y + force * np.cos(t)
+
+
+spec(
+    "scipy.integrate.odeint",
+    _decay,
+    pos(3, low=0.5, high=1.5),
+    np.array([0.0, 0.4, 1.0]),
+    args=(pos(3, low=0.5, high=2.0), 0.7),
+    keywords={"rtol": 1e-12, "atol": 1e-12},
+    rtol=1e-4,
+)
+
 # -- ndarray methods and attributes ------------------------------------------------------------
 
 for _name in ("sum", "mean", "prod", "var", "std", "cumsum", "cumprod"):
@@ -954,6 +977,7 @@ spec(runtime.abs_adjoint, r(3, 4), cnz(3, 4))
 spec(runtime.abs_adjoint, r(3, 4), nonzero(3, 4))
 spec(runtime.abs_tangent, c(3, 4), cnz(3, 4))
 spec(runtime.abs_tangent, r(3, 4), nonzero(3, 4))
+spec((runtime.sign_adjoint, runtime.sign_tangent), r(3, 4), nonzero(3, 4))
 # (of a complex x it has no derivative by x: a third derivative of abs, refused)
 spec(runtime.abs_curvature, r(3, 4), nonzero(3, 4), r(3, 4))
 spec(runtime.conj, c(3, 4))

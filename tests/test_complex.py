@@ -106,6 +106,11 @@ def abs_of_scalar(z):
     return abs(z * z + 1.0)
 
 
+def sign_turns(z):  # sign(z) = z / |z| is no step for complex numbers: it turns with z
+    weights = np.reshape(np.arange(1.0, 1.0 + np.size(z)), np.shape(z))
+    return np.real(np.sum(np.sign(z) * weights * (1 - 2j)))
+
+
 REAL_VALUED = [
     (abs_squared, ((3,), (2, 3), ())),
     (real_of_exp_conj, ((3,), (2, 2))),
@@ -118,6 +123,7 @@ REAL_VALUED = [
     (spectrum_weighted, ((5,), (2, 4))),
     (complex_variance, ((4,), (2, 3))),
     (abs_of_scalar, ((),)),
+    (sign_turns, ((3,), (2, 2))),
 ]
 
 

@@ -169,3 +169,18 @@ def test_the_derivative_of_a_numpy_function_reads_as_numpy():
     text = pb.source(pb.grad(np.sqrt))
     assert "np.sqrt(x)" in text
     assert_close(pb.grad(np.sum)(np.ones(3)), np.ones(3))  # defaults kept, out= left out
+
+
+def array_method_without_rule(x):
+    return np.sum(x.compress([True, False, True]) ** 2)
+
+
+@pytest.mark.parametrize("transform", ["grad", "jvp"])
+def test_an_array_method_without_rule_is_named_with_the_users_line(transform):
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(pb.MissingRuleError, match="numpy.ndarray.compress") as info:
+        if transform == "grad":
+            pb.grad(array_method_without_rule)(x)
+        else:
+            pb.jvp(array_method_without_rule, (x,), (x,))
+    assert "test_dynamic_calls.py" in "".join(getattr(info.value, "__notes__", []))

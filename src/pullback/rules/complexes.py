@@ -12,7 +12,9 @@ holomorphic, so they have rules of their own:
   real ``x`` it is ``g * sign(x)`` as before, with no conjugate on that path;
 - ``real``: ``vjp = Re(g)``, ``jvp = Re(t)``; ``imag``: ``vjp = -1j * Re(g)``, ``jvp = Im(t)``;
 - ``conj``: ``vjp = conj(g)``, ``jvp = conj(t)``;
-- ``angle``: ``vjp = Re(g) * (-1j / z)``, ``jvp = Im(t / z)``.
+- ``angle``: ``vjp = Re(g) * (-1j / z)``, ``jvp = Im(t / z)``;
+- ``sign``: 0 for reals; ``sign(z) = z / |z|``: ``jvp = (t - s Re(conj(s) t)) / |z|``,
+  ``vjp = (g - Re(g s) conj(s)) / |z|``.
 
 A real-valued function takes the real part of its cotangent (``Re(g)``): the adjoint of a real
 value is real, even where an operation with a complex operand (``r * np.exp(1j * phi)``) handed
@@ -35,6 +37,8 @@ from ..runtime import (
     real_part,
     real_zeros,
     require_real,
+    sign_adjoint,
+    sign_tangent,
 )
 from .registry import defmethod, defnondiff, defrule
 
@@ -149,6 +153,45 @@ def require_real_jvp(x_dot, ans, x, name):
 
 
 defrule(require_real, vjp=require_real_vjp, jvp=require_real_jvp, linear=True)
+
+
+# -- sign: a step for reals, x / |x| (which turns with x) for complex numbers ---------------------
+
+
+def sign_vjp(g, ans, x):
+    return sign_adjoint(g, x)
+
+
+def sign_jvp(x_dot, ans, x):
+    return sign_tangent(x_dot, x)
+
+
+defrule(np.sign, vjp=sign_vjp, jvp=sign_jvp)
+
+
+# their derivatives by x: zero for a real x; for a complex one a second derivative not written
+
+
+def sign_adjoint_vjp(g, ans, g_in, x):
+    return sign_tangent(g, x), real_zeros(x, "a second derivative of np.sign")
+
+
+def sign_adjoint_jvp(g_in_dot, x_dot, ans, g_in, x):
+    return sign_adjoint(g_in_dot, x), real_zeros(x, "a second derivative of np.sign")
+
+
+defrule(sign_adjoint, vjp=sign_adjoint_vjp, jvp=sign_adjoint_jvp)
+
+
+def sign_tangent_vjp(g, ans, t, x):
+    return sign_adjoint(g, x), real_zeros(x, "a second derivative of np.sign")
+
+
+def sign_tangent_jvp(t_dot, x_dot, ans, t, x):
+    return sign_tangent(t_dot, x), real_zeros(x, "a second derivative of np.sign")
+
+
+defrule(sign_tangent, vjp=sign_tangent_vjp, jvp=sign_tangent_jvp)
 
 
 # abs_adjoint and abs_tangent are each other's transposes in their first argument; their

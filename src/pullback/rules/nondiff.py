@@ -29,7 +29,7 @@ defnondiff(
 
 # integer-valued results: rounding, signs, integer division, bit operations, positions
 defnondiff(
-    np.floor, np.ceil, np.trunc, np.round, np.around, np.rint, np.fix, np.sign, np.signbit,
+    np.floor, np.ceil, np.trunc, np.round, np.around, np.rint, np.fix, np.signbit,
     np.heaviside, np.floor_divide, operator.floordiv, math.floor, math.ceil, math.trunc,
     builtins.round, builtins.int, builtins.divmod, np.divmod, astype_integer,
     operator.and_, operator.or_, operator.xor, operator.invert, operator.lshift, operator.rshift,

@@ -24,6 +24,8 @@ __all__ = [
     "abs_tangent",
     "abs_curvature",
     "real_zeros",
+    "sign_adjoint",
+    "sign_tangent",
 ]
 
 
@@ -101,6 +103,31 @@ def abs_curvature(g, x, t):
     magnitude = _magnitude_or_one(x)
     along = np.real(np.conj(x) * t) / (magnitude * magnitude)
     return real_part(g) * (np.conj(t) - np.conj(x) * along) / magnitude
+
+
+def sign_tangent(t, x):
+    """The tangent of ``np.sign(x)``: 0 for a real ``x`` (a step function), and for a complex
+    one, where ``sign(x) = x / |x|`` turns with ``x``, ``(t - s * Re(conj(s) * t)) / |x|``
+    with ``s = sign(x)`` (0 at 0). None for None."""
+    if t is None:
+        return None
+    if not is_complex(x):
+        return np.zeros(np.broadcast_shapes(np.shape(x), np.shape(t)))
+    magnitude = _magnitude_or_one(x)
+    s = x / magnitude
+    return np.where(x == 0, 0.0, (t - s * np.real(np.conj(s) * t)) / magnitude)
+
+
+def sign_adjoint(g, x):
+    """The adjoint of ``x`` in ``np.sign(x)``, the transpose of ``sign_tangent``: zeros for a
+    real ``x``, ``(g - Re(g * s) * conj(s)) / |x|`` for a complex one. None for None."""
+    if g is None:
+        return None
+    if not is_complex(x):
+        return np.zeros(np.shape(x)) if np.ndim(x) else 0.0
+    magnitude = _magnitude_or_one(x)
+    s = x / magnitude
+    return np.where(x == 0, 0.0, (g - np.real(g * s) * np.conj(s)) / magnitude)
 
 
 def real_zeros(x, name: str):

@@ -49,6 +49,12 @@ def _resolve(fn, args: tuple, kwargs: dict, active: tuple):
             fn = types.MethodType(type(fn).__call__, fn)
         else:
             break
+    if any(a == -1 for a in active) and isinstance(
+        fn, (types.BuiltinMethodType, types.MethodWrapperType)
+    ):  # x.compress(...) of an array with a derivative: a method with no rule
+        owner = type(getattr(fn, "__self__", None))
+        where = "numpy.ndarray" if owner.__module__ == "numpy" else owner.__qualname__
+        raise MissingRuleError(f"{where}.{getattr(fn, '__name__', 'method')}")
     if any(a == -1 for a in active):  # an active receiver of a callee that is no method
         raise PullbackTypeError(
             f"{_name(fn)} is read from a differentiated value and is not one of its methods: "

@@ -29,7 +29,7 @@ from .common.diagnostics import transformation_failure
 from .common.naming import Namer
 from .common.syntax import assign, function_def, name
 from .dynamic import CALLS as DYNAMIC_CALLS
-from .frontend import fence, generators
+from .frontend import fence, generators, maps
 from .frontend.anf import ANF
 from .frontend.anf_expressions import bind_helpers
 from .frontend.binding import PACKED, specialize_packed
@@ -95,6 +95,7 @@ class Transformation:
         for inner in ast.walk(node):
             if isinstance(inner, ast.FunctionDef) and (inner is not node or callee):
                 generators.as_list(inner)
+        maps.rewrite(node, maps.builtin_test(fn, node))
         fixed = dict(fixed or {})
         arity = fixed.pop(PACKED, None)
         if arity is not None:  # g(w, *args) called as g(a, b, c): see binding
