@@ -790,6 +790,16 @@ spec("scipy.stats.poisson.pmf", np.array([2, 4, 6, 9]), pos(3, 1, low=0.5, high=
 for _name in ("scipy.stats.binom.logpmf", "scipy.stats.binom.pmf"):
     spec(_name, np.array([0, 1, 3, 7]), 9, r(3, 4, low=0.1, high=0.9))
     spec(_name, np.array([2, 4, 5, 6]), np.array([6, 7, 8, 9]), r(3, 1, low=0.1, high=0.9), loc=1)
+for _name in ("scipy.stats.multivariate_normal.logpdf", "scipy.stats.multivariate_normal.pdf"):
+    spec(_name, r(3), r(3), SPD(3))
+    spec(_name, r(5, 3), r(3), SPD(3))
+    spec(_name, r(2, 4, 3), mean=r(3), cov=SPD(3))
+    spec(_name, r(1, 2), r(2), SPD(2))  # one point of shape (1, d): a number
+_SIMPLEX = r(3, low=0.1, high=0.3)  # three components, the fourth one minus their sum
+for _name in ("scipy.stats.dirichlet.logpdf", "scipy.stats.dirichlet.pdf"):
+    spec(_name, _SIMPLEX, pos(4, low=0.5, high=3.0))
+    spec(_name, r(3, 5, low=0.1, high=0.3), pos(4, low=0.5, high=3.0))
+    spec(_name, r(3, 1, low=0.1, high=0.3), pos(4, low=0.5, high=3.0))
 
 # -- ndarray methods and attributes ------------------------------------------------------------
 
