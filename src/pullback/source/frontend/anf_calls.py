@@ -12,7 +12,12 @@ lowered to:
   (``m(self, a)``), differentiated like any other;
 - ndarray methods of the rule table (``x.sum()``): the function the adapter names;
 - ``d.values()``/``d.items()``: a list built by position over ``d``'s keys;
-- ``sum``/``max``/``min`` over generators and lists, two-argument ``max``/``min``: loops.
+- ``sum``/``max``/``min`` over generators and lists, two-argument ``max``/``min``: loops;
+- a distribution of ``scipy.stats`` frozen in the function (``d = norm(mu, sigma)``, its
+  parameters kept in fresh names) and its methods (``d.logpdf(x)``, ``norm(mu, sigma).cdf(x)``):
+  the unfrozen call ``norm.logpdf(x, mu, sigma)``, which has the rule; a method of a
+  distribution without a rule (``cauchy.logpdf``) stays one call, which the transformation
+  refuses (``MissingRuleError``) if it must differentiate it, never SciPy's code inlined.
 
 A call that cannot be told before running, and a nested function used as a value, are refused
 with a hint.
@@ -133,6 +138,9 @@ class CallANF(ExpressionANF):
 
     def expr_Call(self, e, hint):
         e = self.unpacked(e)
+        unfrozen = self.unfrozen_call(e)
+        if unfrozen is not None:
+            return self.simple(unfrozen, hint)
         func = e.func
         if isinstance(func, ast.Name) and func.id in self.functions:
             fn = self.functions[func.id]
@@ -158,6 +166,8 @@ class CallANF(ExpressionANF):
         ):
             return self.dict_view(e, hint)
         target = value_of(self.ns, func) if is_static(func) else self.static(func)
+        if target is not MISSING and registry.distribution_name(target) is not None:
+            return self.freeze(e, hint)
         if target is not MISSING:
             special = self.builtin_call(target, e, hint)
             if special is not None:
@@ -216,6 +226,74 @@ class CallANF(ExpressionANF):
             f"cannot tell what {ast.unparse(func)!r} calls before running",
             "call a function by its name",
         )
+
+    # -- frozen distributions ----------------------------------------------------------------
+    def freeze(self, e: ast.Call, hint):
+        """``norm(mu, sigma)``: the call on atoms, each name among them kept in a fresh name
+        (a later ``mu = ...`` must not change the frozen distribution), and marked with what
+        froze it, for ``remember_frozen`` and ``unfrozen_call``."""
+        p_func, fnode = self.simple(e.func)
+        pre, args = self.atoms(e.args)
+        kws = []
+        for k in e.keywords:
+            p, a = self.atom(k.value)
+            pre += p
+            kws.append(ast.keyword(arg=k.arg, value=a))
+        for holder in [
+            *((args, i) for i in range(len(args))),
+            *((kws, i) for i in range(len(kws))),
+        ]:
+            items, i = holder
+            value = items[i].value if items is kws else items[i]
+            if isinstance(value, ast.Name) and not is_static(value):
+                kept = self.namer.fresh(f"{hint or 'frozen'}_parameter")
+                pre.append(assign(kept, value, self.at))
+                self.shadowed.add(kept)
+                if items is kws:
+                    items[i] = ast.keyword(arg=items[i].arg, value=name(kept))
+                else:
+                    items[i] = name(kept)
+        node = loc(ast.Call(func=fnode, args=args, keywords=kws), e)
+        node._frozen = (copy.deepcopy(e.func), args, kws)
+        return p_func + pre, node
+
+    def remember_frozen(self, target: str, simple) -> None:
+        """After ``target = simple``: whether ``target`` holds a distribution frozen here."""
+        frozen = getattr(simple, "_frozen", None)
+        if frozen is None:
+            self.frozen.pop(target, None)
+        else:
+            self.frozen[target] = frozen
+
+    def forget_frozen(self, body) -> None:
+        """Names a loop body assigns: frozen or not, they change from one pass to the next."""
+        for stmt in body:
+            for n in ast.walk(stmt):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                    self.frozen.pop(n.id, None)
+
+    def unfrozen_call(self, e: ast.Call):
+        """``d.logpdf(x)`` for ``d`` frozen here, or ``norm(mu, sigma).logpdf(x)``, as
+        ``norm.logpdf(x, mu, sigma)``: the method's own arguments, then the frozen ones (as
+        SciPy's frozen methods pass them on; ``seed`` is the frozen object's alone). None for
+        any other call, and for ``rvs``, whose own arguments SciPy puts after the frozen ones."""
+        func = e.func
+        if not isinstance(func, ast.Attribute) or func.attr.startswith("_") or func.attr == "rvs":
+            return None
+        base = func.value
+        if isinstance(base, ast.Name) and not is_static(base) and base.id in self.frozen:
+            dist, args, kws = self.frozen[base.id]
+        elif isinstance(base, ast.Call) and not is_static(base.func):
+            base = self.unpacked(base)
+            if registry.distribution_name(self.static(base.func)) is None:
+                return None
+            dist, args, kws = base.func, base.args, base.keywords
+        else:
+            return None
+        method = ast.Attribute(value=copy.deepcopy(dist), attr=func.attr, ctx=ast.Load())
+        keywords = [copy.deepcopy(k) for k in kws if k.arg != "seed"] + list(e.keywords)
+        args = [*e.args, *(copy.deepcopy(a) for a in args)]
+        return loc(ast.Call(func=loc(method, func), args=args, keywords=keywords), e)
 
     def refuse_local_function_value(self, simple, e) -> None:
         """A nested def used as a value (returned, put in a tuple or list): it is inlined where
@@ -339,8 +417,11 @@ class CallANF(ExpressionANF):
                 bound.__func__, types.FunctionType
             ):
                 return None
-            if registry.lookup(bound) is not None:
-                return None  # a primitive with a rule of its own: scipy.stats.norm.logpdf
+            if (
+                registry.lookup(bound) is not None
+                or registry.distribution_name(bound.__self__) is not None
+            ):
+                return None  # a primitive (with a rule: scipy.stats.norm.logpdf, or not)
             fn = bound.__func__
             owner = bound.__self__ if isinstance(bound.__self__, type) else type(bound.__self__)
             first = [copy.deepcopy(func.value)]
