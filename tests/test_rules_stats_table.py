@@ -1,6 +1,8 @@
 """The spec table of SciPy's distributions: every (distribution, method) pair with a rule,
 called unfrozen (``norm.logpdf(x, mu, sigma)``), frozen into a name (``d = norm(mu, sigma);
-d.logpdf(x)``) and frozen inline (``norm(mu, sigma).logpdf(x)``), in source, tape and graph modes.
+d.logpdf(x)``), frozen inline (``norm(mu, sigma).logpdf(x)``) and, for the functions of the
+point, frozen at module level (``D = norm(0.3, 1.4)`` read by the function), in source, tape and
+graph modes.
 
 Each row gives the call's point and its parameters as a function of ``p``; for each variant and
 mode, in float64: ``pb.grad`` against central differences, ``pb.jvp`` against the gradient and
@@ -153,6 +155,9 @@ def _module_text() -> str:
                 f"\n\ndef {row_id}_of_x_frozen(x):\n"
                 f"    d = stats.{dist}({x_params})\n"
                 f"    return np.sum(np.sin(d.{method}({at})))\n"
+                f"\n\n{row_id.upper()} = stats.{dist}({x_params})\n"
+                f"\n\ndef {row_id}_of_x_global(x):\n"
+                f"    return np.sum(np.sin({row_id.upper()}.{method}({at})))\n"
             )
     return "".join(out)
 
@@ -176,7 +181,7 @@ for _row in ROWS:
     for _variant in ("unfrozen", "frozen", "inline"):
         CASES.append((f"{_id}_{_variant}", _p))
     if _x_params is not None:
-        for _variant in ("unfrozen", "frozen"):
+        for _variant in ("unfrozen", "frozen", "global"):
             CASES.append((f"{_id}_of_x_{_variant}", _xs))
 
 

@@ -18,6 +18,7 @@ from . import (  # noqa: F401  (registration by import)
     decompositions,
     elementwise,
     fourier,
+    frozen,
     indexing,
     interpolation,
     linalg,

@@ -76,12 +76,17 @@ class FrozenDistribution:
     ``d.rvs(...)`` and the attributes that are not methods (``d.dist``, ``d.args``) are those
     of the frozen SciPy object, made from the same arguments."""
 
-    def __init__(self, distribution: DispatchingDistribution, args: tuple, kwargs: dict):
+    def __init__(
+        self, distribution: DispatchingDistribution, args: tuple, kwargs: dict, original=None
+    ):
         self.distribution = distribution
         self.frozen_args = args
         self.frozen_kwargs = kwargs
+        self.original = original  # the SciPy object it stands for, made outside the function
 
     def _scipy(self):
+        if self.original is not None:
+            return self.original
         return self.distribution.__wrapped__(*self.frozen_args, **self.frozen_kwargs)
 
     def __getattr__(self, attr):
@@ -103,14 +108,19 @@ class FrozenDistribution:
         return f"{self.distribution!r}(frozen)"
 
 
-def dispatching_distribution(value) -> DispatchingDistribution | None:
-    """The stand-in for ``value`` when it is a distribution of ``scipy.stats``; None for any
-    other value."""
+def dispatching_distribution(value) -> DispatchingDistribution | FrozenDistribution | None:
+    """The stand-in for ``value`` when it is a distribution of ``scipy.stats``, or a frozen
+    one made outside the function (``D = norm(0.0, 2.0)``, its methods then dispatching like
+    those frozen inside); None for any other value."""
+    from ..rules.frozen import frozen_parts
     from ..rules.registry import distribution_name
 
     name = distribution_name(value)
     if name is None:
-        return None
+        parts = frozen_parts(value)
+        if parts is None:
+            return None
+        return FrozenDistribution(dispatching_distribution(parts[0]), parts[1], parts[2], value)
     proxy = _PROXIES.get(name)
     if proxy is not None and proxy.__wrapped__ is value:
         return proxy

@@ -31,6 +31,7 @@ import copy
 import types
 
 from ...rules import registry
+from ...rules.frozen import frozen_parts
 from ..common.diagnostics import unsupported
 from ..common.naming import describe
 from ..common.syntax import assign, call, loc, name
@@ -288,12 +289,30 @@ class CallANF(ExpressionANF):
             if registry.distribution_name(self.static(base.func)) is None:
                 return None
             dist, args, kws = base.func, base.args, base.keywords
+        elif isinstance(base, ast.Name) and not is_static(base):
+            value = self.static(base)  # a global or captured frozen distribution
+            parts = None if value is MISSING else frozen_parts(value)
+            if parts is None:
+                return None
+            self.ns.guard(self.scope.home(base.id), value)  # rebound: generated anew
+            dist = mark_static(self.ns.ref(parts[0]))
+            args = [self._parameter(a) for a in parts[1]]
+            kws = [ast.keyword(arg=k, value=self._parameter(v)) for k, v in parts[2].items()]
         else:
             return None
-        method = ast.Attribute(value=copy.deepcopy(dist), attr=func.attr, ctx=ast.Load())
+        if is_static(dist):  # the method itself: a static reference the scope cannot read
+            method = mark_static(self.ns.ref(getattr(value_of(self.ns, dist), func.attr)))
+        else:
+            method = ast.Attribute(value=copy.deepcopy(dist), attr=func.attr, ctx=ast.Load())
         keywords = [copy.deepcopy(k) for k in kws if k.arg != "seed"] + list(e.keywords)
         args = [*e.args, *(copy.deepcopy(a) for a in args)]
         return loc(ast.Call(func=loc(method, func), args=args, keywords=keywords), e)
+
+    def _parameter(self, value):
+        """A parameter of a frozen distribution known before running, as an expression."""
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return ast.Constant(value)
+        return mark_static(self.ns.ref(value))
 
     def refuse_local_function_value(self, simple, e) -> None:
         """A nested def used as a value (returned, put in a tuple or list): it is inlined where
@@ -441,6 +460,8 @@ class CallANF(ExpressionANF):
         ):
             return None
         receiver = bound.__self__
+        if registry.lookup(bound) is not None or registry.distribution_name(receiver):
+            return None  # a primitive: norm.logpdf (or one without a rule, refused if needed)
         owner = receiver if isinstance(receiver, type) else type(receiver)
         self.owners.setdefault(id(bound.__func__), owner)
         first = [mark_static(self.ns.ref(receiver))]
