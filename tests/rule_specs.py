@@ -785,6 +785,14 @@ for _name in (
     spec(_name, r(3, 4))
     spec(_name, r(3, 4), r(3, 4), _SCALE)
     spec(_name, r(3, 4), loc=r(4), scale=1.5)
+for _name in ("scipy.stats.poisson.cdf", "scipy.stats.poisson.logcdf"):
+    spec(_name, np.array([0, 1, 3, 7]), pos(3, 4, low=0.5, high=5.0))
+    spec(_name, np.array([1.0, 2.5, 6.0, 9.7]), pos(3, 1, low=0.5, high=5.0), loc=1)
+for _name in ("scipy.stats.binom.cdf", "scipy.stats.binom.logcdf"):
+    spec(_name, np.array([0, 1, 3, 8]), 9, r(3, 4, low=0.1, high=0.9))
+    spec(
+        _name, np.array([2.0, 4.5, 5, 7]), np.array([6, 7, 8, 9]), r(3, 1, low=0.1, high=0.9), loc=1
+    )
 spec("scipy.stats.poisson.pmf", np.array([0, 1, 3, 7]), pos(3, 4, low=0.5, high=5.0))
 spec("scipy.stats.poisson.pmf", np.array([2, 4, 6, 9]), pos(3, 1, low=0.5, high=5.0), loc=1)
 for _name in ("scipy.stats.binom.logpmf", "scipy.stats.binom.pmf"):

@@ -111,11 +111,11 @@ ROWS = [
     ],
     *[
         (f"poisson_{m}", "poisson", m, "COUNTS", "p[0]", ([1.7], [3.2]), None, None)
-        for m in ("logpmf", "pmf")
+        for m in ("logpmf", "pmf", "cdf", "logcdf")
     ],
     *[
         (f"binom_{m}", "binom", m, "COUNTS", "9, p[0]", ([0.3], [0.55]), None, None)
-        for m in ("logpmf", "pmf")
+        for m in ("logpmf", "pmf", "cdf", "logcdf")
     ],
     *[
         (f"mvn_{m}", "multivariate_normal", m, "POINTS2", "p[:2], spd(p[2:])",

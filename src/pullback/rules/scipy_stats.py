@@ -1,7 +1,8 @@
 """Log-densities, densities and distribution functions of SciPy's univariate distributions:
 ``logpdf``, ``pdf``, ``cdf`` and ``logcdf`` of ``norm`` (and its ``sf``), ``t``, ``gamma``,
-``beta``, ``expon``, ``laplace`` and ``logistic``; ``logpmf`` and ``pmf`` of ``poisson`` and
-``binom``.
+``beta``, ``expon``, ``laplace`` and ``logistic``; ``logpmf``, ``pmf``, ``cdf`` and ``logcdf``
+of ``poisson`` and ``binom`` (whose cdf moves with ``mu`` or ``p`` as minus a density at
+``floor(k)``: ``-pmf(floor(k), mu)``, ``-n pmf(floor(k), n - 1, p)``).
 
 In: nothing. Out: rules registered under the methods' public names (``scipy.stats.norm.logpdf``)
 without importing SciPy: ``qualified_name`` names a method bound to one of the distribution
@@ -342,3 +343,43 @@ def binom_logpmf(k, n, p, loc=0):
 @elementwise("scipy.stats.binom.pmf", nondiff=("k", "n", "loc"))
 def binom_pmf(k, n, p, loc=0, ans=None):
     return ans * np.divide(k - loc - n * p, p * (1.0 - p))
+
+
+# -- the cdf and logcdf of poisson and binom: in mu and p, minus a density at floor(k) ---------
+
+
+@elementwise("scipy.stats.poisson.cdf", nondiff=("k", "loc"))
+def poisson_cdf(k, mu, loc=0):
+    j = np.floor(k - loc)
+    return -np.exp(j * np.log(mu) - mu - gammaln(j + 1.0))
+
+
+@elementwise("scipy.stats.poisson.logcdf", nondiff=("k", "loc"))
+def poisson_logcdf(k, mu, loc=0, ans=None):
+    j = np.floor(k - loc)
+    return -np.exp(j * np.log(mu) - mu - gammaln(j + 1.0) - ans)
+
+
+@elementwise("scipy.stats.binom.cdf", nondiff=("k", "n", "loc"))
+def binom_cdf(k, n, p, loc=0):
+    j = np.floor(k - loc)
+    return -n * np.exp(
+        gammaln(n)
+        - gammaln(j + 1.0)
+        - gammaln(n - j)
+        + j * np.log(p)
+        + (n - 1.0 - j) * np.log1p(-p)
+    )
+
+
+@elementwise("scipy.stats.binom.logcdf", nondiff=("k", "n", "loc"))
+def binom_logcdf(k, n, p, loc=0, ans=None):
+    j = np.floor(k - loc)
+    return -n * np.exp(
+        gammaln(n)
+        - gammaln(j + 1.0)
+        - gammaln(n - j)
+        + j * np.log(p)
+        + (n - 1.0 - j) * np.log1p(-p)
+        - ans
+    )

@@ -58,6 +58,8 @@ class DispatchingDistribution:
         self.__wrapped__ = distribution
 
     def __getattr__(self, attr):
+        if attr == "freeze":  # norm.freeze(mu, sigma): the same as norm(mu, sigma)
+            return self.__call__
         value = getattr(self.__wrapped__, attr)
         if isinstance(value, types.MethodType) and not attr.startswith("_"):
             return _dispatching_method(value)

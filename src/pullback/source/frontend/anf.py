@@ -76,6 +76,7 @@ class ANF(CallANF):
         self.packed: dict[str, int | list[str]] = {}  # *args length, **kwargs keys (inlined)
         # a local name holding a frozen distribution (d = norm(mu, sigma)): what froze it
         self.frozen: dict[str, tuple] = {}
+        self.ever_frozen: set[str] = set()  # names that held one somewhere (refused elsewhere)
 
     # -- statements ------------------------------------------------------------------------
     def function(self, node: ast.FunctionDef) -> ast.FunctionDef:

@@ -167,7 +167,14 @@ class CallANF(ExpressionANF):
         ):
             return self.dict_view(e, hint)
         target = value_of(self.ns, func) if is_static(func) else self.static(func)
-        if target is not MISSING and registry.distribution_name(target) is not None:
+        if target is not MISSING and (
+            registry.distribution_name(target) is not None
+            or (  # norm.freeze(mu, sigma), the same as norm(mu, sigma)
+                isinstance(target, types.MethodType)
+                and target.__name__ == "freeze"
+                and registry.distribution_name(target.__self__) is not None
+            )
+        ):
             return self.freeze(e, hint)
         if target is not MISSING:
             special = self.builtin_call(target, e, hint)
@@ -255,7 +262,10 @@ class CallANF(ExpressionANF):
                 else:
                     items[i] = name(kept)
         node = loc(ast.Call(func=fnode, args=args, keywords=kws), e)
-        node._frozen = (copy.deepcopy(e.func), args, kws)
+        dist = e.func
+        if isinstance(dist, ast.Attribute) and dist.attr == "freeze":
+            dist = dist.value
+        node._frozen = (copy.deepcopy(dist), args, kws)
         return p_func + pre, node
 
     def remember_frozen(self, target: str, simple) -> None:
@@ -265,6 +275,7 @@ class CallANF(ExpressionANF):
             self.frozen.pop(target, None)
         else:
             self.frozen[target] = frozen
+            self.ever_frozen.add(target)
 
     def forget_frozen(self, body) -> None:
         """Names a loop body assigns: frozen or not, they change from one pass to the next."""
@@ -286,9 +297,22 @@ class CallANF(ExpressionANF):
             dist, args, kws = self.frozen[base.id]
         elif isinstance(base, ast.Call) and not is_static(base.func):
             base = self.unpacked(base)
-            if registry.distribution_name(self.static(base.func)) is None:
+            dist = base.func
+            if isinstance(dist, ast.Attribute) and dist.attr == "freeze":
+                dist = dist.value  # norm.freeze(mu, sigma).logpdf(x)
+            if registry.distribution_name(self.static(dist)) is None:
                 return None
-            dist, args, kws = base.func, base.args, base.keywords
+            args, kws = base.args, base.keywords
+        elif isinstance(base, ast.Name) and base.id in self.ever_frozen:
+            raise unsupported(
+                e,
+                self.src,
+                f"{base.id!r} holds a distribution frozen on more than one path (in the "
+                "branches of an if, or anew in a loop), so which one this call uses is known "
+                "only when it runs",
+                f"freeze it where it is used, or call the method unfrozen: "
+                f"norm.{func.attr}(x, loc, scale)",
+            )
         elif isinstance(base, ast.Name) and not is_static(base):
             value = self.static(base)  # a global or captured frozen distribution
             parts = None if value is MISSING else frozen_parts(value)
