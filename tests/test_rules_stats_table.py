@@ -305,3 +305,45 @@ def test_a_method_without_a_rule_on_constants_runs():
     for mode in MODES:
         g = pb.grad(f, mode=mode)(np.array([0.2]))
         assert np.isclose(g[0], 1.2815515655446004)
+
+
+def _frozen_in_branches(p):
+    if p[0] > 0:
+        d = stats.norm(p[0], p[1])
+    else:
+        d = stats.norm(p[0], 2.0 * p[1])
+    return np.sum(d.logpdf(np.array([0.5, 1.5])))
+
+
+def _frozen_anew_in_a_loop(p):
+    s = 0.0
+    d = stats.norm(p[0], p[1])
+    for _ in range(3):
+        s = s + np.sum(d.logpdf(np.array([0.5, 1.5])))
+        d = stats.norm(s, p[1])
+    return s
+
+
+def _helper(d, x):
+    return d.logpdf(x)
+
+
+def _frozen_passed_on(p):
+    d = stats.norm(p[0], p[1])
+    return np.sum(_helper(d, np.array([0.5, 1.5])))
+
+
+@pytest.mark.parametrize(
+    ("f", "match"),
+    [
+        (_frozen_in_branches, "frozen on more than one path"),
+        (_frozen_anew_in_a_loop, "frozen on more than one path"),
+        (_frozen_passed_on, "no value to pass on"),
+    ],
+)
+def test_source_mode_refuses_a_frozen_distribution_it_cannot_follow(f, match):
+    with pytest.raises(pb.UnsupportedSyntaxError, match=match):
+        pb.grad(f)(np.array([0.2, 1.5]))
+    for mode in ("tape", "graph"):  # which run it
+        g = pb.grad(f, mode=mode)(np.array([0.2, 1.5]))
+        assert np.all(np.isfinite(g))

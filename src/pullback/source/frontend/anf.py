@@ -97,7 +97,8 @@ class ANF(CallANF):
         if isinstance(s, ast.Assign):
             target = s.targets[0].id
             pre, simple = self.simple(s.value, hint=target)
-            self.remember_frozen(target, simple)
+            if self.remember_frozen(target, simple):
+                return pre  # d = norm(mu, sigma): its methods' calls are made unfrozen
             if self.alias(target, simple):
                 return pre
             return pre + [assign(target, simple, s)]

@@ -268,14 +268,17 @@ class CallANF(ExpressionANF):
         node._frozen = (copy.deepcopy(dist), args, kws)
         return p_func + pre, node
 
-    def remember_frozen(self, target: str, simple) -> None:
-        """After ``target = simple``: whether ``target`` holds a distribution frozen here."""
+    def remember_frozen(self, target: str, simple) -> bool:
+        """For ``target = simple``: whether ``simple`` freezes a distribution, remembered for
+        ``target``. No such assignment is generated (SciPy's freezing costs a millisecond):
+        the name is refused as a value (``expr_Name``)."""
         frozen = getattr(simple, "_frozen", None)
         if frozen is None:
             self.frozen.pop(target, None)
-        else:
-            self.frozen[target] = frozen
-            self.ever_frozen.add(target)
+            return False
+        self.frozen[target] = frozen
+        self.ever_frozen.add(target)
+        return True
 
     def forget_frozen(self, body) -> None:
         """Names a loop body assigns: frozen or not, they change from one pass to the next."""
