@@ -347,3 +347,28 @@ def test_source_mode_refuses_a_frozen_distribution_it_cannot_follow(f, match):
     for mode in ("tape", "graph"):  # which run it
         g = pb.grad(f, mode=mode)(np.array([0.2, 1.5]))
         assert np.all(np.isfinite(g))
+
+
+FROZEN_GLOBAL = stats.norm(0.3, 1.4)
+
+
+def _draws_and_moments(p):
+    d = stats.norm(0.0, 1.0)
+    noise = d.rvs(size=3, random_state=0)  # constants: no derivative needed
+    more = FROZEN_GLOBAL.rvs(3, random_state=1)
+    return np.sum(p * noise) + np.sum(p * more) + FROZEN_GLOBAL.mean() * p[0]
+
+
+def _draws_of_traced_parameters(p):
+    d = stats.norm(p[0], p[1])
+    return np.sum(d.rvs(size=3, random_state=0))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_other_methods_of_a_frozen_distribution(mode):
+    p = np.array([0.2, 1.5, 0.3])
+    expected = stats.norm(0.0, 1.0).rvs(size=3, random_state=0)
+    expected = expected + FROZEN_GLOBAL.rvs(3, random_state=1) + np.array([0.3, 0.0, 0.0])
+    np.testing.assert_allclose(pb.grad(_draws_and_moments, mode=mode)(p), expected)
+    with pytest.raises(pb.MissingRuleError, match="scipy.stats.norm.rvs"):
+        pb.grad(_draws_of_traced_parameters, mode=mode)(p[:2])

@@ -12,7 +12,8 @@ is among its arguments: a method with a rule is recorded as one primitive, and o
 walking into SciPy. Calling the stand-in (``norm(mu, sigma)``) freezes it as SciPy does, but
 into a ``FrozenDistribution`` that keeps the traced parameters: its ``logpdf(x)`` is the
 unfrozen ``norm.logpdf(x, mu, sigma)``, and so for every method that takes its own arguments
-before the distribution's (all but ``rvs``, which the frozen SciPy object itself answers).
+before the distribution's (``rvs`` given keywords only: ``d.rvs(size=3)``; given positional
+ones, the frozen SciPy object itself answers).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class DispatchingDistribution:
 class FrozenDistribution:
     """``norm(mu, sigma)`` made inside a traced function: ``d.logpdf(x)`` is
     ``norm.logpdf(x, mu, sigma)`` (dispatching), and ``d.mean()`` is ``norm.mean(mu, sigma)``;
-    ``d.rvs(...)`` and the attributes that are not methods (``d.dist``, ``d.args``) are those
+    ``d.rvs(3)`` and the attributes that are not methods (``d.dist``, ``d.args``) are those
     of the frozen SciPy object, made from the same arguments."""
 
     def __init__(
@@ -92,7 +93,7 @@ class FrozenDistribution:
         return self.distribution.__wrapped__(*self.frozen_args, **self.frozen_kwargs)
 
     def __getattr__(self, attr):
-        if attr.startswith("_") or attr == "rvs":
+        if attr.startswith("_"):
             return getattr(self._scipy(), attr)
         method = getattr(self.distribution, attr)
         if not getattr(method, "dispatches", False):
@@ -101,6 +102,8 @@ class FrozenDistribution:
         frozen_kwargs = {k: v for k, v in self.frozen_kwargs.items() if k != "seed"}
 
         def call(*args, **kwargs):
+            if attr == "rvs" and args:  # d.rvs(3): SciPy puts its own arguments last
+                return self._scipy().rvs(*args, **kwargs)
             return method(*args, *frozen_args, **frozen_kwargs, **kwargs)
 
         call.__name__ = attr

@@ -247,20 +247,17 @@ class CallANF(ExpressionANF):
             p, a = self.atom(k.value)
             pre += p
             kws.append(ast.keyword(arg=k.arg, value=a))
-        for holder in [
-            *((args, i) for i in range(len(args))),
-            *((kws, i) for i in range(len(kws))),
-        ]:
-            items, i = holder
-            value = items[i].value if items is kws else items[i]
-            if isinstance(value, ast.Name) and not is_static(value):
-                kept = self.namer.fresh(f"{hint or 'frozen'}_parameter")
-                pre.append(assign(kept, value, self.at))
-                self.shadowed.add(kept)
-                if items is kws:
-                    items[i] = ast.keyword(arg=items[i].arg, value=name(kept))
-                else:
-                    items[i] = name(kept)
+
+        def keep(atom):
+            if not isinstance(atom, ast.Name) or is_static(atom):
+                return atom
+            kept = self.namer.fresh(f"{hint or 'frozen'}_parameter")
+            pre.append(assign(kept, atom, self.at))
+            self.shadowed.add(kept)
+            return name(kept)
+
+        args = [keep(a) for a in args]
+        kws = [ast.keyword(arg=k.arg, value=keep(k.value)) for k in kws]
         node = loc(ast.Call(func=fnode, args=args, keywords=kws), e)
         dist = e.func
         if isinstance(dist, ast.Attribute) and dist.attr == "freeze":
@@ -291,9 +288,12 @@ class CallANF(ExpressionANF):
         """``d.logpdf(x)`` for ``d`` frozen here, or ``norm(mu, sigma).logpdf(x)``, as
         ``norm.logpdf(x, mu, sigma)``: the method's own arguments, then the frozen ones (as
         SciPy's frozen methods pass them on; ``seed`` is the frozen object's alone). None for
-        any other call, and for ``rvs``, whose own arguments SciPy puts after the frozen ones."""
+        any other call, and for ``rvs`` given positional arguments, which SciPy puts after the
+        frozen ones (``d.rvs(size=3)`` is ``norm.rvs(mu, sigma, size=3)``)."""
         func = e.func
-        if not isinstance(func, ast.Attribute) or func.attr.startswith("_") or func.attr == "rvs":
+        if not isinstance(func, ast.Attribute) or func.attr.startswith("_"):
+            return None
+        if func.attr == "rvs" and e.args:
             return None
         base = func.value
         if isinstance(base, ast.Name) and not is_static(base) and base.id in self.frozen:
@@ -316,8 +316,12 @@ class CallANF(ExpressionANF):
                 f"freeze it where it is used, or call the method unfrozen: "
                 f"norm.{func.attr}(x, loc, scale)",
             )
-        elif isinstance(base, ast.Name) and not is_static(base):
-            value = self.static(base)  # a global or captured frozen distribution
+        elif (
+            isinstance(base, ast.Name) and not is_static(base) and base.id not in self.scope.locals
+        ):
+            # a global or captured frozen distribution (read by name even once it is read as
+            # data, ``D = module.D``, for another of its uses)
+            value = self.scope.lookup(base.id)
             parts = None if value is MISSING else frozen_parts(value)
             if parts is None:
                 return None
@@ -447,6 +451,8 @@ class CallANF(ExpressionANF):
             and is_data(self.scope.lookup(func.value.id))
         ):
             # a method of a global or captured object (model.predict(x)), read when running
+            if frozen_parts(self.scope.lookup(func.value.id)) is not None:
+                return None  # D.rvs(3) of a frozen distribution: a primitive, not SciPy's code
             owner = type(self.scope.lookup(func.value.id))
             attr = _class_attribute(owner, func.attr)
             if isinstance(attr, staticmethod):
