@@ -767,6 +767,52 @@ spec("scipy.stats.gamma.logpdf", pos(3, 4, low=0.5, high=3.0), pos(3, 4, low=0.5
 spec("scipy.stats.gamma.logpdf", pos(3, 4, low=1.0, high=3.0), 2.5, r(4, low=-0.5, high=0.5), 1.5)
 spec("scipy.stats.beta.logpdf", _UNIT, pos(3, 4, low=0.5, high=4.0), pos(3, 4, low=0.5, high=4.0))
 spec("scipy.stats.beta.logpdf", _UNIT, 2.0, 3.0, loc=-0.5, scale=pos(3, 4, low=2.0, high=3.0))
+for _name in ("scipy.stats.t.pdf", "scipy.stats.t.cdf", "scipy.stats.t.logcdf"):
+    spec(_name, r(3, 4), pos(3, 4, low=1.0, high=8.0))  # df refuses in cdf and logcdf
+    spec(_name, r(3, 4), 3.5, loc=r(4), scale=_SCALE)
+for _name in ("scipy.stats.gamma.pdf", "scipy.stats.gamma.cdf", "scipy.stats.gamma.logcdf"):
+    spec(_name, pos(3, 4, low=0.5, high=3.0), pos(3, 4, low=0.5, high=4.0))
+    spec(_name, pos(3, 4, low=1.0, high=3.0), 2.5, r(4, low=-0.5, high=0.5), 1.5)
+for _name in ("scipy.stats.beta.pdf", "scipy.stats.beta.cdf", "scipy.stats.beta.logcdf"):
+    spec(_name, _UNIT, pos(3, 4, low=0.5, high=4.0), pos(3, 4, low=0.5, high=4.0))
+    spec(_name, _UNIT, 2.0, 3.0, loc=-0.5, scale=pos(3, 4, low=2.0, high=3.0))
+for _name in ("scipy.stats.expon.pdf", "scipy.stats.expon.cdf", "scipy.stats.expon.logcdf"):
+    spec(_name, pos(3, 4))
+    spec(_name, pos(3, 4, low=1.0, high=3.0), r(4, low=-0.5, high=0.5), _SCALE)
+for _name in (
+    "scipy.stats.laplace.pdf",
+    "scipy.stats.laplace.cdf",
+    "scipy.stats.laplace.logcdf",
+    "scipy.stats.logistic.pdf",
+    "scipy.stats.logistic.cdf",
+    "scipy.stats.logistic.logcdf",
+):
+    spec(_name, r(3, 4))
+    spec(_name, r(3, 4), r(3, 4), _SCALE)
+    spec(_name, r(3, 4), loc=r(4), scale=1.5)
+for _name in ("scipy.stats.poisson.cdf", "scipy.stats.poisson.logcdf"):
+    spec(_name, np.array([0, 1, 3, 7]), pos(3, 4, low=0.5, high=5.0))
+    spec(_name, np.array([1.0, 2.5, 6.0, 9.7]), pos(3, 1, low=0.5, high=5.0), loc=1)
+for _name in ("scipy.stats.binom.cdf", "scipy.stats.binom.logcdf"):
+    spec(_name, np.array([0, 1, 3, 8]), 9, r(3, 4, low=0.1, high=0.9))
+    spec(
+        _name, np.array([2.0, 4.5, 5, 7]), np.array([6, 7, 8, 9]), r(3, 1, low=0.1, high=0.9), loc=1
+    )
+spec("scipy.stats.poisson.pmf", np.array([0, 1, 3, 7]), pos(3, 4, low=0.5, high=5.0))
+spec("scipy.stats.poisson.pmf", np.array([2, 4, 6, 9]), pos(3, 1, low=0.5, high=5.0), loc=1)
+for _name in ("scipy.stats.binom.logpmf", "scipy.stats.binom.pmf"):
+    spec(_name, np.array([0, 1, 3, 7]), 9, r(3, 4, low=0.1, high=0.9))
+    spec(_name, np.array([2, 4, 5, 6]), np.array([6, 7, 8, 9]), r(3, 1, low=0.1, high=0.9), loc=1)
+for _name in ("scipy.stats.multivariate_normal.logpdf", "scipy.stats.multivariate_normal.pdf"):
+    spec(_name, r(3), r(3), SPD(3))
+    spec(_name, r(5, 3), r(3), SPD(3))
+    spec(_name, r(2, 4, 3), mean=r(3), cov=SPD(3))
+    spec(_name, r(1, 2), r(2), SPD(2))  # one point of shape (1, d): a number
+_SIMPLEX = r(3, low=0.1, high=0.3)  # three components, the fourth one minus their sum
+for _name in ("scipy.stats.dirichlet.logpdf", "scipy.stats.dirichlet.pdf"):
+    spec(_name, _SIMPLEX, pos(4, low=0.5, high=3.0))
+    spec(_name, r(3, 5, low=0.1, high=0.3), pos(4, low=0.5, high=3.0))
+    spec(_name, r(3, 1, low=0.1, high=0.3), pos(4, low=0.5, high=3.0))
 
 spec(np.sign, nonzero(3, 4))
 spec(np.sign, cnz(3, 4))

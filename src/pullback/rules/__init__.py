@@ -7,10 +7,10 @@ Out: the lookup functions of ``registry``.
 One module per family: ``elementwise`` (operators, ``math``, ufuncs), ``reductions``,
 ``statistics`` (quantiles, cov, select), ``linalg``, ``decompositions`` (``svd``, ``qr``,
 ``eig``, ``pinv``, ``cond``), ``shapes`` (and ``rearranging`` beside it), ``indexing``,
-``interpolation``, ``nondiff``, ``methods``, ``scipy_special``, ``scipy_stats`` (the
-distributions' log-densities), ``scipy_integrate`` (``odeint``), ``complexes`` (``abs``,
-``real``, ``imag``, ``conj``, ``angle``), ``fourier`` (``np.fft``), ``runtime_rules`` (the
-helpers generated code calls, for higher orders).
+``interpolation``, ``nondiff``, ``methods``, ``scipy_special``, ``scipy_stats`` and
+``scipy_stats_multivariate`` (the distributions' densities), ``scipy_integrate`` (``odeint``),
+``complexes`` (``abs``, ``real``, ``imag``, ``conj``, ``angle``), ``fourier`` (``np.fft``),
+``runtime_rules`` (the helpers generated code calls, for higher orders).
 """
 
 from . import (  # noqa: F401  (registration by import)
@@ -18,6 +18,7 @@ from . import (  # noqa: F401  (registration by import)
     decompositions,
     elementwise,
     fourier,
+    frozen,
     indexing,
     interpolation,
     linalg,
@@ -29,6 +30,7 @@ from . import (  # noqa: F401  (registration by import)
     scipy_integrate,
     scipy_special,
     scipy_stats,
+    scipy_stats_multivariate,
     shapes,
     statistics,
 )

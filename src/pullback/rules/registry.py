@@ -121,15 +121,30 @@ def _distribution_method(fn: Any) -> str | None:
 
 
 def distribution_name(value: Any) -> str | None:
-    """``norm`` for the distribution instance ``scipy.stats.norm``; None for any other value."""
+    """``norm`` for the distribution instance ``scipy.stats.norm``, ``multivariate_normal`` for
+    ``scipy.stats.multivariate_normal``; None for any other value (a frozen distribution too)."""
     stats = sys.modules.get("scipy.stats")
     if stats is None or not (type(value).__module__ or "").startswith("scipy.stats"):
         return None
     try:
         name = getattr(value, "name", None)
-        return name if isinstance(name, str) and getattr(stats, name, None) is value else None
+        if isinstance(name, str) and getattr(stats, name, None) is value:
+            return name
     except Exception:  # noqa: BLE001 - an object whose attributes raise: not a distribution
         return None
+    # the multivariate ones have no name: found among scipy.stats's instances of their class
+    if not type(value).__name__.endswith("_gen"):
+        return None
+    name = _MULTIVARIATE.get(id(value))
+    if name is None:
+        for key, member in vars(stats).items():
+            if type(member) is type(value) and not key.startswith("_"):
+                _MULTIVARIATE[id(member)] = key
+        name = _MULTIVARIATE.get(id(value))
+    return name if name is not None and getattr(stats, name, None) is value else None
+
+
+_MULTIVARIATE: dict[int, str] = {}
 
 
 def qualified_name(fn: Any) -> str:

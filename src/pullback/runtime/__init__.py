@@ -147,6 +147,7 @@ def pop(stack: Stack):
 from . import arrays as _arrays  # noqa: E402
 from . import complexes as _complex  # noqa: E402
 from . import decompositions as _decompositions  # noqa: E402
+from . import distributions as _distributions  # noqa: E402
 from . import fourier as _fft  # noqa: E402
 from . import indexing as _indexing  # noqa: E402
 from . import linalg as _linalg  # noqa: E402
@@ -157,6 +158,7 @@ from . import tangents as _tangents  # noqa: E402
 from .arrays import *  # noqa: E402,F401,F403
 from .complexes import *  # noqa: E402,F401,F403
 from .decompositions import *  # noqa: E402,F401,F403
+from .distributions import *  # noqa: E402,F401,F403
 from .fourier import *  # noqa: E402,F401,F403
 from .indexing import *  # noqa: E402,F401,F403
 from .linalg import *  # noqa: E402,F401,F403
@@ -167,4 +169,4 @@ from .tangents import *  # noqa: E402,F401,F403
 
 __all__ += _arrays.__all__ + _complex.__all__ + _fft.__all__ + _indexing.__all__
 __all__ += _linalg.__all__ + _decompositions.__all__ + _special.__all__ + _statistics.__all__
-__all__ += _tangents.__all__ + _structures.__all__
+__all__ += _tangents.__all__ + _structures.__all__ + _distributions.__all__

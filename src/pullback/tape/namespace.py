@@ -27,6 +27,7 @@ import numpy as np
 
 from ..callables import numba_function
 from ..errors import NonDifferentiableError, PullbackError, watching
+from .distributions import dispatching_distribution
 from .traced import _plain, bind, is_traced
 
 __all__ = [
@@ -278,49 +279,6 @@ def _holds_python_rules(module: types.ModuleType) -> bool:
 
 
 _DISPATCHING_MODULES: dict = {}
-_DISPATCHING_DISTRIBUTIONS: dict = {}
-
-
-class _DispatchingDistribution:
-    """A stand-in for a distribution of ``scipy.stats`` (``norm``) whose methods with a rule
-    (``norm.logpdf``) dispatch through ``bind`` on traced values: SciPy's own code converts its
-    arguments with ``np.asarray``. Every other attribute is the distribution's own."""
-
-    def __init__(self, distribution):
-        self.__wrapped__ = distribution
-
-    def __getattr__(self, attr):
-        from ..rules.registry import lookup
-
-        value = getattr(self.__wrapped__, attr)
-        if isinstance(value, types.MethodType) and lookup(value) is not None:
-            return _dispatching(value, keywords=True)
-        return value
-
-    def __call__(self, *args, **kwargs):  # norm(loc, scale): a frozen distribution
-        return self.__wrapped__(*args, **kwargs)
-
-    def __repr__(self) -> str:
-        return repr(self.__wrapped__)
-
-
-def _dispatching_distribution(value) -> _DispatchingDistribution | None:
-    """The stand-in for ``value`` when it is a distribution of ``scipy.stats`` with a rule for
-    one of its methods (``scipy.stats.norm.logpdf``); None for any other value."""
-    from ..rules.registry import distribution_name, supported_functions
-
-    name = distribution_name(value)
-    if name is None:
-        return None
-    proxy = _DISPATCHING_DISTRIBUTIONS.get(name)
-    if proxy is not None and proxy.__wrapped__ is value:
-        return proxy
-    prefix = f"scipy.stats.{name}."
-    if not any(n.startswith(prefix) for n in supported_functions()):
-        return None
-    proxy = _DispatchingDistribution(value)
-    _DISPATCHING_DISTRIBUTIONS[name] = proxy
-    return proxy
 
 
 def _dispatching_module(module: types.ModuleType) -> types.ModuleType:
@@ -338,7 +296,7 @@ def _dispatching_module(module: types.ModuleType) -> types.ModuleType:
         if type(value) is types.FunctionType and _is_registered_python_function(value):
             value = _dispatching(value)
         elif module.__name__ == "scipy.stats":
-            value = _dispatching_distribution(value) or value
+            value = dispatching_distribution(value) or value
         proxy.__dict__[name] = value
 
     def submodule(name):  # also those SciPy loads on first access (scipy.special)
@@ -374,7 +332,7 @@ def _replacement(value):
         return None
     if numba_function(value) is not None:
         return _dispatching(value)  # a Numba kernel: one primitive, its rule its gradient
-    distribution = _dispatching_distribution(value)  # scipy.stats.norm: its norm.logpdf
+    distribution = dispatching_distribution(value)  # scipy.stats.norm: its norm.logpdf
     if distribution is not None:
         return distribution
     if isinstance(value, types.BuiltinFunctionType):

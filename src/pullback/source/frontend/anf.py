@@ -74,6 +74,9 @@ class ANF(CallANF):
         # a local name holding a function: a nested function's name, or a static reference
         self.functions: dict[str, str | ast.expr] = {}
         self.packed: dict[str, int | list[str]] = {}  # *args length, **kwargs keys (inlined)
+        # a local name holding a frozen distribution (d = norm(mu, sigma)): what froze it
+        self.frozen: dict[str, tuple] = {}
+        self.ever_frozen: set[str] = set()  # names that held one somewhere (refused elsewhere)
 
     # -- statements ------------------------------------------------------------------------
     def function(self, node: ast.FunctionDef) -> ast.FunctionDef:
@@ -94,6 +97,8 @@ class ANF(CallANF):
         if isinstance(s, ast.Assign):
             target = s.targets[0].id
             pre, simple = self.simple(s.value, hint=target)
+            if self.remember_frozen(target, simple):
+                return pre  # d = norm(mu, sigma): its methods' calls are made unfrozen
             if self.alias(target, simple):
                 return pre
             return pre + [assign(target, simple, s)]
@@ -106,8 +111,12 @@ class ANF(CallANF):
             pre, test = self.atom(s.test)
             if isinstance(test, ast.Constant):
                 return pre + self.block(s.body if test.value else s.orelse)
+            before = dict(self.frozen)
             body = self.block(s.body) or [loc(ast.Pass(), s)]
+            after_body, self.frozen = self.frozen, before
             orelse = self.block(s.orelse)
+            # a name frozen differently on the two paths: known on neither after the if
+            self.frozen = {k: v for k, v in self.frozen.items() if after_body.get(k) is v}
             return pre + [loc(ast.If(test=test, body=body, orelse=orelse), s)]
         if isinstance(s, ast.While):
             cond = self.namer.fresh(
@@ -115,7 +124,9 @@ class ANF(CallANF):
             )
             pre, value = self.simple(s.test, hint=cond)
             compute = pre + [assign(cond, value, s)]
+            self.forget_frozen(s.body)
             body = self.block(s.body)
+            self.forget_frozen(s.body)
             again = copy.deepcopy(compute)
             return compute + [loc(ast.While(test=name(cond), body=body + again, orelse=[]), s)]
         if isinstance(s, ast.For):
@@ -137,7 +148,9 @@ class ANF(CallANF):
                     at = name(keep)
                 args.append(at)
             rng = loc(ast.Call(func=self.builtin_ref("range"), args=args, keywords=[]), s)
+            self.forget_frozen(s.body)
             body = self.block(s.body) or [loc(ast.Pass(), s)]
+            self.forget_frozen(s.body)
             return pre + [loc(ast.For(target=s.target, iter=rng, body=body, orelse=[]), s)]
         if isinstance(s, ast.Return):
             pre, a = self.atom(

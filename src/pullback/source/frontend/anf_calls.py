@@ -12,7 +12,12 @@ lowered to:
   (``m(self, a)``), differentiated like any other;
 - ndarray methods of the rule table (``x.sum()``): the function the adapter names;
 - ``d.values()``/``d.items()``: a list built by position over ``d``'s keys;
-- ``sum``/``max``/``min`` over generators and lists, two-argument ``max``/``min``: loops.
+- ``sum``/``max``/``min`` over generators and lists, two-argument ``max``/``min``: loops;
+- a distribution of ``scipy.stats`` frozen in the function (``d = norm(mu, sigma)``, its
+  parameters kept in fresh names) and its methods (``d.logpdf(x)``, ``norm(mu, sigma).cdf(x)``):
+  the unfrozen call ``norm.logpdf(x, mu, sigma)``, which has the rule; a method of a
+  distribution without a rule (``cauchy.logpdf``) stays one call, which the transformation
+  refuses (``MissingRuleError``) if it must differentiate it, never SciPy's code inlined.
 
 A call whose callee is known only when running (a local name, a call's result) is kept as a
 call of that atom, which the transforms differentiate through ``source.dynamic``; a function
@@ -28,6 +33,7 @@ import copy
 import types
 
 from ...rules import registry
+from ...rules.frozen import frozen_parts
 from ..common.diagnostics import unsupported
 from ..common.naming import describe
 from ..common.syntax import assign, call, loc, name
@@ -135,6 +141,9 @@ class CallANF(ExpressionANF):
 
     def expr_Call(self, e, hint):
         e = self.unpacked(e)
+        unfrozen = self.unfrozen_call(e)
+        if unfrozen is not None:
+            return self.simple(unfrozen, hint)
         func = e.func
         if isinstance(func, ast.Name) and func.id in self.functions:
             fn = self.functions[func.id]
@@ -160,6 +169,15 @@ class CallANF(ExpressionANF):
         ):
             return self.dict_view(e, hint)
         target = value_of(self.ns, func) if is_static(func) else self.static(func)
+        if target is not MISSING and (
+            registry.distribution_name(target) is not None
+            or (  # norm.freeze(mu, sigma), the same as norm(mu, sigma)
+                isinstance(target, types.MethodType)
+                and target.__name__ == "freeze"
+                and registry.distribution_name(target.__self__) is not None
+            )
+        ):
+            return self.freeze(e, hint)
         if target is not MISSING:
             special = self.builtin_call(target, e, hint)
             if special is not None:
@@ -227,6 +245,116 @@ class CallANF(ExpressionANF):
             kws.append(ast.keyword(arg=k.arg, value=a))
         node = loc(ast.Call(func=func, args=args, keywords=kws), e)
         return pre + p2, node
+
+    # -- frozen distributions ----------------------------------------------------------------
+    def freeze(self, e: ast.Call, hint):
+        """``norm(mu, sigma)``: the call on atoms, each name among them kept in a fresh name
+        (a later ``mu = ...`` must not change the frozen distribution), and marked with what
+        froze it, for ``remember_frozen`` and ``unfrozen_call``."""
+        p_func, fnode = self.simple(e.func)
+        pre, args = self.atoms(e.args)
+        kws = []
+        for k in e.keywords:
+            p, a = self.atom(k.value)
+            pre += p
+            kws.append(ast.keyword(arg=k.arg, value=a))
+
+        def keep(atom):
+            if not isinstance(atom, ast.Name) or is_static(atom):
+                return atom
+            kept = self.namer.fresh(f"{hint or 'frozen'}_parameter")
+            pre.append(assign(kept, atom, self.at))
+            self.shadowed.add(kept)
+            return name(kept)
+
+        args = [keep(a) for a in args]
+        kws = [ast.keyword(arg=k.arg, value=keep(k.value)) for k in kws]
+        node = loc(ast.Call(func=fnode, args=args, keywords=kws), e)
+        dist = e.func
+        if isinstance(dist, ast.Attribute) and dist.attr == "freeze":
+            dist = dist.value
+        node._frozen = (copy.deepcopy(dist), args, kws)
+        return p_func + pre, node
+
+    def remember_frozen(self, target: str, simple) -> bool:
+        """For ``target = simple``: whether ``simple`` freezes a distribution, remembered for
+        ``target``. No such assignment is generated (SciPy's freezing costs a millisecond):
+        the name is refused as a value (``expr_Name``)."""
+        frozen = getattr(simple, "_frozen", None)
+        if frozen is None:
+            self.frozen.pop(target, None)
+            return False
+        self.frozen[target] = frozen
+        self.ever_frozen.add(target)
+        return True
+
+    def forget_frozen(self, body) -> None:
+        """Names a loop body assigns: frozen or not, they change from one pass to the next."""
+        for stmt in body:
+            for n in ast.walk(stmt):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                    self.frozen.pop(n.id, None)
+
+    def unfrozen_call(self, e: ast.Call):
+        """``d.logpdf(x)`` for ``d`` frozen here, or ``norm(mu, sigma).logpdf(x)``, as
+        ``norm.logpdf(x, mu, sigma)``: the method's own arguments, then the frozen ones (as
+        SciPy's frozen methods pass them on; ``seed`` is the frozen object's alone). None for
+        any other call, and for ``rvs`` given positional arguments, which SciPy puts after the
+        frozen ones (``d.rvs(size=3)`` is ``norm.rvs(mu, sigma, size=3)``)."""
+        func = e.func
+        if not isinstance(func, ast.Attribute) or func.attr.startswith("_"):
+            return None
+        if func.attr == "rvs" and e.args:
+            return None
+        base = func.value
+        if isinstance(base, ast.Name) and not is_static(base) and base.id in self.frozen:
+            dist, args, kws = self.frozen[base.id]
+        elif isinstance(base, ast.Call) and not is_static(base.func):
+            base = self.unpacked(base)
+            dist = base.func
+            if isinstance(dist, ast.Attribute) and dist.attr == "freeze":
+                dist = dist.value  # norm.freeze(mu, sigma).logpdf(x)
+            if registry.distribution_name(self.static(dist)) is None:
+                return None
+            args, kws = base.args, base.keywords
+        elif isinstance(base, ast.Name) and base.id in self.ever_frozen:
+            raise unsupported(
+                e,
+                self.src,
+                f"{base.id!r} holds a distribution frozen on more than one path (in the "
+                "branches of an if, or anew in a loop), so which one this call uses is known "
+                "only when it runs",
+                f"freeze it where it is used, or call the method unfrozen: "
+                f"norm.{func.attr}(x, loc, scale)",
+            )
+        elif (
+            isinstance(base, ast.Name) and not is_static(base) and base.id not in self.scope.locals
+        ):
+            # a global or captured frozen distribution (read by name even once it is read as
+            # data, ``D = module.D``, for another of its uses)
+            value = self.scope.lookup(base.id)
+            parts = None if value is MISSING else frozen_parts(value)
+            if parts is None:
+                return None
+            self.ns.guard(self.scope.home(base.id), value)  # rebound: generated anew
+            dist = mark_static(self.ns.ref(parts[0]))
+            args = [self._parameter(a) for a in parts[1]]
+            kws = [ast.keyword(arg=k, value=self._parameter(v)) for k, v in parts[2].items()]
+        else:
+            return None
+        if is_static(dist):  # the method itself: a static reference the scope cannot read
+            method = mark_static(self.ns.ref(getattr(value_of(self.ns, dist), func.attr)))
+        else:
+            method = ast.Attribute(value=copy.deepcopy(dist), attr=func.attr, ctx=ast.Load())
+        keywords = [copy.deepcopy(k) for k in kws if k.arg != "seed"] + list(e.keywords)
+        args = [*e.args, *(copy.deepcopy(a) for a in args)]
+        return loc(ast.Call(func=loc(method, func), args=args, keywords=keywords), e)
+
+    def _parameter(self, value):
+        """A parameter of a frozen distribution known before running, as an expression."""
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return ast.Constant(value)
+        return mark_static(self.ns.ref(value))
 
     def refuse_local_function_value(self, simple, e) -> None:
         """A nested def used as a value (returned, put in a tuple or list): it is inlined where
@@ -334,6 +462,8 @@ class CallANF(ExpressionANF):
             and is_data(self.scope.lookup(func.value.id))
         ):
             # a method of a global or captured object (model.predict(x)), read when running
+            if frozen_parts(self.scope.lookup(func.value.id)) is not None:
+                return None  # D.rvs(3) of a frozen distribution: a primitive, not SciPy's code
             owner = type(self.scope.lookup(func.value.id))
             attr = _class_attribute(owner, func.attr)
             if isinstance(attr, staticmethod):
@@ -350,8 +480,11 @@ class CallANF(ExpressionANF):
                 bound.__func__, types.FunctionType
             ):
                 return None
-            if registry.lookup(bound) is not None:
-                return None  # a primitive with a rule of its own: scipy.stats.norm.logpdf
+            if (
+                registry.lookup(bound) is not None
+                or registry.distribution_name(bound.__self__) is not None
+            ):
+                return None  # a primitive (with a rule: scipy.stats.norm.logpdf, or not)
             fn = bound.__func__
             owner = bound.__self__ if isinstance(bound.__self__, type) else type(bound.__self__)
             first = [copy.deepcopy(func.value)]
@@ -371,6 +504,8 @@ class CallANF(ExpressionANF):
         ):
             return None
         receiver = bound.__self__
+        if registry.lookup(bound) is not None or registry.distribution_name(receiver):
+            return None  # a primitive: norm.logpdf (or one without a rule, refused if needed)
         owner = receiver if isinstance(receiver, type) else type(receiver)
         self.owners.setdefault(id(bound.__func__), owner)
         first = [mark_static(self.ns.ref(receiver))]

@@ -101,6 +101,15 @@ class ExpressionANF:
         if is_static(e):
             return [], e
         if e.id in self.shadowed:
+            if e.id in getattr(self, "ever_frozen", ()):
+                raise unsupported(
+                    e,
+                    self.src,
+                    f"{e.id!r} holds a frozen distribution, which source mode takes apart into "
+                    f"the calls of its methods ({e.id}.logpdf(x) is norm.logpdf(x, mu, sigma)): "
+                    "it is no value to pass on or return",
+                    "call its methods where it is frozen, or pass its parameters instead",
+                )
             return [], name(e.id)
         value = self.scope.lookup(e.id)
         if value is MISSING:
