@@ -17,6 +17,9 @@ import numpy as np
 
 from ..runtime import (
     gradient_adjoint,
+    meshgrid_adjoint,
+    meshgrid_of,
+    meshgrid_tangent,
     partition_order,
     rollaxis_order,
     sorted_adjoint,
@@ -25,7 +28,7 @@ from ..runtime import (
     split_adjoint,
     take_along_axis_adjoint,
 )
-from .registry import defnondiff, defrule
+from .registry import defnondiff, defrule, defvariadic
 
 defnondiff(rollaxis_order, partition_order, sorted_order)
 
@@ -200,3 +203,43 @@ def real_if_close_jvp(a_dot, ans, a, tol=100):
 
 
 defrule(np.real_if_close, vjp=real_if_close_vjp, jvp=real_if_close_jvp, linear=True)
+
+
+# -- meshgrid: any number of arrays, computed as a function of their tuple ----------------------
+
+
+def meshgrid_of_vjp(g, ans, xs, copy=True, sparse=False, indexing="xy"):
+    return meshgrid_adjoint(g, xs, sparse, indexing)
+
+
+def meshgrid_of_jvp(xs_dot, ans, xs, copy=True, sparse=False, indexing="xy"):
+    return meshgrid_tangent(xs_dot, xs, sparse, indexing)
+
+
+defrule(meshgrid_of, vjp=meshgrid_of_vjp, jvp=meshgrid_of_jvp, linear=True)
+defvariadic(np.meshgrid, meshgrid_of)
+
+
+# the two are linear in their first argument and each other's transposes; xs gives only shapes
+
+
+def meshgrid_adjoint_vjp(g, ans, g_in, xs, sparse=False, indexing="xy"):
+    return meshgrid_tangent(g, xs, sparse, indexing), None
+
+
+def meshgrid_adjoint_jvp(g_in_dot, xs_dot, ans, g_in, xs, sparse=False, indexing="xy"):
+    return meshgrid_adjoint(g_in_dot, xs, sparse, indexing), None
+
+
+defrule(meshgrid_adjoint, vjp=meshgrid_adjoint_vjp, jvp=meshgrid_adjoint_jvp, linear=True)
+
+
+def meshgrid_tangent_vjp(g, ans, ts, xs, sparse=False, indexing="xy"):
+    return meshgrid_adjoint(g, xs, sparse, indexing), None
+
+
+def meshgrid_tangent_jvp(ts_dot, xs_dot, ans, ts, xs, sparse=False, indexing="xy"):
+    return meshgrid_tangent(ts_dot, xs, sparse, indexing), None
+
+
+defrule(meshgrid_tangent, vjp=meshgrid_tangent_vjp, jvp=meshgrid_tangent_jvp, linear=True)

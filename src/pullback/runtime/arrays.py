@@ -13,6 +13,9 @@ from ..errors import NonDifferentiableError
 from . import unbroadcast, unreduce
 
 __all__ = [
+    "meshgrid_of",
+    "meshgrid_adjoint",
+    "meshgrid_tangent",
     "stack_adjoint_rows",
     "tie_shares",
     "prod_of_others",
@@ -568,3 +571,49 @@ def stack_adjoint_rows(g, x):
     if not rows:
         return np.zeros(np.shape(x))
     return np.stack(rows)
+
+
+# -- meshgrid: np.meshgrid(*xs) as a function of the tuple xs ------------------------------------
+
+
+def meshgrid_of(xs, copy=True, sparse=False, indexing="xy"):
+    """``np.meshgrid(*xs, ...)``: the function of one tuple that the rule table differentiates."""
+    return np.meshgrid(*xs, copy=copy, sparse=sparse, indexing=indexing)
+
+
+def _grid_axis(i: int, n: int, indexing: str) -> int:
+    """The axis of the grid along which input ``i`` of ``n`` varies ('xy' swaps the first two)."""
+    return (1 - i if i < 2 else i) if indexing == "xy" and n >= 2 else i
+
+
+def meshgrid_adjoint(g, xs, sparse=False, indexing="xy"):
+    """The adjoints of ``xs`` in ``np.meshgrid(*xs)``: output ``i`` spreads input ``i`` along
+    its axis, so its cotangent summed over the other axes, shaped like the input (None where
+    the output's cotangent is None)."""
+    out = []
+    for i, x in enumerate(xs):
+        gi = None if g is None else g[i]
+        if gi is None:
+            out.append(None)
+            continue
+        axis = _grid_axis(i, len(xs), indexing)
+        others = tuple(k for k in range(np.ndim(gi)) if k != axis)
+        out.append(np.reshape(np.sum(gi, axis=others), np.shape(x)))
+    return out
+
+
+def meshgrid_tangent(ts, xs, sparse=False, indexing="xy"):
+    """The tangents of ``np.meshgrid(*xs)``'s outputs from those of ``xs`` (None entries: 0)."""
+    n = len(xs)
+    sizes = [int(np.size(x)) for x in xs]
+    full = list(sizes)
+    if indexing == "xy" and n >= 2:
+        full[0], full[1] = full[1], full[0]
+    out = []
+    for i, x in enumerate(xs):
+        t = None if ts is None else ts[i]
+        line = [1] * n
+        line[_grid_axis(i, n, indexing)] = sizes[i]
+        v = np.reshape(np.zeros(np.shape(x)) if t is None else t, line)
+        out.append(v if sparse else np.broadcast_to(v, full).copy())
+    return tuple(out)

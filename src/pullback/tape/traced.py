@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..rules.registry import lookup_method
+from ..rules.registry import lookup_method, variadic
 from .context import _LIBRARY_DIRS, _USER_LEVEL_FILES
 from .text import traced_text
 
@@ -76,6 +76,9 @@ def bind(fn: Callable, args: tuple, kwargs: dict = _NO_KWARGS):
         return item(*args)
     if isinstance(fn, GraphPrimitive) and not getattr(trace, "replayable", False):
         return fn.impl(*args, **kwargs)
+    packed = variadic(fn)
+    if packed is not None:  # np.meshgrid(*xs): recorded as one call of a function of xs
+        return trace.process(packed, (tuple(args),), kwargs)
     return trace.process(fn, args, kwargs)
 
 

@@ -169,6 +169,12 @@ class CallANF(ExpressionANF):
         ):
             return self.dict_view(e, hint)
         target = value_of(self.ns, func) if is_static(func) else self.static(func)
+        packed = registry.variadic(target) if target is not MISSING else None
+        if packed is not None and not any(isinstance(a, ast.Starred) for a in e.args):
+            # np.meshgrid(x, y): the rule table's function of the tuple (x, y)
+            xs = ast.Tuple(elts=list(e.args), ctx=ast.Load())
+            call = ast.Call(func=mark_static(self.ns.ref(packed)), args=[xs], keywords=e.keywords)
+            return self.expr_Call(loc(call, e), hint)
         if target is not MISSING and (
             registry.distribution_name(target) is not None
             or (  # norm.freeze(mu, sigma), the same as norm(mu, sigma)
