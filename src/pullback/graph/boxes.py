@@ -240,8 +240,9 @@ def backward_boxes(
 def spread_inputs(
     boxes: list[Box], edges: list[Edge], group_of: Callable[[int], Any], at_least: int = 3
 ) -> tuple[list[Box], list[Edge]]:
-    """An input read in ``at_least`` groups or more (a weight read by every loop step) gets a
-    reference box in each group that reads it, instead of an edge from the top to each."""
+    """An input read in ``at_least`` groups or more (a weight read by every loop step) is drawn
+    as a reference box in each group that reads it, instead of one box with an edge from the
+    top of the drawing to each reader."""
     readers: dict[int, set] = {}
     for e in edges:
         if e.source.kind == "input":
@@ -264,7 +265,8 @@ def spread_inputs(
                 references[where] = ref
             source = ref
         new_edges.append(Edge(source, e.target, e.argument))
-    return boxes + list(references.values()), new_edges
+    kept = [b for b in boxes if id(b) not in spread]  # its references stand in for it
+    return kept + list(references.values()), new_edges
 
 
 def _output_ids(graph: Graph) -> set[int]:

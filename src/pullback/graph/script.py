@@ -57,6 +57,7 @@ SCRIPT = r"""
     });
   }
   function fit(p) {
+    p.mode = 'fit';
     const [vw, vh] = size(p);
     p.s = Math.min(vw / p.width, vh / p.height, 1.25);
     p.tx = (vw - p.width * p.s) / 2;
@@ -64,6 +65,7 @@ SCRIPT = r"""
     apply(p);
   }
   function centre(p, box, lo, hi) {  // show box (drawing coordinates) in the middle
+    p.mode = 'moved';
     const [vw, vh] = size(p);
     const s = Math.min((vw - 60) / Math.max(box[2] - box[0], 1),
                        (vh - 60) / Math.max(box[3] - box[1], 1));
@@ -76,6 +78,7 @@ SCRIPT = r"""
     const [vw, vh] = size(p);
     if (Math.min(vw / p.width, vh / p.height) >= READABLE) { fit(p); return; }
     const s = Math.max(Math.min(vw / p.width, 1), 0.75);
+    p.mode = 'home';
     const outs = Array.from(p.svg.querySelectorAll('g.node.output')).map(nodeBox);
     const b = outs.length ? union(outs) : [0, p.height - 1, p.width, p.height];
     p.s = s;
@@ -84,7 +87,16 @@ SCRIPT = r"""
     p.ty = Math.min(20, vh - 24 - s * b[3]);
     apply(p);
   }
+  function inView(p, nodes) {  // whether every one of nodes is on screen in panel p
+    const [vw, vh] = size(p);
+    return nodes.every(function (n) {
+      const b = nodeBox(n);
+      return p.tx + p.s * b[0] >= 0 && p.tx + p.s * b[2] <= vw &&
+             p.ty + p.s * b[1] >= 0 && p.ty + p.s * b[3] <= vh;
+    });
+  }
   function zoomAt(p, k, mx, my) {
+    p.mode = 'moved';
     const s = Math.max(0.08, Math.min(4, p.s * k));
     p.tx = mx - (mx - p.tx) * (s / p.s);
     p.ty = my - (my - p.ty) * (s / p.s);
@@ -207,10 +219,15 @@ SCRIPT = r"""
                        'derivative'])
       if (info[key]) row(table, key, info[key]);
     if (lit.length) {
-      row(table, 'linked', lit.map(function (n) {
-        const other = (data[n.id.split('-')[0]] || {})[n.dataset.node] || {};
-        return n.id.split('-')[0] + ' ' + (other.call || n.id).split(' = ')[0];
-      }).join(', '));
+      const names = [];
+      for (const n of lit) {
+        const where = n.id.split('-')[0];
+        const other = (data[where] || {})[n.dataset.node] || {};
+        const role = n.dataset.ref ? ' (read)' : n.dataset.forward ? ' (adjoint)' : '';
+        const name = where + ' ' + (other.call || n.id).split(' = ')[0] + role;
+        if (names.indexOf(name) < 0) names.push(name);
+      }
+      row(table, 'linked', names.join(', '));
     }
     inspector.append(close, h, table);
     inspector.classList.add('open');
@@ -226,9 +243,9 @@ SCRIPT = r"""
     body.dataset.selected = el.id;
     body.dataset.linked = lit.map(function (n) { return n.id; }).join(' ');
     for (const p of all) {  // bring the lit nodes of the other panel into view
-      if (p.prefix === prefix) continue;
-      const here = lit.filter(function (n) { return n.ownerSVGElement === p.svg; });
-      if (here.length)
+      const here = p.prefix === prefix ? [el]
+        : lit.filter(function (n) { return n.ownerSVGElement === p.svg; });
+      if (here.length && !inView(p, here))
         centre(p, union(here.map(nodeBox)), Math.min(p.s, 1), Math.max(p.s, READABLE));
     }
     inspect(prefix, el, lit);
@@ -250,13 +267,18 @@ SCRIPT = r"""
         if (hit) hits.push(n);
       }
       p.svg.classList.toggle('searching', q !== '');
-      if (hits.length) {
+      if (hits.length) {  // all the matches if they fit legibly, else the first one
         reveal(hits);
-        centre(p, union(hits.map(nodeBox)), 0.45, 1.2);
+        const [vw, vh] = size(p);
+        const b = union(hits.map(nodeBox));
+        const s = Math.min((vw - 60) / (b[2] - b[0]), (vh - 60) / (b[3] - b[1]));
+        if (s >= READABLE) centre(p, b, READABLE, 1.2);
+        else centre(p, nodeBox(hits[0]), 0.85, 0.85);
       }
       found = found.concat(hits);
     }
-    counter.textContent = q ? found.length + (found.length === 1 ? ' match' : ' matches') : '';
+    counter.textContent = !q ? '' : found.length === 1 ? '1 match'
+      : found.length + ' matches' + (found.length ? ' (Enter: the next)' : '');
     body.dataset.matches = String(found.length);
   }
   function nextMatch() {
@@ -291,6 +313,7 @@ SCRIPT = r"""
       if (!drag) return;
       p.tx = drag.tx + e.clientX - drag.x;
       p.ty = drag.ty + e.clientY - drag.y;
+      p.mode = 'moved';
       apply(p);
     });
     function stop() { drag = null; vp.classList.remove('dragging'); }
@@ -337,7 +360,12 @@ SCRIPT = r"""
   all.forEach(function (p) { refresh(p); home(p); });
   fromFragment();
   window.addEventListener('hashchange', fromFragment);
-  window.addEventListener('resize', function () { all.forEach(home); });
+  window.addEventListener('resize', function () {  // a view the reader moved stays put
+    for (const p of all) {
+      if (p.mode === 'home') home(p);
+      else if (p.mode === 'fit') fit(p);
+    }
+  });
   body.dataset.ready = '1';
 })();
 """
