@@ -194,6 +194,20 @@ def test_selecting_a_gradient_node_lights_its_forward_node(rnn_graphs, tmp_path)
 
 
 @needs_chromium
+def test_hovering_a_forward_node_lights_its_adjoint_nodes(rnn_graphs, tmp_path):
+    forward, gradient = rnn_graphs
+    tanh = [n for n in forward.nodes if n.op == "numpy.tanh"][-1]  # the last step: open
+    dom = _dom(to_html(forward, gradient), tmp_path, f"#hover=forward-{tanh.id}")
+    adjoint = [n for n in gradient.nodes if n.forward == tanh.id]
+    assert adjoint
+    for node in adjoint:
+        assert "peer" in _classes(dom, f"gradient-{node.id}")
+        assert "hidden" not in _classes(dom, f"gradient-{node.id}")
+    assert "peer" not in _classes(dom, f"forward-{tanh.id}")  # itself: no counterpart
+    assert "data-selected" not in re.search(r"<body\b[^>]*>", dom).group(0)
+
+
+@needs_chromium
 def test_search_highlights_the_matches_and_counts_them(rnn_graphs, tmp_path):
     page = to_html(*rnn_graphs)
     expected = sum("np.tanh" in n["data-search"] for n in _attrs(page, "node"))

@@ -5,7 +5,8 @@ Out: ``hand_layout(boxes, edges) -> (width, height)``: every box's ``x``/``y`` s
 edge's SVG ``path``. It does what ``dot`` does, in miniature, and draws no group frames:
 
 1. layering: each node sits one layer below the deepest node it reads (longest path), the
-   inputs on top in the order of the parameters;
+   inputs on top in the order of the parameters, a reference box (``boxes.backward_boxes``)
+   just above the first node that reads it;
 2. an edge that skips layers is routed through a chain of invisible waypoints, one per layer;
 3. ordering: nodes in a layer are sorted by the mean position of their neighbours, sweeping
    down and up a few times, which removes most edge crossings;
@@ -35,6 +36,12 @@ def _assign_layers(boxes: list[Box], edges: list[Edge]) -> list[list[Box]]:
         incoming[id(e.target)].append(e.source)
     for box in boxes:  # boxes are in topological order
         box.layer = 1 + max((p.layer for p in incoming[id(box)]), default=-1)
+    readers: dict[int, list[Box]] = {}
+    for e in edges:
+        readers.setdefault(id(e.source), []).append(e.target)
+    for box in boxes:  # a reference to a forward value sits just above its first reader
+        if box.is_reference and readers.get(id(box)):
+            box.layer = max(min(r.layer for r in readers[id(box)]) - 1, 0)
     depth = 1 + max((b.layer for b in boxes), default=-1)
     layers: list[list[Box]] = [[] for _ in range(depth)]
     for box in boxes:

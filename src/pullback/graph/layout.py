@@ -134,41 +134,35 @@ def _stacking(boxes: list[Box], edges: list[Edge], grouping: Grouping | None) ->
     """
     if grouping is None:
         return []
-    home_of = {}
+    above: dict[int, list[Group]] = {}  # box -> its groups, innermost first
+    under: dict[int, list[Box]] = {}  # group -> the boxes inside it, at any depth
     for box in boxes:
-        group = grouping.of_node.get(box.home)
-        if group is not None:
-            home_of[id(box)] = group
+        chain, group = [], grouping.of_node.get(box.home)
+        while group is not None:
+            chain.append(group)
+            under.setdefault(id(group), []).append(box)
+            group = group.parent
+        above[id(box)] = chain
+    has_pred: set[tuple[int, int]] = set()  # (group, box): the box reads a box of the group
+    has_succ: set[tuple[int, int]] = set()
+    for e in edges:
+        common = {id(g) for g in above[id(e.source)]} & {id(g) for g in above[id(e.target)]}
+        for g in common:
+            has_succ.add((g, id(e.source)))
+            has_pred.add((g, id(e.target)))
     position = {id(box): k for k, box in enumerate(boxes)}
-    inside_preds: dict[int, bool] = {}
-    inside_succs: dict[int, bool] = {}
-
-    def under(box: Box, group: Group) -> bool:
-        g = home_of.get(id(box))
-        while g is not None and g is not group:
-            g = g.parent
-        return g is group
-
     lines = []
     for parent in grouping.all():
         steps = [c for c in parent.children if c.kind not in _CLUSTERS]
         for first, second in zip(steps, steps[1:], strict=False):
-            a = [b for b in boxes if under(b, first)]
-            b = [x for x in boxes if under(x, second)]
-            if not a or not b:
-                continue
-            if max(position[id(x)] for x in a if not x.is_reference) > min(
-                position[id(x)] for x in b if not x.is_reference
-            ):
+            a = under.get(id(first), [])
+            b = under.get(id(second), [])
+            a_nodes = [position[id(x)] for x in a if not x.is_reference]
+            b_nodes = [position[id(x)] for x in b if not x.is_reference]
+            if not a_nodes or not b_nodes or max(a_nodes) > min(b_nodes):
                 continue  # interleaved in the recording order: left to dot
-            a_ids, b_ids = {id(x) for x in a}, {id(x) for x in b}
-            for e in edges:
-                if id(e.source) in a_ids and id(e.target) in a_ids:
-                    inside_succs[id(e.source)] = True
-                if id(e.source) in b_ids and id(e.target) in b_ids:
-                    inside_preds[id(e.target)] = True
-            sinks = [x for x in a if not inside_succs.get(id(x))]
-            sources = [x for x in b if not inside_preds.get(id(x))]
+            sinks = [x for x in a if (id(first), id(x)) not in has_succ]
+            sources = [y for y in b if (id(second), id(y)) not in has_pred]
             for x in sinks:
                 for y in sources:
                     lines.append(f"  n{x.key} -> n{y.key} [style=invis, weight=0];")

@@ -238,6 +238,7 @@ svg.graph .node {{ cursor: pointer; }}
 svg.graph .node.match rect {{ fill: #fff6a8; stroke: #b59300; stroke-width: 2.6; }}
 svg.graph.searching .node:not(.match) {{ opacity: 0.35; }}
 svg.graph .node.linked rect {{ fill: #ffe0ef; stroke: #c2185b; stroke-width: 2.6; }}
+svg.graph .node.peer rect {{ stroke: #c2185b; stroke-width: 2.6; }}
 svg.graph .node.selected rect {{ fill: #ffd0e6; stroke: #8e0e45; stroke-width: 3.4; }}
 svg.graph .edge.linked {{ stroke: #c2185b; stroke-width: 2; }}
 #pb-inspector {{ position: fixed; right: 18px; bottom: 18px; width: 380px; max-height: 46vh;

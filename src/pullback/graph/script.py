@@ -8,7 +8,8 @@ the panel's prefix and the box's key), and the per-node facts in the
 JSON of ``#pb-data``.
 Out: ``SCRIPT``, the JavaScript text. It writes no HTML: user text goes in with
 ``textContent`` only. The page's address fragment drives it too (what the browser tests use):
-``#search=tanh``, ``#node=forward-12`` (select a node), ``#expand=all``, ``#view=fit`` (the
+``#search=tanh``, ``#node=forward-12`` (select a node), ``#hover=gradient-40`` (light a
+node's counterparts as a pointer over it does), ``#expand=all``, ``#view=fit`` (the
 whole graphs), ``#fold=forward-g3``
 (fold or open a group), combined with ``&``. It reports on ``<body>``: ``data-ready``,
 ``data-matches``, ``data-selected``, ``data-linked`` (the lit nodes' element ids).
@@ -326,6 +327,14 @@ SCRIPT = r"""
       if (group && e.target.closest('.group-label, .summary'))
         setFolded(group, !group.classList.contains('collapsed'));
     });
+    p.svg.addEventListener('mouseover', function (e) {  // hovering lights the counterparts
+      const node = e.target.closest('g.node');
+      for (const n of document.querySelectorAll('g.node.peer')) n.classList.remove('peer');
+      if (node) for (const n of counterparts(p.prefix, node)) n.classList.add('peer');
+    });
+    p.svg.addEventListener('mouseleave', function () {
+      for (const n of document.querySelectorAll('g.node.peer')) n.classList.remove('peer');
+    });
     p.svg.addEventListener('dblclick', function (e) { if (!e.target.closest('g.node')) home(p); });
     for (const b of p.section.querySelectorAll('button[data-zoom]')) {
       b.addEventListener('click', function () {
@@ -356,6 +365,10 @@ SCRIPT = r"""
     if (params.has('search') && input) { input.value = params.get('search'); search(input.value); }
     const m = /^(forward|gradient)-(\w+)$/.exec(params.get('node') || '');
     if (m) select(m[1], m[2]);
+    const h = /^(forward|gradient)-(\w+)$/.exec(params.get('hover') || '');
+    const hovered = h && document.getElementById(h[1] + '-' + h[2]);
+    if (hovered && hovered.classList.contains('node'))
+      for (const n of counterparts(h[1], hovered)) n.classList.add('peer');
   }
   all.forEach(function (p) { refresh(p); home(p); });
   fromFragment();
