@@ -86,6 +86,28 @@ def test_an_rnn_is_grouped_by_function_loop_and_step(rnn_graphs):
     assert adjoint_steps[0].label.startswith("adjoint of step 10")  # the sweep runs backwards
 
 
+def branchy(W, U, xs, h):
+    for t in range(xs.shape[0]):
+        z = W @ h + U @ xs[t]
+        if t % 2 == 0:
+            h = np.tanh(z)
+        else:
+            h = np.maximum(z, 0.0)
+    return np.sum(h * h)
+
+
+def test_a_loop_body_of_several_statements_is_cut_where_it_starts_again():
+    args = (RNG.standard_normal((3, 3)), RNG.standard_normal((3, 2)),
+            RNG.standard_normal((6, 2)), np.zeros(3))  # fmt: skip
+    graph = pb.trace(branchy, *args)
+    op_of = {n.id: n.op for n in graph.nodes}
+    (loop,) = [g for g in grouping(graph).all() if g.kind == "loop"]
+    assert loop.steps == 6  # not 3 steps of two iterations each (the branch alternates)
+    ops = [{op_of[m] for m in step.all_members()} for step in loop.children]
+    assert all("numpy.tanh" in o and "numpy.maximum" not in o for o in ops[0::2])
+    assert all("numpy.maximum" in o and "numpy.tanh" not in o for o in ops[1::2])
+
+
 def test_the_layout_uses_dot_with_a_frame_per_group(rnn_graphs):
     if layout.dot_program() is None:
         pytest.skip("graphviz's dot is absent")

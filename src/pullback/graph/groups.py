@@ -4,8 +4,9 @@ source line each node was recorded at.
 In: a forward ``Graph`` (and, for a gradient graph, the forward graph it differentiates).
 Out: ``grouping(graph, forward=None) -> Grouping``: nested ``Group``s (function > loop > step >
 line) and each node's innermost group. The structure comes from the user's source file (its
-``def``s and loops, read with ``ast``) and the recording order: a loop's nodes repeat with a
-period, one period per step. A gradient graph's own nodes go to the adjoint twin of the group
+``def``s and loops, read with ``ast``) and the recording order: a loop's step starts where the
+recording goes back up to an earlier statement of the body, or, for a body of one statement,
+where its primitives repeat. A gradient graph's own nodes go to the adjoint twin of the group
 of the forward node whose VJP recorded them (``Node.forward``); nodes it shares with the forward
 graph keep their forward groups. Nodes without a readable source line stay ungrouped.
 """
@@ -13,6 +14,7 @@ graph keep their forward groups. Nodes without a readable source line stay ungro
 from __future__ import annotations
 
 import ast
+import itertools
 import linecache
 from dataclasses import dataclass, field
 
@@ -83,6 +85,8 @@ def _scopes(filename: str) -> list[tuple[str, int, int, str]]:
         tree = None
     for node in ast.walk(tree) if tree is not None else ():
         end = getattr(node, "end_lineno", None) or getattr(node, "lineno", 0)
+        if isinstance(node, ast.stmt):
+            found.append(("statement", node.lineno, end, ""))
         if isinstance(node, _DEFS):
             name = "lambda" if isinstance(node, ast.Lambda) else f"def {node.name}"
             found.append(("function", node.lineno, end, name))
@@ -117,6 +121,32 @@ def _scope_path(node: Node) -> tuple:
     return tuple(path)
 
 
+def _statement(filename: str, line: int) -> int:
+    """The first line of the innermost statement holding ``line`` (``line`` when unknown)."""
+    spans = [s for s in _scopes(filename) if s[0] == "statement" and s[1] <= line <= s[2]]
+    if not spans:
+        return line
+    return min(spans, key=lambda s: (s[2] - s[1], -s[1]))[1]
+
+
+def _steps_of(members: list[Node]) -> list[int]:
+    """The step of each of a loop's nodes (in recording order).
+
+    A body of several statements runs them in order, so a step starts where the statement
+    goes back up (to the loop's header, or to the body's first line); a body of one statement
+    repeats its primitives with a period, one period per step.
+    """
+    starts = [_statement(n.filename, n.lineno) for n in members]
+    if any(b < a for a, b in itertools.pairwise(starts)):
+        steps, step = [], 0
+        for k, start in enumerate(starts):
+            if k and start < starts[k - 1]:
+                step += 1
+            steps.append(step)
+        return steps
+    return _steps([(n.lineno, n.op) for n in members])
+
+
 def _steps(keys: list[tuple]) -> list[int]:
     """The step of each of a loop's nodes, given their (line, op) in recording order."""
     n = len(keys)
@@ -141,8 +171,7 @@ def _forward_paths(nodes: list[Node]) -> dict[int, tuple]:
             by_loop.setdefault(path, []).append(n)
     step_of: dict[int, int] = {}
     for members in by_loop.values():
-        keys = [(n.lineno, n.op) for n in members]
-        for n, step in zip(members, _steps(keys), strict=True):
+        for n, step in zip(members, _steps_of(members), strict=True):
             step_of[n.id] = step
     paths = {}
     for n in nodes:
