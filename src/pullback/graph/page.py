@@ -55,6 +55,20 @@ def _ancestors(group) -> list:
     return out
 
 
+def _summary_texts(group, x: float, y: float, w: float, h: float) -> str:
+    """What a folded frame says, at its top and (when tall) its bottom, so a view showing only
+    one end of it still says what it is."""
+    count = len(group.all_members())
+    name = _esc(group.label.split("  ")[0])  # "step 3", without its source line
+    text = f"{name} · {count} operation{'s' if count != 1 else ''} folded · click to open"
+    spots = [y + 20 + min(30, max(h - 20, 10) / 2 + 4)]
+    if h > 140:
+        spots.append(y + h - 14)
+    return "".join(
+        f'<text x="{x + w / 2:.1f}" y="{at:.1f}" text-anchor="middle">{text}</text>' for at in spots
+    )
+
+
 def _frames_svg(drawing: Drawing, prefix: str, folded: set[str]) -> list[str]:
     out = ['<g class="frames">']
     for frame in sorted(drawing.frames, key=lambda f: f.group.depth()):
@@ -73,10 +87,8 @@ def _frames_svg(drawing: Drawing, prefix: str, folded: set[str]) -> list[str]:
             f'<text class="group-label" x="{x + 7:.1f}" y="{y + 14:.1f}">{mark} {_esc(g.label)}'
             f"</text>"
             f'<g class="summary"><rect x="{x:.1f}" y="{y + 20:.1f}" width="{w:.1f}" '
-            f'height="{max(h - 20, 10):.1f}" rx="8" ry="8"/>'
-            f'<text x="{x + w / 2:.1f}" y="{y + 20 + max(h - 20, 10) / 2 + 4:.1f}" '
-            f'text-anchor="middle">{count} operation{"s" if count != 1 else ""} folded · '
-            "click to open</text></g></g>"
+            f'height="{max(h - 20, 10):.1f}" rx="8" ry="8"/>{_summary_texts(g, x, y, w, h)}</g>'
+            "</g>"
         )
     out.append("</g>")
     return out
