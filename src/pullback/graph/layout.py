@@ -6,11 +6,14 @@ corner, in pixels, y down), each edge's SVG ``path``, a frame per group, the dra
 and which engine placed it.
 
 How the layout is chosen: when the ``dot`` program is on ``PATH`` (Debian's ``graphviz``), the
-graph goes to it as dot text, each box a fixed-size node of its drawn size and each group a
-(nested) cluster, and its layout is read back with ``dot -Tjson0``: node centres, cluster
-bounding boxes and edge splines, flipped to y-down. When ``dot`` is absent, fails or takes too
-long, ``handlayout.hand_layout`` places the boxes instead (layers, barycentre ordering), and
-the groups get no frames (their nodes are not kept together there).
+graph goes to it as dot text, each box a fixed-size node of its drawn size, each function and
+loop group a (nested) cluster, and invisible edges that stack a loop's steps (and a function's
+lines) one below the other; its layout is read back with ``dot -Tjson0``: node centres,
+cluster bounding boxes and edge splines, flipped to y-down. Steps and lines get frames drawn
+around their nodes. When ``dot`` is absent, fails, or takes longer than ``_DOT_SECONDS`` (a
+graph of a thousand nodes or more), ``handlayout.hand_layout`` places the boxes instead
+(layers, barycentre ordering) and the groups get no frames: the page still works, its groups
+then only name each node's place in the inspector and cannot be folded.
 """
 
 from __future__ import annotations

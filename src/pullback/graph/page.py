@@ -97,12 +97,13 @@ def _frames_svg(drawing: Drawing, prefix: str, folded: set[str]) -> list[str]:
 def svg(graph: Graph, prefix: str, forward: Graph | None = None, *, folding: bool = False) -> str:
     """One graph laid out as an inline ``<svg>``; ``forward``: the graph it differentiates
     (its own nodes are then drawn, and the forward values they read as references)."""
-    return _drawn(graph, prefix, forward, folding)[0]
+    return _drawn(graph, prefix, forward, grouping(graph, forward), folding)[0]
 
 
-def _drawn(graph: Graph, prefix: str, forward: Graph | None, folding: bool) -> tuple[str, float]:
+def _drawn(
+    graph: Graph, prefix: str, forward: Graph | None, groups: Grouping, folding: bool
+) -> tuple[str, float]:
     """The ``<svg>`` text and the drawing's width."""
-    groups = grouping(graph, forward)
     group_of = groups.of_node.get
     if forward is None:
         boxes, edges = spread_inputs(*graph_boxes(graph), group_of)
@@ -157,9 +158,9 @@ def _drawn(graph: Graph, prefix: str, forward: Graph | None, folding: bool) -> t
     return "\n".join(out), w
 
 
-def _node_data(graph: Graph, forward: Graph | None) -> dict:
+def _node_data(graph: Graph, forward: Graph | None, groups: Grouping) -> dict:
     """What the inspector shows per node id, with each node's group path as text."""
-    groups = grouping(graph, forward)
+    label_of = {n.id: n.label for n in forward.nodes} if forward is not None else {}
     data = {}
     seen = set()
     for node in [*graph.inputs, *graph.nodes]:
@@ -171,16 +172,10 @@ def _node_data(graph: Graph, forward: Graph | None) -> dict:
         if group is not None:
             info["group"] = " › ".join(g.label for g in reversed(_ancestors(group)))
         if node.forward is not None:
-            info["adjoint of"] = f"v{node.forward}" if forward is None else _label_of(forward, node)
+            name = label_of.get(node.forward, f"v{node.forward}")
+            info["adjoint of"] = f"{name} (forward node {node.forward})"
         data[str(node.id)] = info
     return data
-
-
-def _label_of(forward: Graph, node) -> str:
-    for n in forward.nodes:
-        if n.id == node.forward:
-            return f"{n.label} (forward node {n.id})"
-    return f"forward node {node.forward}"
 
 
 def _json(value) -> str:
@@ -294,9 +289,11 @@ _TOOLBAR = (
 )
 
 
-def _panel(graph: Graph, title: str, prefix: str, forward: Graph | None) -> tuple[str, str, float]:
+def _panel(
+    graph: Graph, title: str, prefix: str, forward: Graph | None, groups: Grouping
+) -> tuple[str, str, float]:
     count = sum(1 for n in graph.nodes if n.op != "input")
-    drawing, width = _drawn(graph, prefix, forward, True)
+    drawing, width = _drawn(graph, prefix, forward, groups, True)
     tools = (
         '<span class="tools"><button type="button" data-zoom="in" title="zoom in">+</button> '
         '<button type="button" data-zoom="out" title="zoom out">−</button> '
@@ -319,13 +316,14 @@ def _panel(graph: Graph, title: str, prefix: str, forward: Graph | None) -> tupl
 def page(graph: Graph, grad_graph: Graph | None, note: str | None) -> str:
     """The whole viewer page: toolbar, the two panels, the inspector, listings, data, script."""
     sections, listings, widths = [], [], []
-    data = {"forward": _node_data(graph, None)}
+    data = {}
     shown = [(graph, "forward graph", "forward", None)]
     if grad_graph is not None:
         shown.append((grad_graph, "gradient graph", "gradient", graph))
-        data["gradient"] = _node_data(grad_graph, graph)
     for g, title, prefix, forward in shown:
-        section, listing, width = _panel(g, title, prefix, forward)
+        groups = grouping(g, forward)
+        data[prefix] = _node_data(g, forward, groups)
+        section, listing, width = _panel(g, title, prefix, forward, groups)
         sections.append(section)
         listings.append(listing)
         widths.append(width)
