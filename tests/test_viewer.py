@@ -135,6 +135,17 @@ def test_the_fallback_layout_keeps_boxes_apart(no_dot):
                 assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, "boxes overlap"
 
 
+@needs_dot
+def test_a_long_loop_is_laid_out_by_dot_in_time():
+    xs = RNG.standard_normal((30, 3))
+    forward = pb.trace(rnn, RNN_ARGS[0], RNN_ARGS[1], RNN_ARGS[2], xs, RNN_ARGS[4])
+    gradient = pb.gradients(forward)
+    assert len(gradient.nodes) > 500
+    page = to_html(forward, gradient)  # dot within its time limit, not the fallback
+    assert page.count('data-engine="dot"') == 2
+    assert len(re.findall(r'<g class="group step adjoint', page)) == 30  # no frame overlapped
+
+
 def test_without_dot_the_hand_layout_draws_the_page(rnn_graphs, no_dot):
     page = to_html(*rnn_graphs)
     assert page.count('data-engine="fallback"') == 2 and 'data-engine="dot"' not in page

@@ -108,14 +108,18 @@ def layout_dot(boxes: list[Box], edges: list[Edge], grouping: Grouping | None) -
             lines.append(f"{inner}label={label}; margin=8;")
         for box in inside.get(group.id, []):
             lines.append(node_line(box, inner))
+        if framed:
+            lines.extend(inner + gap for gap in gaps.get(group.id, []))
         for child in group.children:
             cluster(child, inner)
         if framed:
             lines.append(f"{indent}}}")
 
+    gaps, stacking = _stacking(boxes, edges, grouping)
     for root in grouping.roots if grouping else []:
         cluster(root, "  ")
     lines += [node_line(box, "  ") for box in loose]
+    lines += ["  " + gap for gap in gaps.get(None, [])]
     for k, e in enumerate(edges):
         weight = ""
         if grouping is not None:  # a value carried from one loop step to the next: keep it straight
@@ -123,20 +127,26 @@ def layout_dot(boxes: list[Box], edges: list[Edge], grouping: Grouping | None) -
             if a is not None and b is not None and a is not b and "step" == a.kind == b.kind:
                 weight = ", weight=12"
         lines.append(f"  n{e.source.key} -> n{e.target.key} [id=e{k}{weight}];")
-    lines += _stacking(boxes, edges, grouping)
+    lines += stacking
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _stacking(boxes: list[Box], edges: list[Edge], grouping: Grouping | None) -> list[str]:
-    """Invisible edges from the last ranks of each step (or line) group to the first ranks of the
-    next sibling: each group then lies in a band of ranks of its own, below the one before.
+def _stacking(
+    boxes: list[Box], edges: list[Edge], grouping: Grouping | None
+) -> tuple[dict, list[str]]:
+    """Invisible edges from the last ranks of each step (or line) group, through an invisible
+    point, to the first ranks of the next sibling: each group then lies in a band of ranks of
+    its own, below the one before (one point per pair keeps dot fast: sinks + sources edges,
+    not sinks x sources). Returns the points by the cluster that must hold them (dot ranks a
+    cluster's nodes apart from the rest: a point outside it would not order its ranks), and
+    the edges.
 
     Without them a loop step's nodes that do not read the previous step (``xs[t] @ Wx``) rise
     into the ranks of earlier steps and the frames drawn around the steps would overlap.
     """
     if grouping is None:
-        return []
+        return {}, []
     above: dict[int, list[Group]] = {}  # box -> its groups, innermost first
     under: dict[int, list[Box]] = {}  # group -> the boxes inside it, at any depth
     for box in boxes:
@@ -154,8 +164,12 @@ def _stacking(boxes: list[Box], edges: list[Edge], grouping: Grouping | None) ->
             has_succ.add((g, id(e.source)))
             has_pred.add((g, id(e.target)))
     position = {id(box): k for k, box in enumerate(boxes)}
-    lines = []
+    lines: list[str] = []
+    gaps: dict[str | None, list[str]] = {}
     for parent in grouping.all():
+        holder = parent
+        while holder is not None and holder.kind not in _CLUSTERS:
+            holder = holder.parent
         steps = [c for c in parent.children if c.kind not in _CLUSTERS]
         for first, second in zip(steps, steps[1:], strict=False):
             a = under.get(id(first), [])
@@ -166,34 +180,40 @@ def _stacking(boxes: list[Box], edges: list[Edge], grouping: Grouping | None) ->
                 continue  # interleaved in the recording order: left to dot
             sinks = [x for x in a if (id(first), id(x)) not in has_succ]
             sources = [y for y in b if (id(second), id(y)) not in has_pred]
-            for x in sinks:
-                for y in sources:
-                    lines.append(f"  n{x.key} -> n{y.key} [style=invis, weight=0];")
-    return lines
+            gap = f"gap{len(lines)}"
+            gaps.setdefault(holder.id if holder else None, []).append(
+                f"{gap} [shape=point, width=0, height=0, style=invis];"
+            )
+            lines += [f"  n{x.key} -> {gap} [style=invis, weight=0];" for x in sinks]
+            lines += [f"  {gap} -> n{y.key} [style=invis, weight=0];" for y in sources]
+    return gaps, lines
 
 
-def _run(program: str, text: str) -> dict | None:
+def _run(program: str, text: str) -> dict | str:
+    """dot's layout as JSON, or why there is none: "timeout" or "failed"."""
     try:
         done = subprocess.run(
             [program, "-Tjson0"], input=text, capture_output=True, text=True,
             timeout=_DOT_SECONDS,
         )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return "timeout"
     except (OSError, subprocess.SubprocessError):
-        return None
+        return "failed"
     if done.returncode != 0:
-        return None
+        return "failed"
     try:
         return json.loads(done.stdout)
     except ValueError:
-        return None
+        return "failed"
 
 
 def _with_dot(program, boxes, edges, grouping) -> Drawing | None:
     text = layout_dot(boxes, edges, grouping)
     laid = _run(program, text)
-    if laid is None:  # ``ordering=in`` trips some dot versions with clusters: try without
+    if laid == "failed":  # ``ordering=in`` trips some dot versions with clusters: try without
         laid = _run(program, text.replace(" ordering=in,", ""))
-    if laid is None:
+    if isinstance(laid, str):  # (a timeout is not tried again: it would take as long)
         return None
     try:
         return _read_back(laid, boxes, edges, grouping)
