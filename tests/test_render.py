@@ -142,9 +142,13 @@ def test_html_is_self_contained():
     graph = hand_graph()
     page = to_html(graph, hand_gradient(graph))
     assert page.startswith("<!DOCTYPE html>")
-    assert "<script" not in page and "<link" not in page and "@import" not in page
+    assert "<link" not in page and "@import" not in page and "src=" not in page
+    scripts = re.findall(r"<script\b([^>]*)>", page)  # the data and the inline viewer only
+    assert scripts == [' type="application/json" id="pb-data"', ' id="pb-script"']
     assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * 2
     assert all(ref.startswith("url(#") for ref in re.findall(r"url\([^)]*\)", page))
+    for banned in ("fetch(", "XMLHttpRequest", "import(", "eval(", "innerHTML"):
+        assert banned not in page
 
 
 def test_html_escapes_everything_from_the_user():

@@ -6,7 +6,8 @@ derivative with, and a path to write to.
 Out: the page's HTML text. A derivative gets its code beside the user's (``source.viewpage``);
 with ``args`` the derivative runs once, recorded line by line (``source.recording``), and each
 user line shows its values' shapes and its adjoints' norms. A ``Graph`` gets its graph page
-(``Graph.to_html``: the graph beside its gradient graph).
+(``Graph.to_html``: the graph beside its gradient graph, with zoom, pan, search, groups and the
+forward/adjoint link; laid out by Graphviz's ``dot`` when installed, see ``graph/layout.py``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ so running them records their primitives (``np.cos``, ``operator.mul`` ...) as n
 gradient graph is therefore a graph of primitives, not of opaque VJP calls: it prints and renders
 like any graph, symbolic mode can read it, and it can be differentiated again. It shares the
 forward graph's nodes (the values the VJPs need), so a replay of both computes each value
-once. Each new node carries the source line of the forward node it differentiates.
+once. Each new node carries the source line of the forward node it differentiates, and
+that node's id (``Node.forward``: the viewer lights a forward node and its adjoint together).
 Clean-up passes then drop dead nodes and merge duplicates.
 """
 

@@ -54,6 +54,8 @@ class Node:
     nondiff: bool = False  # no derivative flows through it (comparisons, guards, argmax ...)
     grad: Any = None  # a tape-mode leaf's accumulated gradient (filled by Tensor.backward)
     adjoint: bool = False  # a rule's whole adjoint in a gradient graph (what checks check)
+    # in a gradient graph: the id of the forward node whose VJP recorded this node (None: none)
+    forward: int | None = None
 
     @property
     def label(self) -> str:

@@ -182,6 +182,7 @@ def sweep(
 
     ``trace``, when given, has its ``location`` set to each node's source line while that
     node's VJP runs, so the nodes a gradient graph records point at the line they differentiate.
+    Each node recorded meanwhile gets that node's id as its ``forward``.
     """
     grads: dict[Node, Any] = {}
     for node, cotangent in seeds:
@@ -212,6 +213,7 @@ def sweep(
                 g = _assemble(node, g)
             if trace is not None:
                 trace.location = (node.filename, node.lineno)
+                first = len(trace.nodes) if trace.nodes is not None else 0
             if recorded:
                 args = _values(node.args)
                 kwargs = map_nodes(node.kwargs, _recorded_value) if node.kwargs else node.kwargs
@@ -241,6 +243,9 @@ def sweep(
                 ):
                     adjoint.node.adjoint = True  # what a check of the gradient graph checks
                 _distribute(record, adjoint, grads)
+            if trace is not None and trace.nodes is not None:
+                for made in trace.nodes[first:]:  # the viewer links them to their forward node
+                    made.forward = node.id
     except BaseException as error:  # name the user line that recorded the failing node
         if node is not None:
             annotate_node(error, node, "backward", "tape" if trace is None else "graph")
