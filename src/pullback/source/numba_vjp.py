@@ -165,6 +165,29 @@ def _written(body, saved) -> set[str]:
 _IN_PLACE = ("append", "pop", "fill", "sort", "extend", "clear", "insert", "remove")
 
 
+def _docstring(body) -> str:
+    """`` of f (file:line) with respect to x`` from the generated function's docstring."""
+    first = body[0] if body else None
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+        and first.value.value.startswith("Value and gradient")
+    ):
+        return first.value.value.removeprefix("Value and gradient").rstrip(".")
+    return ""
+
+
+def _doc(text: str) -> ast.Expr:
+    return ast.Expr(value=ast.Constant(text))
+
+
+def _undocumented(body) -> list:
+    if body and _docstring(body):
+        return body[1:]
+    return body
+
+
 def _plain_kind(k) -> bool:
     """A number, an array, or a tuple of those: what crosses from the forward sweep to the
     backward one cheaply (not a list, which Numba would copy into a Python list)."""
@@ -223,8 +246,15 @@ def _split(fdef, params, cotangent_kind, globals_):
         after = copy.deepcopy(body[:-1]) + [ast.copy_location(copy.deepcopy(adjoints), ret)]
         back_name = fdef.name
     give = ast.Return(value=ast.Tuple(elts=[out_value, state], ctx=ast.Load()))
-    forward = _function(f"{name}_forward", list(params), before + [give])
-    backward = _function(back_name, back_params, after)
+    doc = _docstring(before)
+    head = doc.split(" with respect to")[0]
+    what = "its value and what the backward sweep reads" if split else "its value"
+    forward = _function(f"{name}_forward", list(params), [_doc(f"Forward sweep{head}: {what}.")])
+    forward.body += _undocumented(before) + [give]
+    sweeps = "Backward sweep" if split else "Both sweeps"
+    done = f"{sweeps}{doc}: the adjoints from the cotangent of its value."
+    backward = _function(back_name, back_params, [_doc(done)])
+    backward.body += _undocumented(after)
     for f, keep in ((forward, set(params)), (backward, set(back_params))):
         f.body = eliminate_dead(f.body, keep, globals_) or [ast.Pass()]
         ast.fix_missing_locations(f)
