@@ -358,3 +358,34 @@ def test_a_third_order_through_a_kernel_is_refused_clearly():
     hessian = pb.hessian(scalar_model, mode="tape")
     with pytest.raises(pb.PullbackError, match="third derivative through the Numba kernel"):
         pb.grad(lambda a: hessian(a), mode="tape")(1.3)
+
+
+def zero_times_inf(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        d = x[i] - x[i]  # zero, so sqrt's derivative there is inf; its adjoint is zero
+        s += 0.0 * math.sqrt(d) + x[i]
+    return s
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_zero_adjoint_times_an_infinite_partial_stays_zero_in_the_compiled_vjp():
+    x = np.array([0.5, 1.5, 2.0])
+    _, back = pb.vjp(zero_times_inf, x, compile="numba")
+    assert_close(back(1.0)[0], np.ones(3))
+    assert_close(back(3.0)[0], 3.0 * np.ones(3))
+
+
+def test_a_while_loop_vjp_runs_both_sweeps_per_pullback_and_says_so():
+    x = np.linspace(0.1, 1.0, 5)
+    _, back = pb.vjp(walk, x, compile="numba")
+    text = pb.source(back)
+    assert "def walk_forward(x):" in text and "def vjp_walk(x, cotangent):" in text
+    assert '"""Both sweeps of walk' in text
+    assert "_stack" not in text.split("def vjp_walk")[0]  # the value needs no stack
+
+
+def test_jacobian_of_an_njit_kernel_compiled():
+    x = np.linspace(-1.0, 1.0, 6)
+    got = pb.jacobian(njit_w4, compile="numba")(x)
+    assert_close(got, numeric_grad(njit_w4.py_func, (x,)))
