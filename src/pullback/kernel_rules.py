@@ -6,7 +6,11 @@ graph), through ``registry.lookup``.
 Out: ``kernel_rule(k)``, a rule registered for ``k``: argument ``i``'s VJP is
 ``g * grad_i(*args)`` and its JVP ``sum(grad_i(*args) * t)``, where ``grad_i`` is
 ``pb.grad(k.py_func, argnums=i, compile="numba")``, made on first use and kept; so the model's
-derivative calls the kernel's compiled gradient, in every mode. A kernel that returns
+derivative calls the kernel's compiled gradient, in every mode. A second order (a Hessian,
+an HVP, a gradient of a gradient of the model) differentiates those rules: the derivative of
+``grad_i`` along argument ``j`` is forward mode over the kernel's gradient specialized on the
+arguments' kinds (``numba_compile.specialized_python``: no tapes, linear time), uncompiled,
+recorded as one primitive; a third order is refused, saying so. A kernel that returns
 something other than one number gets a PullbackTypeError when its derivative is asked for.
 """
 
@@ -77,19 +81,23 @@ def kernel_rule(kernel):
         source_grads: dict[int, object] = {}
 
         def hessian_part(i, j):
-            """``(*args, t) -> d(grad_i)/d(arg j) . t``: forward mode over the generated
+            """``(*args, t) -> d(grad_i)/d(arg j) . t``: forward mode over the specialized
             gradient of the kernel's Python function (a primitive; its derivatives are a
             third order, refused)."""
 
             def part(*args_t):
                 from . import api
+                from .source import numba_compile
 
                 *args, t = args_t
                 if i not in source_grads:
                     source_grads[i] = api.grad(py_func, argnums=i, compile=None)
+                # the gradient specialized on the arguments' kinds: no tapes, so forward mode
+                # over it takes linear time
+                lean = numba_compile.specialized_python(source_grads[i], tuple(args))
                 tangents = [_zero(a) for a in args]
                 tangents[j] = t
-                return api.jvp(source_grads[i], tuple(args), tuple(tangents))[1]
+                return api.jvp(lean, tuple(args), tuple(tangents))[1]
 
             refuse = {k: third_order for k in range(len(params) + 1)}
             return primitive(part, f"hessian_{i}_{j}", [*params, "t"], refuse, refuse)
