@@ -401,3 +401,28 @@ def test_an_hvp_through_a_kernel_differentiates_its_specialized_gradient():
     dk, d2k = np.cos(h) * h + np.sin(h), 2.0 * np.cos(h) - h * np.sin(h)
     v = np.cos(np.arange(n))
     assert_close(pb.hvp(model, (w,), (v,)), (d2k * dh * dh + dk * d2h + 2.0) * v)
+
+
+def count(x):
+    s = 0.0
+    for _ in range(x.shape[0]):
+        s += 1.0
+    return s
+
+
+def one_primal_unused(x, p):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i] * 2.0
+    return s
+
+
+def test_adjoints_that_do_not_depend_on_the_cotangent():
+    x = np.ones(3)
+    value, back = pb.vjp(count, x, compile="numba")
+    assert value == 3.0
+    assert_close(back(2.0)[0], np.zeros(3))
+    _, back = pb.vjp(one_primal_unused, x, 2.0, compile="numba")
+    dx, dp = back(2.0)
+    assert_close(dx, 4.0 * np.ones(3))
+    assert dp == 0.0

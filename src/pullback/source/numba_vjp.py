@@ -45,12 +45,13 @@ def _seed_index(body) -> int | None:
     """The position of the top-level ``y_bar = seed(y)`` (where the backward sweep starts)."""
     for k, s in enumerate(body):
         if (
-            isinstance(s, ast.Assign)
-            and len(s.targets) == 1
-            and isinstance(s.targets[0], ast.Name)
+            isinstance(s, (ast.Assign, ast.Expr))
+            and (not isinstance(s, ast.Assign) or len(s.targets) == 1)
             and isinstance(s.value, ast.Call)
             and isinstance(s.value.func, ast.Name)
             and s.value.func.id == "seed"
+            and len(s.value.args) == 1
+            and isinstance(s.value.args[0], ast.Name)
         ):
             return k
     return None
@@ -218,6 +219,8 @@ def _split(fdef, params, cotangent_kind, globals_):
     docstring)."""
     body = fdef.body
     k = _cut_index(body)
+    if k is None and COTANGENT not in _loads_in_order(body):
+        k = len(body) - 1  # adjoints that do not depend on the cotangent (zeros): all forward
     ret = body[-1]
     if k is None or not (
         isinstance(ret, ast.Return)
@@ -279,7 +282,10 @@ def vjp_module(module: GeneratedModule, gen, kinds: dict, fname: str, zero_safe:
     seed = fdef.body[k]
     value_kind = infer(fdef, kinds, globals_).get(seed.value.args[0].id)
     ck = _cotangent_kind(value_kind or UNKNOWN, fname)
-    seed.value = ast.Name(id=COTANGENT, ctx=ast.Load())
+    if isinstance(seed, ast.Assign):
+        seed.value = ast.Name(id=COTANGENT, ctx=ast.Load())
+    else:  # seed(s) checks the value only: the adjoints do not depend on it
+        del fdef.body[k]
     fdef.name = "vjp_" + gen.__name__.removeprefix("value_and_grad_")
     fdef.args.args = fdef.args.args + [ast.arg(arg=COTANGENT)]
     new = specialize(fdef, {**kinds, COTANGENT: ck}, gen.__globals__, zero_safe=zero_safe)
