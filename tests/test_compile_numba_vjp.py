@@ -183,14 +183,29 @@ def test_compiled_jacobian_with_argnums():
     assert_close(got, numeric_grad(f, (u0, steps)), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize(("f", "point"), [SCALAR_CASES[0], SCALAR_CASES[3]], ids=IDS[::3])
+def test_compiled_hessian_and_hvp(f, point):
+    # forward mode over the gradient specialized on the kinds, compiled
+    (x,) = _point(*point)[:1]
+    want = pb.hessian(f)(x)
+    got = pb.hessian(f, compile="numba")(x)
+    assert_close(got, want, rtol=1e-10, atol=1e-10)
+    v = np.cos(np.arange(x.size)).reshape(x.shape)
+    hv = pb.hvp(f, (x,), (v,), compile="numba")
+    assert_close(hv, pb.hvp(f, (x,), (v,)), rtol=1e-10, atol=1e-10)
+    g = pb.grad(f)
+    h = 1e-6
+    assert_close(hv, (g(x + h * v) - g(x - h * v)) / (2 * h), rtol=1e-5, atol=1e-6)
+
+
 def test_hessian_and_hvp_say_which_part_cannot_be_compiled():
-    f = KERNELS["w4"].f
-    x = _point("w4", 4)[0]
+    f = KERNELS["recurrence"].f
+    x = _point("recurrence", 4)[0]
     for thunk in (
         lambda: pb.hessian(f, compile="numba")(x),
         lambda: pb.hvp(f, (x,), (np.ones(4),), compile="numba"),
     ):
-        with pytest.raises(pb.CompileError, match="forward mode over the gradient of w4_kernel"):
+        with pytest.raises(pb.CompileError, match="forward mode over the gradient of recurrence"):
             thunk()
     assert_close(pb.hvp(f, (x,), (np.ones(4),)), pb.hessian(f)(x) @ np.ones(4))  # uncompiled
 

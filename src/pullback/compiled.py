@@ -5,9 +5,11 @@ In: the user's function, ``argnums`` (or the primals and tangents of an HVP), th
 the compile request.
 Out: ``compiled_jacobian`` (rows from ``numba_vjp.compiled_vjp``: one forward sweep, one
 compiled backward sweep per output entry; columns from ``numba_compile.compiled_jvp``),
-``compiled_hessian`` and ``compiled_hvp`` (the compiled JVP of the generated gradient: forward
-over reverse, in one compiled function). Where Numba cannot compile that part, a
-``CompileError`` says which part (the JVP of the gradient of ``f``) and what runs instead.
+``compiled_hessian`` and ``compiled_hvp`` (forward over reverse in one compiled function: the
+compiled JVP of the gradient specialized on the primals' kinds, ``specialized_python``). Where
+Numba cannot compile that part (a gradient that writes entries of an array forward mode
+copies, as the recurrence's and the heat stencil's do), a ``CompileError`` says which part
+(forward mode over the gradient of ``f``) and that ``compile=None`` runs it uncompiled.
 """
 
 from __future__ import annotations
@@ -82,15 +84,16 @@ def _gradient_jvp(f, nums, primals, tangents):
     from .source import grad as source_grad
     from .source import numba_compile
 
-    gradient = source_grad(f, nums)
+    # the gradient specialized on the primals' kinds (plain Python, no tapes): its forward
+    # mode is what compiles
+    gradient = numba_compile.specialized_python(source_grad(f, nums), tuple(primals))
     try:
         return numba_compile.compiled_jvp(gradient, primals, tangents)
     except CompileError as error:
         raise CompileError(
             f"compile='numba' cannot compile forward mode over the gradient of {_fname(f)} "
             f"(the part a Hessian or an HVP needs): {error.message}",
-            hint="compile=None runs the same second derivative uncompiled; pb.hessian of "
-            "f's compiled gradient is not available",
+            hint="compile=None runs the same second derivative uncompiled",
             filename=error.filename,
             lineno=error.lineno,
         ) from None
