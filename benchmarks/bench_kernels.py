@@ -6,7 +6,9 @@ Lennard-Jones energy of 512 particles) and Numba.
 Out: a table on stdout and ``results/kernels.json``: per kernel, compiled gradient / the
 hand-written adjoint compiled with Numba (targets: <= 1.5 for W4, <= 2 for the others),
 compiled gradient / Numba-compiled primal, and the first call's time (specialize + compile)
-in seconds. Also the uncompiled (CPython) W4 gradient / Python primal. Each gradient is
+in seconds. Also the uncompiled (CPython) W4 gradient / Python primal, and ``pb.vjp(kernel,
+compile="numba")`` (the call and its pullback with cotangent 1, and the pullback alone) / the
+hand-written adjoint, for W4 and the recurrence. Each gradient is
 checked against the hand-written adjoint before it is timed.
 Run: ``PYTHONPATH=src python benchmarks/bench_kernels.py`` (one process, BLAS on one thread).
 """
@@ -76,6 +78,43 @@ def main() -> int:
                 "grad ms": times["grad"] * 1e3,
             }
         )
+    for name, size in (("w4", 10_000), ("w4", 1_000_000), ("recurrence", 10_000)):
+        k = KERNELS[name]
+        args = k.make(size)
+        adjoint = numba.njit(k.adjoint)
+        start = time.perf_counter()
+        _, back = pb.vjp(k.f, *args, compile="numba")
+        (got,) = back(1.0)
+        first = time.perf_counter() - start
+        want = adjoint(*args)
+        error = float(np.max(np.abs(got - want)) / np.max(np.abs(want)))
+        if error > 1e-10:
+            print(f"{name}: the compiled VJP differs from the adjoint by {error:.2e}")
+            return 1
+
+        def whole(k=k, args=args):
+            return pb.vjp(k.f, *args, compile="numba")[1](1.0)
+
+        times = timing.interleaved(
+            {
+                "vjp": whole,
+                "pullback": lambda back=back: back(1.0),
+                "adjoint": lambda adjoint=adjoint, args=args: adjoint(*args),
+            },
+            rounds=5,
+            budget=0.3,
+        )
+        for what, label in (("vjp", "vjp + pullback"), ("pullback", "pullback only")):
+            rows.append(
+                {
+                    "kernel": f"{name} pb.vjp ({label})",
+                    "size": str(size),
+                    "grad / hand-written adjoint": times[what] / times["adjoint"],
+                    "target": None,
+                    "first call s": first if what == "vjp" else None,
+                    "grad ms": times[what] * 1e3,
+                }
+            )
     from kernels import model_calling, njit_energy
 
     model = model_calling(njit_energy())

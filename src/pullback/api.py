@@ -151,8 +151,13 @@ def vjp(
     check_finite=False,
     compile: str | None = None,
 ):
-    """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one adjoint per primal."""
-    f = _uncompiled(f, compile, mode, "pb.vjp")
+    """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one adjoint per primal.
+
+    ``compile="numba"`` compiles both sweeps (source mode): ``vjp_fn`` calls compiled code,
+    specialized on the primals' kinds at the first call."""
+    if compile is not None:
+        return _compiled_vjp(f, primals, mode, compile, has_aux, check_finite)
+    f = _kernel(f, None, mode)[0]  # a Numba kernel: its Python function
     if check_finite:  # both sweeps checked: the forward one now, the backward one in vjp_fn
         from .finite import checking, debug_nans
 
@@ -207,7 +212,7 @@ def jvp(
     """
     if compile is not None:
         return _compiled_jvp(f, primals, tangents, mode, compile)
-    f = _uncompiled(f, compile, mode, "pb.jvp")
+    f = _kernel(f, None, mode)[0]  # a Numba kernel: its Python function
     if check_finite:
         from .finite import debug_nans
 
@@ -237,13 +242,19 @@ def jacobian(
     mode: str = "source",
     direction: str = "rev",
     holomorphic: bool = False,
+    compile: str | None = None,
     _any_output: bool = False,
 ) -> Callable:
     """The Jacobian, shaped ``out.shape + arg.shape``; built by rows ("rev") or columns ("fwd").
 
     Like ``grad``: ``f`` must be real-valued; of a complex argument each entry is
     ``df/dx - i df/dy``. ``holomorphic=True`` takes a complex-valued holomorphic ``f`` of
-    complex arguments and gives its complex derivatives ``df_i/dz_j``."""
+    complex arguments and gives its complex derivatives ``df_i/dz_j``. ``compile="numba"``
+    builds the rows from the compiled VJP, the columns from the compiled JVP."""
+    if compile is not None:
+        from .compiled import compiled_jacobian
+
+        return compiled_jacobian(f, argnums, mode, direction, holomorphic, compile)
     f = _kernel(f, None, mode)[0]  # a Numba kernel: its Python function, uncompiled
     check_callable(f, "pb.jacobian", mode)
     if direction not in ("rev", "fwd"):
@@ -268,11 +279,18 @@ def jacobian(
     return jacobian_fn
 
 
-def hessian(f: Callable, argnums: int = 0, *, mode: str = "source") -> Callable:
+def hessian(
+    f: Callable, argnums: int = 0, *, mode: str = "source", compile: str | None = None
+) -> Callable:
     """The Hessian of scalar-valued ``f``: the forward-mode Jacobian of its gradient.
 
     A mode may compute it its own way (symbolic mode differentiates its expression twice).
+    ``compile="numba"`` compiles forward mode over the generated gradient (source mode).
     """
+    if compile is not None:
+        from .compiled import compiled_hessian
+
+        return compiled_hessian(f, argnums, mode, compile)
     f = _kernel(f, None, mode)[0]  # a Numba kernel: its Python function, uncompiled
     check_callable(f, "pb.hessian", mode)
     impl = backend(mode)
@@ -302,11 +320,23 @@ def hessian(f: Callable, argnums: int = 0, *, mode: str = "source") -> Callable:
     return hessian_fn
 
 
-def hvp(f: Callable, primals: Sequence, tangents: Sequence, *, mode: str = "source"):
+def hvp(
+    f: Callable,
+    primals: Sequence,
+    tangents: Sequence,
+    *,
+    mode: str = "source",
+    compile: str | None = None,
+):
     """The Hessian-vector product ``H(primals) @ tangents`` (forward over reverse), no Hessian.
 
-    With one primal the result is one array; with several, a tuple.
+    With one primal the result is one array; with several, a tuple. ``compile="numba"``
+    compiles forward mode over the generated gradient (source mode).
     """
+    if compile is not None:
+        from .compiled import compiled_hvp
+
+        return compiled_hvp(f, primals, tangents, mode, compile)
     f = _kernel(f, None, mode)[0]  # a Numba kernel: its Python function, uncompiled
     check_callable(f, "pb.hvp", mode)
     primals, tangents = check_tangents(primals, tangents, "pb.hvp")
@@ -333,16 +363,37 @@ def _kernel(f, compile, mode):
     return f, compile
 
 
-def _uncompiled(f, compile, mode, who):
-    """``f`` for a transform that is not compiled yet: a Numba kernel's Python function; a
-    request to compile refused, saying where compilation is available."""
-    if compile is not None:
+def _compiled_vjp(f, primals, mode, compile, has_aux, check_finite):
+    """``pb.vjp(f, *primals, compile="numba")``."""
+    f = _kernel(f, compile, mode)[0]
+    _compile_request(compile, mode)
+    if has_aux or check_finite:
+        what = "has_aux=True" if has_aux else "check_finite=True"
         raise PullbackValueError(
-            f"{who} does not compile yet: compile='numba' is available on pb.grad, "
-            f"pb.value_and_grad and pb.jvp; {who} runs the same derivative uncompiled with "
-            "compile=None"
+            f"compile='numba' does not take {what} on pb.vjp; drop it, or use compile=None"
         )
-    return _kernel(f, None, mode)[0]
+    check_callable(f, "pb.vjp", mode)
+    if not primals:
+        raise PullbackTypeError(
+            f"pb.vjp needs the point to differentiate {_fname(f)} at: pb.vjp(f, *primals)"
+        )
+    for i, p in enumerate(primals):
+        check_differentiable(p, f"primal {i} of {_fname(f)}")
+    from .source import numba_vjp
+
+    value, pullback = numba_vjp.compiled_vjp(f, tuple(primals), tuple(range(len(primals))))
+    check_numeric_output(value, _fname(f), "pb.vjp")
+
+    def vjp_matched(cotangent):
+        check_cotangent(cotangent, value)
+        grads = pullback(cotangent)
+        return tuple(match_tree(g, p) for g, p in zip(grads, primals, strict=False))
+
+    vjp_matched.__name__ = pullback.__name__
+    vjp_matched.__pullback_module__ = pullback.__pullback_module__
+    vjp_matched.dispatchers = pullback.dispatchers
+    vjp_matched.__pullback_compiled__ = pullback.__pullback_compiled__
+    return value, vjp_matched
 
 
 def _compiled_jvp(f, primals, tangents, mode, compile):

@@ -337,6 +337,29 @@ def compiled_jvp(f, primals: tuple, tangents: tuple):
     return _run_checked(hit, args, fname)
 
 
+def specialized_python(df, args):
+    """The specialized text of source-mode derivative ``df`` for the kinds of ``args`` as a
+    plain Python function, not compiled (zero-safe, runtime helpers of Python): a loop
+    kernel's gradient without tapes, which forward mode differentiates in linear time (a
+    second order through a Numba kernel); made once per kinds."""
+    gen = df.__pullback_generated__
+    code = gen.__code__
+    params = code.co_varnames[: code.co_argcount]
+    kinds = argument_kinds(params, args, getattr(gen, "__name__", "f"))
+    cache = gen.__dict__.setdefault("__pullback_specialized__", {})
+    key = tuple(kinds.values())
+    fn = cache.get(key)
+    if fn is None:
+        out = specialize_module(df.__pullback_module__, gen, kinds, zero_safe=True)
+        namespace = with_modules(gen.__globals__)
+        exec(compile(out.text, out.filename, "exec"), namespace)
+        fn = cache[key] = namespace[gen.__name__]
+        fn.__pullback_module__ = out
+        out.functions = {gen.__name__: fn}
+        tracebacks.register(out)
+    return fn
+
+
 def _specialization(cache: dict, module, gen, params, args, fname) -> Compiled:
     """The compiled specialization of ``gen`` for the kinds of ``args`` (made once)."""
     kinds = argument_kinds(params, args, fname)

@@ -131,6 +131,8 @@ _HELPERS_SAME_AS = {  # runtime helper -> which argument's kind its result has
     "scatter_add": 0,
     "write_entry": 0,
     "setitem": 0,
+    "additem": 0,
+    "sum_tangent": 3,
     "getitem_adjoint": 1,
     "owned_adjoint": 1,
     "setitem_adjoint_v": 3,

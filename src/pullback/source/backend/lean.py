@@ -18,6 +18,11 @@ alone) that computes the same values for arguments of those kinds, after these p
   arithmetic, ``math`` or NumPy functions of numbers, and reads of arrays the loop does not
   write, is computed again at the start of the adjoint loop's iteration rather than taped
   (``x_i = x[i]`` again, not ``x_i_tape``);
+- an accumulation into an array the function made and hands to no other name is written in
+  place (``lean_inplace``): ``a = additem(a, i, v)`` is ``a[i] += v``, and forward mode's
+  ``a_dot = a_dot + setitem_tangent_v(t, a, i, v)`` is ``a_dot[i] += t``, so forward mode
+  over a specialized gradient compiles (a Hessian-vector product of a loop kernel);
+  ``sum_tangent`` of numbers is ``+``;
 - ``reversed(range(a, b))`` counts down as ``range(b - 1, a - 1, -1)`` (here, ``_Countdown``);
 - then every statement whose result nothing reads is removed (a liveness sweep,
   ``lean_liveness``), so a tape read only for its shape, and the primal loop of a gradient
@@ -36,6 +41,7 @@ import numpy as np
 
 from ...errors import PullbackValueError
 from .kinds import NONE, UNKNOWN, Kind, callee, infer
+from .lean_inplace import in_place
 from .lean_liveness import eliminate_dead
 from .lean_recompute import _is_restore, _target_names, recompute
 
@@ -46,6 +52,10 @@ def _name(n: str) -> ast.Name:
 
 def _call(fn: ast.expr, *args) -> ast.Call:
     return ast.Call(func=fn, args=list(args), keywords=[])
+
+
+def _is_none(e) -> bool:
+    return isinstance(e, ast.Constant) and e.value is None
 
 
 def _np(attr: str) -> ast.Attribute:
@@ -87,7 +97,14 @@ class _Helpers(ast.NodeTransformer):
         kind = self.spec.kind
         h = self.helper(e)
         args = e.args
-        if h and h != "add_adjoints" and any(self.spec.may_be_none(a) for a in args):
+        maybe = [self.spec.may_be_none(a) and not _is_none(a) for a in args]
+        if h == "sum_tangent" and any(maybe):
+            return e  # a tangent that may be None (zero) when it runs: the helper handles it
+        if (
+            h
+            and h not in ("add_adjoints", "sum_tangent")
+            and any(self.spec.may_be_none(a) for a in args)
+        ):
             return e  # a None (zero) adjoint among them: the helper handles it
         if h == "add_adjoints" and any(
             self.spec.may_be_none(a) and kind(a).tag != "none" for a in args
@@ -110,6 +127,15 @@ class _Helpers(ast.NodeTransformer):
                     return args[0]
                 if g.array:
                     return _call(_np("sum"), args[0])
+        if h == "sum_tangent" and len(args) == 4 and kind(args[3]).scalar:
+            t, u = args[0], args[1]
+            none = [_is_none(t), _is_none(u)]
+            if none[0] and kind(u).scalar:
+                return u
+            if none[1] and kind(t).scalar:
+                return t
+            if kind(t).scalar and kind(u).scalar:
+                return ast.BinOp(left=t, op=ast.Add(), right=u)
         if h == "seed" and len(args) == 1 and kind(args[0]).scalar:
             return ast.Constant(1.0)
         if h in ("zeros_like_value", "zero_tangent") and len(args) == 1:
@@ -395,6 +421,9 @@ def specialize(
     for _ in range(3):  # rewriting one helper may make its neighbour's kinds known
         spec.refresh()
         helpers.visit(fdef)
+    spec.refresh()
+    params = {a.arg for a in fdef.args.args + fdef.args.kwonlyargs}
+    fdef.body = in_place(fdef.body, params, spec)
     spec.refresh()
     recompute(fdef, spec)
     _Countdown().visit(fdef)
