@@ -243,7 +243,7 @@ def vector_field(x):
     return np.sin(x) * x[0]
 
 
-@pytest.mark.parametrize("mode", RUNTIME_MODES)
+@pytest.mark.parametrize("mode", MODES)  # source mode too: api.jacobian_of_a_jacobian
 def test_jacobian_of_a_jacobian(mode):
     x = np.array([0.3, 0.7])
     got = pb.jacobian(pb.jacobian(vector_field, mode=mode), mode=mode)(x)

@@ -259,6 +259,9 @@ def jacobian(
     check_callable(f, "pb.jacobian", mode)
     if direction not in ("rev", "fwd"):
         raise PullbackValueError(f"direction must be 'rev' or 'fwd', got {direction!r}")
+    of = getattr(f, "__pullback_jacobian_of__", None)
+    if mode == "source" and of is not None:  # a Jacobian of a Jacobian (or of a Hessian)
+        return _jacobian_of_a_jacobian(f, of, argnums, _any_output)
 
     def jacobian_fn(*args, **kwargs):
         nums = _normalize_argnums(argnums, len(args))
@@ -276,6 +279,37 @@ def jacobian(
         return jacs[0] if isinstance(argnums, int) else tuple(jacs)
 
     jacobian_fn.__name__ = f"jacobian_{_fname(f)}"
+    if mode == "source" and isinstance(argnums, int):  # it is jacobian(f): see below
+        jacobian_fn.__pullback_jacobian_of__ = (f, argnums)
+    return jacobian_fn
+
+
+def _jacobian_of_a_jacobian(outer, of, argnums, any_output) -> Callable:
+    """Source mode's Jacobian of ``outer = jacobian(inner)``, whose code is the library's, not
+    generated: its column by ``x_j`` is the Jacobian of ``x -> jvp(inner, x, e_j)``, a
+    generated function (mixed partial derivatives commute)."""
+    inner, inner_num = of
+
+    def jacobian_fn(*args, **kwargs):
+        if argnums != 0 or inner_num != 0 or len(args) != 1 or kwargs:
+            raise PullbackTypeError(
+                f"pb.jacobian of {_fname(outer)} in source mode takes a function of one "
+                "argument; use mode='tape' for several"
+            )
+        x = args[0]
+        check_differentiable(x, f"argument 0 of {_fname(outer)}")
+        shape = np.shape(x)
+        columns = []
+        for j in range(int(np.prod(shape, dtype=int))):
+            direction = np.zeros(shape)
+            direction.flat[j] = 1.0
+            along = backend("source").jvp_of(inner, (x,), (direction if shape else 1.0,))
+            column = jacobian(along, 0, mode="source", _any_output=any_output)(x)
+            columns.append(np.asarray(column))
+        stacked = np.stack(columns, axis=-1)
+        return stacked.reshape(stacked.shape[:-1] + shape)
+
+    jacobian_fn.__name__ = f"jacobian_{_fname(outer)}"
     return jacobian_fn
 
 
@@ -317,6 +351,8 @@ def hessian(
         return _as_result(np.real(np.asarray(h)), p, p)
 
     hessian_fn.__name__ = f"hessian_{_fname(f)}"
+    if mode == "source" and isinstance(argnums, int):  # jacobian(grad(f)): see jacobian
+        hessian_fn.__pullback_jacobian_of__ = (grad(f, argnums, mode=mode), argnums)
     return hessian_fn
 
 

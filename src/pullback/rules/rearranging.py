@@ -28,7 +28,8 @@ from ..runtime import (
     split_adjoint,
     take_along_axis_adjoint,
 )
-from .registry import defnondiff, defrule, defvariadic
+from .registry import defnondiff, defrule
+from .substitutes import defvariadic
 
 defnondiff(rollaxis_order, partition_order, sorted_order)
 

@@ -646,21 +646,6 @@ def lookup_method(name: str) -> Method | None:
     return _METHODS.get(name)
 
 
-_VARIADIC: dict[int, tuple] = {}  # id of fn -> (fn, the function of a tuple that computes it)
-
-
-def defvariadic(fn: Any, packed: Callable) -> None:
-    """``fn(*xs, **kw)``, which takes any number of arrays (``np.meshgrid``), is computed as
-    ``packed(xs, **kw)``, a function of one tuple that has the rule; every mode calls it so."""
-    _VARIADIC[id(fn)] = (fn, packed)
-
-
-def variadic(fn: Any) -> Callable | None:
-    """The function of a tuple that computes variadic ``fn`` (``defvariadic``), or None."""
-    got = _VARIADIC.get(id(fn))
-    return got[1] if got is not None and got[0] is fn else None
-
-
 def is_nondiff(fn: Any) -> bool:
     if id(fn) in _NONDIFF_BY_ID:
         return True
@@ -689,7 +674,9 @@ def all_rules() -> list[Rule]:
 def supported_functions() -> list[str]:
     """The qualified names of every function and method with a derivative rule."""
     names = set(_BY_NAME) | {f"numpy.ndarray.{m}" for m in _METHODS}
-    return sorted(names | {qualified_name(fn) for fn, _ in _VARIADIC.values()})
+    from .substitutes import substituted_names
+
+    return sorted(names | substituted_names())
 
 
 def nondiff_functions() -> list[str]:

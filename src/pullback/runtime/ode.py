@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["odeint_adjoint", "odeint_tangent"]
+__all__ = ["odeint_adjoint", "odeint_tangent", "adjoint_of_solution", "tangent_of_solution"]
 
 
 def _is_float(v) -> bool:
@@ -44,7 +44,7 @@ def _derivative_mode():
 
 
 def _vjp(func, y, t, args, diff, cotangent):
-    """``(f_y^T c, [f_p^T c for p in diff])`` of ``f(y, t, *args)`` with cotangent ``c``."""
+    """``(f(y, t, *args), (f_y^T c, f_p^T c for p in diff))`` with cotangent ``c``."""
     from .. import api
     from ..generic import _partial
 
@@ -54,8 +54,8 @@ def _vjp(func, y, t, args, diff, cotangent):
     for mode in modes:
         try:
             primals = tuple(full[i] for i in nums)
-            _, pullback = api.vjp(_partial(func, full, {}, nums), *primals, mode=mode)
-            return pullback(cotangent)
+            value, pullback = api.vjp(_partial(func, full, {}, nums), *primals, mode=mode)
+            return value, pullback(cotangent)
         except refusals:
             if mode == modes[-1]:
                 raise
@@ -63,7 +63,7 @@ def _vjp(func, y, t, args, diff, cotangent):
 
 
 def _jvp(func, y, t, args, diff, y_dot, arg_dots):
-    """``f_y y_dot + sum f_p p_dot`` of ``f(y, t, *args)``."""
+    """``(f(y, t, *args), f_y y_dot + sum f_p p_dot)``."""
     from .. import api
     from ..generic import _partial
 
@@ -74,7 +74,7 @@ def _jvp(func, y, t, args, diff, y_dot, arg_dots):
     tangents = (y_dot, *arg_dots)
     for mode in modes:
         try:
-            return api.jvp(_partial(func, full, {}, nums), primals, tangents, mode=mode)[1]
+            return api.jvp(_partial(func, full, {}, nums), primals, tangents, mode=mode)
         except refusals:
             if mode == modes[-1]:
                 raise
@@ -94,15 +94,25 @@ def odeint_adjoint(g, ans, func, y0, t, args=(), options=None):
     memo = _LAST[0]
     if memo is not None and memo[0] is g and memo[1] is ans and memo[2] is func:
         return memo[3]
-    out = _adjoint(g, ans, func, y0, t, tuple(args), dict(options or {}))
+    from scipy.integrate import odeint
+
+    options = dict(options or {})
+    f = _rhs(func, options.pop("tfirst", False))
+    solve = _options(options)
+
+    def step(dynamics, state, start, end):
+        return odeint(dynamics, state, np.array([start, end]), **solve)[1]
+
+    out = adjoint_of_solution(g, ans, f, y0, t, tuple(args), step)
     _LAST[0] = (g, ans, func, out)
     return out
 
 
-def _adjoint(g, ans, func, y0, t, args, options):
-    from scipy.integrate import odeint
-
-    f = _rhs(func, options.pop("tfirst", False))
+def adjoint_of_solution(g, ans, f, y0, t, args, step):
+    """``(y0_bar, t_bar, args_bar)`` of the solution ``ans`` (a row per time of ``t``, the first
+    ``y0``) of ``dy/dt = f(y, t, *args)``, given its cotangent ``g``; ``step(dynamics, state,
+    start, end)`` solves ``d state/dt = dynamics(state, t)`` from ``start`` to ``end`` (any
+    solver: odeint's, solve_ivp's)."""
     ys = np.asarray(ans, dtype=float)
     times = np.asarray(t, dtype=float)
     g = np.broadcast_to(np.asarray(g, dtype=float), ys.shape)
@@ -121,8 +131,8 @@ def _adjoint(g, ans, func, y0, t, args, options):
 
     def dynamics(state, time):
         y, a = state[:d], state[d : 2 * d]
-        dy = np.asarray(f(y, time, *args), dtype=float)
-        adjoints = _vjp(f, y, time, args, diff, -a)
+        value, adjoints = _vjp(f, y, time, args, diff, -a)  # the state's rate is the value
+        dy = np.asarray(value, dtype=float)
         da = np.asarray(adjoints[0], dtype=float)
         dm = [np.ravel(np.asarray(0.0 if p is None else p, dtype=float)) for p in adjoints[1:]]
         return np.concatenate([dy, da, *dm]) if dm else np.concatenate([dy, da])
@@ -130,11 +140,10 @@ def _adjoint(g, ans, func, y0, t, args, options):
     a = g[-1].copy()
     m = np.zeros(total)
     t_bar = np.zeros(n)
-    solve = _options(options)
     for i in range(n - 1, 0, -1):
         t_bar[i] = np.dot(g[i], np.asarray(f(ys[i], times[i], *args), dtype=float))
         state = np.concatenate([ys[i], a, m])
-        end = odeint(dynamics, state, np.array([times[i], times[i - 1]]), **solve)[1]
+        end = step(dynamics, state, times[i], times[i - 1])
         a, m = end[d : 2 * d], end[2 * d :]
         if i > 1:
             a = a + g[i - 1]
@@ -154,7 +163,17 @@ def odeint_tangent(func, ans, y0, t, args=(), options=None, y0_dot=None, t_dot=N
 
     options = dict(options or {})
     f = _rhs(func, options.pop("tfirst", False))
-    args = tuple(args)
+    solve = _options(options)
+
+    def trajectory(dynamics, start, times):
+        return odeint(dynamics, start, times, **solve)
+
+    return tangent_of_solution(f, ans, y0, t, tuple(args), trajectory, y0_dot, t_dot, args_dot)
+
+
+def tangent_of_solution(f, ans, y0, t, args, trajectory, y0_dot, t_dot, args_dot):
+    """The tangent of the solution ``ans`` (see ``adjoint_of_solution``) from one input's
+    tangent; ``trajectory(dynamics, start, times)`` solves from ``times[0]``, a row per time."""
     ys = np.asarray(ans, dtype=float)
     times = np.asarray(t, dtype=float)
     n, d = ys.shape
@@ -177,12 +196,11 @@ def odeint_tangent(func, ans, y0, t, args=(), options=None, y0_dot=None, t_dot=N
 
     def dynamics(state, time):
         y, s = state[:d], state[d:]
-        dy = np.asarray(f(y, time, *args), dtype=float)
         dots = arg_dots if forcing else zero_args
-        ds = np.asarray(_jvp(f, y, time, args, diff, s, dots), dtype=float)
-        return np.concatenate([dy, ds])
+        value, rate = _jvp(f, y, time, args, diff, s, dots)  # the state's rate is the value
+        return np.concatenate([np.asarray(value, dtype=float), np.asarray(rate, dtype=float)])
 
-    out = odeint(dynamics, np.concatenate([ys[0], start]), times, **_options(options))
+    out = trajectory(dynamics, np.concatenate([ys[0], start]), times)
     tangent = out[:, d:]
     tangent[0] = 0.0 if y0_dot is None else np.ravel(np.asarray(y0_dot, dtype=float))
     if t_dot is not None:  # an output time moved moves its output along the flow

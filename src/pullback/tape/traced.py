@@ -26,7 +26,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..rules.registry import lookup_method, variadic
+from ..rules.registry import lookup_method
+from ..rules.substitutes import variadic
 from .context import _LIBRARY_DIRS, _USER_LEVEL_FILES
 from .text import traced_text
 
@@ -76,9 +77,9 @@ def bind(fn: Callable, args: tuple, kwargs: dict = _NO_KWARGS):
         return item(*args)
     if isinstance(fn, GraphPrimitive) and not getattr(trace, "replayable", False):
         return fn.impl(*args, **kwargs)
-    packed = variadic(fn)
-    if packed is not None:  # np.meshgrid(*xs): recorded as one call of a function of xs
-        return trace.process(packed, (tuple(args),), kwargs)
+    computed = variadic(fn) if not isinstance(fn, np.ufunc) else None
+    if computed is not None:  # np.meshgrid(*xs): recorded as one call of a function of xs
+        return trace.process(computed[0], (tuple(args),) if computed[1] else args, kwargs)
     return trace.process(fn, args, kwargs)
 
 

@@ -32,7 +32,7 @@ import builtins
 import copy
 import types
 
-from ...rules import registry
+from ...rules import registry, substitutes
 from ...rules.frozen import frozen_parts
 from ..common.diagnostics import unsupported
 from ..common.naming import describe
@@ -169,11 +169,12 @@ class CallANF(ExpressionANF):
         ):
             return self.dict_view(e, hint)
         target = value_of(self.ns, func) if is_static(func) else self.static(func)
-        packed = registry.variadic(target) if target is not MISSING else None
-        if packed is not None and not any(isinstance(a, ast.Starred) for a in e.args):
+        computed = substitutes.variadic(target) if target is not MISSING else None
+        if computed is not None and not any(isinstance(a, ast.Starred) for a in e.args):
             # np.meshgrid(x, y): the rule table's function of the tuple (x, y)
-            xs = ast.Tuple(elts=list(e.args), ctx=ast.Load())
-            call = ast.Call(func=mark_static(self.ns.ref(packed)), args=[xs], keywords=e.keywords)
+            fn, packs = computed
+            args = [ast.Tuple(elts=list(e.args), ctx=ast.Load())] if packs else list(e.args)
+            call = ast.Call(func=mark_static(self.ns.ref(fn)), args=args, keywords=e.keywords)
             return self.expr_Call(loc(call, e), hint)
         if target is not MISSING and (
             registry.distribution_name(target) is not None
