@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from pullback import runtime
+from pullback.runtime import ode_ivp
 
 # -- samplers: callables rng -> value ------------------------------------------------------------
 
@@ -827,6 +828,22 @@ spec(
     _decay,
     pos(3, low=0.5, high=1.5),
     np.array([0.0, 0.4, 1.0]),
+    args=(pos(3, low=0.5, high=2.0), 0.7),
+    keywords={"rtol": 1e-12, "atol": 1e-12},
+    rtol=1e-4,
+)
+
+
+def _decay_first(t, y, k, force):  # solve_ivp's order
+    return _decay(y, t, k, force)
+
+
+spec(
+    ode_ivp.solve_ivp_of,
+    _decay_first,
+    (0.0, 1.0),
+    pos(3, low=0.5, high=1.5),
+    t_eval=np.array([0.1, 0.4, 0.9]),  # inside t_span, which the check moves
     args=(pos(3, low=0.5, high=2.0), 0.7),
     keywords={"rtol": 1e-12, "atol": 1e-12},
     rtol=1e-4,

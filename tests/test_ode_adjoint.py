@@ -108,3 +108,69 @@ def test_full_output_is_refused_with_a_reason():
 
     with pytest.raises(pb.PullbackError, match="full_output"):
         pb.grad(f, mode="tape")(np.array([1.0, 0.0]))
+
+
+# -- solve_ivp --------------------------------------------------------------------------------
+
+solve_ivp = scipy_integrate.solve_ivp
+
+
+def driven(t, y, k, damping):
+    return oscillator(y, t, k, damping)
+
+
+def ivp_loss(y0, k, damping):
+    t_eval = np.linspace(0.0, 2.0, 5)  # t_eval[0] is t_span[0]
+    sol = solve_ivp(driven, (0.0, 2.0), y0, t_eval=t_eval, args=(k, damping), rtol=1e-10,
+                    atol=1e-10)  # fmt: skip
+    return np.sum(sol.y**2) + sol.y[0, -1]
+
+
+def ivp_at_times(t_eval, t0):
+    sol = solve_ivp(driven, (t0, 2.5), np.array([1.0, 0.0]), t_eval=t_eval, args=(2.0, 0.1),
+                    method="DOP853", rtol=1e-11, atol=1e-11)  # fmt: skip
+    return np.sum(sol.y[0] ** 2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_solve_ivp_in_the_initial_state_and_parameters(mode):
+    y0, k, damping = np.array([0.8, -0.3]), 1.4, 0.2
+    g = pb.grad(ivp_loss, (0, 1, 2), mode=mode)(y0, k, damping)
+    want = numeric_grad(ivp_loss, (y0, k, damping), argnums=(0, 1, 2), h=1e-4)
+    for got, expected in zip(g, want, strict=True):
+        assert_close(got, expected, rtol=1e-5, atol=1e-7)
+    v = np.array([1.0, -0.5])
+    tangent = pb.jvp(ivp_loss, (y0, k, damping), (v, 0.5, -1.0), mode=mode)[1]
+    assert_close(tangent, np.dot(g[0], v) + 0.5 * g[1] - g[2], rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_solve_ivp_in_its_times(mode):
+    t_eval, t0 = np.array([0.3, 1.0, 1.6, 2.2]), 0.1
+    g_eval, g_start = pb.grad(ivp_at_times, (0, 1), mode=mode)(t_eval, t0)
+    want_eval, want_start = numeric_grad(ivp_at_times, (t_eval, t0), argnums=(0, 1), h=1e-4)
+    assert_close(g_eval, want_eval, rtol=1e-5, atol=1e-7)
+    assert_close(g_start, want_start, rtol=1e-5, atol=1e-7)
+
+
+def test_solve_ivp_and_odeint_give_the_same_gradient():
+    y0, k, damping = np.array([0.8, -0.3]), 1.4, 0.2
+    by_ivp = pb.grad(ivp_loss, (0, 1, 2))(y0, k, damping)
+
+    def by_odeint(y0, k, damping):
+        ys = odeint(oscillator, y0, np.linspace(0.0, 2.0, 5), args=(k, damping), rtol=1e-11,
+                    atol=1e-11)  # fmt: skip
+        return np.sum(ys**2) + ys[-1, 0]
+
+    for a, b in zip(by_ivp, pb.grad(by_odeint, (0, 1, 2))(y0, k, damping), strict=True):
+        assert_close(a, b, rtol=1e-6, atol=1e-8)
+
+
+def test_solve_ivp_without_t_eval_is_refused_with_a_reason():
+    def f(y0):
+        sol = solve_ivp(driven, (0.0, 1.0), y0, args=(1.0, 0.1))
+        return np.sum(sol.y[:, -1])
+
+    for mode in MODES:
+        with pytest.raises(pb.PullbackError, match="t_eval"):
+            pb.grad(f, mode=mode)(np.array([1.0, 0.0]))

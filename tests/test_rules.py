@@ -84,6 +84,8 @@ def moved(x, step, direction):
 def difference(plus, minus, step):
     if plus is None and minus is None:  # an entry that is a symbolic zero on both sides
         return 0.0
+    if isinstance(plus, (str, bool, int, np.integer)):  # a solver's message or step count
+        return 0.0
     if _is_sequence(plus):
         return [difference(p, m, step) for p, m in zip(plus, minus, strict=True)]
     kind = complex if np.iscomplexobj(plus) or np.iscomplexobj(minus) else float

@@ -311,8 +311,17 @@ class Rule:
             if t is None:
                 continue
             term = self.jvp_fn(i)(t, ans, *args, **kwargs)
-            out = term if out is None else out + term
+            out = term if out is None else _add_tangents(out, term)
         return out
+
+
+def _add_tangents(a, b):
+    """``a + b``; the tangents of a tuple output (``svd``'s, a named tuple) entry by entry."""
+    if isinstance(a, (tuple, list)):
+        from ..runtime.adjoints import add_adjoints
+
+        return add_adjoints(a, b)
+    return a + b
 
 
 def _with_unbroadcast(fn: Callable, argnum: int) -> Callable:
@@ -403,6 +412,7 @@ def _split(fn: Callable, i: int, n: int) -> Callable:
     out = namespace[new.name]
     out.__defaults__ = fn.__defaults__
     out.__kwdefaults__ = fn.__kwdefaults__
+    out.__pullback_split__ = True  # no text of its own: source mode takes it as a primitive
     return out
 
 

@@ -1,7 +1,9 @@
-"""Variadic functions, computed by functions of one tuple that the rule table differentiates.
+"""Functions computed by others that the rule table differentiates.
 
-In: registrations ``defvariadic(np.meshgrid, meshgrid_of)``: ``fn(*xs, **kw)``, which takes
-any number of arrays, computed as ``meshgrid_of(xs, **kw)``, a function of one tuple.
+In: registrations: ``defvariadic(np.meshgrid, meshgrid_of)`` (``fn(*xs, **kw)`` computed as
+``meshgrid_of(xs, **kw)``, a function of one tuple) and ``defreplaced(name, replacement)``
+(``fn(...)`` computed as ``replacement(...)`` with the same arguments: ``solve_ivp``, whose
+result is an object, by a function returning a named tuple).
 Out: ``variadic(fn) -> (what computes fn, whether it packs the arguments) | None``, which
 tape and graph modes (``tape.traced.bind``) and source mode (``frontend.anf_calls``) consult
 before a call, and the names registered, for ``pb.supported_functions()``.
@@ -23,6 +25,13 @@ def defvariadic(fn: Any, packed: Callable) -> None:
     """``fn(*xs, **kw)``, which takes any number of arrays (``np.meshgrid``), is computed as
     ``packed(xs, **kw)``, a function of one tuple that has the rule; every mode calls it so."""
     _BY_NAME[qualified_name(fn)] = (packed, True)
+    _SEEN.clear()
+
+
+def defreplaced(fn: Any, replacement: Callable) -> None:
+    """``fn(...)`` (a function, or its qualified name, for a library imported only by the
+    user) is computed as ``replacement(...)``, with the same arguments, which has the rule."""
+    _BY_NAME[qualified_name(fn)] = (replacement, False)
     _SEEN.clear()
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import NonDifferentiableError
+
 __all__ = ["odeint_adjoint", "odeint_tangent", "adjoint_of_solution", "tangent_of_solution"]
 
 
@@ -81,6 +83,24 @@ def _jvp(func, y, t, args, diff, y_dot, arg_dots):
     raise AssertionError("unreachable")
 
 
+def refuse_higher_order(*values) -> None:
+    """A derivative of these derivatives (their inputs traced by tape or graph mode) is not
+    written: say so, rather than fail converting a traced value inside the solver."""
+    from ..tape.traced import is_traced
+
+    def traced(v):
+        if isinstance(v, (tuple, list)):
+            return any(traced(x) for x in v)
+        return is_traced(v)
+
+    if any(traced(v) for v in values):
+        raise NonDifferentiableError(
+            "no second derivative through an ODE solve (scipy.integrate.odeint, solve_ivp): "
+            "its derivatives are themselves solves; differentiate an explicit integration loop "
+            "(an RK4 step in a for loop) for higher orders"
+        )
+
+
 def _options(options: dict) -> dict:
     """odeint's options for the derivative's own solves (the right-hand side is new)."""
     return {k: v for k, v in options.items() if k not in ("Dfun", "col_deriv", "full_output")}
@@ -94,6 +114,7 @@ def odeint_adjoint(g, ans, func, y0, t, args=(), options=None):
     memo = _LAST[0]
     if memo is not None and memo[0] is g and memo[1] is ans and memo[2] is func:
         return memo[3]
+    refuse_higher_order(g, ans, y0, t, args)
     from scipy.integrate import odeint
 
     options = dict(options or {})
@@ -159,6 +180,7 @@ def adjoint_of_solution(g, ans, f, y0, t, args, step):
 
 def odeint_tangent(func, ans, y0, t, args=(), options=None, y0_dot=None, t_dot=None, args_dot=None):
     """The tangent of ``ans = odeint(func, y0, t, args)`` from one input's tangent."""
+    refuse_higher_order(ans, y0, t, args, y0_dot, t_dot, args_dot)
     from scipy.integrate import odeint
 
     options = dict(options or {})

@@ -103,6 +103,10 @@ def add_into(a, b):
         return b
     if b is None:
         return a
+    if isinstance(a, (tuple, list)):  # the tangent of a rule's tuple output: entry by entry
+        from .adjoints import add_adjoints
+
+        return add_adjoints(a, b)
     if (
         a.__class__ is np.ndarray
         and a.size >= _IN_PLACE

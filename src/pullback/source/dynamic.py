@@ -75,6 +75,15 @@ def _shift(a, k: int):
     return a + k if isinstance(a, int) else a
 
 
+def _primitive_without_rule(target) -> bool:
+    """Neither a Python function of the user's (``frontend.boundary``) nor a derivative."""
+    from .frontend.boundary import is_library
+
+    if hasattr(target, "__pullback_module__") or hasattr(target, "__pullback_target__"):
+        return False
+    return not isinstance(target, types.FunctionType) or is_library(target)
+
+
 def _name(fn) -> str:
     return registry.qualified_name(fn) if callable(fn) else repr(fn)
 
@@ -88,7 +97,7 @@ def call_forward(fn, active: tuple, *args, **kwargs):
         return ans, ("rule", rule, args, kwargs, ans, positions)
     if registry.is_nondiff(target):
         return target(*args, **kwargs), ("none", len(positions))
-    if not isinstance(target, types.FunctionType) and not hasattr(target, "__pullback_module__"):
+    if _primitive_without_rule(target):
         raise MissingRuleError(_name(target))
     from .. import api
     from ..generic import _partial
@@ -146,7 +155,7 @@ def call_tangent(fn, active: tuple, tangents: tuple, *args, **kwargs):
         return ans, total
     if registry.is_nondiff(target):
         return target(*args, **kwargs), None
-    if not isinstance(target, types.FunctionType) and not hasattr(target, "__pullback_module__"):
+    if _primitive_without_rule(target):
         raise MissingRuleError(_name(target))
     from .. import api
     from ..generic import _partial

@@ -91,7 +91,7 @@ class ForwardTrace:
                 jvp_fn = dispatching_rule_fn(jvp_fn)
             term = jvp_fn(t, ans, *primal_args, **primal_kwargs)
             if term is not None:
-                tangent = term if tangent is None else tangent + term
+                tangent = term if tangent is None else _sum(tangent, term)
         return self._wrap(ans, tangent)
 
     def _wrap(self, ans, tangent):
@@ -130,12 +130,26 @@ class ForwardTrace:
         if t is dict:
             pairs = {k: self._unwrap(v, flags) for k, v in x.items()}
             return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
+        if isinstance(x, tuple) and hasattr(t, "_fields"):  # a named tuple: entry by entry
+            pairs = [self._unwrap(v, flags) for v in x]
+            if all(p[1] is None for p in pairs):
+                return t(*(p[0] for p in pairs)), None
+            return t(*(p[0] for p in pairs)), t(*(p[1] for p in pairs))
         if isinstance(x, TracedValue):
             flags[1] = True
         return x, None
 
     def guard(self, dual: Dual, convert: Callable, what: str):
         return convert(dual.primal)
+
+
+def _sum(a, b):
+    """Two tangents of one output: tuples (a tuple output's) entry by entry."""
+    if isinstance(a, (tuple, list)):
+        from ..runtime.adjoints import add_adjoints
+
+        return add_adjoints(a, b)
+    return a + b
 
 
 def _call(fn, args, kwargs):

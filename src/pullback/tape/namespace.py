@@ -251,10 +251,11 @@ def _make_pullback() -> types.ModuleType | None:
 
 def _is_registered_python_function(value) -> bool:
     from ..rules.registry import is_nondiff, lookup
+    from ..rules.substitutes import variadic
 
     if type(value) is not types.FunctionType:
         return False
-    return lookup(value) is not None or is_nondiff(value)
+    return lookup(value) is not None or is_nondiff(value) or variadic(value) is not None
 
 
 _DISPATCHING_PULLBACK: list = []

@@ -258,6 +258,10 @@ class ReverseTrace:
         if t is dict:
             pairs = {k: self._unwrap(v, flags) for k, v in x.items()}
             return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
+        if isinstance(x, tuple) and hasattr(t, "_fields"):  # a named tuple (a rule's output
+            # handed to its VJP): its values as the same type, its record as a plain tuple
+            pairs = [self._unwrap(v, flags) for v in x]
+            return t(*(p[0] for p in pairs)), tuple(p[1] for p in pairs)
         if t is slice:
             if is_traced(x.start) or is_traced(x.stop) or is_traced(x.step):
                 flags[2] = True  # Python converts them with __index__ (a guard in graph mode)

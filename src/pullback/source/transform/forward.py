@@ -51,6 +51,7 @@ from ..common.diagnostics import refuse_derivative_through_text, where
 from ..common.syntax import assign, loc, name, relocated
 from ..frontend.anf_expressions import NONDIFF_ATTRS, is_static
 from ..frontend.binding import PACKED, bind_arguments, callee_parameters
+from ..frontend.boundary import is_library
 from ..frontend.namespace import value_of
 from .context import Context, assigned_names
 from .forward_kinds import _CONTAINER_METHODS as CONTAINER_METHODS
@@ -251,6 +252,8 @@ class Forward(TangentKinds, RuleTangents):
                 and registry.lookup(fn) is None
                 and not registry.is_nondiff(fn)
             ):
+                if is_library(fn):  # the library boundary: a primitive without a rule
+                    raise MissingRuleError(registry.qualified_name(fn), **where(s, self.ctx.src))
                 return self.callee(fn, s, v, state)
         if self.is_dynamic(s.value, state):
             return self.dynamic(s, v, state)

@@ -28,6 +28,7 @@ from ..common.diagnostics import where
 from ..common.syntax import assign, loc, name
 from ..frontend.anf_expressions import NONDIFF_ATTRS, is_static
 from ..frontend.binding import PACKED, bind_arguments, callee_parameters
+from ..frontend.boundary import is_library
 from .context import lists_as_arrays, registry_bind
 
 
@@ -150,6 +151,8 @@ class Contributions:
                 return [], [], s, none
             if isinstance(fn, types.FunctionType):
                 self.ctx.refuse_dynamic_again(fn, s)
+                if is_library(fn):  # the library boundary: a primitive without a rule
+                    raise MissingRuleError(registry.qualified_name(fn), **where(s, self.ctx.src))
                 return self.callee(fn, value, v, g, s)
             qual = registry.qualified_name(fn)
             raise MissingRuleError(qual, **where(s, self.ctx.src))
