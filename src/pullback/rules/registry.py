@@ -218,21 +218,25 @@ class Rule:
         """Refuse a call with more positional arguments than the rule has parameters (the
         extra ones would get no derivative: a silent zero), or with a keyword the rule does not
         take (the derivative would not see what it changes)."""
-        from ..errors import PullbackTypeError
-
         if self.positional is not None and nargs > self.positional:
+            from ..errors import PullbackTypeError
+
             names = ", ".join(self.params[: self.positional])
             raise PullbackTypeError(
                 f"the derivative rule of {self.name} takes at most {self.positional} positional "
                 f"arguments ({names}), and this call passes {nargs}: the others would get no "
                 "derivative; split the call into smaller ones"
             )
+        if not keywords:  # the common call: nothing more to check
+            return
         known = self.params if self.kind != "elementwise" else self.params + _UFUNC_OPTIONS
         unknown = [k for k in keywords if k is not None and k not in known]
         open_ended = self.kind != "elementwise" and (
             self.positional is None or _takes_any_keyword(self.vjp)
         )
         if unknown and not open_ended:
+            from ..errors import PullbackTypeError
+
             raise PullbackTypeError(
                 f"the derivative rule of {self.name} has no keyword {unknown[0]!r} (it takes "
                 f"{', '.join(self.params)}): its derivative would not follow what the keyword "
