@@ -315,11 +315,11 @@ class Rule:
             if t is None:
                 continue
             term = self.jvp_fn(i)(t, ans, *args, **kwargs)
-            out = term if out is None else _add_tangents(out, term)
+            out = term if out is None else add_tangents(out, term)
         return out
 
 
-def _add_tangents(a, b):
+def add_tangents(a, b):
     """``a + b``; the tangents of a tuple output (``svd``'s, a named tuple) entry by entry."""
     if isinstance(a, (tuple, list)):
         from ..runtime.adjoints import add_adjoints

@@ -38,49 +38,41 @@ def _rhs(func, tfirst):
     return func
 
 
-def _derivative_mode():
-    """The mode that differentiates the user's right-hand side: source, else tape."""
+def _differentiated(func, y, t, args, diff, derivative):
+    """``derivative(g, primals, mode)`` for ``g`` the right-hand side ``f(y, t, *args)`` as a
+    function of ``y`` and the float ``args`` (``diff``): in source mode, else (its source
+    refused) in tape mode."""
     from ..errors import SourceUnavailableError, UnsupportedSyntaxError
+    from ..generic import _partial
 
-    return ("source", "tape"), (SourceUnavailableError, UnsupportedSyntaxError)
+    full = (y, t, *args)
+    nums = (0, *(2 + k for k in diff))
+    g, primals = _partial(func, full, {}, nums), tuple(full[i] for i in nums)
+    try:
+        return derivative(g, primals, "source")
+    except (SourceUnavailableError, UnsupportedSyntaxError):
+        return derivative(g, primals, "tape")
 
 
 def _vjp(func, y, t, args, diff, cotangent):
     """``(f(y, t, *args), (f_y^T c, f_p^T c for p in diff))`` with cotangent ``c``."""
     from .. import api
-    from ..generic import _partial
 
-    full = (y, t, *args)
-    nums = (0, *(2 + k for k in diff))
-    modes, refusals = _derivative_mode()
-    for mode in modes:
-        try:
-            primals = tuple(full[i] for i in nums)
-            value, pullback = api.vjp(_partial(func, full, {}, nums), *primals, mode=mode)
-            return value, pullback(cotangent)
-        except refusals:
-            if mode == modes[-1]:
-                raise
-    raise AssertionError("unreachable")
+    def vjp(g, primals, mode):
+        value, pullback = api.vjp(g, *primals, mode=mode)
+        return value, pullback(cotangent)
+
+    return _differentiated(func, y, t, args, diff, vjp)
 
 
 def _jvp(func, y, t, args, diff, y_dot, arg_dots):
     """``(f(y, t, *args), f_y y_dot + sum f_p p_dot)``."""
     from .. import api
-    from ..generic import _partial
 
-    full = (y, t, *args)
-    nums = (0, *(2 + k for k in diff))
-    modes, refusals = _derivative_mode()
-    primals = tuple(full[i] for i in nums)
     tangents = (y_dot, *arg_dots)
-    for mode in modes:
-        try:
-            return api.jvp(_partial(func, full, {}, nums), primals, tangents, mode=mode)
-        except refusals:
-            if mode == modes[-1]:
-                raise
-    raise AssertionError("unreachable")
+    return _differentiated(
+        func, y, t, args, diff, lambda g, primals, mode: api.jvp(g, primals, tangents, mode=mode)
+    )
 
 
 def refuse_higher_order(*values) -> None:

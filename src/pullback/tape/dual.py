@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import MissingRuleError, NonDifferentiableError
-from ..rules.registry import is_nondiff, lookup
+from ..rules.registry import add_tangents, is_nondiff, lookup
 from ..runtime.structures import rebuild
 from .calls import _NONDIFF_OPERATORS, _UFUNC_OF_OPERATOR, _meta, _op_name
 from .context import _levels, _where
@@ -91,7 +91,7 @@ class ForwardTrace:
                 jvp_fn = dispatching_rule_fn(jvp_fn)
             term = jvp_fn(t, ans, *primal_args, **primal_kwargs)
             if term is not None:
-                tangent = term if tangent is None else _sum(tangent, term)
+                tangent = term if tangent is None else add_tangents(tangent, term)
         return self._wrap(ans, tangent)
 
     def _wrap(self, ans, tangent):
@@ -141,15 +141,6 @@ class ForwardTrace:
 
     def guard(self, dual: Dual, convert: Callable, what: str):
         return convert(dual.primal)
-
-
-def _sum(a, b):
-    """Two tangents of one output: tuples (a tuple output's) entry by entry."""
-    if isinstance(a, (tuple, list)):
-        from ..runtime.adjoints import add_adjoints
-
-        return add_adjoints(a, b)
-    return a + b
 
 
 def _call(fn, args, kwargs):

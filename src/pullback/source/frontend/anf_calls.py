@@ -192,20 +192,14 @@ class CallANF(ExpressionANF):
             self.refuse_local_function_arguments(e)
             p_func, fnode = self.simple(func)
             pre, args = self.atoms(e.args)
-            kws = []
-            for k in e.keywords:
-                p, a = self.atom(k.value)
-                pre += p
-                kws.append(ast.keyword(arg=k.arg, value=a))
+            p_kw, kws = self.keyword_atoms(e.keywords)
+            pre += p_kw
             return p_func + pre, loc(ast.Call(func=fnode, args=args, keywords=kws), e)
         if isinstance(func, ast.Attribute):
             pre, obj = self.atom(func.value)
             p2, args = self.atoms(e.args)
-            kws = []
-            for k in e.keywords:
-                p, a = self.atom(k.value)
-                p2 += p
-                kws.append(ast.keyword(arg=k.arg, value=a))
+            p_kw, kws = self.keyword_atoms(e.keywords)
+            p2 += p_kw
             if func.attr not in _PLAIN_METHODS:
                 method = registry.lookup_method(func.attr)
                 if method is not None and not method.attribute:
@@ -245,11 +239,8 @@ class CallANF(ExpressionANF):
         transforms to call its derivative through ``source.dynamic``."""
         pre, func = self.atom(e.func)
         p2, args = self.atoms(e.args)
-        kws = []
-        for k in e.keywords:
-            p, a = self.atom(k.value)
-            p2 += p
-            kws.append(ast.keyword(arg=k.arg, value=a))
+        p_kw, kws = self.keyword_atoms(e.keywords)
+        p2 += p_kw
         node = loc(ast.Call(func=func, args=args, keywords=kws), e)
         return pre + p2, node
 
@@ -260,11 +251,8 @@ class CallANF(ExpressionANF):
         froze it, for ``remember_frozen`` and ``unfrozen_call``."""
         p_func, fnode = self.simple(e.func)
         pre, args = self.atoms(e.args)
-        kws = []
-        for k in e.keywords:
-            p, a = self.atom(k.value)
-            pre += p
-            kws.append(ast.keyword(arg=k.arg, value=a))
+        p_kw, kws = self.keyword_atoms(e.keywords)
+        pre += p_kw
 
         def keep(atom):
             if not isinstance(atom, ast.Name) or is_static(atom):

@@ -83,6 +83,11 @@ class ExpressionANF:
             out.append(a)
         return pre, out
 
+    def keyword_atoms(self, keywords):
+        """(statements, keywords) of a call's keywords, each value flattened onto an atom."""
+        pre, values = self.atoms([k.value for k in keywords])
+        return pre, [ast.keyword(arg=k.arg, value=v) for k, v in zip(keywords, values, strict=True)]
+
     def static(self, e):
         """The object a free name/attribute chain names, or MISSING."""
         return self.scope.static_value(e, self.shadowed)
